@@ -1,0 +1,102 @@
+"""The composition root: settings → database → stores → router → adapters → aiohttp app. Nothing global."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+
+from aiohttp import web
+
+from bot.config import Settings
+from bot.db import Database
+from bot.delivery import Delivery
+from bot.demo import load_demo
+from bot.metrics import CONTENT_TYPE, Metrics
+from bot.router import Router
+from bot.services import Services
+from bot.state import ConversationStore
+from bot.teams import TeamStore
+from intents import FALLBACK, build_intents
+
+log = logging.getLogger(__name__)
+Hook = Callable[[], Awaitable[None]]
+
+
+@dataclass
+class Bot:
+    """A fully wired bot: services, router, and start/stop hooks for background work."""
+
+    services: Services
+    router: Router
+    on_start: list[Hook] = field(default_factory=list)
+    on_stop: list[Hook] = field(default_factory=list)
+
+
+def build_services(settings: Settings) -> Services:
+    """Open the database and create every store."""
+    db = Database(settings.database_url)
+    metrics = Metrics()
+    services = Services(
+        settings=settings,
+        db=db,
+        conversations=ConversationStore(db),
+        teams=TeamStore(db),
+        metrics=metrics,
+        delivery=Delivery(metrics),
+    )
+    _attach_features(services)
+    return services
+
+
+def _attach_features(services: Services) -> None:
+    """Feature stores that need more than the database (knowledge base, cost store …) are wired here."""
+
+
+def build_bot(settings: Settings, *, migrate: bool = True, demo: bool | None = None) -> Bot:
+    """Everything but the HTTP server: used by ``serve``, ``chat``, ``ask`` and the tests."""
+    services = build_services(settings)
+    if migrate:
+        services.db.upgrade()
+    if settings.demo if demo is None else demo:
+        load_demo(services)
+    router = Router(build_intents(services), services, FALLBACK(services))
+    return Bot(services, router)
+
+
+def build_web_app(bot: Bot) -> web.Application:
+    """The aiohttp application: health, metrics, and the chat platforms that are configured."""
+    app = web.Application(client_max_size=1024 * 1024)
+    app["bot"] = bot
+
+    async def healthz(_request: web.Request) -> web.Response:
+        ok = await bot.services.db.run(bot.services.db.ping)
+        return web.json_response({"status": "ok" if ok else "database unavailable"}, status=200 if ok else 503)
+
+    async def metrics(_request: web.Request) -> web.Response:
+        return web.Response(body=bot.services.metrics.render(), headers={"Content-Type": CONTENT_TYPE})
+
+    app.router.add_get("/healthz", healthz)
+    app.router.add_get("/metrics", metrics)
+    mount_adapters(app, bot)
+
+    async def _start(_app: web.Application) -> None:
+        for hook in bot.on_start:
+            await hook()
+
+    async def _stop(_app: web.Application) -> None:
+        for hook in reversed(bot.on_stop):
+            await hook()
+        bot.services.db.dispose()
+
+    app.on_startup.append(_start)
+    app.on_cleanup.append(_stop)
+    return app
+
+
+def mount_adapters(app: web.Application, bot: Bot) -> None:
+    """Add the routes of each chat platform whose secrets are configured (imports stay lazy)."""
+    settings = bot.services.settings
+    enabled = []
+    log.info("chat adapters enabled: %s", ", ".join(enabled) or "none (set Slack or Teams secrets)")
+    del settings

@@ -1,0 +1,112 @@
+"""The ``finops-bot`` command line: serve, chat, ask, db, and the feature commands."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+from collections.abc import Callable
+
+from bot.config import ConfigError, Settings
+from bot.errors import UserError
+from bot.logs import configure
+
+Registrar = Callable[["argparse._SubParsersAction[argparse.ArgumentParser]"], None]
+
+
+def _serve(args: argparse.Namespace, settings: Settings) -> int:
+    from aiohttp import web
+
+    from bot.app import build_bot, build_web_app
+
+    configure(settings.log_level)
+    bot = build_bot(settings, demo=settings.demo and not args.no_demo)
+    app = build_web_app(bot)
+    bot.services.metrics  # noqa: B018  (built before the first request)
+    print(f"finops-bot serving on http://{args.host}:{args.port} (healthz: /healthz)", flush=True)
+    web.run_app(app, host=args.host, port=args.port, print=None, shutdown_timeout=15, access_log=None)
+    return 0
+
+
+def _chat(args: argparse.Namespace, settings: Settings) -> int:
+    from adapters.console import ConsolePoster, ConsoleSession, run_chat
+    from bot.app import build_bot
+
+    configure("WARNING" if settings.log_level == "INFO" else settings.log_level)
+    bot = build_bot(settings, demo=settings.demo and not args.no_demo)
+    bot.services.delivery.register(ConsolePoster(sys.stdout))
+    asyncio.run(run_chat(ConsoleSession(bot.router, user=args.user)))
+    return 0
+
+
+def _ask(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.ask import run_ask
+
+    configure("WARNING" if settings.log_level == "INFO" else settings.log_level)
+    return run_ask(settings, args.question, json_mode=args.json, demo=settings.demo and not args.no_demo)
+
+
+def _db(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.db import Database
+
+    configure(settings.log_level)
+    db = Database(settings.database_url)
+    db.upgrade()
+    print(f"database is up to date ({db.dialect})")
+    return 0
+
+
+def _core_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    p = sub.add_parser("serve", help="run the HTTP server (Slack, Teams, /healthz, /metrics)")
+    p.add_argument("--host", default="0.0.0.0", help="interface to bind (default 0.0.0.0)")
+    p.add_argument("--port", type=int, default=3978, help="port (default 3978)")
+    p.add_argument("--no-demo", action="store_true", help="do not load demo data into an empty database")
+    p.add_argument("--socket-mode", action="store_true", help="Slack over Socket Mode (needs SLACK_APP_TOKEN)")
+    p.set_defaults(run=_serve)
+    p = sub.add_parser("chat", help="talk to the bot in this terminal")
+    p.add_argument("--user", default="you", help="your user id in the console (default: you)")
+    p.add_argument("--no-demo", action="store_true", help="do not load demo data into an empty database")
+    p.set_defaults(run=_chat)
+    p = sub.add_parser("ask", help="answer one question, or one per stdin line")
+    p.add_argument("question", nargs="*", help="the question (omit to read one per line from stdin)")
+    p.add_argument("--json", action="store_true", help="one JSON object per answer")
+    p.add_argument("--no-demo", action="store_true", help="do not load demo data into an empty database")
+    p.set_defaults(run=_ask)
+    p = sub.add_parser("db", help="database maintenance")
+    dbsub = p.add_subparsers(dest="db_command", required=True, metavar="{upgrade}")
+    up = dbsub.add_parser("upgrade", help="apply all migrations")
+    up.set_defaults(run=_db)
+
+
+# Feature commands (costs, budget, team, survey, nudge, roles …) register themselves here, in order.
+FEATURE_COMMANDS: tuple[Registrar, ...] = ()
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The full argument parser."""
+    parser = argparse.ArgumentParser(prog="finops-bot", description="FinOps assistant for Slack and Teams.")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    _core_commands(sub)
+    for register in FEATURE_COMMANDS:
+        register(sub)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point: parse, load settings, run; configuration errors are one clear line (exit 2)."""
+    args = build_parser().parse_args(argv)
+    try:
+        settings = Settings.from_env()
+        return int(args.run(args, settings) or 0)
+    except ConfigError as exc:
+        print(f"finops-bot: configuration error: {exc}", file=sys.stderr)
+        return 2
+    except UserError as exc:
+        print(f"finops-bot: error: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,140 @@
+"""Settings: the only module that reads the environment. Invalid values fail fast with one clear line."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
+
+
+class ConfigError(ValueError):
+    """A setting is missing or invalid; the message names the variable."""
+
+
+def _int(env: Mapping[str, str], name: str, default: int, low: int, high: int) -> int:
+    raw = env.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise ConfigError(f"{name} must be a whole number, got {raw!r}") from None
+    if not low <= value <= high:
+        raise ConfigError(f"{name} must be between {low} and {high}, got {value}")
+    return value
+
+
+def _bool(env: Mapping[str, str], name: str, default: bool) -> bool:
+    raw = env.get(name, "").strip().lower()
+    if not raw:
+        return default
+    if raw in ("1", "true", "yes", "on"):
+        return True
+    if raw in ("0", "false", "no", "off"):
+        return False
+    raise ConfigError(f"{name} must be true or false, got {raw!r}")
+
+
+def _pair(env: Mapping[str, str], first: str, second: str) -> tuple[str, str]:
+    """Both or neither: a half-configured pair of secrets is a start-up error."""
+    a, b = env.get(first, "").strip(), env.get(second, "").strip()
+    if bool(a) != bool(b):
+        missing = second if a else first
+        present = first if a else second
+        raise ConfigError(f"{present} is set but {missing} is missing: set both or neither")
+    return a, b
+
+
+def _admins(env: Mapping[str, str]) -> tuple[str, ...]:
+    items = [p.strip() for p in env.get("FINOPS_ADMINS", "").replace(";", ",").split(",") if p.strip()]
+    for item in items:
+        if ":" not in item:
+            raise ConfigError(f"FINOPS_ADMINS entries must be platform-qualified (slack:U123), got {item!r}")
+    return tuple(items)
+
+
+def _database_url(env: Mapping[str, str], cwd: Path) -> str:
+    url = env.get("DATABASE_URL", "").strip()
+    if not url:
+        return f"sqlite:///{cwd / 'finops-bot.db'}"
+    if url.startswith("postgres://") or url.startswith("postgresql://"):
+        # Heroku-style and bare URLs: use the psycopg 3 driver we ship.
+        url = "postgresql+psycopg://" + url.split("://", 1)[1]
+    if not (url.startswith("sqlite") or url.startswith("postgresql+psycopg")):
+        raise ConfigError(f"DATABASE_URL must be a sqlite:/// or postgresql:// URL, got {url.split(':')[0]!r}")
+    return url
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Every setting of the bot, read once at start-up."""
+
+    database_url: str
+    log_level: str = "INFO"
+    timezone: str = "UTC"
+    admins: tuple[str, ...] = ()
+    demo: bool = True
+    flow_ttl_seconds: int = 7 * 24 * 3600
+    slack_bot_token: str = ""
+    slack_signing_secret: str = ""
+    slack_app_token: str = ""
+    slack_api_url: str = "https://slack.com/api/"
+    teams_app_id: str = ""
+    teams_app_password: str = ""
+    teams_tenant_id: str = ""
+    teams_app_type: str = "MultiTenant"
+    teams_enabled: bool = False
+
+    @property
+    def tz(self) -> ZoneInfo:
+        """The tenant time zone used for schedules and 'today'."""
+        return ZoneInfo(self.timezone)
+
+    @property
+    def slack_enabled(self) -> bool:
+        """Slack runs only when both secrets are present."""
+        return bool(self.slack_bot_token and self.slack_signing_secret)
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None, cwd: Path | None = None) -> Settings:
+        """Read and validate the environment (``os.environ`` by default)."""
+        env = dict(os.environ if env is None else env)
+        level = env.get("LOG_LEVEL", "INFO").strip().upper() or "INFO"
+        if level not in LOG_LEVELS:
+            raise ConfigError(f"LOG_LEVEL must be one of {', '.join(LOG_LEVELS)}, got {level!r}")
+        tz = env.get("FINOPS_TIMEZONE", "UTC").strip() or "UTC"
+        try:
+            ZoneInfo(tz)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ConfigError(f"FINOPS_TIMEZONE is not a known IANA time zone: {tz!r}") from None
+        slack_token, slack_secret = _pair(env, "SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET")
+        app_id, app_password = env.get("MICROSOFT_APP_ID", "").strip(), env.get("MICROSOFT_APP_PASSWORD", "")
+        if app_password and not app_id:
+            raise ConfigError("MICROSOFT_APP_PASSWORD is set but MICROSOFT_APP_ID is missing: set both or neither")
+        app_type = env.get("MICROSOFT_APP_TYPE", "MultiTenant").strip() or "MultiTenant"
+        if app_type not in ("MultiTenant", "SingleTenant", "UserAssignedMSI"):
+            raise ConfigError(f"MICROSOFT_APP_TYPE must be MultiTenant or SingleTenant, got {app_type!r}")
+        tenant = env.get("MICROSOFT_APP_TENANT_ID", "").strip()
+        if app_type == "SingleTenant" and app_id and not tenant:
+            raise ConfigError("MICROSOFT_APP_TYPE=SingleTenant needs MICROSOFT_APP_TENANT_ID")
+        return cls(
+            database_url=_database_url(env, cwd or Path.cwd()),
+            log_level=level,
+            timezone=tz,
+            admins=_admins(env),
+            demo=_bool(env, "FINOPS_DEMO", True),
+            flow_ttl_seconds=_int(env, "FINOPS_FLOW_TTL_SECONDS", 7 * 24 * 3600, 60, 90 * 24 * 3600),
+            slack_bot_token=slack_token,
+            slack_signing_secret=slack_secret,
+            slack_app_token=env.get("SLACK_APP_TOKEN", "").strip(),
+            slack_api_url=env.get("SLACK_API_URL", "").strip() or "https://slack.com/api/",
+            teams_app_id=app_id,
+            teams_app_password=app_password,
+            teams_tenant_id=tenant,
+            teams_app_type=app_type,
+            teams_enabled=_bool(env, "TEAMS_ENABLED", bool(app_id)),
+        )

@@ -1,0 +1,107 @@
+"""Database engine, sessions and migrations. One code path for SQLite (default) and PostgreSQL.
+
+Stores are synchronous SQLAlchemy code; async callers hop to a worker thread with ``Database.run``.
+Why not async sessions: see the README's architecture section (measured, simpler, same speed here).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, ParamSpec, TypeVar
+
+from sqlalchemy import event, text
+from sqlalchemy.engine import Engine
+from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlmodel import Session, create_engine
+
+log = logging.getLogger(__name__)
+P = ParamSpec("P")
+T = TypeVar("T")
+MIGRATIONS = Path(__file__).parent / "migrations"
+
+# Errors that mean "the database is not reachable right now" rather than a bug in our SQL.
+UNAVAILABLE_ERRORS: tuple[type[BaseException], ...] = (OperationalError, DBAPIError, ConnectionError)
+
+
+def utcnow() -> datetime:
+    """Timezone-aware now in UTC (all stored times are UTC)."""
+    return datetime.now(UTC)
+
+
+def as_utc(value: datetime | None) -> datetime | None:
+    """SQLite returns naive datetimes: treat them as UTC."""
+    if value is None or value.tzinfo is not None:
+        return value
+    return value.replace(tzinfo=UTC)
+
+
+def make_engine(url: str) -> Engine:
+    """Create an engine with the per-dialect settings we rely on (WAL and busy timeout on SQLite)."""
+    if url.startswith("sqlite"):
+        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
+
+        @event.listens_for(engine, "connect")
+        def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
+            cur = dbapi_conn.cursor()
+            if ":memory:" not in url:
+                cur.execute("PRAGMA journal_mode=WAL")
+            cur.execute("PRAGMA synchronous=NORMAL")
+            cur.execute("PRAGMA foreign_keys=ON")
+            cur.execute("PRAGMA busy_timeout=30000")
+            cur.close()
+
+        return engine
+    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=10, pool_recycle=1800)
+
+
+class Database:
+    """The engine plus helpers to open sessions and to run blocking store calls off the event loop."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self.engine = make_engine(url)
+        self.dialect = self.engine.dialect.name  # "sqlite" | "postgresql"
+
+    @contextmanager
+    def session(self) -> Iterator[Session]:
+        """A session in one transaction: committed on success, rolled back on error."""
+        with Session(self.engine, expire_on_commit=False) as session:
+            try:
+                yield session
+                session.commit()
+            except BaseException:
+                session.rollback()
+                raise
+
+    async def run(self, fn: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
+        """Run a blocking store call in a worker thread."""
+        return await asyncio.to_thread(fn, *args, **kwargs)
+
+    def ping(self) -> bool:
+        """True when the database answers a trivial query."""
+        try:
+            with self.engine.connect() as conn:
+                conn.execute(text("SELECT 1"))
+            return True
+        except UNAVAILABLE_ERRORS:
+            return False
+
+    def upgrade(self) -> None:
+        """Apply every Alembic migration (all heads: features add their own branches)."""
+        from alembic import command
+        from alembic.config import Config
+
+        cfg = Config()
+        cfg.set_main_option("script_location", str(MIGRATIONS))
+        with self.engine.begin() as conn:
+            cfg.attributes["connection"] = conn
+            command.upgrade(cfg, "heads")
+
+    def dispose(self) -> None:
+        """Close pooled connections."""
+        self.engine.dispose()

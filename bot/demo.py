@@ -1,0 +1,45 @@
+"""Demo data for a fresh database, so ``finops-bot chat`` gives real answers right after install."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from bot.services import Services
+
+log = logging.getLogger(__name__)
+
+# The console user: `finops-bot chat` speaks as this person (owner of the payments team in the demo).
+CONSOLE_USER = "you"
+
+DEMO_TEAMS = (
+    ("payments", ("payment", "pay", "billing-svc"), "C0PAYMENTS", ("console:you", "slack:U0DEMO1")),
+    ("checkout", ("cart", "checkout-web"), "C0CHECKOUT", ("slack:U0DEMO2",)),
+    ("data-platform", ("data", "analytics", "dp"), "C0DATAPLAT", ("slack:U0DEMO3",)),
+    ("ml-platform", ("ml", "machine learning", "ai"), "C0MLPLATFORM", ("slack:U0DEMO4",)),
+)
+
+
+def load_teams(services: Services) -> None:
+    """A few teams with owners and channels."""
+    for name, aliases, channel, owners in DEMO_TEAMS:
+        services.teams.upsert(name, aliases, slack_channel=channel)
+        for owner in owners:
+            services.teams.add_member(name, owner, "owner")
+    services.teams.add_member("checkout", "console:you", "member")
+
+
+# Feature issues append their loaders (costs, budgets, assessments) here, in order.
+DEMO_LOADERS: tuple[Callable[[Services], None], ...] = (load_teams,)
+
+
+def load_demo(services: Services) -> bool:
+    """Load the demo when the database has no teams yet; True when it did."""
+    if not services.teams.is_empty():
+        return False
+    for loader in DEMO_LOADERS:
+        loader(services)
+    log.info("demo data loaded (%d loaders)", len(DEMO_LOADERS))
+    return True

@@ -1,0 +1,139 @@
+"""The whole dispatch policy: lock per key, claim the event, load state once, dispatch, save once."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import secrets
+import time
+import weakref
+from dataclasses import replace
+from collections.abc import Callable, Sequence
+from datetime import datetime, timedelta
+
+from bot.db import UNAVAILABLE_ERRORS, utcnow
+from bot.models import IncomingMessage, Match, Reply, TurnResult
+from bot.services import Services
+from bot.state import FlowState, StaleStateError
+from intents.base import FlowIntent, Intent, Outcome, TurnContext
+
+log = logging.getLogger(__name__)
+MIN_SCORE = 0.5  # below this no intent "matches" and the fallback answers
+MAX_TEXT = 4000  # longer messages are truncated (with a note) before matching
+
+APOLOGY = "Sorry, something went wrong on my side while answering that. Reference: {ref}."
+UNAVAILABLE = "I'm temporarily unavailable (my database is not reachable). Please try again in a minute."
+RACE = "I received two messages for this conversation at the same moment; please send that again."
+TRUNCATED = "(Your message was very long, so I read only its first {n:,} characters.)"
+EXPIRED = "(Your previous conversation timed out, so I started fresh.)"
+
+
+class Router:
+    """Routes one IncomingMessage at a time per conversation key to the right intent."""
+
+    def __init__(
+        self,
+        intents: Sequence[Intent],
+        services: Services,
+        fallback: Intent,
+        clock: Callable[[], datetime] = utcnow,
+    ) -> None:
+        self.intents = tuple(intents)
+        self.services = services
+        self.fallback = fallback
+        self.clock = clock
+        self._by_name = {i.name: i for i in (*self.intents, fallback)}
+        self._locks: weakref.WeakValueDictionary[str, asyncio.Lock] = weakref.WeakValueDictionary()
+
+    def _lock(self, key: str) -> asyncio.Lock:
+        lock = self._locks.get(key)
+        if lock is None:
+            lock = self._locks[key] = asyncio.Lock()
+        return lock
+
+    async def handle(self, msg: IncomingMessage) -> TurnResult:
+        """Answer one message: never raises; duplicates come back with ``duplicate=True``."""
+        started, ref, key = time.perf_counter(), secrets.token_hex(4), msg.key.as_str()
+        async with self._lock(key):
+            result = await self._turn(msg, key, ref)
+        elapsed = time.perf_counter() - started
+        m = self.services.metrics
+        m.latency.labels(msg.key.platform).observe(elapsed)
+        m.turns.labels(msg.key.platform, result.intent).inc()
+        log.info("turn event=%s key=%s intent=%s ref=%s ms=%.1f dup=%s", msg.event_id, key,
+                 result.intent, ref, elapsed * 1000, result.duplicate)
+        return result
+
+    async def _turn(self, msg: IncomingMessage, key: str, ref: str) -> TurnResult:
+        store, now, db = self.services.conversations, self.clock(), self.services.db
+        try:
+            if not await db.run(store.claim_event, msg.event_id, now):
+                self.services.metrics.duplicates.inc()
+                return TurnResult((), intent="duplicate", duplicate=True)
+            state = await db.run(store.load, key, now)
+        except UNAVAILABLE_ERRORS:
+            log.warning("database unavailable event=%s key=%s ref=%s", msg.event_id, key, ref)
+            self.services.metrics.errors.labels("database").inc()
+            return TurnResult((Reply(UNAVAILABLE),), intent="unavailable")
+        long_by = len(msg.text) - MAX_TEXT
+        msg = _truncate(msg)
+        before = state.snapshot()
+        ctx = TurnContext(state, self.services, now, self.intents, Outcome("unknown"), ref)
+        try:
+            replies = await self._dispatch(msg, ctx)
+            if state.snapshot() != before or state.expired:
+                ttl = timedelta(seconds=self.services.settings.flow_ttl_seconds)
+                await db.run(store.save, key, state, now, ttl)
+        except StaleStateError:
+            self.services.metrics.errors.labels("race").inc()
+            return TurnResult((Reply(RACE),), intent="race")
+        except UNAVAILABLE_ERRORS:
+            log.warning("database unavailable mid-turn event=%s key=%s ref=%s", msg.event_id, key, ref)
+            self.services.metrics.errors.labels("database").inc()
+            return TurnResult((Reply(UNAVAILABLE),), intent="unavailable")
+        except Exception:
+            log.exception("intent failed event=%s key=%s ref=%s", msg.event_id, key, ref)
+            self.services.metrics.errors.labels("intent").inc()
+            return TurnResult((Reply(APOLOGY.format(ref=ref)),), intent="error")
+        if state.expired:
+            replies = [Reply(EXPIRED), *replies]
+        if long_by > 0:
+            replies = [Reply(TRUNCATED.format(n=MAX_TEXT)), *replies]
+        out = ctx.outcome
+        return TurnResult(tuple(replies), out.intent, out.topic, round(out.confidence, 3))
+
+    async def _dispatch(self, msg: IncomingMessage, ctx: TurnContext) -> list[Reply]:
+        """Global intents, then the active flow, then the best-scoring intent, then the fallback."""
+        for intent in self.intents:
+            if getattr(intent, "is_global", False) and (m := intent.match(msg)) and m.score >= MIN_SCORE:
+                return await self._run(intent, msg, m, ctx)
+        active = self._by_name.get(ctx.state.intent or "")
+        if isinstance(active, FlowIntent):
+            ctx.outcome = Outcome(active.name, confidence=1.0)
+            replies = await active.continue_flow(msg, ctx)
+            if replies is not None:
+                return replies
+        best: tuple[Intent, Match] | None = None
+        for intent in self.intents:
+            if getattr(intent, "is_global", False):
+                continue
+            m = intent.match(msg)
+            if m is not None and m.score >= MIN_SCORE and (best is None or m.score > best[1].score):
+                best = (intent, m)
+        if best is None:
+            return await self._run(self.fallback, msg, Match(self.fallback.name, 0.0), ctx)
+        return await self._run(best[0], msg, best[1], ctx)
+
+    @staticmethod
+    async def _run(intent: Intent, msg: IncomingMessage, match: Match, ctx: TurnContext) -> list[Reply]:
+        ctx.outcome = Outcome(match.intent, match.topic, match.score)
+        return await intent.handle(msg, match, ctx)
+
+
+_CONTROL = dict.fromkeys(c for c in range(32) if c not in (9, 10, 13))
+
+
+def _truncate(msg: IncomingMessage) -> IncomingMessage:
+    """Drop control characters (PostgreSQL rejects NUL) and cap very long text so matching stays fast."""
+    text = msg.text.translate(_CONTROL)[:MAX_TEXT]
+    return msg if text == msg.text else replace(msg, text=text)

@@ -1,0 +1,3 @@
+"""Imports every table module so SQLModel.metadata knows them all (used by migrations and tests)."""
+
+from bot import tables  # noqa: F401

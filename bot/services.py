@@ -1,0 +1,29 @@
+"""The dependencies intents and adapters share, assembled by the composition root (bot/app.py)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from bot.config import Settings
+from bot.db import Database
+from bot.delivery import Delivery
+from bot.metrics import Metrics
+from bot.state import ConversationStore
+from bot.teams import TeamStore
+
+if TYPE_CHECKING:
+    from knowledge.base import KnowledgeBase
+
+
+@dataclass
+class Services:
+    """Stores and helpers for one running bot. Built once; never a module-level singleton."""
+
+    settings: Settings
+    db: Database
+    conversations: ConversationStore
+    teams: TeamStore
+    metrics: Metrics
+    delivery: Delivery
+    knowledge: KnowledgeBase | None = None

@@ -1,0 +1,24 @@
+"""Every intent the bot runs, in priority order for ties. Add one: write the module, list its class here."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from intents.cancel import CancelIntent
+from intents.fallback import FallbackIntent
+from intents.help import HelpIntent
+
+if TYPE_CHECKING:
+    from bot.services import Services
+    from intents.base import Intent
+
+INTENTS: tuple[type, ...] = (
+    HelpIntent,
+    CancelIntent,
+)
+FALLBACK = FallbackIntent
+
+
+def build_intents(services: Services) -> tuple[Intent, ...]:
+    """Instantiate every intent with the shared services."""
+    return tuple(cls(services) for cls in INTENTS)

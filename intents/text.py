@@ -1,0 +1,27 @@
+"""Small text helpers shared by intents' ``match`` functions (normalising, filler removal)."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+_FILLER = re.compile(
+    r"^(?:(?:hey|hi|hello|yo|ok|okay|so|please|pls|plz|quick q|quick question|question|q)\b[\s,:!.-]*)+"
+    r"|(?:\b(?:please|pls|plz|thanks|thank you|thx)\b[\s!.?]*)+$",
+    re.IGNORECASE,
+)
+_MENTION = re.compile(r"<@[^>]+>|@finops[-_ ]?bot\b|\bfinops[-_ ]?bot\b[,:]?", re.IGNORECASE)
+
+
+def normalize(text: str) -> str:
+    """Lower-case, accents folded, mentions and greetings removed, whitespace collapsed."""
+    text = unicodedata.normalize("NFKC", text)
+    text = _MENTION.sub(" ", text)
+    text = " ".join(text.split()).strip()
+    text = _FILLER.sub("", text).strip(" ,:;-")
+    return text.lower()
+
+
+def words(text: str) -> list[str]:
+    """Lower-case word tokens (letters, digits, &, +, %)."""
+    return re.findall(r"[a-z0-9&+%]+", normalize(text))

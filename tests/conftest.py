@@ -1,0 +1,118 @@
+"""Shared fixtures: databases (SQLite and PostgreSQL, each test isolated), a wired bot, a network guard."""
+
+from __future__ import annotations
+
+import ipaddress
+import os
+import socket
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+
+from bot.app import Bot, build_bot
+from bot.config import Settings
+from bot.models import ConversationKey, IncomingMessage
+
+PG_ADMIN_URL = os.environ.get("FINOPS_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
+
+
+# --- network guard: tests may only talk to loopback (and unix sockets) -----------------------------
+_real_connect = socket.socket.connect
+
+
+def _guarded_connect(self: socket.socket, address: object) -> object:
+    if self.family in (socket.AF_INET, socket.AF_INET6) and isinstance(address, tuple):
+        host = address[0]
+        try:
+            loopback = ipaddress.ip_address(host).is_loopback
+        except ValueError:
+            loopback = host == "localhost"
+        if not loopback:
+            raise ConnectionRefusedError(f"tests may not reach the network ({host})")
+    return _real_connect(self, address)  # type: ignore[arg-type]
+
+
+@pytest.fixture(autouse=True)
+def _no_network(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(socket.socket, "connect", _guarded_connect)
+
+
+# --- databases --------------------------------------------------------------------------------------
+def _pg_available() -> bool:
+    try:
+        engine = sa.create_engine(PG_ADMIN_URL)
+        with engine.connect() as conn:
+            conn.execute(sa.text("SELECT 1"))
+        engine.dispose()
+        return True
+    except Exception:
+        return False
+
+
+@pytest.fixture(scope="session")
+def pg_available() -> bool:
+    """Whether PostgreSQL answers; under CI=true a missing server fails instead of skipping."""
+    ok = _pg_available()
+    if not ok and IN_CI:
+        pytest.fail(f"PostgreSQL is not reachable at {PG_ADMIN_URL} (CI=true: PostgreSQL tests must run)")
+    return ok
+
+
+@pytest.fixture
+def pg_url(pg_available: bool) -> Iterator[str]:
+    """A URL whose search_path is a fresh schema, dropped afterwards."""
+    if not pg_available:
+        pytest.skip(reason="PostgreSQL is not reachable (set CI=true to make this a failure)")
+    schema = f"t_{uuid.uuid4().hex[:12]}"
+    admin = sa.create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
+    sep = "&" if "?" in PG_ADMIN_URL else "?"
+    yield f"{PG_ADMIN_URL}{sep}options=-csearch_path%3D{schema}"
+    with admin.connect() as conn:
+        conn.execute(sa.text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
+    admin.dispose()
+
+
+@pytest.fixture
+def sqlite_url(tmp_path: Path) -> str:
+    """A fresh SQLite file."""
+    return f"sqlite:///{tmp_path / 'test.db'}"
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def db_url(request: pytest.FixtureRequest) -> str:
+    """Both databases: every test using this runs on SQLite and on PostgreSQL."""
+    name = "sqlite_url" if request.param == "sqlite" else "pg_url"
+    return request.getfixturevalue(name)
+
+
+def make_settings(url: str, **overrides: object) -> Settings:
+    """Settings for tests: no secrets, no environment."""
+    base = Settings.from_env({"DATABASE_URL": url})
+    return Settings(**{**base.__dict__, **overrides})  # type: ignore[arg-type]
+
+
+@pytest.fixture
+def settings(db_url: str) -> Settings:
+    """Test settings on the parametrized database."""
+    return make_settings(db_url)
+
+
+@pytest.fixture
+def bot(settings: Settings) -> Iterator[Bot]:
+    """A migrated bot with demo data on the parametrized database."""
+    b = build_bot(settings, demo=True)
+    yield b
+    b.services.db.dispose()
+
+
+def message(text: str, user: str = "you", thread: str = "t1", event_id: str | None = None,
+            platform: str = "console", channel: str = "console", **kw: object) -> IncomingMessage:
+    """A console message with a unique event id unless one is given."""
+    key = ConversationKey(platform, "local", channel, thread, user)
+    return IncomingMessage(key, text, event_id or uuid.uuid4().hex, is_direct=True, **kw)  # type: ignore[arg-type]

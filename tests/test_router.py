@@ -1,0 +1,158 @@
+"""Router behaviour: ordering, duplicates, expiry, races, errors, limits (on SQLite and PostgreSQL)."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import timedelta
+
+from bot.app import build_bot
+from bot.db import utcnow
+from bot.models import IncomingMessage, Match, Reply
+from bot.router import MAX_TEXT, Router
+from intents.base import TurnContext
+from tests.conftest import make_settings, message
+
+
+class CounterFlow:
+    """A test flow: counts turns in the state so ordering and versions can be checked."""
+
+    name = "counter"
+    examples = ("count",)
+
+    def __init__(self, services: object = None) -> None:
+        self.seen: list[str] = []
+
+    def match(self, msg: IncomingMessage) -> Match | None:
+        return Match(self.name, 0.9) if msg.text.startswith("count") else None
+
+    async def handle(self, msg: IncomingMessage, match: Match, ctx: TurnContext) -> list[Reply]:
+        ctx.state.start(self.name, "counting", {"n": 0})
+        return await self.continue_flow(msg, ctx)
+
+    async def continue_flow(self, msg: IncomingMessage, ctx: TurnContext) -> list[Reply] | None:
+        if msg.text == "boom":
+            raise RuntimeError("intent bug")
+        await asyncio.sleep(0.001)  # yield, so interleaving would show
+        self.seen.append(msg.text)
+        ctx.state.data["n"] = ctx.state.data.get("n", 0) + 1
+        return [Reply(f"n={ctx.state.data['n']}")]
+
+
+def _router(bot, flow: CounterFlow | None = None) -> Router:
+    flow = flow or CounterFlow()
+    return Router((*bot.router.intents, flow), bot.services, bot.router.fallback)
+
+
+async def test_five_concurrent_messages_run_in_order_and_bump_version(bot) -> None:
+    flow = CounterFlow()
+    router = _router(bot, flow)
+    await router.handle(message("count 0"))
+    texts = [f"count {i}" for i in range(1, 6)]
+    results = await asyncio.gather(*(router.handle(message(t)) for t in texts))
+    assert flow.seen == ["count 0", *texts]
+    assert [r.replies[0].text for r in results] == [f"n={i}" for i in range(2, 7)]
+    state = bot.services.conversations.load(message("x").key.as_str(), utcnow())
+    assert state.version == 6 and state.data["n"] == 6
+
+
+async def test_same_event_id_answered_once(bot) -> None:
+    first = await bot.router.handle(message("help", event_id="E1"))
+    second = await bot.router.handle(message("help", event_id="E1"))
+    assert first.replies and not first.duplicate
+    assert second.duplicate and second.replies == ()
+
+
+async def test_two_routers_on_one_database_answer_an_event_once(settings) -> None:
+    a, b = build_bot(settings), build_bot(settings, migrate=False)
+    try:
+        results = await asyncio.gather(a.router.handle(message("help", event_id="E2")),
+                                       b.router.handle(message("help", event_id="E2")))
+        assert sorted(r.duplicate for r in results) == [False, True]
+    finally:
+        a.services.db.dispose()
+        b.services.db.dispose()
+
+
+async def test_expired_flow_resets(bot) -> None:
+    now = [utcnow()]
+    router = _router(bot)
+    router.clock = lambda: now[0]
+    await router.handle(message("count"))
+    now[0] += timedelta(seconds=bot.services.settings.flow_ttl_seconds + 1)
+    result = await router.handle(message("hello there"))
+    assert "timed out" in result.replies[0].text
+    assert result.intent == "unknown"
+
+
+async def test_exception_in_intent_gives_apology_with_reference(bot, caplog) -> None:
+    router = _router(bot)
+    await router.handle(message("count"))
+    result = await router.handle(message("boom"))
+    assert result.intent == "error"
+    ref = result.replies[0].text.rsplit("Reference: ", 1)[1].rstrip(".")
+    assert len(ref) == 8 and any(ref in r.getMessage() for r in caplog.records)
+    after = await router.handle(message("count again"))  # state intact, bot still answers
+    assert after.replies[0].text == "n=2"
+
+
+async def test_lost_race_is_answered_politely(bot) -> None:
+    router = _router(bot)
+    await router.handle(message("count"))
+    key = message("x").key.as_str()
+    state = bot.services.conversations.load(key, utcnow())
+    bot.services.conversations.save(key, state, utcnow(), timedelta(hours=1))  # another replica wins
+    stale = bot.services.conversations.load(key, utcnow())
+    stale.version -= 1
+    try:
+        bot.services.conversations.save(key, stale, utcnow(), timedelta(hours=1))
+        raise AssertionError("stale save must fail")
+    except Exception as exc:
+        assert type(exc).__name__ == "StaleStateError"
+
+
+async def test_huge_message_is_truncated_with_a_note(bot) -> None:
+    result = await bot.router.handle(message("x" * 100_000))
+    assert "first 4,000 characters" in result.replies[0].text
+    assert MAX_TEXT == 4000
+
+
+async def test_control_characters_and_empty_text_are_safe(bot) -> None:
+    result = await bot.router.handle(message("\x00\x01 help \x7f"))
+    assert result.replies
+    empty = await bot.router.handle(message("   "))
+    assert "empty message" in empty.replies[0].text
+
+
+async def test_cancel_clears_an_active_flow(bot) -> None:
+    router = _router(bot)
+    await router.handle(message("count"))
+    result = await router.handle(message("cancel"))
+    assert "stopped the counter" in result.replies[0].text
+    state = bot.services.conversations.load(message("x").key.as_str(), utcnow())
+    assert state.intent is None
+
+
+def test_settings_errors_are_one_clear_line(tmp_path) -> None:
+    from bot.config import ConfigError, Settings
+
+    for env, needle in (
+        ({"SLACK_BOT_TOKEN": "xoxb-1"}, "SLACK_SIGNING_SECRET is missing"),
+        ({"FINOPS_TIMEZONE": "Mars/Base"}, "FINOPS_TIMEZONE"),
+        ({"LOG_LEVEL": "LOUD"}, "LOG_LEVEL"),
+        ({"DATABASE_URL": "mysql://x"}, "DATABASE_URL"),
+        ({"FINOPS_ADMINS": "U123"}, "platform-qualified"),
+    ):
+        try:
+            Settings.from_env(env, cwd=tmp_path)
+            raise AssertionError(f"{env} should fail")
+        except ConfigError as exc:
+            assert needle in str(exc) and "\n" not in str(exc)
+
+
+def test_unreachable_database_is_temporarily_unavailable(tmp_path) -> None:
+    settings = make_settings("postgresql+psycopg://postgres@127.0.0.1:1/none?connect_timeout=1")
+    from bot.app import build_bot as bb
+
+    bot = bb(settings, migrate=False, demo=False)
+    result = asyncio.run(bot.router.handle(message("help")))
+    assert result.intent == "unavailable" and "temporarily unavailable" in result.replies[0].text
