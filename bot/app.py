@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 
 from aiohttp import web
 
+from bot.access import Access
 from bot.config import Settings
 from bot.db import Database
 from bot.delivery import Delivery
@@ -37,13 +38,15 @@ def build_services(settings: Settings) -> Services:
     """Open the database and create every store."""
     db = Database(settings.database_url)
     metrics = Metrics()
+    teams = TeamStore(db)
     services = Services(
         settings=settings,
         db=db,
         conversations=ConversationStore(db),
-        teams=TeamStore(db),
+        teams=teams,
         metrics=metrics,
         delivery=Delivery(metrics),
+        access=Access(settings, teams),
     )
     _attach_features(services)
     return services

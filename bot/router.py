@@ -7,14 +7,14 @@ import logging
 import secrets
 import time
 import weakref
-from dataclasses import replace
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 from datetime import datetime, timedelta
 
 from bot.db import UNAVAILABLE_ERRORS, utcnow
 from bot.models import IncomingMessage, Match, Reply, TurnResult
 from bot.services import Services
-from bot.state import FlowState, StaleStateError
+from bot.state import StaleStateError
 from intents.base import FlowIntent, Intent, Outcome, TurnContext
 
 log = logging.getLogger(__name__)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from bot.access import Access
 from bot.config import Settings
 from bot.db import Database
 from bot.delivery import Delivery
@@ -26,4 +27,5 @@ class Services:
     teams: TeamStore
     metrics: Metrics
     delivery: Delivery
+    access: Access
     knowledge: KnowledgeBase | None = None
