@@ -73,7 +73,7 @@ def _free_port() -> int:
 def test_serve_answers_healthz_and_metrics(tmp_path: Path) -> None:
     port = _free_port()
     env = {**os.environ, "DATABASE_URL": f"sqlite:///{tmp_path / 'serve.db'}"}
-    proc = subprocess.Popen(EXE + ["serve", "--host", "127.0.0.1", "--port", str(port)], cwd=tmp_path, env=env,
+    proc = subprocess.Popen([*EXE, "serve", "--host", "127.0.0.1", "--port", str(port)], cwd=tmp_path, env=env,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     try:
         deadline, body = time.monotonic() + 20, None
