@@ -14,6 +14,7 @@ from bot.db import Database
 from bot.delivery import Delivery
 from bot.demo import load_demo
 from bot.metrics import CONTENT_TYPE, Metrics
+from bot.refs import ConversationRefStore
 from bot.router import Router
 from bot.services import Services
 from bot.state import ConversationStore
@@ -47,6 +48,7 @@ def build_services(settings: Settings) -> Services:
         metrics=metrics,
         delivery=Delivery(metrics),
         access=Access(settings, teams),
+        refs=ConversationRefStore(db),
     )
     _attach_features(services)
     return services

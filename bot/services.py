@@ -10,6 +10,7 @@ from bot.config import Settings
 from bot.db import Database
 from bot.delivery import Delivery
 from bot.metrics import Metrics
+from bot.refs import ConversationRefStore
 from bot.state import ConversationStore
 from bot.teams import TeamStore
 
@@ -29,3 +30,4 @@ class Services:
     delivery: Delivery
     access: Access
     knowledge: KnowledgeBase | None = None
+    refs: ConversationRefStore | None = None  # where proactive posts can go (bot/refs.py)
