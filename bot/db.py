@@ -7,8 +7,10 @@ Why not async sessions: see the README's architecture section (measured, simpler
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
@@ -25,6 +27,8 @@ T = TypeVar("T")
 MIGRATIONS = Path(__file__).parent / "migrations"
 
 # Errors that mean "the database is not reachable right now" rather than a bug in our SQL.
+THREADS = 12  # database worker threads == pooled connections per process
+
 UNAVAILABLE_ERRORS: tuple[type[BaseException], ...] = (OperationalError, DBAPIError, ConnectionError)
 
 
@@ -56,7 +60,7 @@ def make_engine(url: str) -> Engine:
             cur.close()
 
         return engine
-    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=10, pool_recycle=1800)
+    return create_engine(url, pool_pre_ping=True, pool_size=THREADS, max_overflow=THREADS, pool_recycle=1800)
 
 
 class Database:
@@ -66,6 +70,9 @@ class Database:
         self.url = url
         self.engine = make_engine(url)
         self.dialect = self.engine.dialect.name  # "sqlite" | "postgresql"
+        # Our own pool, sized to the connection pool: the loop's default executor (cores + 4 threads) is
+        # shared with DNS and file I/O and starves PostgreSQL concurrency on small machines.
+        self._executor = ThreadPoolExecutor(max_workers=THREADS, thread_name_prefix="db")
 
     @contextmanager
     def session(self) -> Iterator[Session]:
@@ -79,8 +86,9 @@ class Database:
                 raise
 
     async def run(self, fn: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
-        """Run a blocking store call in a worker thread."""
-        return await asyncio.to_thread(fn, *args, **kwargs)
+        """Run a blocking store call in one of the database worker threads."""
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self._executor, functools.partial(fn, *args, **kwargs))
 
     def ping(self) -> bool:
         """True when the database answers a trivial query."""
@@ -103,5 +111,6 @@ class Database:
             command.upgrade(cfg, "heads")
 
     def dispose(self) -> None:
-        """Close pooled connections."""
+        """Close pooled connections and stop the worker threads."""
+        self._executor.shutdown(wait=False)
         self.engine.dispose()
