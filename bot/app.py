@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from datetime import timedelta
 
 from aiohttp import web
 
@@ -14,6 +15,9 @@ from bot.db import Database
 from bot.delivery import Delivery
 from bot.demo import load_demo
 from bot.metrics import CONTENT_TYPE, Metrics
+from bot.practice.audit import AuditLog
+from bot.practice.roles import RoleStore
+from bot.practice.scheduler import Scheduler
 from bot.refs import ConversationRefStore
 from bot.router import Router
 from bot.services import Services
@@ -40,6 +44,7 @@ def build_services(settings: Settings) -> Services:
     db = Database(settings.database_url)
     metrics = Metrics()
     teams = TeamStore(db)
+    roles = RoleStore(db)
     services = Services(
         settings=settings,
         db=db,
@@ -47,7 +52,11 @@ def build_services(settings: Settings) -> Services:
         teams=teams,
         metrics=metrics,
         delivery=Delivery(metrics),
-        access=Access(settings, teams),
+        access=Access(settings, teams, roles),
+        roles=roles,
+        audit=AuditLog(db),
+        scheduler=Scheduler(db, settings.tz, grace=timedelta(minutes=settings.scheduler_grace_minutes),
+                            interval=settings.scheduler_interval_seconds),
         refs=ConversationRefStore(db),
     )
     _attach_features(services)
@@ -66,7 +75,10 @@ def build_bot(settings: Settings, *, migrate: bool = True, demo: bool | None = N
     if settings.demo if demo is None else demo:
         load_demo(services)
     router = Router(build_intents(services), services, FALLBACK(services))
-    return Bot(services, router)
+    bot = Bot(services, router)
+    bot.on_start.append(services.scheduler.start)
+    bot.on_stop.append(services.scheduler.stop)
+    return bot
 
 
 def build_web_app(bot: Bot) -> web.Application:
@@ -103,5 +115,10 @@ def mount_adapters(app: web.Application, bot: Bot) -> None:
     """Add the routes of each chat platform whose secrets are configured (imports stay lazy)."""
     settings = bot.services.settings
     enabled = []
+    if settings.teams_enabled:
+        from adapters.teams import mount_teams
+
+        mount_teams(app, bot)
+        enabled.append("teams")
     log.info("chat adapters enabled: %s", ", ".join(enabled) or "none (set Slack or Teams secrets)")
     del settings

@@ -1,0 +1,321 @@
+"""Microsoft Teams over the Bot Framework: the ONLY module importing botbuilder.
+
+botbuilder-python is archived (support ended December 2025); everything SDK-specific lives in this file so the
+Microsoft 365 Agents SDK can replace it here without touching the router, the intents or the stores.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import logging
+import re
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from aiohttp import ClientError, web
+from botbuilder.core import ActivityHandler, TurnContext
+from botbuilder.integration.aiohttp import CloudAdapter, ConfigurationBotFrameworkAuthentication
+from botbuilder.schema import Activity, ChannelAccount, ConversationReference
+from msrest.exceptions import ClientRequestError, HttpOperationError
+
+from adapters.teams_cards import render_activities
+from bot.db import UNAVAILABLE_ERRORS
+from bot.delivery import DeliveryResult, Target
+from bot.models import Action, Choice, ConversationKey, IncomingMessage, Reply
+
+if TYPE_CHECKING:
+    from bot.app import Bot
+
+log = logging.getLogger(__name__)
+PLATFORM = "teams"
+ROUTE = "/api/messages"
+THREAD_MARK = ";messageid="
+_KINDS = {"personal": "dm", "groupChat": "group", "channel": "channel"}
+WELCOME = ("Hi, I'm finops-bot. Ask me FinOps questions, or about your team's budget and maturity. "
+           "In a channel, @mention me first. Type “help” to see everything I can do.")
+
+
+@dataclass(frozen=True)
+class _BotFrameworkConfig:
+    """The attribute names botbuilder's configuration-based authentication reads."""
+
+    APP_ID: str
+    APP_PASSWORD: str
+    APP_TENANTID: str
+    APP_TYPE: str
+
+
+class _StrictAuthentication(ConfigurationBotFrameworkAuthentication):
+    """Every token that fails validation is a 401: botbuilder lets a malformed JWT escape as a 500."""
+
+    async def authenticate_request(self, activity: Activity, auth_header: str) -> Any:
+        """Validate the inbound token; any failure becomes PermissionError (CloudAdapter answers 401)."""
+        try:
+            return await super().authenticate_request(activity, auth_header)
+        except PermissionError:
+            raise
+        except Exception as exc:
+            log.warning("Bot Framework token rejected (%s)", type(exc).__name__)
+            raise PermissionError("invalid Bot Framework token") from exc
+
+
+# --- inbound: Activity → IncomingMessage -----------------------------------------------------------
+def split_conversation_id(conversation_id: str) -> tuple[str, str]:
+    """``19:…@thread.tacv2;messageid=123`` → (channel, thread "123"); chats and DMs have no thread."""
+    base, mark, message_id = conversation_id.partition(THREAD_MARK)
+    return (base, message_id) if mark else (conversation_id, "")
+
+
+def tenant_of(activity: Activity) -> str:
+    """The Azure AD tenant: ``channelData.tenant.id``, else ``conversation.tenantId``."""
+    data = activity.channel_data if isinstance(activity.channel_data, dict) else {}
+    tenant = data.get("tenant") if isinstance(data.get("tenant"), dict) else {}
+    conv = activity.conversation
+    return str(tenant.get("id") or (conv.tenant_id if conv is not None else "") or "")
+
+
+def without_bot_mention(activity: Activity) -> str:
+    """The text with the bot's ``<at>…</at>`` mention removed, found through the mention entities.
+
+    botbuilder's ``TurnContext.remove_recipient_mention`` deletes every occurrence of the bot's *name*
+    ("what is FinOps?" loses "FinOps" when the bot is called FinOps), so only the exact mention text goes.
+    """
+    text = activity.text or ""
+    bot_id = activity.recipient.id if activity.recipient is not None else None
+    for mention in TurnContext.get_mentions(activity):
+        props = mention.additional_properties or {}
+        mentioned = props.get("mentioned") if isinstance(props.get("mentioned"), dict) else {}
+        if bot_id and mentioned.get("id") == bot_id:
+            tag = props.get("text") or f"<at>{mentioned.get('name', '')}</at>"
+            text = text.replace(tag, " ", 1)
+    # Other people's mentions keep their names; Teams also sends non-breaking spaces around mentions.
+    text = text.replace("<at>", "").replace("</at>", "").replace("\xa0", " ")
+    return re.sub(r"[ \t]{2,}", " ", text).strip()
+
+
+def submitted_value(value: Any) -> tuple[str | None, dict[str, str]]:
+    """The ``Choice.value`` and any other inputs of a card submission, in each shape Teams delivers."""
+    if not isinstance(value, dict):
+        return (value if isinstance(value, str) and value else None), {}
+    chosen = value.get("value")
+    teams = value.get("msteams") if isinstance(value.get("msteams"), dict) else {}
+    if chosen is None and teams.get("value"):
+        inner = teams["value"]
+        with contextlib.suppress(ValueError):
+            inner = json.loads(inner) if isinstance(inner, str) else inner
+        chosen = inner.get("value") if isinstance(inner, dict) else inner
+    form = {k: str(v) for k, v in value.items() if k not in ("value", "msteams") and isinstance(v, str | int | float)}
+    return (str(chosen) if chosen not in (None, "") else None), form
+
+
+def _digest(*parts: str) -> str:
+    return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()[:32]
+
+
+def to_incoming(activity: Activity) -> IncomingMessage | None:
+    """A message activity as the router sees it, or None when it carries nothing to answer."""
+    conv, user = activity.conversation, activity.from_property
+    if conv is None or user is None or not conv.id or not user.id:
+        return None
+    channel, thread = split_conversation_id(conv.id)
+    key = ConversationKey(PLATFORM, tenant_of(activity), channel, thread, user.id)
+    text = without_bot_mention(activity)
+    chosen, form = submitted_value(activity.value)
+    action = None
+    if chosen is not None:
+        # A double-clicked card sends two activities with different ids: the same card, user and value
+        # are one event, so the second is dropped by the router's event claim.
+        action, text = Action(id="choice", value=chosen, form=form), chosen
+        event_id = "teams:card:" + _digest(conv.id, activity.reply_to_id or "", user.id, chosen)
+    else:
+        event_id = "teams:" + _digest(conv.id, activity.id or uuid.uuid4().hex)
+    if not text:
+        return None
+    return IncomingMessage(key, text, event_id, is_direct=conv.conversation_type == "personal", action=action,
+                           raw=activity.serialize(), user_name=user.name)
+
+
+def reference_of(activity: Activity) -> dict[str, Any]:
+    """A JSON conversation reference for proactive posts (to the channel itself, not to one thread)."""
+    ref = TurnContext.get_conversation_reference(activity)
+    ref.activity_id = None
+    if ref.conversation is not None and ref.conversation.id:
+        ref.conversation.id = split_conversation_id(ref.conversation.id)[0]
+    return ref.serialize()
+
+
+def welcome_reply(intents: Sequence[Any]) -> Reply:
+    """The short card sent when the app is installed in a chat, group chat or team."""
+    examples = [i.examples[0] for i in intents if i.examples and not getattr(i, "is_global", False)][:3]
+    choices = (*(Choice(e[:75], e) for e in examples), Choice("Help", "help"))
+    return Reply(WELCOME, title="Welcome to finops-bot", choices=choices)
+
+
+def _refusal(exc: HttpOperationError) -> str:
+    """A readable reason for a connector error (403/404 mean the bot or the conversation is gone)."""
+    status = getattr(exc.response, "status_code", None)
+    code = getattr(getattr(getattr(exc, "error", None), "error", None), "code", None)
+    detail = f"HTTP {status}" + (f" {code}" if code else "")
+    if status == 403:
+        return f"bot removed from the conversation or blocked ({detail})"
+    if status == 404:
+        return f"conversation not found: deleted, or the bot was removed ({detail})"
+    return f"Teams connector error ({detail})"
+
+
+def _activities(replies: Sequence[Reply]) -> list[Activity]:
+    return [Activity().deserialize(a) for reply in replies for a in render_activities(reply)]
+
+
+# --- the adapter ---------------------------------------------------------------------------------------
+class TeamsAdapter:
+    """Receives activities on ``POST /api/messages``, answers through the router, and posts proactively."""
+
+    def __init__(self, bot: Bot) -> None:
+        s = bot.services.settings
+        self.router, self.services, self.app_id = bot.router, bot.services, s.teams_app_id
+        config = _BotFrameworkConfig(s.teams_app_id, s.teams_app_password, s.teams_tenant_id, s.teams_app_type)
+        self.cloud = CloudAdapter(_StrictAuthentication(config))
+        self.cloud.on_turn_error = self._on_turn_error
+        self.handler = _Handler(self)
+
+    async def handle_request(self, request: web.Request) -> web.StreamResponse:
+        """The aiohttp route: 415/400 for bad bodies, 401 for bad tokens, 201 (or an invoke response) otherwise."""
+        if request.content_type != "application/json":
+            return web.json_response({"error": "expected application/json"}, status=415)
+        try:
+            body = await request.json()
+        except ValueError:
+            return web.json_response({"error": "invalid JSON"}, status=400)
+        if not isinstance(body, dict) or not body.get("type"):
+            return web.json_response({"error": "expected a Bot Framework activity"}, status=400)
+        return await self.cloud.process(request, self.handler) or web.Response(status=201)
+
+    async def _on_turn_error(self, context: TurnContext, error: Exception) -> None:
+        log.error("Teams turn failed (%s) conversation=%s", type(error).__name__,
+                  getattr(context.activity.conversation, "id", "?"), exc_info=error)
+
+    async def remember(self, activity: Activity) -> None:
+        """Store where this conversation is, for proactive posts (cached: repeated calls skip the database)."""
+        refs, conv = self.services.refs, activity.conversation
+        if refs is None or conv is None or not conv.id or not activity.service_url:
+            return
+        kind = _KINDS.get(conv.conversation_type or "", "channel")
+        user = activity.from_property.id if kind == "dm" and activity.from_property else ""
+        channel = split_conversation_id(conv.id)[0]
+        try:
+            await self.services.db.run(refs.remember, PLATFORM, tenant_of(activity), channel,
+                                       f"{PLATFORM}:{user}" if user else "", kind, reference_of(activity))
+        except UNAVAILABLE_ERRORS:
+            log.warning("could not store the Teams conversation reference (database unavailable)")
+
+    async def on_message(self, context: TurnContext) -> None:
+        """A message or a card submission: route it and send the replies into the same conversation/thread."""
+        msg = to_incoming(context.activity)
+        if msg is None:
+            return
+        await self.remember(context.activity)
+        result = await self.router.handle(msg)
+        if result.replies:
+            await context.send_activities(_activities(result.replies))
+
+    async def on_installed(self, context: TurnContext) -> None:
+        """The bot was added to a chat, group chat or team: store the reference and say hello."""
+        await self.remember(context.activity)
+        await context.send_activities(_activities([welcome_reply(self.router.intents)]))
+
+    async def send_proactive(self, reference: dict[str, Any], replies: Sequence[Reply]) -> DeliveryResult:
+        """Post to a stored conversation; connector refusals (bot removed, conversation deleted) are results."""
+        ref = ConversationReference().deserialize(reference)
+        if not ref.service_url or ref.conversation is None or not ref.conversation.id:
+            return DeliveryResult(ok=False, error="invalid Teams conversation reference")
+        outcome: list[DeliveryResult] = []
+
+        async def post(context: TurnContext) -> None:
+            context.activity.id = None  # a new message, not a reply to the synthetic continuation event
+            try:
+                sent = await context.send_activities(_activities(replies))
+            except HttpOperationError as exc:
+                outcome.append(DeliveryResult(ok=False, error=_refusal(exc)))
+                return
+            outcome.append(DeliveryResult(ok=True, message_id=next((r.id for r in sent if r and r.id), None)))
+
+        try:
+            await self.cloud.continue_conversation(ref, post, bot_app_id=self.app_id)
+        except (ClientRequestError, ClientError, OSError, HttpOperationError) as exc:
+            log.warning("Teams proactive post failed: %s", type(exc).__name__)
+            return DeliveryResult(ok=False, error=f"Teams connector unreachable ({type(exc).__name__})")
+        return outcome[0] if outcome else DeliveryResult(ok=False, error="Teams post did not run")
+
+
+class _Handler(ActivityHandler):
+    """botbuilder's activity dispatch, forwarding the activity types the bot handles."""
+
+    def __init__(self, adapter: TeamsAdapter) -> None:
+        self.adapter = adapter
+
+    async def on_message_activity(self, turn_context: TurnContext) -> None:
+        """Messages and Action.Submit card presses."""
+        await self.adapter.on_message(turn_context)
+
+    async def on_members_added_activity(self, members_added: list[ChannelAccount], turn_context: TurnContext) -> None:
+        """Welcome only when the bot itself was added (not for every person joining a team)."""
+        bot_id = turn_context.activity.recipient.id if turn_context.activity.recipient else None
+        if any(m.id == bot_id for m in members_added):
+            await self.adapter.on_installed(turn_context)
+
+    async def on_installation_update_add(self, turn_context: TurnContext) -> None:
+        """Installed (the conversationUpdate that follows says hello): only store the reference."""
+        await self.adapter.remember(turn_context.activity)
+
+
+class TeamsPoster:
+    """The ``teams`` poster for ``services.delivery``: finds the stored reference for a target and posts."""
+
+    platform = PLATFORM
+
+    def __init__(self, adapter: TeamsAdapter) -> None:
+        self.adapter = adapter
+
+    async def _reference(self, target: Target) -> dict[str, Any] | None:
+        refs = self.adapter.services.refs
+        if target.reference:
+            return dict(target.reference)
+        if refs is None:
+            return None
+        tenant = target.tenant or None
+        if target.channel:
+            found = await self.adapter.services.db.run(refs.find, PLATFORM, split_conversation_id(target.channel)[0],
+                                                       None, tenant)
+        else:
+            found = await self.adapter.services.db.run(refs.find, PLATFORM, None, target.user_ref, tenant)
+        return dict(found.payload) if found is not None else None
+
+    async def post(self, target: Target, replies: Sequence[Reply]) -> DeliveryResult:
+        """Post to a channel (or a thread in it) or a person's chat with the bot."""
+        reference = await self._reference(target)
+        if not reference:
+            return DeliveryResult(ok=False, error=f"no Teams conversation stored for {target.describe()} "
+                                                  "(the app must be installed there first)")
+        if target.thread:
+            conv = dict(reference.get("conversation") or {})
+            conv["id"] = f"{split_conversation_id(conv.get('id', ''))[0]}{THREAD_MARK}{target.thread}"
+            reference = {**reference, "conversation": conv}
+        return await self.adapter.send_proactive(reference, replies)
+
+
+def mount_teams(app: web.Application, bot: Bot) -> TeamsAdapter:
+    """Add ``POST /api/messages`` and register the Teams poster (called by ``bot.app.mount_adapters``)."""
+    adapter = TeamsAdapter(bot)
+    if not bot.services.settings.teams_app_id:
+        log.warning("!!! TEAMS AUTHENTICATION IS OFF: MICROSOFT_APP_ID is empty, so %s accepts requests from "
+                    "anyone. Use this only for local testing; set MICROSOFT_APP_ID/PASSWORD in production. !!!",
+                    ROUTE)
+    app.router.add_post(ROUTE, adapter.handle_request)
+    bot.services.delivery.register(TeamsPoster(adapter))
+    app["teams_adapter"] = adapter
+    return adapter

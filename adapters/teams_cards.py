@@ -1,0 +1,126 @@
+"""Reply → Bot Framework activity JSON for Teams: markdown text plus Adaptive Cards (pure, no SDK import)."""
+
+from __future__ import annotations
+
+import base64
+import json
+import re
+from typing import Any
+
+from bot.models import Choice, Reply
+
+CARD_CONTENT_TYPE = "application/vnd.microsoft.card.adaptive"
+CARD_SCHEMA = "http://adaptivecards.io/schemas/adaptive-card.json"
+CARD_VERSION = "1.5"
+# Teams refuses an Adaptive Card over about 28 KB; stay under it with a margin for the envelope.
+MAX_CARD_BYTES = 27 * 1024
+MAX_ELEMENT_CHARS = 6000  # one TextBlock/FactSet value longer than this is cut (the full text stays in `text`)
+FACTS_PER_SET = 10
+_STYLES = {"primary": "positive", "danger": "destructive"}
+
+
+def teams_markdown(text: str) -> str:
+    """Teams renders a single newline as a space in bot markdown: make every line break a paragraph break."""
+    return re.sub(r"(?<!\n)\n(?!\n)", "\n\n", text.strip())
+
+
+def wants_card(reply: Reply) -> bool:
+    """Whether the reply has anything a plain markdown message cannot show."""
+    return bool(reply.title or reply.choices or reply.fields or reply.sources or reply.footer)
+
+
+def submit_action(choice: Choice) -> dict[str, Any]:
+    """An Action.Submit that works for clicks: Teams shows the label as the user's message and sends the value.
+
+    ``messageBack`` puts ``text`` into the activity text (so routing works like typing) and the ``data`` keys
+    into ``activity.value`` (so the adapter can tell a press from typing); see Teams "card actions" docs.
+    """
+    action: dict[str, Any] = {
+        "type": "Action.Submit",
+        "title": choice.label[:80],
+        "data": {
+            "value": choice.value,
+            "msteams": {"type": "messageBack", "displayText": choice.label, "text": choice.value,
+                        "value": json.dumps({"value": choice.value})},
+        },
+    }
+    if choice.style in _STYLES:
+        action["style"] = _STYLES[choice.style]
+    return action
+
+
+def _cut(text: str) -> str:
+    return text if len(text) <= MAX_ELEMENT_CHARS else text[: MAX_ELEMENT_CHARS - 1] + "…"
+
+
+def _elements(reply: Reply) -> list[dict[str, Any]]:
+    """Card body elements in order; the reply text itself is the activity text, so it is not repeated here."""
+    body: list[dict[str, Any]] = []
+    if reply.title:
+        body.append({"type": "TextBlock", "text": _cut(reply.title), "weight": "Bolder", "size": "Medium",
+                     "wrap": True})
+    facts = [{"title": _cut(f.label), "value": _cut(f.value)} for f in reply.fields]
+    for start in range(0, len(facts), FACTS_PER_SET):
+        body.append({"type": "FactSet", "facts": facts[start:start + FACTS_PER_SET]})
+    if reply.sources:
+        links = " · ".join(f"[{s.title.replace(']', ')')}]({s.url})" for s in reply.sources)
+        body.append({"type": "TextBlock", "text": _cut(f"Sources: {links}"), "size": "Small", "isSubtle": True,
+                     "wrap": True})
+    if reply.footer:
+        body.append({"type": "TextBlock", "text": _cut(reply.footer), "size": "Small", "isSubtle": True,
+                     "wrap": True})
+    return body
+
+
+def _card(body: list[dict[str, Any]], actions: list[dict[str, Any]]) -> dict[str, Any]:
+    card: dict[str, Any] = {"type": "AdaptiveCard", "$schema": CARD_SCHEMA, "version": CARD_VERSION, "body": body}
+    if actions:
+        card["actions"] = actions
+    return card
+
+
+def card_size(card: dict[str, Any]) -> int:
+    """Size of a card as sent (UTF-8 JSON bytes)."""
+    return len(json.dumps(card, ensure_ascii=False, separators=(",", ":")).encode("utf-8"))
+
+
+def adaptive_cards(reply: Reply) -> list[dict[str, Any]]:
+    """One card, or several when the content would exceed the size limit (buttons stay on the last card)."""
+    actions = [submit_action(c) for c in reply.choices]
+    cards: list[dict[str, Any]] = []
+    body: list[dict[str, Any]] = []
+    for element in _elements(reply):
+        if body and card_size(_card([*body, element], [])) > MAX_CARD_BYTES:
+            cards.append(_card(body, []))
+            body = []
+        body.append(element)
+    if body and card_size(_card(body, actions)) > MAX_CARD_BYTES:
+        cards.append(_card(body, []))
+        body = []
+    cards.append(_card(body, actions))
+    return cards
+
+
+def image_attachment(png: bytes, name: str) -> dict[str, Any]:
+    """An inline image: a data URI attachment (not counted in the message size limit, shown in every scope)."""
+    return {"contentType": "image/png", "name": name,
+            "contentUrl": "data:image/png;base64," + base64.b64encode(png).decode("ascii")}
+
+
+def render_activities(reply: Reply) -> list[dict[str, Any]]:
+    """The message activities (JSON, camelCase) for one reply; the first always carries the full text.
+
+    Several attachments go one per message after the first (Teams would show them as a carousel and count
+    them together against the message size limit).
+    """
+    first: dict[str, Any] = {"type": "message", "text": teams_markdown(reply.text), "textFormat": "markdown"}
+    attachments: list[dict[str, Any]] = []
+    if wants_card(reply):
+        attachments = [{"contentType": CARD_CONTENT_TYPE, "content": c} for c in adaptive_cards(reply)]
+    if reply.image is not None:
+        attachments.append(image_attachment(reply.image.png, reply.image.filename))
+    out = [{**first, "attachments": attachments[:1]} if attachments else first]
+    out.extend({"type": "message", "attachments": [a]} for a in attachments[1:])
+    if reply.image is not None:
+        out[-1]["summary"] = reply.image.alt  # shown in notifications and read by screen readers
+    return out
