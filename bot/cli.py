@@ -35,7 +35,18 @@ def _chat(args: argparse.Namespace, settings: Settings) -> int:
     configure("WARNING" if settings.log_level == "INFO" else settings.log_level)
     bot = build_bot(settings, demo=settings.demo and not args.no_demo)
     bot.services.delivery.register(ConsolePoster(sys.stdout))
-    asyncio.run(run_chat(ConsoleSession(bot.router, user=args.user)))
+
+    async def session() -> None:
+        for hook in bot.on_start:  # the scheduler: nudges scheduled in the console are printed when due
+            await hook()
+        try:
+            await run_chat(ConsoleSession(bot.router, user=args.user))
+        finally:
+            for hook in reversed(bot.on_stop):
+                await hook()
+
+    asyncio.run(session())
+    bot.services.db.dispose()
     return 0
 
 

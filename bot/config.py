@@ -79,6 +79,8 @@ class Settings:
     admins: tuple[str, ...] = ()
     demo: bool = True
     flow_ttl_seconds: int = 7 * 24 * 3600
+    scheduler_grace_minutes: int = 60
+    scheduler_interval_seconds: int = 5
     slack_bot_token: str = ""
     slack_signing_secret: str = ""
     slack_app_token: str = ""
@@ -128,6 +130,8 @@ class Settings:
             admins=_admins(env),
             demo=_bool(env, "FINOPS_DEMO", True),
             flow_ttl_seconds=_int(env, "FINOPS_FLOW_TTL_SECONDS", 7 * 24 * 3600, 60, 90 * 24 * 3600),
+            scheduler_grace_minutes=_int(env, "FINOPS_SCHEDULER_GRACE_MINUTES", 60, 0, 7 * 24 * 60),
+            scheduler_interval_seconds=_int(env, "FINOPS_SCHEDULER_INTERVAL_SECONDS", 5, 1, 3600),
             slack_bot_token=slack_token,
             slack_signing_secret=slack_secret,
             slack_app_token=env.get("SLACK_APP_TOKEN", "").strip(),

@@ -1,3 +1,4 @@
 """Imports every table module so SQLModel.metadata knows them all (used by migrations and tests)."""
 
 from bot import tables  # noqa: F401
+from bot.practice import tables as practice_tables  # noqa: F401

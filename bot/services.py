@@ -10,6 +10,9 @@ from bot.config import Settings
 from bot.db import Database
 from bot.delivery import Delivery
 from bot.metrics import Metrics
+from bot.practice.audit import AuditLog
+from bot.practice.roles import RoleStore
+from bot.practice.scheduler import Scheduler
 from bot.refs import ConversationRefStore
 from bot.state import ConversationStore
 from bot.teams import TeamStore
@@ -29,5 +32,8 @@ class Services:
     metrics: Metrics
     delivery: Delivery
     access: Access
+    roles: RoleStore
+    audit: AuditLog
+    scheduler: Scheduler
     knowledge: KnowledgeBase | None = None
     refs: ConversationRefStore | None = None  # where proactive posts can go (bot/refs.py)

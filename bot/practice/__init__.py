@@ -1,0 +1,1 @@
+"""Practitioner tools: roles, audit log, the scheduler, nudges and surveys."""

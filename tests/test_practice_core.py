@@ -1,0 +1,102 @@
+"""Roles, audit log and the scheduler on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from bot.app import build_bot
+from bot.practice.recurrence import next_occurrence
+from bot.practice.scheduler import Job
+
+
+async def test_roles_grant_revoke_and_access(bot) -> None:
+    s = bot.services
+    assert not s.access.is_practitioner("slack:U9")
+    assert s.roles.grant("slack:U9", "practitioner", "console:you")
+    assert not s.roles.grant("slack:U9", "practitioner", "console:you")
+    s.access.forget_cache()
+    assert s.access.is_practitioner("slack:U9") and not s.access.is_admin("slack:U9")
+    assert s.roles.revoke("slack:U9", "practitioner") and not s.roles.revoke("slack:U9", "practitioner")
+    s.access.forget_cache()
+    assert not s.access.is_practitioner("slack:U9")
+    with pytest.raises(ValueError, match="unknown role"):
+        s.roles.grant("slack:U9", "wizard", "x")
+    with pytest.raises(ValueError, match="platform-qualified"):
+        s.roles.grant("U9", "admin", "x")
+
+
+def test_audit_log_keeps_order(bot) -> None:
+    audit = bot.services.audit
+    audit.record("slack:U1", "role.grant", "slack:U2", role="practitioner")
+    audit.record("slack:U1", "budget.set", "payments", amount="100")
+    lines = [r.line() for r in audit.recent(5)]
+    assert "budget.set payments" in lines[0] and "role.grant slack:U2 (role=practitioner)" in lines[1]
+
+
+async def test_due_jobs_run_once_and_recur(bot) -> None:
+    sched, ran = bot.services.scheduler, []
+
+    async def handler(job: Job) -> None:
+        ran.append(job.payload["n"])
+
+    sched.register("test", handler)
+    now = datetime.now(UTC)
+    sched.schedule("test", {"n": 1}, now - timedelta(minutes=1))
+    sched.schedule("test", {"n": 2}, now + timedelta(hours=1))
+    daily = sched.schedule("test", {"n": 3}, now - timedelta(seconds=5), recurrence="daily")
+    assert await sched.run_due(now) == 2
+    assert await sched.run_due(now) == 0
+    assert sorted(ran) == [1, 3]
+    job = sched.get(daily)
+    assert job.status == "pending" and job.due_at.replace(tzinfo=UTC) > now
+
+
+async def test_missed_after_grace_and_failures_retry(bot) -> None:
+    sched, calls = bot.services.scheduler, []
+
+    async def boom(job: Job) -> None:
+        calls.append(job.attempts)
+        raise RuntimeError("platform down")
+
+    sched.register("boom", boom)
+    now = datetime.now(UTC)
+    old = sched.schedule("boom", {}, now - timedelta(days=2))
+    failing = sched.schedule("boom", {}, now)
+    await sched.run_due(now)
+    assert sched.get(old).status == "missed"
+    for minutes in (5, 10, 20):
+        await sched.run_due(now + timedelta(minutes=minutes))
+    row = sched.get(failing)
+    assert calls == [1, 2, 3] and row.status == "failed" and "platform down" in row.last_error
+
+
+async def test_two_schedulers_run_each_job_exactly_once(settings) -> None:
+    a, b = build_bot(settings), build_bot(settings, migrate=False, demo=False)
+    ran: list[tuple[str, int]] = []
+    try:
+        for name, bot in (("a", a), ("b", b)):
+            async def handler(job: Job, name: str = name) -> None:
+                await asyncio.sleep(0.01)
+                ran.append((name, job.payload["n"]))
+            bot.services.scheduler.register("nudge-test", handler)
+        now = datetime.now(UTC)
+        for n in range(10):
+            a.services.scheduler.schedule("nudge-test", {"n": n}, now - timedelta(seconds=1))
+        await asyncio.gather(a.services.scheduler.run_due(now), b.services.scheduler.run_due(now))
+        assert sorted(n for _, n in ran) == list(range(10))
+    finally:
+        a.services.db.dispose()
+        b.services.db.dispose()
+
+
+def test_recurrence_keeps_local_time_across_dst() -> None:
+    tz = ZoneInfo("Europe/Berlin")
+    friday = datetime(2026, 10, 23, 9, 0, tzinfo=tz)  # DST ends on Sunday 25 October
+    nxt = next_occurrence(friday, "weekly", tz, friday)
+    assert nxt.astimezone(tz).hour == 9 and nxt.astimezone(tz).day == 30
+    weekday = next_occurrence(friday, "weekdays", tz, friday)
+    assert weekday.astimezone(tz).weekday() == 0
