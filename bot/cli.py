@@ -6,10 +6,12 @@ import argparse
 import asyncio
 import sys
 from collections.abc import Callable
+from dataclasses import replace
 
 from bot.config import ConfigError, Settings
 from bot.errors import UserError
 from bot.logs import configure
+from bot.practice import cli as practice_cli
 
 Registrar = Callable[["argparse._SubParsersAction[argparse.ArgumentParser]"], None]
 
@@ -20,6 +22,10 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
     from bot.app import build_bot, build_web_app
 
     configure(settings.log_level)
+    if args.socket_mode:
+        if not (settings.slack_enabled and settings.slack_app_token.startswith("xapp-")):
+            raise ConfigError("--socket-mode needs SLACK_BOT_TOKEN, SLACK_SIGNING_SECRET and an xapp- SLACK_APP_TOKEN")
+        settings = replace(settings, slack_socket_mode=True)
     bot = build_bot(settings, demo=settings.demo and not args.no_demo)
     app = build_web_app(bot)
     bot.services.metrics  # noqa: B018  (built before the first request)
@@ -90,7 +96,7 @@ def _core_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> 
 
 
 # Feature commands (costs, budget, team, survey, nudge, roles …) register themselves here, in order.
-FEATURE_COMMANDS: tuple[Registrar, ...] = ()
+FEATURE_COMMANDS: tuple[Registrar, ...] = (practice_cli.register,)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from intents.admin import AdminIntent
 from intents.cancel import CancelIntent
 from intents.fallback import FallbackIntent
 from intents.help import HelpIntent
@@ -15,6 +16,7 @@ if TYPE_CHECKING:
 INTENTS: tuple[type, ...] = (
     HelpIntent,
     CancelIntent,
+    AdminIntent,
 )
 FALLBACK = FallbackIntent
 

@@ -100,3 +100,36 @@ def test_recurrence_keeps_local_time_across_dst() -> None:
     assert nxt.astimezone(tz).hour == 9 and nxt.astimezone(tz).day == 30
     weekday = next_occurrence(friday, "weekdays", tz, friday)
     assert weekday.astimezone(tz).weekday() == 0
+
+
+async def test_admin_commands_in_chat(bot) -> None:
+    from tests.conftest import message
+
+    refused = await bot.router.handle(message("grant practitioner to slack:U7", user="U5", platform="slack"))
+    assert "need the admin role" in refused.replies[0].text
+    done = await bot.router.handle(message("grant practitioner to slack:U7"))
+    assert "slack:U7 is now practitioner" in done.replies[0].text
+    mention = await bot.router.handle(message("grant <@U8> practitioner", user="U1", platform="slack"))
+    assert "need the admin role" in mention.replies[0].text
+    again = await bot.router.handle(message("grant practitioner to slack:U7"))
+    assert "already has" in again.replies[0].text
+    audit = await bot.router.handle(message("audit last 5"))
+    assert "role.grant slack:U7" in audit.replies[0].text
+    mine = await bot.router.handle(message("my roles", user="U7", platform="slack"))
+    assert "practitioner" in mine.replies[0].text
+    revoke = await bot.router.handle(message("revoke practitioner from slack:U7"))
+    assert "no longer practitioner" in revoke.replies[0].text
+
+
+def test_roles_cli(tmp_path) -> None:
+    import os
+    import subprocess
+    import sys
+
+    env = {**os.environ, "DATABASE_URL": f"sqlite:///{tmp_path / 'r.db'}"}
+    run = lambda *a: subprocess.run([sys.executable, "-m", "bot", *a], env=env, capture_output=True, text=True)  # noqa: E731
+    assert "done" in run("roles", "grant", "slack:U1", "practitioner").stdout
+    assert "slack:U1\tpractitioner" in run("roles", "list").stdout
+    bad = run("roles", "grant", "U1", "admin")
+    assert bad.returncode == 1 and "platform-qualified" in bad.stderr and "Traceback" not in bad.stderr
+    assert "role.grant slack:U1" in run("audit", "--last", "5").stdout
