@@ -21,7 +21,7 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
 
     from bot.app import build_bot, build_web_app
 
-    configure(settings.log_level)
+    configure(settings.log_level, settings.log_format)
     if args.socket_mode:
         if not (settings.slack_enabled and settings.slack_app_token.startswith("xapp-")):
             raise ConfigError("--socket-mode needs SLACK_BOT_TOKEN, SLACK_SIGNING_SECRET and an xapp- SLACK_APP_TOKEN")
@@ -66,7 +66,7 @@ def _ask(args: argparse.Namespace, settings: Settings) -> int:
 def _db(args: argparse.Namespace, settings: Settings) -> int:
     from bot.db import Database
 
-    configure(settings.log_level)
+    configure(settings.log_level, settings.log_format)
     db = Database(settings.database_url)
     db.upgrade()
     print(f"database is up to date ({db.dialect})")

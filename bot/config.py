@@ -39,6 +39,13 @@ def _bool(env: Mapping[str, str], name: str, default: bool) -> bool:
     raise ConfigError(f"{name} must be true or false, got {raw!r}")
 
 
+def _choice(env: Mapping[str, str], name: str, options: tuple[str, ...], default: str) -> str:
+    raw = env.get(name, "").strip().lower() or default
+    if raw not in options:
+        raise ConfigError(f"{name} must be one of {', '.join(options)}, got {raw!r}")
+    return raw
+
+
 def _pair(env: Mapping[str, str], first: str, second: str) -> tuple[str, str]:
     """Both or neither: a half-configured pair of secrets is a start-up error."""
     a, b = env.get(first, "").strip(), env.get(second, "").strip()
@@ -55,6 +62,13 @@ def _admins(env: Mapping[str, str]) -> tuple[str, ...]:
         if ":" not in item:
             raise ConfigError(f"FINOPS_ADMINS entries must be platform-qualified (slack:U123), got {item!r}")
     return tuple(items)
+
+
+def _socket_mode(env: Mapping[str, str], slack_enabled: bool) -> bool:
+    on = _bool(env, "SLACK_SOCKET_MODE", False)
+    if on and not (slack_enabled and env.get("SLACK_APP_TOKEN", "").strip().startswith("xapp-")):
+        raise ConfigError("SLACK_SOCKET_MODE needs SLACK_BOT_TOKEN, SLACK_SIGNING_SECRET and an xapp- SLACK_APP_TOKEN")
+    return on
 
 
 def _database_url(env: Mapping[str, str], cwd: Path) -> str:
@@ -80,11 +94,14 @@ class Settings:
     demo: bool = True
     flow_ttl_seconds: int = 7 * 24 * 3600
     scheduler_grace_minutes: int = 60
+    rate_limit_per_minute: int = 30
+    log_format: str = "text"
     scheduler_interval_seconds: int = 5
     slack_bot_token: str = ""
     slack_signing_secret: str = ""
     slack_app_token: str = ""
     slack_api_url: str = "https://slack.com/api/"
+    slack_socket_mode: bool = False  # SLACK_SOCKET_MODE or `serve --socket-mode`; needs SLACK_APP_TOKEN
     teams_app_id: str = ""
     teams_app_password: str = ""
     teams_tenant_id: str = ""
@@ -130,12 +147,15 @@ class Settings:
             admins=_admins(env),
             demo=_bool(env, "FINOPS_DEMO", True),
             flow_ttl_seconds=_int(env, "FINOPS_FLOW_TTL_SECONDS", 7 * 24 * 3600, 60, 90 * 24 * 3600),
+            rate_limit_per_minute=_int(env, "FINOPS_RATE_LIMIT_PER_MINUTE", 30, 0, 100_000),
+            log_format=_choice(env, "LOG_FORMAT", ("text", "json"), "text"),
             scheduler_grace_minutes=_int(env, "FINOPS_SCHEDULER_GRACE_MINUTES", 60, 0, 7 * 24 * 60),
             scheduler_interval_seconds=_int(env, "FINOPS_SCHEDULER_INTERVAL_SECONDS", 5, 1, 3600),
             slack_bot_token=slack_token,
             slack_signing_secret=slack_secret,
             slack_app_token=env.get("SLACK_APP_TOKEN", "").strip(),
             slack_api_url=env.get("SLACK_API_URL", "").strip() or "https://slack.com/api/",
+            slack_socket_mode=_socket_mode(env, bool(slack_token)),
             teams_app_id=app_id,
             teams_app_password=app_password,
             teams_tenant_id=tenant,

@@ -13,6 +13,7 @@ from datetime import datetime, timedelta
 
 from bot.db import UNAVAILABLE_ERRORS, utcnow
 from bot.models import IncomingMessage, Match, Reply, TurnResult
+from bot.ratelimit import RateLimiter
 from bot.services import Services
 from bot.state import StaleStateError
 from intents.base import FlowIntent, Intent, Outcome, TurnContext
@@ -23,6 +24,7 @@ MAX_TEXT = 4000  # longer messages are truncated (with a note) before matching
 
 APOLOGY = "Sorry, something went wrong on my side while answering that. Reference: {ref}."
 UNAVAILABLE = "I'm temporarily unavailable (my database is not reachable). Please try again in a minute."
+SLOW_DOWN = "You're sending messages faster than I can answer; please wait a few seconds and try again."
 RACE = "I received two messages for this conversation at the same moment; please send that again."
 TRUNCATED = "(Your message was very long, so I read only its first {n:,} characters.)"
 EXPIRED = "(Your previous conversation timed out, so I started fresh.)"
@@ -44,6 +46,7 @@ class Router:
         self.clock = clock
         self._by_name = {i.name: i for i in (*self.intents, fallback)}
         self._locks: weakref.WeakValueDictionary[str, asyncio.Lock] = weakref.WeakValueDictionary()
+        self.limiter = RateLimiter(services.settings.rate_limit_per_minute)
 
     def _lock(self, key: str) -> asyncio.Lock:
         lock = self._locks.get(key)
@@ -60,8 +63,8 @@ class Router:
         m = self.services.metrics
         m.latency.labels(msg.key.platform).observe(elapsed)
         m.turns.labels(msg.key.platform, result.intent).inc()
-        log.info("turn event=%s key=%s intent=%s ref=%s ms=%.1f dup=%s", msg.event_id, key,
-                 result.intent, ref, elapsed * 1000, result.duplicate)
+        log.info("turn", extra={"event_id": msg.event_id, "key": key, "intent": result.intent, "ref": ref,
+                                "latency_ms": round(elapsed * 1000, 1), "duplicate": result.duplicate})
         return result
 
     async def _turn(self, msg: IncomingMessage, key: str, ref: str) -> TurnResult:
@@ -70,6 +73,9 @@ class Router:
             if not await db.run(store.claim_event, msg.event_id, now):
                 self.services.metrics.duplicates.inc()
                 return TurnResult((), intent="duplicate", duplicate=True)
+            if msg.key.platform != "console" and not self.limiter.allow(msg.key.user_ref):
+                self.services.metrics.errors.labels("rate_limited").inc()
+                return TurnResult((Reply(SLOW_DOWN, ephemeral=True),), intent="rate_limited")
             state = await db.run(store.load, key, now)
         except UNAVAILABLE_ERRORS:
             log.warning("database unavailable event=%s key=%s ref=%s", msg.event_id, key, ref)

@@ -156,3 +156,41 @@ def test_unreachable_database_is_temporarily_unavailable(tmp_path) -> None:
     bot = bb(settings, migrate=False, demo=False)
     result = asyncio.run(bot.router.handle(message("help")))
     assert result.intent == "unavailable" and "temporarily unavailable" in result.replies[0].text
+
+
+async def test_flooding_user_is_asked_to_slow_down(bot) -> None:
+    results = [await bot.router.handle(message(f"help {i}", user="UFLOOD", platform="slack")) for i in range(40)]
+    slowed = [r for r in results if r.intent == "rate_limited"]
+    assert slowed and "faster than I can answer" in slowed[0].replies[0].text
+    other = await bot.router.handle(message("help", user="UCALM", platform="slack"))
+    assert other.intent == "help"
+
+
+def test_rate_limiter_refills() -> None:
+    from bot.ratelimit import RateLimiter
+
+    now = [0.0]
+    limiter = RateLimiter(per_minute=60, burst=2, clock=lambda: now[0])
+    assert limiter.allow("u") and limiter.allow("u") and not limiter.allow("u")
+    now[0] += 1.0
+    assert limiter.allow("u") and not limiter.allow("u")
+
+
+def test_logs_are_structured_and_never_carry_message_text(bot) -> None:
+    import io
+    import json
+    import logging
+
+    from bot.logs import configure
+
+    stream = io.StringIO()
+    configure("INFO", "json", stream)
+    try:
+        asyncio.run(bot.router.handle(message("my secret survey answer", event_id="E-LOG")))
+    finally:
+        configure("WARNING")
+        logging.getLogger().setLevel(logging.WARNING)
+    records = [json.loads(line) for line in stream.getvalue().splitlines()]
+    turn = next(r for r in records if r["message"] == "turn")
+    assert turn["event_id"] == "E-LOG" and "latency_ms" in turn and turn["intent"]
+    assert "secret survey answer" not in stream.getvalue()
