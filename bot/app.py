@@ -115,6 +115,11 @@ def mount_adapters(app: web.Application, bot: Bot) -> None:
     """Add the routes of each chat platform whose secrets are configured (imports stay lazy)."""
     settings = bot.services.settings
     enabled = []
+    if settings.slack_enabled:
+        from adapters.slack import mount_slack
+
+        mount_slack(app, bot)
+        enabled.append("slack (socket mode)" if settings.slack_socket_mode else "slack")
     if settings.teams_enabled:
         from adapters.teams import mount_teams
 

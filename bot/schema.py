@@ -1,4 +1,5 @@
 """Imports every table module so SQLModel.metadata knows them all (used by migrations and tests)."""
 
+from adapters import slack_threads  # noqa: F401
 from bot import tables  # noqa: F401
 from bot.practice import tables as practice_tables  # noqa: F401

@@ -1,0 +1,242 @@
+"""Slack on slack-bolt's AsyncApp: mentions, DMs, thread follow-ups, `/finops`, buttons, modals and App Home.
+
+Events, slash commands and interactivity share ``POST /slack/events`` on the bot's aiohttp server (or arrive over
+Socket Mode). Bolt verifies the signature and acknowledges; with ``process_before_response=False`` every listener
+runs after the ack, so a slow answer never makes Slack retry. A retried delivery carries the same ``event_id``,
+which the router claims once in the database.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+from typing import TYPE_CHECKING, Any
+
+import aiohttp
+from aiohttp import web
+from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
+from slack_bolt.async_app import AsyncApp
+from slack_sdk.errors import SlackClientError
+from slack_sdk.http_retry.builtin_async_handlers import (
+    AsyncConnectionErrorRetryHandler,
+    AsyncRateLimitErrorRetryHandler,
+)
+from slack_sdk.web.async_client import AsyncWebClient
+
+from adapters.slack_home import home_view
+from adapters.slack_render import escape, selected_blocks
+from adapters.slack_send import SlackPoster, SlackSender, slack_error
+from adapters.slack_text import clean_text, metadata, slash_help, slash_text, team_of, view_form
+from adapters.slack_threads import SlackThreadStore
+from bot.models import Action, ConversationKey, IncomingMessage, TurnResult
+
+if TYPE_CHECKING:
+    from bot.app import Bot
+
+log = logging.getLogger(__name__)
+PATH = "/slack/events"
+ANSWERED_SUBTYPES = (None, "thread_broadcast", "file_share")  # anything else is an edit, join, bot post …
+SEND_ERRORS = (SlackClientError, aiohttp.ClientError, OSError, TimeoutError)
+
+
+def _ignored(event: dict[str, Any]) -> bool:
+    """Bot posts, edits, joins and other subtypes are not questions."""
+    return event.get("subtype") not in ANSWERED_SUBTYPES or bool(event.get("bot_id")) or not event.get("user")
+
+
+class SlackAdapter:
+    """Turns Slack payloads into IncomingMessages for the router and posts the replies."""
+
+    def __init__(self, bot: Bot, client: AsyncWebClient | None = None) -> None:
+        settings = bot.services.settings
+        self.bot, self.services, self.settings = bot, bot.services, settings
+        retry = [AsyncConnectionErrorRetryHandler(), AsyncRateLimitErrorRetryHandler(max_retry_count=3)]
+        self.client = client or AsyncWebClient(token=settings.slack_bot_token, base_url=settings.slack_api_url,
+                                               retry_handlers=retry)
+        # The client carries the token (passing both logs a bolt warning); bolt acks before listeners run.
+        self.app = AsyncApp(client=self.client, signing_secret=settings.slack_signing_secret,
+                            process_before_response=False)
+        self.sender = SlackSender(self.client)
+        self.threads = SlackThreadStore(bot.services.db)
+        self._refs_seen: set[tuple[str, str, str]] = set()
+        self._socket: Any = None
+        self._register()
+
+    def _register(self) -> None:
+        self.app.event("app_mention")(self._on_mention)
+        self.app.event("message")(self._on_message)
+        self.app.event("app_home_opened")(self._on_home)
+        self.app.command("/finops")(self._on_command)
+        self.app.action(re.compile(r"^finops_"))(self._on_action)
+        self.app.view(re.compile(r"^finops"))(self._on_view)
+
+    # --- HTTP and lifecycle ------------------------------------------------------------------------
+    async def handle_http(self, request: web.Request) -> web.Response:
+        """``POST /slack/events``: bolt verifies (401 on a bad signature or an old timestamp) and dispatches."""
+        return await to_aiohttp_response(await self.app.async_dispatch(await to_bolt_request(request)))
+
+    def mount(self, web_app: web.Application) -> None:
+        """Add the route, the shared HTTP session and (when asked) the Socket Mode connection."""
+        web_app.router.add_post(PATH, self.handle_http)
+        web_app.on_startup.append(self._start)
+        web_app.on_cleanup.append(self._stop)
+
+    async def _start(self, _app: web.Application) -> None:
+        # One keep-alive session for every Web API call (slack_sdk opens a session per call otherwise).
+        self.client.session = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=self.client.timeout))
+        if self.settings.slack_socket_mode:
+            from slack_bolt.adapter.socket_mode.aiohttp import AsyncSocketModeHandler
+
+            self._socket = AsyncSocketModeHandler(self.app, self.settings.slack_app_token, web_client=self.client)
+            await self._socket.connect_async()
+            log.info("slack: connected over Socket Mode")
+
+    async def _stop(self, _app: web.Application) -> None:
+        if self._socket is not None:
+            await self._socket.close_async()
+        if self.client.session is not None:
+            await self.client.session.close()
+
+    @property
+    def poster(self) -> SlackPoster:
+        """The proactive-delivery poster for ``services.delivery``."""
+        return SlackPoster(self.sender)
+
+    # --- one turn --------------------------------------------------------------------------------
+    async def _turn(self, msg: IncomingMessage, channel: str, thread_ts: str, kind: str) -> TurnResult:
+        """Route, post the replies where the message came from, remember where we can post later."""
+        result = await self.bot.router.handle(msg)
+        if result.duplicate or not result.replies:
+            return result
+        try:
+            await self.sender.post(channel, result.replies, thread_ts, user=msg.key.user)
+        except SEND_ERRORS as exc:
+            log.warning("slack reply failed event=%s channel=%s error=%s", msg.event_id, channel, slack_error(exc))
+        await self._remember(msg.key, kind)
+        return result
+
+    async def _remember(self, key: ConversationKey, kind: str) -> None:
+        refs = self.services.refs
+        user_ref = key.user_ref if kind == "dm" else ""
+        if refs is None or (key.tenant, key.channel, user_ref) in self._refs_seen:
+            return
+        try:
+            await self.services.db.run(refs.remember, "slack", key.tenant, key.channel, user_ref, kind,
+                                       {"team_id": key.tenant})
+            self._refs_seen.add((key.tenant, key.channel, user_ref))
+        except Exception:  # a reference is a convenience; the answer was already posted
+            log.exception("slack: could not record the conversation reference")
+
+    # --- events ----------------------------------------------------------------------------------
+    async def _on_mention(self, body: dict[str, Any], event: dict[str, Any], context: Any) -> None:
+        """``@finops-bot …`` in a channel: answer in the thread of the mention and remember that thread."""
+        if _ignored(event) or "edited" in event:
+            return
+        team, channel, root = team_of(body), event["channel"], event.get("thread_ts") or event["ts"]
+        key = ConversationKey("slack", team, channel, root, event["user"])
+        msg = IncomingMessage(key, clean_text(event.get("text", ""), context.bot_user_id), body["event_id"],
+                              is_direct=True, raw=event)
+        await asyncio.gather(self.services.db.run(self.threads.remember, team, channel, root),
+                             self._turn(msg, channel, root, "channel"))
+
+    async def _on_message(self, body: dict[str, Any], event: dict[str, Any], context: Any) -> None:
+        """Direct messages, and follow-ups without a mention in a thread the bot replied in."""
+        if _ignored(event):
+            return
+        team, channel, thread = team_of(body), event["channel"], event.get("thread_ts") or ""
+        text = event.get("text", "")
+        if event.get("channel_type") != "im":
+            bot_id = context.bot_user_id
+            if not thread or (bot_id and f"<@{bot_id}" in text):
+                return  # not our thread, or an @mention (answered by app_mention)
+            if not (self.threads.cached(team, channel, thread)
+                    or await self.services.db.run(self.threads.is_known, team, channel, thread)):
+                return
+        key = ConversationKey("slack", team, channel, thread, event["user"])
+        msg = IncomingMessage(key, clean_text(text, context.bot_user_id), body["event_id"], is_direct=True,
+                              raw=event)
+        await self._turn(msg, channel, thread, "dm" if event.get("channel_type") == "im" else "channel")
+
+    async def _on_home(self, body: dict[str, Any], event: dict[str, Any]) -> None:
+        """App Home opened: publish the user's team cards, quick actions and help."""
+        if event.get("tab") != "home":
+            return
+        try:
+            view = await home_view(self.services, self.bot.router.intents, f"slack:{event['user']}")
+            await self.client.views_publish(user_id=event["user"], view=view)
+        except SEND_ERRORS as exc:
+            log.warning("slack: views.publish failed: %s", slack_error(exc))
+
+    # --- slash command, buttons, modals ----------------------------------------------------------
+    async def _on_command(self, ack: Any, command: dict[str, Any], respond: Any, context: Any) -> None:
+        """``/finops <subcommand>``: ack at once, then answer in the channel (help stays private)."""
+        await ack()
+        team, channel, user = team_of(command), command["channel_id"], command["user_id"]
+        text = slash_text(command.get("text", ""), context.bot_user_id)
+        key = ConversationKey("slack", team, channel, "", user)
+        event_id = f"cmd:{command.get('trigger_id') or command.get('response_url', '')}"
+        if text is None:
+            word = clean_text(command.get("text", "")).partition(" ")[0]
+            unknown = "" if word.lower() in ("", "help", "ask") else word
+            await respond(text=slash_help(command.get("command", "/finops"), escape(unknown)),
+                          response_type="ephemeral")
+            return
+        msg = IncomingMessage(key, text, event_id, is_direct=True, raw=command,
+                              user_name=command.get("user_name"))
+        result = await self.bot.router.handle(msg)
+        if result.duplicate:
+            return
+        try:
+            await self.sender.post(channel, result.replies, user=user)
+        except SlackClientError as exc:  # a private channel the bot is not in: answer privately instead
+            log.info("slack: /finops answer falls back to the response_url (%s)", slack_error(exc))
+            await respond(text="\n\n".join(r.text for r in result.replies) + "\n\n_(Invite me to this channel to "
+                          "share answers here.)_", response_type="ephemeral")
+            return
+        await self._remember(key, "dm" if channel.startswith("D") else "channel")
+
+    async def _on_action(self, ack: Any, body: dict[str, Any], action: dict[str, Any]) -> None:
+        """A button of ours: its value goes through the router as text and as ``Action``; a double click once."""
+        await ack()
+        user, team = body["user"]["id"], team_of(body)
+        value = str(action.get("value") or (action.get("selected_option") or {}).get("value", ""))
+        action_id = action["action_id"]
+        container, message = body.get("container") or {}, body.get("message") or {}
+        if container.get("type") == "message" and container.get("channel_id"):
+            channel, thread, ts = container["channel_id"], message.get("thread_ts") or "", container["message_ts"]
+            event_id = f"{ts}:{action_id}:{value}:{user}"
+        else:  # App Home or a modal: answer in the user's DM
+            view = body.get("view") or {}
+            channel, thread, ts = await self.sender.dm_channel(user), "", ""
+            event_id = f"{view.get('id')}:{view.get('hash')}:{action_id}:{value}:{user}"
+        key = ConversationKey("slack", team, channel, thread, user)
+        msg = IncomingMessage(key, value, event_id[:255], is_direct=True, action=Action(action_id, value), raw=body)
+        result = await self._turn(msg, channel, thread, "dm" if channel.startswith("D") else "channel")
+        if ts and message.get("blocks") and not result.duplicate:
+            label = str((action.get("text") or {}).get("text") or value)
+            await self.sender.update(channel, ts, message.get("text", ""),
+                                     selected_blocks(message["blocks"], label, user))
+
+    async def _on_view(self, ack: Any, body: dict[str, Any], view: dict[str, Any]) -> None:
+        """A modal of ours was submitted: its inputs become ``Action.form`` (the modal closes on ack)."""
+        await ack()
+        user, team, meta = body["user"]["id"], team_of(body), metadata(view.get("private_metadata"))
+        channel = meta.get("channel") or await self.sender.dm_channel(user)
+        thread, text = meta.get("thread", ""), meta.get("text") or view.get("callback_id", "")
+        key = ConversationKey("slack", team, channel, thread, user)
+        action = Action(view.get("callback_id", ""), text, view_form(view.get("state", {}).get("values", {})))
+        msg = IncomingMessage(key, text, f"view:{view.get('id')}:{view.get('hash')}", is_direct=True, action=action,
+                              raw=body)
+        await self._turn(msg, channel, thread, "dm" if channel.startswith("D") else "channel")
+
+
+def mount_slack(web_app: web.Application, bot: Bot) -> SlackAdapter:
+    """Create the adapter, mount it and register its poster (called by ``bot.app.mount_adapters``)."""
+    adapter = SlackAdapter(bot)
+    adapter.mount(web_app)
+    bot.services.delivery.register(adapter.poster)
+    return adapter
+
+
+__all__ = ["PATH", "SlackAdapter", "mount_slack"]

@@ -1,0 +1,97 @@
+"""Posting replies with the Slack Web API: messages, ephemeral messages, chart uploads, DMs, proactive posts."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from typing import Any
+
+import aiohttp
+from slack_sdk.errors import SlackApiError, SlackClientError
+from slack_sdk.web.async_client import AsyncWebClient
+
+from adapters.slack_render import render
+from bot.delivery import DeliveryResult, Target
+from bot.models import Reply
+
+log = logging.getLogger(__name__)
+
+
+def slack_error(exc: Exception) -> str:
+    """The Slack error code of a failed call (``channel_not_found`` …) or the exception's class name."""
+    if isinstance(exc, SlackApiError):
+        return str(exc.response.get("error") or f"http {exc.response.status_code}")
+    return type(exc).__name__
+
+
+class SlackSender:
+    """Renders replies and posts them; one instance per workspace token."""
+
+    def __init__(self, client: AsyncWebClient) -> None:
+        self.client = client
+        self._dms: dict[str, str] = {}
+
+    async def dm_channel(self, user_id: str) -> str:
+        """The bot's DM channel with a user (conversations.open, cached: the id never changes)."""
+        channel = self._dms.get(user_id)
+        if channel is None:
+            resp = await self.client.conversations_open(users=user_id)
+            channel = self._dms[user_id] = str(resp["channel"]["id"])
+        return channel
+
+    async def post(self, channel: str, replies: Sequence[Reply], thread_ts: str = "", user: str = "") -> list[str]:
+        """Post every reply in order; ephemeral ones only to ``user``. Returns the ts of each message posted."""
+        posted: list[str] = []
+        for reply in replies:
+            if reply.ephemeral and user:
+                await self._ephemeral(channel, user, reply, thread_ts)
+                continue
+            for message in render(reply):
+                resp = await self.client.chat_postMessage(channel=channel, text=message.text,
+                                                          blocks=list(message.blocks), thread_ts=thread_ts or None,
+                                                          unfurl_links=False, unfurl_media=False)
+                posted.append(str(resp.get("ts", "")))
+            if reply.image is not None:
+                await self.client.files_upload_v2(channel=channel, thread_ts=thread_ts or None,
+                                                  content=reply.image.png, filename=reply.image.filename,
+                                                  title=reply.image.alt[:250], alt_txt=reply.image.alt[:1000])
+        return posted
+
+    async def _ephemeral(self, channel: str, user: str, reply: Reply, thread_ts: str) -> None:
+        # Files cannot be ephemeral: the chart's alternative text is already in the blocks.
+        for message in render(reply):
+            await self.client.chat_postEphemeral(channel=channel, user=user, text=message.text,
+                                                 blocks=list(message.blocks), thread_ts=thread_ts or None)
+
+    async def update(self, channel: str, ts: str, text: str, blocks: list[dict[str, Any]]) -> None:
+        """Replace a message (used to retire the buttons of a clicked message); failures are only logged."""
+        try:
+            await self.client.chat_update(channel=channel, ts=ts, text=text, blocks=blocks)
+        except Exception as exc:  # cosmetic: the answer itself is posted separately
+            log.warning("chat.update failed: %s", slack_error(exc))
+
+
+class SlackPoster:
+    """The ``Poster`` for Slack: channel posts, DMs and thread replies that report Slack errors as results."""
+
+    platform = "slack"
+
+    def __init__(self, sender: SlackSender) -> None:
+        self.sender = sender
+
+    async def post(self, target: Target, replies: Sequence[Reply]) -> DeliveryResult:
+        """Post to ``target.channel`` (in ``target.thread``) or DM ``target.user_ref``; never raises Slack errors."""
+        try:
+            channel = target.channel or await self._dm(target.user_ref)
+            posted = await self.sender.post(channel, replies, thread_ts=target.thread)
+        except (SlackClientError, ValueError, OSError, aiohttp.ClientError, TimeoutError) as exc:
+            error = slack_error(exc) if not isinstance(exc, ValueError) else str(exc)
+            log.warning("slack delivery to %s failed: %s", target.describe(), error)
+            return DeliveryResult(ok=False, error=error)
+        return DeliveryResult(ok=True, message_id=posted[0] if posted else None)
+
+    async def _dm(self, user_ref: str) -> str:
+        platform, _, user = user_ref.partition(":")
+        if platform != "slack" or not user:
+            raise ValueError(f"not a Slack user: {user_ref or '(none)'}")
+        return await self.sender.dm_channel(user)

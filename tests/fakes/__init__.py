@@ -1,0 +1,1 @@
+"""Local fakes of chat platform APIs for tests and benchmarks."""

@@ -1,0 +1,156 @@
+"""A local fake of the Slack Web API (aiohttp on 127.0.0.1) that records every call; for tests and benchmarks.
+
+Answers auth.test, chat.postMessage, chat.postEphemeral, chat.update, views.publish, conversations.open,
+files.getUploadURLExternal, the upload URL, files.completeUploadExternal and response_url posts. Failures can be
+scripted per method (``fail``), e.g. ``ratelimited`` with HTTP 429 and ``Retry-After``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import json
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from aiohttp import web
+
+BOT_USER, BOT_ID, TEAM = "UBOT", "BBOT", "T0001"
+
+
+@dataclass
+class Call:
+    """One request the fake received."""
+
+    method: str
+    args: dict[str, Any]
+    at: float = field(default_factory=time.perf_counter)
+
+
+@dataclass
+class Failure:
+    """A scripted error answer for the next ``times`` calls of a method."""
+
+    error: str
+    times: int = 1
+    status: int = 200
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+class FakeSlackAPI:
+    """Start with ``await fake.start()``; point ``SLACK_API_URL`` at ``fake.api_url``; read ``fake.calls``."""
+
+    def __init__(self, record: bool = True) -> None:
+        self.calls: list[Call] = []
+        self.record = record
+        self.failures: dict[str, list[Failure]] = {}
+        self.on_post: Callable[[Call], None] | None = None  # benchmarks timestamp chat.postMessage here
+        self._ts = itertools.count(1)
+        self._runner: web.AppRunner | None = None
+        self.url = ""
+
+    @property
+    def api_url(self) -> str:
+        """Base URL for ``AsyncWebClient(base_url=...)``."""
+        return f"{self.url}/api/"
+
+    def fail(self, method: str, error: str, times: int = 1, status: int = 200, **headers: str) -> None:
+        """Answer the next ``times`` calls of ``method`` with ``{"ok": false, "error": error}``."""
+        self.failures.setdefault(method, []).append(Failure(error, times, status, headers))
+
+    def of(self, method: str) -> list[Call]:
+        """The recorded calls of one method, in order."""
+        return [c for c in self.calls if c.method == method]
+
+    async def wait_for(self, method: str, count: int = 1, timeout: float = 5.0) -> list[Call]:
+        """Wait until ``count`` calls of ``method`` arrived (listeners run after the ack)."""
+        deadline = time.monotonic() + timeout
+        while len(self.of(method)) < count:
+            if time.monotonic() > deadline:
+                raise AssertionError(f"{method}: {len(self.of(method))} calls, expected {count}: {self.calls!r}")
+            await asyncio.sleep(0.01)
+        return self.of(method)
+
+    async def start(self, host: str = "127.0.0.1", port: int = 0) -> str:
+        """Serve on a free port; returns the base URL."""
+        app = web.Application(client_max_size=10 * 1024 * 1024)
+        app.router.add_post("/api/{method}", self._api)
+        app.router.add_post("/upload/{file_id}", self._upload)
+        app.router.add_post("/respond/{token}", self._respond)
+        self._runner = web.AppRunner(app, access_log=None)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, host, port)
+        await site.start()
+        sockets = site._server.sockets  # type: ignore[union-attr]
+        self.url = f"http://{host}:{sockets[0].getsockname()[1]}"
+        return self.url
+
+    async def stop(self) -> None:
+        """Shut the server down."""
+        if self._runner is not None:
+            await self._runner.cleanup()
+
+    async def _args(self, request: web.Request) -> dict[str, Any]:
+        if request.content_type == "application/json":
+            return dict(await request.json())
+        args: dict[str, Any] = dict(await request.post())
+        for name in ("blocks", "view", "files", "attachments"):
+            if isinstance(args.get(name), str) and args[name][:1] in "[{":
+                args[name] = json.loads(args[name])
+        return args
+
+    def _scripted(self, method: str) -> web.Response | None:
+        queue = self.failures.get(method)
+        if not queue:
+            return None
+        failure = queue[0]
+        failure.times -= 1
+        if failure.times <= 0:
+            queue.pop(0)
+        return web.json_response({"ok": False, "error": failure.error}, status=failure.status,
+                                 headers=failure.headers)
+
+    async def _api(self, request: web.Request) -> web.Response:
+        method = request.match_info["method"]
+        call = Call(method, await self._args(request))
+        if self.record:
+            self.calls.append(call)
+        if self.on_post is not None and method == "chat.postMessage":
+            self.on_post(call)
+        scripted = self._scripted(method)
+        if scripted is not None:
+            return scripted
+        return web.json_response(self._answer(method, call.args))
+
+    def _answer(self, method: str, args: dict[str, Any]) -> dict[str, Any]:
+        ts = f"1700000000.{next(self._ts):06d}"
+        if method == "auth.test":
+            return {"ok": True, "url": "https://fake.slack.com/", "team": "Fake", "user": "finops-bot",
+                    "team_id": TEAM, "user_id": BOT_USER, "bot_id": BOT_ID, "is_enterprise_install": False}
+        if method in ("chat.postMessage", "chat.update"):
+            return {"ok": True, "channel": args.get("channel"), "ts": args.get("ts") or ts,
+                    "message": {"text": args.get("text"), "blocks": args.get("blocks"), "ts": ts}}
+        if method == "chat.postEphemeral":
+            return {"ok": True, "message_ts": ts}
+        if method == "conversations.open":
+            return {"ok": True, "channel": {"id": "D" + str(args.get("users", "X")).lstrip("UW")}}
+        if method == "views.publish":
+            return {"ok": True, "view": {"id": "V1", **(args.get("view") or {})}}
+        if method == "files.getUploadURLExternal":
+            file_id = f"F{next(self._ts):05d}"
+            return {"ok": True, "file_id": file_id, "upload_url": f"{self.url}/upload/{file_id}"}
+        if method == "files.completeUploadExternal":
+            return {"ok": True, "files": [{"id": f["id"], "title": f.get("title")} for f in args.get("files", [])]}
+        return {"ok": True}
+
+    async def _upload(self, request: web.Request) -> web.Response:
+        body = await request.read()
+        self.calls.append(Call("upload", {"file_id": request.match_info["file_id"], "length": len(body),
+                                          "png": body[:8] == b"\x89PNG\r\n\x1a\n"}))
+        return web.Response(text="OK - " + str(len(body)))
+
+    async def _respond(self, request: web.Request) -> web.Response:
+        self.calls.append(Call("response_url", {"token": request.match_info["token"], **await request.json()}))
+        return web.Response(text="ok")

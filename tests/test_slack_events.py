@@ -1,0 +1,155 @@
+"""Contract tests: real-shaped, signed Slack payloads POSTed to /slack/events of the real aiohttp app."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+
+from bot.app import Bot, build_bot, build_web_app
+from tests.conftest import make_settings
+from tests.fakes import slack_payloads as p
+from tests.fakes.slack_api import BOT_USER, TEAM, FakeSlackAPI
+
+FORM = "application/x-www-form-urlencoded"
+
+
+@dataclass
+class Harness:
+    fake: FakeSlackAPI
+    client: Any
+    bot: Bot
+
+    async def post(self, body: str, content_type: str = "application/json", **headers: str) -> Any:
+        return await self.client.post("/slack/events", data=body.encode(),
+                                      headers=p.signed_headers(body, content_type=content_type, **headers))
+
+    async def event(self, event: dict[str, Any], event_id: str | None = None, **headers: str) -> Any:
+        resp = await self.post(p.event_callback(event, event_id), **headers)
+        assert resp.status == 200, await resp.text()
+        return resp
+
+
+async def eventually(fn: Any, timeout: float = 3.0) -> Any:
+    """Poll until ``fn()`` is truthy (work after the ack finishes a moment after the reply is posted)."""
+    deadline = time.monotonic() + timeout
+    while not (value := fn()):
+        if time.monotonic() > deadline:
+            raise AssertionError("condition not met in time")
+        await asyncio.sleep(0.02)
+    return value
+
+
+async def _harness(url: str, aiohttp_client: Any) -> Any:
+    fake = FakeSlackAPI()
+    await fake.start()
+    settings = make_settings(url, slack_bot_token="xoxb-test", slack_signing_secret=p.SECRET,
+                             slack_api_url=fake.api_url)
+    bot = build_bot(settings, demo=True)
+    client = await aiohttp_client(build_web_app(bot))
+    return Harness(fake, client, bot)
+
+
+@pytest.fixture
+async def slack(sqlite_url: str, aiohttp_client: Any):
+    h = await _harness(sqlite_url, aiohttp_client)
+    yield h
+    await h.fake.stop()
+
+
+@pytest.fixture
+async def slack_any_db(db_url: str, aiohttp_client: Any):
+    h = await _harness(db_url, aiohttp_client)
+    yield h
+    await h.fake.stop()
+
+
+async def test_url_verification_echoes_the_challenge(slack: Harness) -> None:
+    body = json.dumps({"token": "legacy", "challenge": "3eZbrw1aBm2rZgRNFdxV2595E9CY3gmdALWMmHkvFXO7tYXAYM8P",
+                       "type": "url_verification"})
+    resp = await slack.post(body)
+    assert resp.status == 200
+    assert (await resp.json())["challenge"].startswith("3eZbrw1a")
+
+
+async def test_app_mention_is_answered_in_its_thread(slack: Harness) -> None:
+    await slack.event(p.app_mention("help", ts="1700000010.000200"))
+    post = (await slack.fake.wait_for("chat.postMessage"))[0]
+    assert post.args["channel"] == "C1" and post.args["thread_ts"] == "1700000010.000200"
+    assert "help" in post.args["text"].lower() and post.args["blocks"][0]["type"] == "header"
+    assert f"<@{BOT_USER}>" not in json.dumps(post.args)
+    ref = await eventually(lambda: slack.bot.services.refs.find("slack", channel="C1"))
+    assert ref is not None and ref.tenant == TEAM and ref.kind == "channel"
+
+
+async def test_direct_message_is_answered_in_the_dm(slack: Harness) -> None:
+    await slack.event(p.message("help", channel="D42", user="U9"))
+    post = (await slack.fake.wait_for("chat.postMessage"))[0]
+    assert post.args["channel"] == "D42" and not post.args.get("thread_ts")
+    ref = await eventually(lambda: slack.bot.services.refs.find("slack", user_ref="slack:U9"))
+    assert ref is not None and ref.channel == "D42" and ref.kind == "dm"
+
+
+async def test_forged_signature_and_old_timestamp_get_401(slack: Harness) -> None:
+    body = p.event_callback(p.app_mention("help"))
+    forged = p.signed_headers(body, secret="not-the-secret")
+    assert (await slack.client.post("/slack/events", data=body.encode(), headers=forged)).status == 401
+    old = p.signed_headers(body, timestamp=int(time.time()) - 6 * 60)
+    assert (await slack.client.post("/slack/events", data=body.encode(), headers=old)).status == 401
+    tampered = p.signed_headers(body)
+    resp = await slack.client.post("/slack/events", data=body.replace("help", "hepl").encode(), headers=tampered)
+    assert resp.status == 401
+    await asyncio.sleep(0.2)
+    assert slack.fake.of("chat.postMessage") == []
+
+
+async def test_retried_delivery_is_answered_once(slack_any_db: Harness) -> None:
+    event = p.app_mention("help")
+    await slack_any_db.event(event, event_id="Ev0RETRY")
+    await slack_any_db.event(event, event_id="Ev0RETRY", **{"X-Slack-Retry-Num": "1",
+                                                           "X-Slack-Retry-Reason": "http_timeout"})
+    await slack_any_db.fake.wait_for("chat.postMessage")
+    await asyncio.sleep(0.3)
+    assert len(slack_any_db.fake.of("chat.postMessage")) == 1
+
+
+async def test_follow_up_in_the_bots_thread_needs_no_mention(slack: Harness) -> None:
+    root = "1700000020.000100"
+    await slack.event(p.message("help", channel="C1", channel_type="channel", ts="1700000019.1", thread_ts="999.1"))
+    await slack.event(p.app_mention("help", ts=root))
+    await slack.fake.wait_for("chat.postMessage", 1)
+    follow = p.message("help", channel="C1", channel_type="channel", ts="1700000021.000100", thread_ts=root)
+    await slack.event(follow)
+    # the same message as Slack also sends it when it mentions the bot: app_mention answers that one
+    await slack.event({**follow, "text": f"<@{BOT_USER}> help", "ts": "1700000022.000100"})
+    posts = await slack.fake.wait_for("chat.postMessage", 2)
+    await asyncio.sleep(0.3)
+    assert len(slack.fake.of("chat.postMessage")) == 2
+    assert [c.args["thread_ts"] for c in posts] == [root, root]
+
+
+@pytest.mark.parametrize("event", [
+    p.message("help", bot_id="B9"),
+    p.message("help", subtype="message_changed"),
+    p.message("<@U1> has joined the channel", subtype="channel_join", channel_type="channel"),
+    p.message("help", channel="C1", channel_type="channel"),  # a channel message without a mention
+    {"type": "message", "subtype": "message_deleted", "channel": "D1", "channel_type": "im", "ts": "1.2"},
+])
+async def test_bot_posts_edits_joins_and_channel_chatter_are_ignored(slack: Harness, event: dict) -> None:
+    await slack.event(event)
+    await slack.event(p.message("help", channel="D77"))
+    posts = await slack.fake.wait_for("chat.postMessage")
+    await asyncio.sleep(0.2)
+    assert [c.args["channel"] for c in slack.fake.of("chat.postMessage")] == ["D77"] == [posts[0].args["channel"]]
+
+
+async def test_own_bot_messages_are_ignored(slack: Harness) -> None:
+    await slack.event(p.message("help", user=BOT_USER, channel="D5"))
+    await slack.event(p.message("help", channel="D6"))
+    await slack.fake.wait_for("chat.postMessage")
+    await asyncio.sleep(0.2)
+    assert [c.args["channel"] for c in slack.fake.of("chat.postMessage")] == ["D6"]
