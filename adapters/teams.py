@@ -75,7 +75,10 @@ def tenant_of(activity: Activity) -> str:
     data = activity.channel_data if isinstance(activity.channel_data, dict) else {}
     tenant = data.get("tenant") if isinstance(data.get("tenant"), dict) else {}
     conv = activity.conversation
-    return str(tenant.get("id") or (conv.tenant_id if conv is not None else "") or "")
+    if tenant.get("id") or conv is None:
+        return str(tenant.get("id") or "")
+    # botbuilder maps "tenantID" but Teams sends "tenantId", which lands in additional_properties.
+    return str(conv.tenant_id or (conv.additional_properties or {}).get("tenantId") or "")
 
 
 def without_bot_mention(activity: Activity) -> str:
@@ -242,6 +245,10 @@ class TeamsAdapter:
             except HttpOperationError as exc:
                 outcome.append(DeliveryResult(ok=False, error=_refusal(exc)))
                 return
+            except ClientRequestError as exc:
+                log.warning("Teams connector unreachable: %s", type(exc).__name__)
+                outcome.append(DeliveryResult(ok=False, error="Teams connector unreachable"))
+                return
             outcome.append(DeliveryResult(ok=True, message_id=next((r.id for r in sent if r and r.id), None)))
 
         try:
@@ -317,5 +324,4 @@ def mount_teams(app: web.Application, bot: Bot) -> TeamsAdapter:
                     ROUTE)
     app.router.add_post(ROUTE, adapter.handle_request)
     bot.services.delivery.register(TeamsPoster(adapter))
-    app["teams_adapter"] = adapter
     return adapter

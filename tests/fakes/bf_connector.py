@@ -1,0 +1,90 @@
+"""A local fake of the Bot Framework connector (Teams' REST API) for contract and end-to-end tests.
+
+It records what the bot posts to ``/v3/conversations/{id}/activities[/{replyToId}]`` and answers like the
+real service, including 404 (conversation deleted) and 403 (bot removed) for conversations marked gone.
+"""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass
+from typing import Any
+
+from aiohttp import web
+
+GONE_ERRORS = {
+    404: {"code": "ConversationNotFound", "message": "Conversation not found."},
+    403: {"code": "BotNotInConversationRoster", "message": "The bot is not part of the conversation roster."},
+}
+
+
+@dataclass(frozen=True)
+class Posted:
+    """One activity the bot sent."""
+
+    conversation_id: str
+    reply_to_id: str | None
+    activity: dict[str, Any]
+    authorization: str | None
+
+    @property
+    def text(self) -> str:
+        """The activity text ("" when it only has attachments)."""
+        return str(self.activity.get("text") or "")
+
+    def cards(self) -> list[dict[str, Any]]:
+        """Adaptive Card contents attached to the activity."""
+        return [a["content"] for a in self.activity.get("attachments") or []
+                if a.get("contentType") == "application/vnd.microsoft.card.adaptive"]
+
+    def actions(self) -> list[dict[str, Any]]:
+        """Every Action.Submit of every attached card."""
+        return [a for card in self.cards() for a in card.get("actions", []) if a.get("type") == "Action.Submit"]
+
+
+class FakeConnector:
+    """Serve with ``await start()``; the returned base URL is what activities carry as ``serviceUrl``."""
+
+    def __init__(self) -> None:
+        self.posted: list[Posted] = []
+        self.gone: dict[str, int] = {}  # conversation id → 404 or 403
+        self._ids = itertools.count(1)
+        self._runner: web.AppRunner | None = None
+        self.url = ""
+
+    def mark_gone(self, conversation_id: str, status: int = 404) -> None:
+        """Make posts to this conversation fail like a deleted conversation (404) or removed bot (403)."""
+        self.gone[conversation_id] = status
+
+    async def _activities(self, request: web.Request) -> web.Response:
+        conversation_id = request.match_info["conversation_id"]
+        base = conversation_id.split(";messageid=")[0]
+        status = self.gone.get(conversation_id) or self.gone.get(base)
+        if status:
+            return web.json_response({"error": GONE_ERRORS[status]}, status=status)
+        body = await request.json()
+        self.posted.append(Posted(conversation_id, request.match_info.get("reply_to_id"), body,
+                                  request.headers.get("Authorization")))
+        return web.json_response({"id": f"bot-msg-{next(self._ids)}"}, status=201)
+
+    async def start(self) -> str:
+        """Listen on a free loopback port; returns the service URL (with a trailing slash, like Teams)."""
+        app = web.Application()
+        app.router.add_post("/v3/conversations/{conversation_id}/activities", self._activities)
+        app.router.add_post("/v3/conversations/{conversation_id}/activities/{reply_to_id}", self._activities)
+        self._runner = web.AppRunner(app, access_log=None)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, "127.0.0.1", 0)
+        await site.start()
+        port = self._runner.addresses[0][1]
+        self.url = f"http://127.0.0.1:{port}/"
+        return self.url
+
+    async def stop(self) -> None:
+        """Shut the server down."""
+        if self._runner is not None:
+            await self._runner.cleanup()
+
+    def texts(self) -> list[str]:
+        """The texts of every activity posted so far, in order."""
+        return [p.text for p in self.posted if p.text]

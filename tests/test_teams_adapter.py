@@ -1,0 +1,156 @@
+"""Teams contract tests: real-shaped activities POSTed to /api/messages of the real app, replies seen by a fake
+Bot Framework connector, conversation references stored (SQLite and PostgreSQL)."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from typing import Any
+
+import pytest
+from aiohttp.test_utils import TestClient
+
+from bot.app import Bot, build_bot, build_web_app
+from tests.conftest import make_settings
+from tests.fakes.bf_connector import FakeConnector
+from tests.fakes.teams_activities import TeamsClient
+
+
+@pytest.fixture
+async def connector() -> AsyncIterator[FakeConnector]:
+    fake = FakeConnector()
+    await fake.start()
+    yield fake
+    await fake.stop()
+
+
+@pytest.fixture
+def teams_bot(db_url: str) -> Bot:
+    return build_bot(make_settings(db_url, teams_enabled=True), demo=True)
+
+
+@pytest.fixture
+async def client(teams_bot: Bot, aiohttp_client: Any) -> TestClient:
+    return await aiohttp_client(build_web_app(teams_bot))
+
+
+@pytest.fixture
+def user(connector: FakeConnector) -> TeamsClient:
+    return TeamsClient(connector.url)
+
+
+async def post(client: TestClient, activity: dict[str, Any]) -> int:
+    resp = await client.post("/api/messages", json=activity)
+    return resp.status
+
+
+async def test_personal_message_is_answered_in_the_chat(client, connector, user, teams_bot) -> None:
+    assert await post(client, user.personal("help")) == 201
+    [reply] = connector.posted
+    assert reply.conversation_id == user.personal_id
+    assert "Here is what I can do" in reply.text
+    assert reply.activity["textFormat"] == "markdown"
+    [card] = reply.cards()
+    assert card["version"] == "1.5" and card["body"][0]["text"] == "finops-bot help"
+    assert reply.activity["recipient"]["id"] == user.user_id
+    refs = teams_bot.services.refs
+    stored = await teams_bot.services.db.run(refs.find, "teams", None, f"teams:{user.user_id}")
+    assert stored is not None and stored.kind == "dm" and stored.channel == user.personal_id
+    assert stored.tenant == user.tenant
+    assert stored.payload["serviceUrl"] == connector.url and stored.payload["conversation"]["id"] == user.personal_id
+    assert "activityId" not in stored.payload
+
+
+async def test_channel_mention_is_removed_and_reply_goes_to_the_thread(client, connector, user, teams_bot) -> None:
+    activity = user.channel("help")
+    assert await post(client, activity) == 201
+    [reply] = connector.posted
+    assert reply.conversation_id == activity["conversation"]["id"]  # the thread: "19:…;messageid=<root>"
+    assert reply.reply_to_id == activity["id"]
+    assert "Here is what I can do" in reply.text  # "<at>finops-bot</at> help" matched "help"
+    stored = await teams_bot.services.db.run(teams_bot.services.refs.find, "teams", user.channel_id)
+    assert stored is not None and stored.kind == "channel" and stored.user_ref == ""
+    assert stored.payload["conversation"]["id"] == user.channel_id  # the channel, not one thread
+
+
+async def test_channel_thread_is_one_conversation_key(client, connector, user, teams_bot) -> None:
+    root = user.channel("help")
+    await post(client, root)
+    thread = root["conversation"]["id"].split(";messageid=")[1]
+    seen = []
+    real = teams_bot.router.handle
+
+    async def spy(msg):
+        seen.append(msg)
+        return await real(msg)
+
+    teams_bot.router.handle = spy  # type: ignore[method-assign]
+    await post(client, user.channel("cancel", thread=thread))
+    [msg] = seen
+    assert (msg.key.platform, msg.key.channel, msg.key.thread) == ("teams", user.channel_id, thread)
+    assert msg.key.tenant == user.tenant and msg.key.user_ref == f"teams:{user.user_id}"
+    assert msg.text == "cancel" and not msg.is_direct
+
+
+async def test_group_chat_message(client, connector, user) -> None:
+    assert await post(client, user.group("what can you do?")) == 201
+    [reply] = connector.posted
+    assert reply.conversation_id == user.group_id and "Here is what I can do" in reply.text
+
+
+async def test_card_submit_routes_the_value_and_a_double_click_is_answered_once(client, connector, user) -> None:
+    await post(client, user.installed("personal"))
+    [welcome] = connector.posted
+    action = next(a for a in welcome.actions() if a["data"]["value"] == "help")
+    assert action["data"]["msteams"] == {"type": "messageBack", "displayText": "Help", "text": "help",
+                                         "value": '{"value": "help"}'}
+    conversation = user.sent[-1]["conversation"]
+    first = user.submit(action, reply_to="bot-msg-1", conversation=conversation)
+    second = user.submit(action, reply_to="bot-msg-1", conversation=conversation)
+    assert first["id"] != second["id"]
+    assert await post(client, first) == 201
+    assert await post(client, second) == 201
+    assert len(connector.posted) == 2  # welcome, then one answer to the press; the double click is dropped
+    assert "Here is what I can do" in connector.posted[1].text
+
+
+async def test_card_submit_without_text_uses_the_data_value(client, connector, user, teams_bot) -> None:
+    seen = []
+    real = teams_bot.router.handle
+
+    async def spy(msg):
+        seen.append(msg)
+        return await real(msg)
+
+    teams_bot.router.handle = spy  # type: ignore[method-assign]
+    press = user.submit({"data": {"value": "help", "note": "x"}}, reply_to="card-9",
+                        conversation=user.personal("x")["conversation"])
+    assert await post(client, press) == 201
+    [msg] = seen
+    assert msg.text == "help" and msg.action is not None
+    assert (msg.action.id, msg.action.value, dict(msg.action.form)) == ("choice", "help", {"note": "x"})
+    assert "Here is what I can do" in connector.posted[-1].text
+
+
+async def test_installation_sends_a_welcome_card_and_stores_the_reference(client, connector, user, teams_bot) -> None:
+    assert await post(client, user.installed("team")) == 201
+    [welcome] = connector.posted
+    assert welcome.conversation_id == user.channel_id and welcome.reply_to_id is None
+    assert "finops-bot" in welcome.text and welcome.actions()
+    stored = await teams_bot.services.db.run(teams_bot.services.refs.find, "teams", user.channel_id)
+    assert stored is not None and stored.kind == "channel" and stored.tenant == user.tenant
+
+
+async def test_a_person_joining_gets_no_welcome(client, connector, user) -> None:
+    assert await post(client, user.person_joined()) == 201
+    assert connector.posted == []
+
+
+@pytest.mark.parametrize("body,status", [("not json", 400), ("[1, 2]", 400), ('{"text": "no type"}', 400)])
+async def test_bad_bodies_are_refused(client, body: str, status: int) -> None:
+    resp = await client.post("/api/messages", data=body, headers={"Content-Type": "application/json"})
+    assert resp.status == status
+
+
+async def test_wrong_content_type_is_refused(client) -> None:
+    resp = await client.post("/api/messages", data="x", headers={"Content-Type": "text/plain"})
+    assert resp.status == 415
