@@ -92,9 +92,10 @@ def button(choice: Choice, index: int) -> Block:
     element: Block = {
         "type": "button",
         "action_id": f"{ACTION_PREFIX}{index}",
-        "text": {"type": "plain_text", "text": _clip(choice.label, MAX_BUTTON_TEXT) or "…", "emoji": True},
-        "value": choice.value[:MAX_VALUE],
+        "text": {"type": "plain_text", "text": _clip(choice.label.strip(), MAX_BUTTON_TEXT) or "…", "emoji": True},
     }
+    if choice.value:  # Slack rejects an empty value; a button without one sends none
+        element["value"] = choice.value[:MAX_VALUE]
     if choice.style in ("primary", "danger"):
         element["style"] = choice.style
     return element
@@ -107,16 +108,17 @@ def _actions(choices: tuple[Choice, ...]) -> list[Block]:
 
 
 def _context(items: list[str]) -> list[Block]:
-    elements = [{"type": "mrkdwn", "text": _clip(t, MAX_SECTION)} for t in items]
+    elements = [{"type": "mrkdwn", "text": _clip(t, MAX_SECTION)} for t in items if t.strip()]
     return [{"type": "context", "elements": elements[i:i + MAX_CONTEXT]} for i in range(0, len(elements), MAX_CONTEXT)]
 
 
 def reply_blocks(reply: Reply) -> list[Block]:
     """Every block of one reply, in reading order (may exceed one message: see ``render``)."""
     blocks: list[Block] = []
-    if reply.title:
-        blocks.append({"type": "header", "text": {"type": "plain_text", "text": _clip(reply.title, MAX_HEADER)}})
-    blocks.extend(_sections(reply.text))
+    if reply.title and reply.title.strip():
+        title = _clip(reply.title.strip(), MAX_HEADER)
+        blocks.append({"type": "header", "text": {"type": "plain_text", "text": title}})
+    blocks.extend(_sections(reply.text) or [_section("…")])
     blocks.extend(_field_sections(reply))
     if reply.image is not None:
         blocks.extend(_context([f":bar_chart: {escape(reply.image.alt)}"]))
@@ -124,7 +126,7 @@ def reply_blocks(reply: Reply) -> list[Block]:
     if reply.sources:
         links = [f"<{s.url}|{escape(s.title)}>" if s.url.startswith("http") else escape(s.title) for s in reply.sources]
         blocks.extend(_context([":books: Sources: " + " · ".join(links)]))
-    if reply.footer:
+    if reply.footer and reply.footer.strip():
         blocks.extend(_context([escape(reply.footer)]))
     return blocks
 
@@ -132,7 +134,7 @@ def reply_blocks(reply: Reply) -> list[Block]:
 def fallback_text(reply: Reply) -> str:
     """The plain ``text`` for notifications and screen readers: complete, escaped, capped."""
     text = f"{reply.title}\n{reply.text}" if reply.title else reply.text
-    return _clip(escape(text), MAX_TEXT) or " "
+    return _clip(escape(text.strip()), MAX_TEXT) or "…"
 
 
 def render(reply: Reply) -> list[SlackMessage]:

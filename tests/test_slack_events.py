@@ -5,65 +5,25 @@ from __future__ import annotations
 import asyncio
 import json
 import time
-from dataclasses import dataclass
 from typing import Any
 
 import pytest
 
-from bot.app import Bot, build_bot, build_web_app
-from tests.conftest import make_settings
 from tests.fakes import slack_payloads as p
-from tests.fakes.slack_api import BOT_USER, TEAM, FakeSlackAPI
-
-FORM = "application/x-www-form-urlencoded"
-
-
-@dataclass
-class Harness:
-    fake: FakeSlackAPI
-    client: Any
-    bot: Bot
-
-    async def post(self, body: str, content_type: str = "application/json", **headers: str) -> Any:
-        return await self.client.post("/slack/events", data=body.encode(),
-                                      headers=p.signed_headers(body, content_type=content_type, **headers))
-
-    async def event(self, event: dict[str, Any], event_id: str | None = None, **headers: str) -> Any:
-        resp = await self.post(p.event_callback(event, event_id), **headers)
-        assert resp.status == 200, await resp.text()
-        return resp
-
-
-async def eventually(fn: Any, timeout: float = 3.0) -> Any:
-    """Poll until ``fn()`` is truthy (work after the ack finishes a moment after the reply is posted)."""
-    deadline = time.monotonic() + timeout
-    while not (value := fn()):
-        if time.monotonic() > deadline:
-            raise AssertionError("condition not met in time")
-        await asyncio.sleep(0.02)
-    return value
-
-
-async def _harness(url: str, aiohttp_client: Any) -> Any:
-    fake = FakeSlackAPI()
-    await fake.start()
-    settings = make_settings(url, slack_bot_token="xoxb-test", slack_signing_secret=p.SECRET,
-                             slack_api_url=fake.api_url)
-    bot = build_bot(settings, demo=True)
-    client = await aiohttp_client(build_web_app(bot))
-    return Harness(fake, client, bot)
+from tests.fakes.slack_api import BOT_USER, TEAM
+from tests.fakes.slack_harness import Harness, eventually, start_harness
 
 
 @pytest.fixture
 async def slack(sqlite_url: str, aiohttp_client: Any):
-    h = await _harness(sqlite_url, aiohttp_client)
+    h = await start_harness(sqlite_url, aiohttp_client)
     yield h
     await h.fake.stop()
 
 
 @pytest.fixture
 async def slack_any_db(db_url: str, aiohttp_client: Any):
-    h = await _harness(db_url, aiohttp_client)
+    h = await start_harness(db_url, aiohttp_client)
     yield h
     await h.fake.stop()
 

@@ -93,9 +93,11 @@ class FakeSlackAPI:
             await self._runner.cleanup()
 
     async def _args(self, request: web.Request) -> dict[str, Any]:
+        # slack_sdk sends ``params=`` methods as a query string and ``json=`` methods as a JSON body
+        args: dict[str, Any] = dict(request.query)
         if request.content_type == "application/json":
-            return dict(await request.json())
-        args: dict[str, Any] = dict(await request.post())
+            return {**args, **await request.json()}
+        args.update(await request.post())
         for name in ("blocks", "view", "files", "attachments"):
             if isinstance(args.get(name), str) and args[name][:1] in "[{":
                 args[name] = json.loads(args[name])
