@@ -8,6 +8,7 @@ import sys
 from collections.abc import Callable
 from dataclasses import replace
 
+from bot import teams_package
 from bot.config import ConfigError, Settings
 from bot.errors import UserError
 from bot.logs import configure
@@ -96,7 +97,7 @@ def _core_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> 
 
 
 # Feature commands (costs, budget, team, survey, nudge, roles …) register themselves here, in order.
-FEATURE_COMMANDS: tuple[Registrar, ...] = (practice_cli.register,)
+FEATURE_COMMANDS: tuple[Registrar, ...] = (practice_cli.register, teams_package.register)
 
 
 def build_parser() -> argparse.ArgumentParser:
