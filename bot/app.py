@@ -65,6 +65,9 @@ def build_services(settings: Settings) -> Services:
 
 def _attach_features(services: Services) -> None:
     """Feature stores that need more than the database (knowledge base, cost store …) are wired here."""
+    from bot.costs.service import BudgetService
+
+    services.budgets = BudgetService(services.db, services.settings)
 
 
 def build_bot(settings: Settings, *, migrate: bool = True, demo: bool | None = None) -> Bot:

@@ -97,6 +97,9 @@ class Settings:
     rate_limit_per_minute: int = 30
     log_format: str = "text"
     scheduler_interval_seconds: int = 5
+    allocation_tag: str = "team"  # FOCUS tag key that names the owning team (case/space-insensitive)
+    cost_column: str = "billed"  # billed (BilledCost) | effective (EffectiveCost, amortized)
+    forecast_days: int = 7  # run-rate window for the period-end forecast
     slack_bot_token: str = ""
     slack_signing_secret: str = ""
     slack_app_token: str = ""
@@ -151,6 +154,9 @@ class Settings:
             log_format=_choice(env, "LOG_FORMAT", ("text", "json"), "text"),
             scheduler_grace_minutes=_int(env, "FINOPS_SCHEDULER_GRACE_MINUTES", 60, 0, 7 * 24 * 60),
             scheduler_interval_seconds=_int(env, "FINOPS_SCHEDULER_INTERVAL_SECONDS", 5, 1, 3600),
+            allocation_tag=env.get("FINOPS_ALLOCATION_TAG", "").strip() or "team",
+            cost_column=_choice(env, "FINOPS_COST_COLUMN", ("billed", "effective"), "billed"),
+            forecast_days=_int(env, "FINOPS_FORECAST_DAYS", 7, 1, 62),
             slack_bot_token=slack_token,
             slack_signing_secret=slack_secret,
             slack_app_token=env.get("SLACK_APP_TOKEN", "").strip(),

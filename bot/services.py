@@ -18,6 +18,7 @@ from bot.state import ConversationStore
 from bot.teams import TeamStore
 
 if TYPE_CHECKING:
+    from bot.costs.service import BudgetService
     from knowledge.base import KnowledgeBase
 
 
@@ -37,3 +38,4 @@ class Services:
     scheduler: Scheduler
     knowledge: KnowledgeBase | None = None
     refs: ConversationRefStore | None = None  # where proactive posts can go (bot/refs.py)
+    budgets: BudgetService | None = None  # cost data, budgets, budget status (bot/costs/)

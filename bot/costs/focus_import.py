@@ -1,0 +1,165 @@
+"""Read a FOCUS export (CSV, .csv.gz, Parquet) with DuckDB: check columns, reject bad rows, aggregate per day.
+
+Every column is read as text and cast with TRY_CAST, so real-export quirks (empty cells or ``NULL``, quoted
+numbers, timestamps with or without ``T``/``Z``) parse, and a bad value rejects only its row. Costs are summed as
+DECIMAL(38,12) and rounded once per stored group to nano-units.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from bot.costs.sql import FOCUS_COLUMNS, REQUIRED, select_sql, stage_sql, version_of
+from bot.errors import UserError
+
+Allocate = Callable[[Mapping[str, str | None], str, str], "str | None"]
+MAX_REPORTED = 20  # rejected rows listed by line number (all are counted)
+
+
+@dataclass(frozen=True)
+class Group:
+    """One stored aggregate row (amounts in nano-units)."""
+
+    source: str
+    billing_period: date
+    day: date
+    team: str | None
+    alloc_tag: str | None
+    provider: str
+    sub_account_id: str
+    sub_account_name: str
+    service: str
+    region: str
+    category: str
+    currency: str
+    billed: int
+    effective: int
+    rows: int
+
+
+@dataclass(frozen=True)
+class ParsedFile:
+    """Everything an import stores: aggregates plus the facts for the import record."""
+
+    file_name: str
+    checksum: str
+    focus_version: str
+    rows_total: int
+    rows_rejected: int
+    rejected: tuple[tuple[int, str], ...]  # (line or row number, reason), first MAX_REPORTED
+    groups: tuple[Group, ...]
+    totals: Mapping[str, Mapping[str, str]]  # currency -> {"BilledCost": exact sum, "EffectiveCost": ...}
+    data_as_of: datetime | None
+    line_kind: str  # "line" (CSV, header is line 1) or "row" (Parquet)
+
+    @property
+    def rows_imported(self) -> int:
+        """Rows that were aggregated."""
+        return self.rows_total - self.rows_rejected
+
+    @property
+    def periods(self) -> tuple[tuple[str, date], ...]:
+        """The (source, billing period) pairs this file replaces."""
+        return tuple(sorted({(g.source, g.billing_period) for g in self.groups}))
+
+
+def checksum(path: Path) -> str:
+    """SHA-256 of the file's bytes."""
+    with path.open("rb") as fh:
+        return hashlib.file_digest(fh, "sha256").hexdigest()
+
+
+def _open_source(con: Any, path: Path) -> tuple[str, dict[str, str], str]:
+    """The DuckDB table expression, {lower-case column: (name, type)}, and the line kind."""
+    with path.open("rb") as fh:
+        magic = fh.read(4)
+    if not magic:
+        raise UserError(f"{path.name}: the file is empty")
+    lit = "'" + str(path).replace("'", "''") + "'"
+    if magic == b"PAR1":
+        src, kind = f"read_parquet({lit})", "row"
+    else:
+        comp = "gzip" if magic[:2] == b"\x1f\x8b" else "none"
+        src, kind = f"read_csv({lit}, all_varchar=true, header=true, compression='{comp}')", "line"
+    try:
+        described = con.execute(f"DESCRIBE SELECT * FROM {src}").fetchall()
+    except Exception as exc:  # DuckDB raises many error types for unreadable files
+        raise UserError(f"{path.name}: cannot read as FOCUS CSV or Parquet: {_short(exc)}") from None
+    cols = {str(name).lstrip("\ufeff").strip().lower(): (str(name), str(typ)) for name, typ, *_ in described}
+    return src, cols, kind
+
+
+def _short(exc: Exception) -> str:
+    return " ".join(str(exc).split())[:300]
+
+
+def read_focus(path: Path, tag_keys: tuple[str, ...], allocate: Allocate) -> ParsedFile:
+    """Read, validate and aggregate one FOCUS file; raises UserError when it cannot be imported at all."""
+    import duckdb
+
+    if not path.is_file():
+        raise UserError(f"{path}: no such file")
+    con = duckdb.connect()
+    try:
+        con.execute("SET TimeZone = 'UTC'")
+        src, cols, kind = _open_source(con, path)
+        missing = [name for name, options in REQUIRED if not any(o.lower() in cols for o in options)]
+        if missing:
+            raise UserError(f"{path.name}: missing required FOCUS columns: {', '.join(missing)} "
+                            f"(found {len(cols)} columns; is this a FOCUS export?)")
+        con.execute(stage_sql(select_sql(src, cols), tag_keys))
+        return _collect(con, path, cols, kind, tag_keys, allocate)
+    except UserError:
+        raise
+    except Exception as exc:
+        raise UserError(f"{path.name}: import failed: {_short(exc)}") from None
+    finally:
+        con.close()
+
+
+def _collect(con: Any, path: Path, cols: Mapping[str, Any], kind: str, tag_keys: tuple[str, ...],
+             allocate: Allocate) -> ParsedFile:
+    """Turn the staged groups into stored groups: allocate teams, round once, gather the import facts."""
+    import pyarrow as pa
+
+    offset = 1 if kind == "line" else 0  # CSV: header is line 1, first data row is line 2
+    bad = con.execute("SELECT err, n, bad_rns FROM g WHERE err IS NOT NULL").fetchall()
+    rejected = sorted((rn + offset, err) for err, _n, rns in bad for rn in rns)[:MAX_REPORTED]
+    total, as_of = con.execute("SELECT coalesce(sum(n), 0), max(last_end) FILTER (WHERE err IS NULL) FROM g").fetchone()
+    keys = [f"k{i}" for i in range(len(tag_keys))]
+    combos = con.execute(f"SELECT DISTINCT {', '.join([*keys, 'sub_id', 'sub_name'])} FROM g WHERE err IS NULL")
+    mapping: dict[str, list[Any]] = {k: [] for k in [*keys, "sub_id", "sub_name", "team"]}
+    for combo in combos.fetchall():
+        tags = dict(zip(tag_keys, combo[: len(keys)], strict=True))
+        for name, value in zip([*keys, "sub_id", "sub_name"], combo, strict=True):
+            mapping[name].append(value)
+        mapping["team"].append(allocate(tags, combo[-2] or "", combo[-1] or ""))
+    m = pa.table({k: pa.array(v, pa.string()) for k, v in mapping.items()})  # noqa: F841  (read by DuckDB)
+    on = " AND ".join(f"g.{k} IS NOT DISTINCT FROM m.{k}" for k in [*keys, "sub_id", "sub_name"])
+    rows = con.execute(f"""
+        SELECT source, bp, day, m.team, lower(trim(g.k0)), prov, g.sub_id, g.sub_name, svc, region, cat, cur,
+               CAST(round(sum(sb), 9) * 1000000000 AS BIGINT), CAST(round(sum(se), 9) * 1000000000 AS BIGINT),
+               CAST(sum(n) AS BIGINT)
+        FROM g JOIN m ON {on} WHERE g.err IS NULL GROUP BY ALL ORDER BY ALL""").fetchall()
+    totals = {cur: {"BilledCost": _plain(b), "EffectiveCost": _plain(e)} for cur, b, e in con.execute(
+        "SELECT cur, sum(sb), sum(se) FROM g WHERE err IS NULL GROUP BY cur ORDER BY cur").fetchall()}
+    return ParsedFile(
+        file_name=path.name, checksum=checksum(path), focus_version=version_of(cols), rows_total=int(total),
+        rows_rejected=sum(int(n) for _e, n, _r in bad), rejected=tuple(rejected),
+        groups=tuple(Group(*(r[:3]), r[3], r[4], *(x or "" for x in r[5:12]), *r[12:]) for r in rows),
+        totals=totals, data_as_of=as_of.replace(tzinfo=UTC) if as_of else None, line_kind=kind)
+
+
+def _plain(value: Decimal | None) -> str:
+    """An exact decimal as plain text without trailing zeros (``12.5``, ``-0.000001``)."""
+    text = format((value or Decimal(0)).normalize(), "f")
+    return "0" if text in ("-0", "0E-12") else text
+
+
+__all__ = ["FOCUS_COLUMNS", "MAX_REPORTED", "Group", "ParsedFile", "read_focus"]

@@ -1,0 +1,58 @@
+"""``services.budgets``: the cost feature's entry points for intents, alerts, App Home and the CLI."""
+
+from __future__ import annotations
+
+import logging
+from datetime import date
+from pathlib import Path
+
+from bot.config import Settings
+from bot.costs.budgets import BudgetStore
+from bot.costs.report import status_reply, summary
+from bot.costs.status import BudgetStatus, compute
+from bot.costs.store import CostStore, ImportResult
+from bot.db import Database, utcnow
+from bot.models import Reply
+
+log = logging.getLogger(__name__)
+
+
+class BudgetService:
+    """Cost import, budgets and budget status over one database (synchronous; use ``db.run`` from async code)."""
+
+    def __init__(self, db: Database, settings: Settings) -> None:
+        self.db = db
+        self.settings = settings
+        self.costs = CostStore(db, settings.allocation_tag)
+        self.budgets = BudgetStore(db)
+
+    def import_file(self, path: Path) -> ImportResult:
+        """Import one FOCUS file (alerts are checked separately: ``bot.costs.alerts.check_alerts``)."""
+        return self.costs.import_file(path)
+
+    def status(self, team: str, today: date | None = None, column: str | None = None) -> BudgetStatus | None:
+        """The team's budget status, relative to the latest imported data."""
+        today = today or utcnow().astimezone(self.settings.tz).date()
+        return compute(self.costs, self.budgets, team, today, column or self.settings.cost_column,
+                       self.settings.forecast_days)
+
+    def status_reply(self, team: str, today: date | None = None, column: str | None = None,
+                     chart: bool = True) -> Reply | None:
+        """The chat answer with its chart; None when no cost data has been imported."""
+        s = self.status(team, today, column)
+        if s is None:
+            return None
+        png = None
+        if chart:
+            from bot.costs.chart import render
+
+            try:
+                png = render(s)
+            except Exception:  # the numbers still go out without a picture
+                log.exception("budget chart failed for team %s", team)
+        return status_reply(s, png)
+
+    def summary_line(self, team_name: str) -> str | None:
+        """One line for App Home ("1,234.00 USD of 2,000.00 USD (62%) …"), or None without cost data."""
+        s = self.status(team_name)
+        return None if s is None else summary(s)

@@ -1,0 +1,107 @@
+"""The DuckDB SQL behind the FOCUS reader: column mapping, text cleaning, casting, rejection and staging."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+# (what the error message calls it, accepted column names in order of preference)
+REQUIRED: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("BilledCost", ("BilledCost",)),
+    ("EffectiveCost", ("EffectiveCost",)),
+    ("BillingCurrency", ("BillingCurrency",)),
+    ("ChargePeriodStart", ("ChargePeriodStart",)),
+    ("ChargePeriodEnd", ("ChargePeriodEnd",)),
+    ("ChargeCategory", ("ChargeCategory",)),
+    ("ServiceName", ("ServiceName",)),
+    ("ProviderName or ServiceProviderName", ("ServiceProviderName", "ProviderName")),
+    ("SubAccountId or SubAccountName", ("SubAccountId", "SubAccountName")),
+    ("Tags", ("Tags",)),
+)
+# staged field -> FOCUS columns coalesced in order (absent optional columns read as NULL)
+FOCUS_COLUMNS: dict[str, tuple[str, ...]] = {
+    "b_s": ("BilledCost",),
+    "e_s": ("EffectiveCost",),
+    "cur": ("BillingCurrency",),
+    "cps_s": ("ChargePeriodStart",),
+    "cpe_s": ("ChargePeriodEnd",),
+    "bps_s": ("BillingPeriodStart",),
+    "prov": ("ServiceProviderName", "ProviderName"),
+    "acct": ("BillingAccountId",),
+    "sub_id": ("SubAccountId",),
+    "sub_name": ("SubAccountName",),
+    "svc": ("ServiceName",),
+    "region": ("RegionId", "RegionName"),
+    "cat": ("ChargeCategory",),
+    "tags_s": ("Tags",),
+}
+MACROS = r"""
+CREATE OR REPLACE TEMP MACRO nz(x) AS CASE WHEN trim(x) = '' OR upper(trim(x)) = 'NULL' THEN NULL ELSE trim(x) END;
+CREATE OR REPLACE TEMP MACRO tagval(j, nk) AS json_extract_string(j, '/' || replace(replace(
+    list_filter(json_keys(j), lambda k: lower(regexp_replace(k, '\s', '', 'g')) = nk)[1], '~', '~0'), '/', '~1'));
+"""
+ERRORS = """CASE
+    WHEN cps IS NULL THEN 'ChargePeriodStart is empty or not a date'
+    WHEN cpe IS NULL THEN 'ChargePeriodEnd is empty or not a date'
+    WHEN b_s IS NOT NULL AND billed IS NULL THEN 'BilledCost is not a number'
+    WHEN e_s IS NOT NULL AND eff IS NULL THEN 'EffectiveCost is not a number'
+    WHEN cur IS NULL THEN 'BillingCurrency is empty'
+    WHEN NOT tags_ok THEN 'Tags is not a JSON object'
+END"""
+
+
+def _quote(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def _column(name: str, typ: str) -> str:
+    """A column as text: nested Parquet types (MAP/STRUCT tags) become JSON."""
+    if typ.upper().startswith(("MAP", "STRUCT", "JSON")):
+        return f"nz(CAST(to_json({_quote(name)}) AS VARCHAR))"
+    return f"nz(CAST({_quote(name)} AS VARCHAR))"
+
+
+def select_sql(src: str, cols: Mapping[str, tuple[str, str]]) -> str:
+    """SELECT of the staged text fields with a row number (in file order) from the table expression."""
+    parts = ["row_number() OVER () AS rn"]
+    for field, options in FOCUS_COLUMNS.items():
+        present = [_column(*cols[o.lower()]) for o in options if o.lower() in cols]
+        expr = "NULL" if not present else present[0] if len(present) == 1 else f"coalesce({', '.join(present)})"
+        parts.append(f"{expr} AS {field}")
+    return f"SELECT {', '.join(parts)} FROM {src}"
+
+
+def stage_sql(select: str, tag_keys: tuple[str, ...]) -> str:
+    """Create temp table ``g``: groups of good rows by day and dimensions, and rejected rows by reason."""
+    keys = ", ".join(f"if(err IS NULL AND tags_s IS NOT NULL, tagval(tags_s, '{k.replace(chr(39), '')}'), NULL) "
+                     f"AS k{i}" for i, k in enumerate(tag_keys))
+    dims = ", ".join(f"if(err IS NULL, {x}, NULL) AS {a}" for x, a in (
+        ("coalesce(prov, '') || '|' || coalesce(acct, '')", "source"),
+        ("CAST(coalesce(bps, date_trunc('month', cps)) AS DATE)", "bp"), ("CAST(cps AS DATE)", "day"),
+        ("prov", "prov"), ("sub_id", "sub_id"), ("sub_name", "sub_name"), ("svc", "svc"), ("region", "region"),
+        ("cat", "cat"), ("upper(cur)", "cur")))
+    return MACROS + f"""
+CREATE TEMP TABLE g AS
+WITH r AS ({select}),
+t AS (
+    SELECT *, TRY_CAST(b_s AS DECIMAL(38,12)) AS billed, TRY_CAST(e_s AS DECIMAL(38,12)) AS eff,
+        CAST(TRY_CAST(cps_s AS TIMESTAMPTZ) AS TIMESTAMP) AS cps,
+        CAST(TRY_CAST(cpe_s AS TIMESTAMPTZ) AS TIMESTAMP) AS cpe,
+        CAST(TRY_CAST(bps_s AS TIMESTAMPTZ) AS TIMESTAMP) AS bps,
+        tags_s IS NULL OR CASE WHEN json_valid(tags_s) THEN json_type(tags_s) = 'OBJECT' ELSE false END AS tags_ok
+    FROM r),
+e AS (SELECT *, {ERRORS} AS err FROM t)
+SELECT err, {dims}, {keys},
+    count(*) AS n, sum(coalesce(billed, 0)) AS sb, sum(coalesce(eff, 0)) AS se, max(cpe) AS last_end,
+    list(rn) FILTER (WHERE err IS NOT NULL) AS bad_rns
+FROM e GROUP BY ALL"""
+
+
+def version_of(cols: Mapping[str, object]) -> str:
+    """The FOCUS version the column set looks like (1.0 … 1.3)."""
+    if "serviceprovidername" in cols or "allocatedmethodid" in cols:
+        return "1.3"
+    if {"pricingcurrency", "invoiceid", "billingaccounttype"} & set(cols):
+        return "1.2"
+    if {"servicesubcategory", "skumeter", "commitmentdiscountquantity", "capacityreservationid"} & set(cols):
+        return "1.1"
+    return "1.0"

@@ -1,0 +1,128 @@
+"""Budget status of one team: period-to-date actual, budget, forecast, top services, biggest change."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+
+from bot.costs.budgets import Budget, BudgetStore
+from bot.costs.forecast import Forecast, run_rate
+from bot.costs.store import COLUMN_NAMES, CostStore
+from bot.costs.tables import NANO
+
+
+@dataclass(frozen=True)
+class Change:
+    """The service whose spend moved most against the same days of the previous month."""
+
+    service: str
+    now: Decimal
+    before: Decimal
+    window: str  # e.g. "Oct 1–22"
+
+
+@dataclass(frozen=True)
+class BudgetStatus:
+    """Everything the answer, the chart and App Home show."""
+
+    team: str
+    currency: str
+    column: str  # billed | effective
+    period: str
+    period_start: date
+    period_end: date  # exclusive
+    last_day: date  # last day with data
+    data_as_of: datetime
+    stale: bool  # the latest data is from an earlier period than today's
+    actual: Decimal
+    budget: Budget | None
+    forecast: Forecast
+    days_left: int
+    top_services: tuple[tuple[str, Decimal], ...]
+    change: Change | None
+    cumulative: tuple[tuple[date, Decimal], ...]
+    other_currencies: tuple[tuple[str, Decimal], ...]
+
+    @property
+    def column_name(self) -> str:
+        """The FOCUS column the figures come from."""
+        return COLUMN_NAMES[self.column]
+
+    @property
+    def used_pct(self) -> Decimal | None:
+        """Actual as a percentage of the budget."""
+        return self.actual * 100 / self.budget.amount if self.budget else None
+
+    @property
+    def forecast_pct(self) -> Decimal | None:
+        """Forecast as a percentage of the budget."""
+        return self.forecast.total * 100 / self.budget.amount if self.budget else None
+
+
+def _month_bounds(day: date) -> tuple[date, date]:
+    start = day.replace(day=1)
+    return start, (start + timedelta(days=32)).replace(day=1)
+
+
+def compute(costs: CostStore, budgets: BudgetStore, team: str, today: date, column: str = "billed",
+            window: int = 7, as_of: datetime | None = None) -> BudgetStatus | None:
+    """The team's status in its budget currency (or its main currency); None when no cost data exists at all."""
+    as_of = as_of or costs.data_as_of()
+    if as_of is None:
+        return None
+    last_day = (as_of - timedelta(microseconds=1)).date()
+    month_start, month_end = _month_bounds(last_day)
+    spend = costs.currencies(team, month_start - timedelta(days=92), month_end)
+    mine = budgets.budgets(team)
+    budget = next((b for b in mine if b.currency in spend), mine[0] if mine else None)
+    currency = budget.currency if budget else max(spend, key=lambda c: abs(spend[c]), default="USD")
+    if budget is not None:
+        start, end = budget.period_bounds(last_day)
+    else:
+        start, end = month_start, month_end
+    prev_start = _month_bounds(month_start - timedelta(days=1))[0]
+    rows = costs.daily(team, currency, min(start, prev_start), end, column)
+    per_day: dict[date, Decimal] = defaultdict(Decimal)
+    per_service: dict[str, Decimal] = defaultdict(Decimal)
+    for d, svc, v in rows:
+        amount = Decimal(v) / NANO
+        per_day[d] += amount
+        if start <= d <= last_day:
+            per_service[svc or "(no service)"] += amount
+    actual = sum((v for d, v in per_day.items() if start <= d <= last_day), Decimal(0))
+    cumulative, running = [], Decimal(0)
+    for offset in range((last_day - start).days + 1):
+        d = start + timedelta(days=offset)
+        running += per_day.get(d, Decimal(0))
+        cumulative.append((d, running))
+    top = sorted(per_service.items(), key=lambda kv: -kv[1])[:3]
+    others = costs.currencies(team, start, end)
+    return BudgetStatus(
+        team=team, currency=currency, column=column, period=budget.period if budget else "monthly",
+        period_start=start, period_end=end, last_day=last_day, data_as_of=as_of,
+        stale=_month_bounds(today)[0] > month_start, actual=actual, budget=budget,
+        forecast=run_rate(per_day, actual, last_day, end, window),
+        days_left=max(0, (end - max(today, last_day + timedelta(days=1))).days),
+        top_services=tuple(top), change=_change(rows, month_start, last_day, prev_start),
+        cumulative=tuple(cumulative),
+        other_currencies=tuple((c, Decimal(v) / NANO) for c, v in sorted(others.items()) if c != currency and v))
+
+
+def _change(rows: list[tuple[date, str, int]], month_start: date, last_day: date, prev_start: date) -> Change | None:
+    """Biggest absolute per-service change: this month through ``last_day`` vs the same days of last month."""
+    span = (last_day - month_start).days
+    prev_last = min(prev_start + timedelta(days=span), month_start - timedelta(days=1))
+    now: dict[str, Decimal] = defaultdict(Decimal)
+    before: dict[str, Decimal] = defaultdict(Decimal)
+    for d, svc, v in rows:
+        if month_start <= d <= last_day:
+            now[svc or "(no service)"] += Decimal(v) / NANO
+        elif prev_start <= d <= prev_last:
+            before[svc or "(no service)"] += Decimal(v) / NANO
+    if not before:
+        return None
+    svc = max(set(now) | set(before), key=lambda s: (abs(now[s] - before[s]), s))
+    window = f"{prev_start:%b} {prev_start.day}–{prev_last.day}"
+    return Change(svc, now[svc], before[svc], window)

@@ -1,0 +1,143 @@
+"""Cost data in the application database: all-or-nothing imports that replace a source's billing period,
+and the small queries budget status needs.
+
+A *source* is the provider plus the billing account (``ProviderName|BillingAccountId``); a file replaces every
+(source, billing period) pair it contains, so re-importing a file or a newer export of the month never double counts.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import date, datetime
+from pathlib import Path
+
+from sqlalchemy import and_, delete, func, insert, or_, select, text
+
+from bot.costs.allocation import Allocator, Rule
+from bot.costs.focus_import import ParsedFile, read_focus
+from bot.costs.tables import NANO, CostAllocationRule, CostDaily, CostImport
+from bot.db import Database, as_utc, utcnow
+from bot.tables import Team
+
+log = logging.getLogger(__name__)
+IMPORT_LOCK = 7_000_002  # PostgreSQL advisory lock id serialising imports across replicas
+COLUMNS = {"billed": CostDaily.billed, "effective": CostDaily.effective}  # type: ignore[dict-item]
+COLUMN_NAMES = {"billed": "BilledCost", "effective": "EffectiveCost"}
+
+
+@dataclass(frozen=True)
+class ImportResult:
+    """What one import stored and replaced."""
+
+    import_id: int
+    parsed: ParsedFile
+    stored_rows: int
+    replaced_rows: int
+    stored_totals: dict[str, dict[str, str]]  # currency -> column -> sum of stored (nano-rounded) amounts
+
+
+def nano_to_str(value: int) -> str:
+    """Nano-units as an exact decimal string."""
+    sign, value = ("-" if value < 0 else ""), abs(value)
+    whole, frac = divmod(value, NANO)
+    tail = f"{frac:09d}".rstrip("0")
+    return f"{sign}{whole}" + (f".{tail}" if tail else "")
+
+
+class CostStore:
+    """Imports and cost queries (synchronous; async callers use ``db.run``)."""
+
+    def __init__(self, db: Database, tag_key: str = "team") -> None:
+        self.db = db
+        self.tag_key = tag_key
+
+    def allocator(self) -> Allocator:
+        """The allocation policy from the current team directory and rules."""
+        with self.db.session() as s:
+            teams = {t.id: t for t in s.execute(select(Team)).scalars()}
+            rules = s.execute(select(CostAllocationRule)).scalars().all()
+        return Allocator.build(
+            self.tag_key, [(t.name, t.aliases or ()) for t in teams.values()],
+            [Rule(r.kind, r.match_key, r.match_value, teams[r.team_id].name) for r in rules if r.team_id in teams])
+
+    def import_file(self, path: Path) -> ImportResult:
+        """Read, allocate and store one file in one transaction (a failure leaves the previous data intact)."""
+        alloc = self.allocator()
+        parsed = read_focus(path, alloc.tag_keys, alloc.team_for)
+        return self.store(parsed)
+
+    def store(self, parsed: ParsedFile) -> ImportResult:
+        """Replace the file's (source, billing period) pairs with its aggregates and record the import."""
+        now = utcnow()
+        with self.db.session() as s:
+            if self.db.dialect == "postgresql":
+                s.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": IMPORT_LOCK})
+            replaced = 0
+            pairs = parsed.periods
+            for i in range(0, len(pairs), 200):
+                chunk = pairs[i:i + 200]
+                cond = or_(*(and_(CostDaily.source == src, CostDaily.billing_period == bp) for src, bp in chunk))
+                replaced += s.execute(delete(CostDaily).where(cond)).rowcount or 0
+            record = CostImport(
+                file_name=parsed.file_name[:512], checksum=parsed.checksum, sources=sorted({p[0] for p in pairs}),
+                billing_periods=sorted({p[1].isoformat() for p in pairs}), rows_total=parsed.rows_total,
+                rows_imported=parsed.rows_imported, rows_rejected=parsed.rows_rejected,
+                rejected=[list(r) for r in parsed.rejected], totals=dict(parsed.totals),
+                focus_version=parsed.focus_version, data_as_of=parsed.data_as_of, replaced_rows=replaced,
+                imported_at=now)
+            s.add(record)
+            s.flush()
+            assert record.id is not None
+            rows = [{"import_id": record.id, **g.__dict__} for g in parsed.groups]
+            for i in range(0, len(rows), 5000):
+                s.execute(insert(CostDaily), rows[i:i + 5000])
+            import_id = record.id
+        stored: dict[str, dict[str, int]] = {}
+        for g in parsed.groups:
+            cur = stored.setdefault(g.currency, {"BilledCost": 0, "EffectiveCost": 0})
+            cur["BilledCost"] += g.billed
+            cur["EffectiveCost"] += g.effective
+        totals = {c: {k: nano_to_str(v) for k, v in cols.items()} for c, cols in stored.items()}
+        log.info("imported %s: %d rows, %d rejected, %d groups, replaced %d", parsed.file_name,
+                 parsed.rows_imported, parsed.rows_rejected, len(rows), replaced)
+        return ImportResult(import_id, parsed, len(rows), replaced, totals)
+
+    def data_as_of(self) -> datetime | None:
+        """The latest ChargePeriodEnd among imports whose data is still stored."""
+        live = select(CostDaily.import_id).where(CostDaily.import_id == CostImport.id).exists()
+        with self.db.session() as s:
+            return as_utc(s.execute(select(func.max(CostImport.data_as_of)).where(live)).scalar())
+
+    def imports(self, limit: int = 20) -> list[CostImport]:
+        """The newest import records."""
+        with self.db.session() as s:
+            q = select(CostImport).order_by(CostImport.id.desc()).limit(limit)  # type: ignore[union-attr]
+            return list(s.execute(q).scalars())
+
+    def daily(self, team: str | None, currency: str, start: date, end: date,
+              column: str = "billed") -> list[tuple[date, str, int]]:
+        """(day, service, amount in nano-units) for a team (None = unallocated) in [start, end)."""
+        amount = func.sum(COLUMNS[column])
+        who = CostDaily.team.is_(None) if team is None else CostDaily.team == team  # type: ignore[union-attr]
+        q = (select(CostDaily.day, CostDaily.service, amount)
+             .where(who, CostDaily.currency == currency, CostDaily.day >= start, CostDaily.day < end)
+             .group_by(CostDaily.day, CostDaily.service))
+        with self.db.session() as s:
+            return [(d if isinstance(d, date) else date.fromisoformat(str(d)), svc, int(v or 0))
+                    for d, svc, v in s.execute(q).all()]
+
+    def currencies(self, team: str | None, start: date, end: date) -> dict[str, int]:
+        """Billed totals per currency for a team in [start, end) (to mention spend in other currencies)."""
+        who = CostDaily.team.is_(None) if team is None else CostDaily.team == team  # type: ignore[union-attr]
+        q = (select(CostDaily.currency, func.sum(CostDaily.billed))
+             .where(who, CostDaily.day >= start, CostDaily.day < end).group_by(CostDaily.currency))
+        with self.db.session() as s:
+            return {c: int(v or 0) for c, v in s.execute(q).all()}
+
+    def totals(self, column: str = "billed") -> dict[tuple[str | None, str], int]:
+        """All stored cost per (team, currency): allocated plus unallocated always equals the files' totals."""
+        q = select(CostDaily.team, CostDaily.currency, func.sum(COLUMNS[column])).group_by(
+            CostDaily.team, CostDaily.currency)
+        with self.db.session() as s:
+            return {(t, c): int(v or 0) for t, c, v in s.execute(q).all()}
