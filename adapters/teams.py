@@ -14,6 +14,7 @@ import re
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from aiohttp import ClientError, web
@@ -34,6 +35,7 @@ log = logging.getLogger(__name__)
 PLATFORM = "teams"
 ROUTE = "/api/messages"
 THREAD_MARK = ";messageid="
+DOUBLE_CLICK_SECONDS = 120  # the same button of the same card pressed again within this is one event
 _KINDS = {"personal": "dm", "groupChat": "group", "channel": "channel"}
 WELCOME = ("Hi, I'm finops-bot. Ask me FinOps questions, or about your team's budget and maturity. "
            "In a channel, @mention me first. Type “help” to see everything I can do.")
@@ -130,10 +132,11 @@ def to_incoming(activity: Activity) -> IncomingMessage | None:
     chosen, form = submitted_value(activity.value)
     action = None
     if chosen is not None:
-        # A double-clicked card sends two activities with different ids: the same card, user and value
-        # are one event, so the second is dropped by the router's event claim.
+        # A double-clicked card sends two activities with different ids: the same card, user and value within
+        # a short window are one event, so the second is dropped by the router's event claim.
         action, text = Action(id="choice", value=chosen, form=form), chosen
-        event_id = "teams:card:" + _digest(conv.id, activity.reply_to_id or "", user.id, chosen)
+        window = str(int((activity.timestamp or datetime.now(UTC)).timestamp() // DOUBLE_CLICK_SECONDS))
+        event_id = "teams:card:" + _digest(conv.id, activity.reply_to_id or "", user.id, chosen, window)
     else:
         event_id = "teams:" + _digest(conv.id, activity.id or uuid.uuid4().hex)
     if not text:

@@ -123,6 +123,11 @@ def test_card_press_and_typing_become_the_same_text() -> None:
     assert typed.is_direct and typed.key.user_ref == "teams:29:u" and typed.key.tenant == "tenant-c"
     again = to_incoming(_activity(id="3", text="", value={"value": "budget status"}, replyToId="card-1"))
     assert again is not None and again.event_id == pressed.event_id  # a double click is one event
+    later = to_incoming(_activity(id="4", text="", value={"value": "budget status"}, replyToId="card-1",
+                                  timestamp="2026-11-23T12:10:00Z"))
+    first = to_incoming(_activity(id="5", text="", value={"value": "budget status"}, replyToId="card-1",
+                                  timestamp="2026-11-23T12:00:01Z"))
+    assert later is not None and first is not None and later.event_id != first.event_id  # pressed again later
     assert to_incoming(_activity(text="   ")) is None
 
 
