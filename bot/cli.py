@@ -10,6 +10,8 @@ from dataclasses import replace
 
 from bot import teams_package
 from bot.config import ConfigError, Settings
+from bot.costs import cli as costs_cli
+from bot.costs import team_cli
 from bot.errors import UserError
 from bot.logs import configure
 from bot.practice import cli as practice_cli
@@ -97,7 +99,8 @@ def _core_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> 
 
 
 # Feature commands (costs, budget, team, survey, nudge, roles …) register themselves here, in order.
-FEATURE_COMMANDS: tuple[Registrar, ...] = (practice_cli.register, teams_package.register)
+FEATURE_COMMANDS: tuple[Registrar, ...] = (practice_cli.register, teams_package.register, costs_cli.register,
+                                           team_cli.register)
 
 
 def build_parser() -> argparse.ArgumentParser:

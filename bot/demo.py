@@ -32,7 +32,9 @@ def load_teams(services: Services) -> None:
 
 
 # Feature issues append their loaders (costs, budgets, assessments) here, in order.
-DEMO_LOADERS: tuple[Callable[[Services], None], ...] = (load_teams,)
+from bot.costs.demo import load_costs  # noqa: E402  (three months of FOCUS costs and budgets)
+
+DEMO_LOADERS: tuple[Callable[[Services], None], ...] = (load_teams, load_costs)
 
 
 def load_demo(services: Services) -> bool:

@@ -18,8 +18,9 @@ from bot.state import ConversationStore
 from bot.teams import TeamStore
 
 if TYPE_CHECKING:
-    from bot.costs.service import BudgetService
     from knowledge.base import KnowledgeBase
+
+    from bot.costs.service import BudgetService
 
 
 @dataclass

@@ -5,6 +5,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from intents.admin import AdminIntent
+from intents.budget_set import BudgetSetIntent
+from intents.budget_status import BudgetStatusIntent
 from intents.cancel import CancelIntent
 from intents.fallback import FallbackIntent
 from intents.help import HelpIntent
@@ -16,6 +18,8 @@ if TYPE_CHECKING:
 INTENTS: tuple[type, ...] = (
     HelpIntent,
     CancelIntent,
+    BudgetStatusIntent,
+    BudgetSetIntent,
     AdminIntent,
 )
 FALLBACK = FallbackIntent

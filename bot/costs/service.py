@@ -30,11 +30,12 @@ class BudgetService:
         """Import one FOCUS file (alerts are checked separately: ``bot.costs.alerts.check_alerts``)."""
         return self.costs.import_file(path)
 
-    def status(self, team: str, today: date | None = None, column: str | None = None) -> BudgetStatus | None:
+    def status(self, team: str, today: date | None = None, column: str | None = None,
+               currency: str | None = None) -> BudgetStatus | None:
         """The team's budget status, relative to the latest imported data."""
         today = today or utcnow().astimezone(self.settings.tz).date()
         return compute(self.costs, self.budgets, team, today, column or self.settings.cost_column,
-                       self.settings.forecast_days)
+                       self.settings.forecast_days, currency=currency)
 
     def status_reply(self, team: str, today: date | None = None, column: str | None = None,
                      chart: bool = True) -> Reply | None:

@@ -67,7 +67,7 @@ def _month_bounds(day: date) -> tuple[date, date]:
 
 
 def compute(costs: CostStore, budgets: BudgetStore, team: str, today: date, column: str = "billed",
-            window: int = 7, as_of: datetime | None = None) -> BudgetStatus | None:
+            window: int = 7, as_of: datetime | None = None, currency: str | None = None) -> BudgetStatus | None:
     """The team's status in its budget currency (or its main currency); None when no cost data exists at all."""
     as_of = as_of or costs.data_as_of()
     if as_of is None:
@@ -75,9 +75,9 @@ def compute(costs: CostStore, budgets: BudgetStore, team: str, today: date, colu
     last_day = (as_of - timedelta(microseconds=1)).date()
     month_start, month_end = _month_bounds(last_day)
     spend = costs.currencies(team, month_start - timedelta(days=92), month_end)
-    mine = budgets.budgets(team)
+    mine = [b for b in budgets.budgets(team) if currency is None or b.currency == currency]
     budget = next((b for b in mine if b.currency in spend), mine[0] if mine else None)
-    currency = budget.currency if budget else max(spend, key=lambda c: abs(spend[c]), default="USD")
+    currency = budget.currency if budget else currency or max(spend, key=lambda c: abs(spend[c]), default="USD")
     if budget is not None:
         start, end = budget.period_bounds(last_day)
     else:

@@ -1,0 +1,140 @@
+"""Budget threshold alerts: detect crossings, claim each (budget, period, threshold) once in the database,
+deliver to the team's Slack channel and/or Teams conversation, and record failures for a later retry.
+
+``check_alerts(services)`` is safe to run from several replicas at once: a claim is a unique insert.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy import insert, select, update
+from sqlalchemy.exc import IntegrityError
+
+from bot.costs.budgets import Budget
+from bot.costs.report import money
+from bot.costs.status import BudgetStatus
+from bot.costs.tables import CostAlert
+from bot.db import Database, utcnow
+from bot.delivery import Target
+from bot.models import Choice, Field, Reply
+from bot.services import Services
+
+log = logging.getLogger(__name__)
+MAX_ATTEMPTS = 3
+
+
+@dataclass(frozen=True)
+class AlertOutcome:
+    """One alert message: which thresholds it covered and whether it reached the team."""
+
+    team: str
+    budget_id: int
+    period_start: date
+    thresholds: tuple[str, ...]
+    ok: bool
+    error: str | None = None
+
+
+def crossed(status: BudgetStatus, thresholds: tuple[str, ...]) -> list[str]:
+    """The thresholds the status has reached (``actual:80`` = 80 % of budget spent, ``forecast:100`` …)."""
+    out = []
+    for t in thresholds:
+        kind, pct = t.split(":")
+        value = status.used_pct if kind == "actual" else status.forecast_pct
+        if value is not None and value >= int(pct):
+            out.append(t)
+    return out
+
+
+def claim(db: Database, budget_id: int, period_start: date, threshold: str) -> bool:
+    """Claim one alert: True for exactly one caller (a failed earlier attempt can be re-claimed a few times)."""
+    now = utcnow()
+    try:
+        with db.session() as s:
+            s.execute(insert(CostAlert).values(budget_id=budget_id, period_start=period_start, threshold=threshold,
+                                               status="sending", attempts=1, created_at=now, updated_at=now))
+        return True
+    except IntegrityError:
+        pass
+    with db.session() as s:
+        result = s.execute(update(CostAlert).where(
+            CostAlert.budget_id == budget_id, CostAlert.period_start == period_start,
+            CostAlert.threshold == threshold, CostAlert.status == "failed", CostAlert.attempts < MAX_ATTEMPTS,
+        ).values(status="sending", attempts=CostAlert.attempts + 1, updated_at=now))
+        return result.rowcount == 1
+
+
+def record(db: Database, budget_id: int, period_start: date, thresholds: tuple[str, ...], ok: bool,
+           error: str | None, detail: str) -> None:
+    """Store the delivery outcome on every claimed row."""
+    with db.session() as s:
+        s.execute(update(CostAlert).where(
+            CostAlert.budget_id == budget_id, CostAlert.period_start == period_start,
+            CostAlert.threshold.in_(thresholds),  # type: ignore[attr-defined]
+        ).values(status="sent" if ok else "failed", error=(error or None) and error[:500], detail=detail[:1000],
+                 updated_at=utcnow()))
+
+
+def alerts(db: Database, status: str | None = None) -> list[CostAlert]:
+    """Stored alerts (optionally only ``sent`` or ``failed``), oldest first."""
+    q = select(CostAlert).order_by(CostAlert.id)  # type: ignore[arg-type]
+    if status:
+        q = q.where(CostAlert.status == status)
+    with db.session() as s:
+        return list(s.execute(q).scalars())
+
+
+def alert_reply(status: BudgetStatus, budget: Budget, thresholds: tuple[str, ...]) -> Reply:
+    """The alert message: what was crossed, the figures, and a button for the full status."""
+    words = [f"{t.split(':')[1]}% of budget" + (" (forecast)" if t.startswith("forecast") else "")
+             for t in thresholds]
+    text = (f"Budget alert for {status.team}: {', '.join(words)} reached. {status.column_name} so far: "
+            f"{money(status.actual, status.currency)} of {money(budget.amount, budget.currency)} {budget.period} "
+            f"({status.used_pct:.0f}%); forecast {money(status.forecast.total, status.currency)} "
+            f"({status.forecast.method}). Data as of {status.data_as_of:%Y-%m-%d %H:%M} UTC.")
+    return Reply(text, title=f"Budget alert: {status.team}", fields=(
+        Field("Actual", money(status.actual, status.currency)), Field("Budget", money(budget.amount, budget.currency)),
+        Field("Forecast", money(status.forecast.total, status.currency))),
+        choices=(Choice("Budget status", f"budget status for {status.team}"),))
+
+
+async def check_alerts(services: Services) -> list[AlertOutcome]:
+    """Check every budget against the latest data; claim and send new crossings. Never raises for delivery."""
+    svc, db = services.budgets, services.db
+    if svc is None:
+        return []
+    outcomes: list[AlertOutcome] = []
+    for budget in await db.run(svc.budgets.budgets):
+        status = await db.run(svc.status, budget.team, None, None, budget.currency)
+        if status is None or status.budget is None or status.budget.id != budget.id:
+            continue
+        hits = crossed(status, budget.thresholds)
+        mine = tuple([t for t in hits if await db.run(claim, db, budget.id, status.period_start, t)])
+        if mine:
+            outcomes.append(await _deliver(services, status, budget, mine))
+    return outcomes
+
+
+async def _deliver(services: Services, status: BudgetStatus, budget: Budget,
+                   thresholds: tuple[str, ...]) -> AlertOutcome:
+    team = await services.db.run(services.teams.get, budget.team)
+    targets = []
+    if team is not None and team.slack_channel:
+        targets.append(Target("slack", "", channel=team.slack_channel))
+    if team is not None and team.teams_conversation:
+        targets.append(Target("teams", "", channel=team.teams_conversation))
+    errors = [] if targets else ["the team has no Slack channel or Teams conversation"]
+    reply = alert_reply(status, budget, thresholds)
+    for target in targets:
+        result = await services.delivery.send(target, [reply])
+        if not result.ok:
+            errors.append(f"{target.describe()}: {result.error}")
+    ok = len(errors) < max(1, len(targets)) if targets else False
+    error = "; ".join(errors) or None
+    await services.db.run(record, services.db, budget.id, status.period_start, thresholds, ok, error, reply.text)
+    if not ok:
+        log.warning("budget alert for team %s not delivered: %s", budget.team, error)
+    return AlertOutcome(budget.team, budget.id, status.period_start, thresholds, ok, error)

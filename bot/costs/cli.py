@@ -1,0 +1,127 @@
+"""``finops-bot costs import|imports|totals`` and ``finops-bot budget set|list|status``."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+from pathlib import Path
+
+from bot.config import Settings
+from bot.errors import UserError
+
+CLI_ACTOR = "cli"
+
+
+def open_services(settings: Settings):  # type: ignore[no-untyped-def]
+    """Migrated services for one CLI command (no demo data)."""
+    from bot.app import build_services
+
+    services = build_services(settings)
+    services.db.upgrade()
+    return services
+
+
+def _import(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.costs.alerts import check_alerts
+    from bot.logs import configure
+
+    configure(settings.log_level)
+    services = open_services(settings)
+    failed = 0
+    for name in args.files:
+        try:
+            r = services.budgets.import_file(Path(name))
+        except UserError as exc:
+            failed += 1
+            print(f"error: {exc} (nothing from this file was stored)")
+            continue
+        p = r.parsed
+        as_of = f"data as of {p.data_as_of:%Y-%m-%d %H:%M} UTC" if p.data_as_of else "no valid rows"
+        print(f"{p.file_name}: {p.rows_imported:,} rows imported, {p.rows_rejected:,} rejected, "
+              f"{r.stored_rows:,} daily aggregates stored (replaced {r.replaced_rows:,}); FOCUS {p.focus_version}; "
+              f"periods {', '.join(sorted({d.isoformat()[:7] for _s, d in p.periods})) or '-'}; {as_of}")
+        for cur, cols in sorted(p.totals.items()):
+            stored = r.stored_totals.get(cur, {})
+            note = "" if stored.get("BilledCost") == cols["BilledCost"] else \
+                f" (stored {stored.get('BilledCost')}: rounded to 9 decimals)"
+            print(f"  {cur}: BilledCost {cols['BilledCost']}{note}, EffectiveCost {cols['EffectiveCost']}")
+        for line, reason in p.rejected:
+            print(f"  rejected {p.line_kind} {line}: {reason}")
+        if p.rows_rejected > len(p.rejected):
+            print(f"  … and {p.rows_rejected - len(p.rejected):,} more rejected rows")
+    if not args.no_alerts:
+        for o in asyncio.run(check_alerts(services)):
+            print(f"alert {o.team} {', '.join(o.thresholds)}: {'sent' if o.ok else 'NOT sent: ' + str(o.error)}")
+    services.db.dispose()
+    return 1 if failed else 0
+
+
+def _imports(args: argparse.Namespace, settings: Settings) -> int:
+    services = open_services(settings)
+    for rec in services.budgets.costs.imports(args.limit):
+        print(f"#{rec.id} {rec.imported_at:%Y-%m-%d %H:%M} {rec.file_name} sha256:{rec.checksum[:12]} "
+              f"rows {rec.rows_imported}/{rec.rows_total} rejected {rec.rows_rejected} "
+              f"periods {','.join(rec.billing_periods)} sources {','.join(rec.sources)}")
+    return 0
+
+
+def _totals(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.costs.store import nano_to_str
+
+    services = open_services(settings)
+    column = args.column or settings.cost_column
+    for (team, cur), value in sorted(services.budgets.costs.totals(column).items(), key=lambda kv: (kv[0][1],
+                                                                                                    kv[0][0] or "~")):
+        print(f"{cur}\t{team or 'unallocated'}\t{nano_to_str(value)}")
+    return 0
+
+
+def _budget(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.costs.budgets import parse_amount, parse_thresholds
+
+    services = open_services(settings)
+    store = services.budgets.budgets
+    if args.budget_command == "set":
+        b = store.set_budget(args.team, parse_amount(args.amount), args.currency, args.period,
+                             parse_thresholds(args.thresholds) if args.thresholds else None, CLI_ACTOR)
+        print(f"{b.team}: {b.period} budget {b.amount:,.2f} {b.currency}; thresholds {', '.join(b.thresholds)}")
+    elif args.budget_command == "list":
+        rows = store.budgets()
+        for b in rows:
+            print(f"{b.team}\t{b.currency}\t{b.amount:,.2f}\t{b.period}\t{','.join(b.thresholds)}")
+        if not rows:
+            print("no budgets; set one with: finops-bot budget set TEAM AMOUNT --currency USD")
+    else:
+        reply = services.budgets.status_reply(args.team, column=args.column, chart=False)
+        print(reply.text if reply else "no cost data imported yet")
+    return 0
+
+
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """Add the ``costs`` and ``budget`` commands."""
+    p = sub.add_parser("costs", help="import FOCUS cost exports and inspect imported data")
+    cs = p.add_subparsers(dest="costs_command", required=True, metavar="{import,imports,totals}")
+    q = cs.add_parser("import", help="import FOCUS files (CSV, .csv.gz, Parquet)")
+    q.add_argument("files", nargs="+", metavar="FILE")
+    q.add_argument("--no-alerts", action="store_true", help="do not check budget thresholds afterwards")
+    q.set_defaults(run=_import)
+    q = cs.add_parser("imports", help="list recent imports")
+    q.add_argument("--limit", type=int, default=20)
+    q.set_defaults(run=_imports)
+    q = cs.add_parser("totals", help="stored totals per team and currency (unallocated included)")
+    q.add_argument("--column", choices=("billed", "effective"))
+    q.set_defaults(run=_totals)
+    p = sub.add_parser("budget", help="team budgets")
+    bs = p.add_subparsers(dest="budget_command", required=True, metavar="{set,list,status}")
+    q = bs.add_parser("set", help="set a team's budget")
+    q.add_argument("team")
+    q.add_argument("amount", help="e.g. 12000 or 12.5k")
+    q.add_argument("--currency", default="USD")
+    q.add_argument("--period", choices=("monthly", "quarterly"), default="monthly")
+    q.add_argument("--thresholds", help="e.g. 50,80,100,forecast:100 (default)")
+    q.set_defaults(run=_budget)
+    bs.add_parser("list", help="list budgets").set_defaults(run=_budget)
+    q = bs.add_parser("status", help="print a team's budget status")
+    q.add_argument("team")
+    q.add_argument("--column", choices=("billed", "effective"))
+    q.set_defaults(run=_budget)
