@@ -68,6 +68,16 @@ def _attach_features(services: Services) -> None:
     from bot.costs.service import BudgetService
 
     services.budgets = BudgetService(services.db, services.settings)
+    _attach_assessments(services)
+
+
+def _attach_assessments(services: Services) -> None:
+    """Maturity assessments: the store (also ``services.maturity``) and the daily expiry-reminder job."""
+    from bot.assessment.reminders import register_reminders
+    from bot.assessment.store import AssessmentStore
+
+    services.maturity = AssessmentStore(services.db, timedelta(days=services.settings.assessment_ttl_days))
+    register_reminders(services, services.maturity)
 
 
 def build_bot(settings: Settings, *, migrate: bool = True, demo: bool | None = None) -> Bot:

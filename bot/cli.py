@@ -9,6 +9,7 @@ from collections.abc import Callable
 from dataclasses import replace
 
 from bot import teams_package
+from bot.assessment import cli as assessment_cli
 from bot.config import ConfigError, Settings
 from bot.costs import cli as costs_cli
 from bot.costs import team_cli
@@ -100,7 +101,7 @@ def _core_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> 
 
 # Feature commands (costs, budget, team, survey, nudge, roles …) register themselves here, in order.
 FEATURE_COMMANDS: tuple[Registrar, ...] = (practice_cli.register, teams_package.register, costs_cli.register,
-                                           team_cli.register)
+                                           team_cli.register, assessment_cli.register)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -93,6 +93,7 @@ class Settings:
     admins: tuple[str, ...] = ()
     demo: bool = True
     flow_ttl_seconds: int = 7 * 24 * 3600
+    assessment_ttl_days: int = 7  # a paused maturity assessment expires after this
     scheduler_grace_minutes: int = 60
     rate_limit_per_minute: int = 30
     log_format: str = "text"
@@ -150,6 +151,7 @@ class Settings:
             admins=_admins(env),
             demo=_bool(env, "FINOPS_DEMO", True),
             flow_ttl_seconds=_int(env, "FINOPS_FLOW_TTL_SECONDS", 7 * 24 * 3600, 60, 90 * 24 * 3600),
+            assessment_ttl_days=_int(env, "FINOPS_ASSESSMENT_TTL_DAYS", 7, 1, 365),
             rate_limit_per_minute=_int(env, "FINOPS_RATE_LIMIT_PER_MINUTE", 30, 0, 100_000),
             log_format=_choice(env, "LOG_FORMAT", ("text", "json"), "text"),
             scheduler_grace_minutes=_int(env, "FINOPS_SCHEDULER_GRACE_MINUTES", 60, 0, 7 * 24 * 60),

@@ -32,9 +32,10 @@ def load_teams(services: Services) -> None:
 
 
 # Feature issues append their loaders (costs, budgets, assessments) here, in order.
+from bot.assessment.demo import load_assessments  # noqa: E402  (two rounds of maturity assessments)
 from bot.costs.demo import load_costs  # noqa: E402  (three months of FOCUS costs and budgets)
 
-DEMO_LOADERS: tuple[Callable[[Services], None], ...] = (load_teams, load_costs)
+DEMO_LOADERS: tuple[Callable[[Services], None], ...] = (load_teams, load_costs, load_assessments)
 
 
 def load_demo(services: Services) -> bool:

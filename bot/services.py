@@ -20,6 +20,7 @@ from bot.teams import TeamStore
 if TYPE_CHECKING:
     from knowledge.base import KnowledgeBase
 
+    from bot.assessment.store import AssessmentStore
     from bot.costs.service import BudgetService
 
 
@@ -40,3 +41,4 @@ class Services:
     knowledge: KnowledgeBase | None = None
     refs: ConversationRefStore | None = None  # where proactive posts can go (bot/refs.py)
     budgets: BudgetService | None = None  # cost data, budgets, budget status (bot/costs/)
+    maturity: AssessmentStore | None = None  # maturity assessments; summary_line(team) (bot/assessment/)

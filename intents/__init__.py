@@ -10,6 +10,8 @@ from intents.budget_status import BudgetStatusIntent
 from intents.cancel import CancelIntent
 from intents.fallback import FallbackIntent
 from intents.help import HelpIntent
+from intents.maturity_status import MaturityStatusIntent
+from intents.start_assessment import StartAssessmentIntent
 
 if TYPE_CHECKING:
     from bot.services import Services
@@ -21,6 +23,8 @@ INTENTS: tuple[type, ...] = (
     BudgetStatusIntent,
     BudgetSetIntent,
     AdminIntent,
+    StartAssessmentIntent,
+    MaturityStatusIntent,
 )
 FALLBACK = FallbackIntent
 

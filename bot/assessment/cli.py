@@ -1,0 +1,71 @@
+"""``finops-bot assessments export [--out FILE]``: every finished assessment answer as CSV."""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import io
+import sys
+from collections.abc import Iterable
+from pathlib import Path
+
+from bot.assessment.model import CAPABILITY_BY_ID, LENS_BY_ID, maturity_label, question_at
+from bot.assessment.rollup import score_of
+from bot.assessment.store import AssessmentInfo
+from bot.config import Settings
+from bot.errors import UserError
+
+HEADER = ("assessment_id", "team", "respondent", "finished_at", "capability", "capability_score_0_20",
+          "capability_level", "lens", "answer_0_4")
+
+
+def rows(assessments: Iterable[AssessmentInfo]) -> Iterable[tuple[object, ...]]:
+    """One row per question of each finished assessment (skipped answers are empty)."""
+    for a in assessments:
+        for q in range(a.total):
+            cap, lens = question_at(a.capabilities, q)
+            score = score_of(a.levels(cap.id))
+            level = a.answers.get(q)
+            yield (a.id, a.team_name, a.user_ref, a.finished_at.isoformat() if a.finished_at else "",
+                   CAPABILITY_BY_ID[cap.id].name, "" if score is None else score,
+                   "" if score is None else maturity_label(score), LENS_BY_ID[lens.id].name,
+                   "" if level is None else level)
+
+
+def to_csv(assessments: Iterable[AssessmentInfo]) -> str:
+    """The CSV text (header included)."""
+    buf = io.StringIO()
+    writer = csv.writer(buf, lineterminator="\n")
+    writer.writerow(HEADER)
+    writer.writerows(rows(assessments))
+    return buf.getvalue()
+
+
+def _export(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.assessment.store import AssessmentStore
+    from bot.db import Database
+
+    db = Database(settings.database_url)
+    try:
+        db.upgrade()
+        text = to_csv(AssessmentStore(db).finished())
+    finally:
+        db.dispose()
+    if args.out in (None, "-"):
+        sys.stdout.write(text)
+        return 0
+    out = Path(args.out)
+    if out.is_dir() or not out.parent.exists():
+        raise UserError(f"cannot write {args.out}: the folder does not exist or it is a folder")
+    out.write_text(text, encoding="utf-8")
+    print(f"wrote {text.count(chr(10)) - 1} answers to {out}")
+    return 0
+
+
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """Add the ``assessments`` command."""
+    p = sub.add_parser("assessments", help="maturity assessment data")
+    cmds = p.add_subparsers(dest="assessments_command", required=True, metavar="{export}")
+    e = cmds.add_parser("export", help="write every finished assessment answer as CSV")
+    e.add_argument("--out", default=None, help="file to write (default: standard output)")
+    e.set_defaults(run=_export)

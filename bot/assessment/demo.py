@@ -1,0 +1,38 @@
+"""Demo assessments: two rounds for payments and checkout, so "what's our maturity" shows a trend at once."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import TYPE_CHECKING
+
+from bot.db import utcnow
+
+if TYPE_CHECKING:
+    from bot.services import Services
+
+CAPS = ("allocation", "anomaly-management", "budgeting", "usage-optimization")
+# (team, respondent, days ago, levels per capability in lens order K, P, M, A, Au)
+DEMO_ASSESSMENTS = (
+    ("payments", "console:you", 120, ((2, 1, 1, 1, 0), (1, 1, 0, 1, 1), (2, 2, 1, 1, 0), (1, 0, 1, 0, 0))),
+    ("payments", "console:you", 14, ((3, 2, 2, 2, 1), (2, 2, 1, 2, 2), (3, 3, 2, 2, 1), (2, 1, 1, 1, 0))),
+    ("payments", "slack:U0DEMO1", 12, ((3, 2, 3, 2, 1), (2, 1, 1, 1, 0), (3, 2, 2, 3, 1), (3, 1, 0, 2, 0))),
+    ("checkout", "slack:U0DEMO2", 100, ((1, 1, 0, 0, 0), (1, 0, 0, 0, 0), (2, 1, 1, 0, 0), (1, 1, 0, 0, 0))),
+    ("checkout", "slack:U0DEMO2", 21, ((2, 1, 1, 1, 0), (1, 1, 1, 0, 1), (2, 2, 1, 1, 0), (2, 1, 1, 1, 0))),
+)
+
+
+def load_assessments(services: Services) -> None:
+    """Store the demo assessments through the normal store (answers one by one, like a real conversation)."""
+    store = services.maturity
+    if store is None:
+        return
+    now = utcnow()
+    for team_name, user, days, levels in DEMO_ASSESSMENTS:
+        team = services.teams.get(team_name)
+        if team is None:
+            continue
+        at = now - timedelta(days=days)
+        info = store.create(user, team, CAPS, at)
+        flat = [level for per_cap in levels for level in per_cap]
+        for q, level in enumerate(flat):
+            store.record(info.id, q, level, at + timedelta(seconds=20 * q))
