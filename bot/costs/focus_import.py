@@ -143,10 +143,11 @@ def _collect(con: Any, path: Path, cols: Mapping[str, Any], kind: str, tag_keys:
     m = pa.table({k: pa.array(v, pa.string()) for k, v in mapping.items()})  # noqa: F841  (read by DuckDB)
     on = " AND ".join(f"g.{k} IS NOT DISTINCT FROM m.{k}" for k in [*keys, "sub_id", "sub_name"])
     rows = con.execute(f"""
-        SELECT source, bp, day, m.team, lower(trim(g.k0)), prov, g.sub_id, g.sub_name, svc, region, cat, cur,
-               CAST(round(sum(sb), 9) * 1000000000 AS BIGINT), CAST(round(sum(se), 9) * 1000000000 AS BIGINT),
-               CAST(sum(n) AS BIGINT)
-        FROM g JOIN m ON {on} WHERE g.err IS NULL GROUP BY ALL ORDER BY ALL""").fetchall()
+        WITH x AS (
+            SELECT source, bp, day, m.team AS team, lower(trim(g.k0)) AS tag, prov, g.sub_id, g.sub_name, svc,
+                   region, cat, cur, sum(sb) AS b, sum(se) AS e, CAST(sum(n) AS BIGINT) AS n
+            FROM g JOIN m ON {on} WHERE g.err IS NULL GROUP BY ALL)
+        SELECT * EXCLUDE (b, e, n), {_nano("b")}, {_nano("e")}, n FROM x ORDER BY ALL""").fetchall()
     totals = {cur: {"BilledCost": _plain(b), "EffectiveCost": _plain(e)} for cur, b, e in con.execute(
         "SELECT cur, sum(sb), sum(se) FROM g WHERE err IS NULL GROUP BY cur ORDER BY cur").fetchall()}
     return ParsedFile(
@@ -154,6 +155,18 @@ def _collect(con: Any, path: Path, cols: Mapping[str, Any], kind: str, tag_keys:
         rows_rejected=sum(int(n) for _e, n, _r in bad), rejected=tuple(rejected),
         groups=tuple(Group(*(r[:3]), r[3], r[4], *(x or "" for x in r[5:12]), *r[12:]) for r in rows),
         totals=totals, data_as_of=as_of.replace(tzinfo=UTC) if as_of else None, line_kind=kind)
+
+
+def _nano(col: str) -> str:
+    """Nano-units per group, rounded so each currency's total equals its exact total rounded to 1e-9
+    (largest-remainder rounding: each group moves by less than one nano-unit, the total by none)."""
+    scaled = f"({col} * 1000000000)"
+    floor = f"CAST(floor({scaled}) AS HUGEINT)"
+    need = f"(CAST(round(sum({col}) OVER (PARTITION BY cur) * 1000000000) AS HUGEINT) - sum({floor}) OVER " \
+           f"(PARTITION BY cur))"
+    rank = f"row_number() OVER (PARTITION BY cur ORDER BY {scaled} - floor({scaled}) DESC, " \
+           f"source, bp, day, team, tag, prov, sub_id, sub_name, svc, region, cat)"
+    return f"CAST({floor} + CASE WHEN {rank} <= {need} THEN 1 ELSE 0 END AS BIGINT) AS {col}"
 
 
 def _plain(value: Decimal | None) -> str:
