@@ -154,3 +154,19 @@ async def test_bad_bodies_are_refused(client, body: str, status: int) -> None:
 async def test_wrong_content_type_is_refused(client) -> None:
     resp = await client.post("/api/messages", data="x", headers={"Content-Type": "text/plain"})
     assert resp.status == 415
+
+
+async def test_budget_status_comes_with_a_card_and_an_inline_chart(sqlite_url: str, aiohttp_client: Any,
+                                                                   connector: FakeConnector, user: TeamsClient) -> None:
+    settings = make_settings(sqlite_url, teams_enabled=True, admins=(f"teams:{user.user_id}",))
+    client = await aiohttp_client(build_web_app(build_bot(settings, demo=True)))
+    assert await post(client, user.channel("budget status for payments")) == 201
+    first, *rest = connector.posted
+    assert "payments" in first.text and first.cards()
+    facts = [e for e in first.cards()[0]["body"] if e["type"] == "FactSet"]
+    assert facts and facts[0]["facts"][0]["title"]
+    images = [a for p in connector.posted for a in p.activity.get("attachments") or []
+              if a["contentType"] == "image/png"]
+    assert len(images) == 1  # the chart: an inline PNG, in the same thread
+    assert images[0]["contentUrl"].startswith("data:image/png;base64,iVBOR")
+    assert all(p.conversation_id == first.conversation_id for p in rest)
