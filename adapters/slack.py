@@ -28,7 +28,7 @@ from adapters.slack_home import home_view
 from adapters.slack_render import escape, selected_blocks
 from adapters.slack_send import SlackPoster, SlackSender, slack_error
 from adapters.slack_text import clean_text, metadata, slash_help, slash_text, team_of, view_form
-from adapters.slack_threads import SlackThreadStore
+from adapters.slack_threads import FLUSH_SECONDS, SlackThreadStore
 from bot.models import Action, ConversationKey, IncomingMessage, TurnResult
 
 if TYPE_CHECKING:
@@ -61,6 +61,7 @@ class SlackAdapter:
         self.threads = SlackThreadStore(bot.services.db)
         self._refs_seen: set[tuple[str, str, str]] = set()
         self._socket: Any = None
+        self._flusher: asyncio.Task[None] | None = None
         self._register()
 
     def _register(self) -> None:
@@ -85,6 +86,7 @@ class SlackAdapter:
     async def _start(self, _app: web.Application) -> None:
         # One keep-alive session for every Web API call (slack_sdk opens a session per call otherwise).
         self.client.session = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=self.client.timeout))
+        self._flusher = asyncio.create_task(self._flush_threads())
         if self.settings.slack_socket_mode:
             from slack_bolt.adapter.socket_mode.aiohttp import AsyncSocketModeHandler
 
@@ -92,7 +94,24 @@ class SlackAdapter:
             await self._socket.connect_async()
             log.info("slack: connected over Socket Mode")
 
+    async def _flush_threads(self) -> None:
+        """Store remembered threads in batches (one statement per interval, shared with other replicas)."""
+        while True:
+            await asyncio.sleep(FLUSH_SECONDS)
+            if self.threads.pending:
+                try:
+                    await self.services.db.run(self.threads.flush)
+                except Exception:  # the database is down: the threads stay pending and are retried
+                    log.warning("slack: could not store %d bot threads yet", self.threads.pending)
+
     async def _stop(self, _app: web.Application) -> None:
+        if self._flusher is not None:
+            self._flusher.cancel()
+        if self.threads.pending:
+            try:
+                await self.services.db.run(self.threads.flush)
+            except Exception:
+                log.warning("slack: %d bot threads were not stored at shutdown", self.threads.pending)
         if self._socket is not None:
             await self._socket.close_async()
         if self.client.session is not None:
@@ -137,8 +156,8 @@ class SlackAdapter:
         key = ConversationKey("slack", team, channel, root, event["user"])
         msg = IncomingMessage(key, clean_text(event.get("text", ""), context.bot_user_id), body["event_id"],
                               is_direct=True, raw=event)
-        await asyncio.gather(self.services.db.run(self.threads.remember, team, channel, root),
-                             self._turn(msg, channel, root, "channel"))
+        self.threads.add(team, channel, root)  # stored by the flush loop: no database hop per mention
+        await self._turn(msg, channel, root, "channel")
 
     async def _on_message(self, body: dict[str, Any], event: dict[str, Any], context: Any) -> None:
         """Direct messages, and follow-ups without a mention in a thread the bot replied in."""

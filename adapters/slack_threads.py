@@ -1,17 +1,26 @@
-"""Threads the bot replied in, so follow-ups there are answered without a new @mention."""
+"""Threads the bot replied in, so follow-ups there are answered without a new @mention.
+
+Writes are batched: ``add`` records a thread in process memory at once (this replica knows it immediately) and
+``flush`` (run by the adapter every ``FLUSH_SECONDS`` and at shutdown) stores the batch in one statement that
+ignores threads already stored, so a mention costs no database round trip of its own.
+"""
 
 from __future__ import annotations
 
 from collections import OrderedDict
 from datetime import datetime
 
-from sqlalchemy import delete, insert, select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import delete, select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Field, SQLModel
 
 from bot.db import Database, utcnow
 
 CACHE_SIZE = 10_000
+FLUSH_SECONDS = 0.25
+
+Thread = tuple[str, str, str]  # tenant, channel, thread_ts
 
 
 class SlackThread(SQLModel, table=True):
@@ -25,37 +34,58 @@ class SlackThread(SQLModel, table=True):
 
 
 class SlackThreadStore:
-    """Remembers bot threads in SQL (shared by replicas) with a small in-process cache of known threads."""
+    """Bot threads in SQL (shared by replicas), a bounded in-process cache, and a batch of unsaved threads."""
 
     def __init__(self, db: Database) -> None:
         self.db = db
-        self._cache: OrderedDict[tuple[str, str, str], None] = OrderedDict()
+        self._cache: OrderedDict[Thread, None] = OrderedDict()
+        self._pending: list[Thread] = []
 
-    def _cached(self, ident: tuple[str, str, str]) -> None:
+    def _cached(self, ident: Thread) -> None:
         self._cache[ident] = None
         self._cache.move_to_end(ident)
         while len(self._cache) > CACHE_SIZE:
             self._cache.popitem(last=False)
 
-    def remember(self, tenant: str, channel: str, thread_ts: str) -> None:
-        """Record that the bot is in this thread (idempotent)."""
+    def add(self, tenant: str, channel: str, thread_ts: str) -> None:
+        """Remember a thread now (in memory); it is stored with the next ``flush``. Never blocks."""
         ident = (tenant, channel, thread_ts)
-        if not thread_ts or ident in self._cache:
-            return
+        if thread_ts and ident not in self._cache:
+            self._cached(ident)
+            self._pending.append(ident)
+
+    @property
+    def pending(self) -> int:
+        """Threads not stored yet."""
+        return len(self._pending)
+
+    def flush(self) -> int:
+        """Store the pending threads in one statement (already-stored ones are skipped); returns how many."""
+        batch, self._pending = self._pending, []
+        if not batch:
+            return 0
+        now = utcnow()
+        rows = [{"tenant": t, "channel": c, "thread_ts": ts, "created_at": now} for t, c, ts in dict.fromkeys(batch)]
+        insert = pg_insert if self.db.dialect == "postgresql" else sqlite_insert
         try:
             with self.db.session() as s:
-                s.execute(insert(SlackThread).values(tenant=tenant, channel=channel, thread_ts=thread_ts,
-                                                     created_at=utcnow()))
-        except IntegrityError:
-            pass  # already known (another replica, or before a restart)
-        self._cached(ident)
+                s.execute(insert(SlackThread).on_conflict_do_nothing(), rows)
+        except Exception:
+            self._pending = batch + self._pending  # keep them for the next try
+            raise
+        return len(rows)
+
+    def remember(self, tenant: str, channel: str, thread_ts: str) -> None:
+        """Record and store at once (for callers without a flush loop)."""
+        self.add(tenant, channel, thread_ts)
+        self.flush()
 
     def cached(self, tenant: str, channel: str, thread_ts: str) -> bool:
         """Known without asking the database (no thread hop on the hot path)."""
         return (tenant, channel, thread_ts) in self._cache
 
     def is_known(self, tenant: str, channel: str, thread_ts: str) -> bool:
-        """Whether the bot replied in this thread."""
+        """Whether the bot replied in this thread (this replica's memory, then the database)."""
         ident = (tenant, channel, thread_ts)
         if ident in self._cache:
             return True

@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 
+from adapters.slack_threads import SlackThreadStore
 from tests.fakes import slack_payloads as p
 from tests.fakes.slack_api import BOT_USER, TEAM
 from tests.fakes.slack_harness import Harness, eventually, start_harness
@@ -90,6 +91,8 @@ async def test_follow_up_in_the_bots_thread_needs_no_mention(slack: Harness) -> 
     await asyncio.sleep(0.3)
     assert len(slack.fake.of("chat.postMessage")) == 2
     assert [c.args["thread_ts"] for c in posts] == [root, root]
+    other_replica = SlackThreadStore(slack.bot.services.db)
+    await eventually(lambda: other_replica.is_known(TEAM, "C1", root))  # stored by the flush loop
 
 
 @pytest.mark.parametrize("event", [
