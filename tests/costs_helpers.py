@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import json
 import random
 from collections import defaultdict
 from datetime import date, timedelta
@@ -30,7 +31,7 @@ def row(billed: str, team: str | None = "payments", day: str = "2024-09-01", cur
             "ChargePeriodStart": f"{day}T00:00:00Z", "ChargePeriodEnd": f"{end}T00:00:00Z",
             "ChargeCategory": category, "ChargeClass": cls, "ProviderName": provider, "ServiceName": service,
             "SubAccountId": account, "SubAccountName": account.upper(), "RegionId": "us-east-1",
-            "Tags": tags if tags is not None else ('{"team": "%s"}' % team if team else "{}"),
+            "Tags": tags if tags is not None else (json.dumps({"team": team}) if team else "{}"),
             "x_ProviderSpecific": "z", **extra}
 
 
@@ -54,7 +55,7 @@ def random_rows(n: int, seed: int = 1, days: int = 28) -> list[dict[str, str]]:
     for _ in range(n):
         team = rng.choice(teams)
         value = Decimal(rng.randint(-2_000_000_000, 90_000_000_000)) / Decimal(10**9)
-        tags = "{}" if team is None else '{"%s": "%s", "env": "prod"}' % (rng.choice(keys), team)
+        tags = "{}" if team is None else json.dumps({rng.choice(keys): team, "env": "prod"})
         out.append(row(f"{value}", team, day=f"2024-09-{rng.randint(1, days):02d}",
                        currency=rng.choice(["USD", "USD", "EUR", "JPY"]), service=rng.choice(["EC2", "S3", "RDS"]),
                        effective=f"{value * Decimal('0.9')}", category=rng.choice(["Usage", "Usage", "Credit"]),

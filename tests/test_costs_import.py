@@ -147,7 +147,6 @@ def test_a_failing_import_leaves_previous_data_intact(db_url: str, tmp_path: Pat
     path = write(tmp_path / "ok.csv", [row("10"), row("20", day="2024-09-02")])
     svc.import_file(path)
     before = svc.costs.totals()
-    parsed = svc.costs.import_file.__self__  # the store  # noqa: F841
     from bot.costs.allocation import Allocator
     from bot.costs.focus_import import read_focus
 
