@@ -10,7 +10,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from bot.assessment.model import CAPABILITY_BY_ID, LENS_BY_ID, maturity_label, question_at
-from bot.assessment.rollup import score_of
+from bot.assessment.rollup import fmt, score_of
 from bot.assessment.store import AssessmentInfo
 from bot.config import Settings
 from bot.errors import UserError
@@ -27,7 +27,7 @@ def rows(assessments: Iterable[AssessmentInfo]) -> Iterable[tuple[object, ...]]:
             score = score_of(a.levels(cap.id))
             level = a.answers.get(q)
             yield (a.id, a.team_name, a.user_ref, a.finished_at.isoformat() if a.finished_at else "",
-                   CAPABILITY_BY_ID[cap.id].name, "" if score is None else score,
+                   CAPABILITY_BY_ID[cap.id].name, "" if score is None else fmt(score),
                    "" if score is None else maturity_label(score), LENS_BY_ID[lens.id].name,
                    "" if level is None else level)
 
