@@ -177,3 +177,19 @@ async def test_why_explains_the_lens_and_asks_again(bot: Bot) -> None:
     result = await say(bot, "why?")
     assert "Knowledge" in (result.replies[0].title or "") and progress(result) == "1 / 15"
     assert bot.services.maturity.get(aid).answers == {}  # type: ignore[union-attr]
+
+
+async def test_why_and_the_summary_use_the_knowledge_base_when_present(bot: Bot) -> None:
+    from knowledge.base import KnowledgeBase
+
+    bot.services.knowledge = KnowledgeBase.load(strict=False)
+    aid, _ = await _start_quick(bot)
+    result = await say(bot, "explain")
+    article = bot.services.knowledge.get("assessment/lens-knowledge")
+    assert article is not None and result.replies[0].text.startswith(article.summary.split(" ")[0])
+    assert result.replies[0].sources and progress(result) == "1 / 15"
+    for q in range(15):
+        result = await press(bot, f"assess:{aid}:{q}:{1 if q % 5 == 4 else 3}")
+    card = result.replies[0]
+    assert card.title == "Assessment summary: payments" and card.sources
+    assert "Automation (average 1 / 4" in card.text
