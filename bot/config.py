@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -71,6 +72,14 @@ def _socket_mode(env: Mapping[str, str], slack_enabled: bool) -> bool:
     return on
 
 
+def _quiet_hours(env: Mapping[str, str]) -> str:
+    raw = env.get("FINOPS_QUIET_HOURS", "").strip()
+    m = re.fullmatch(r"([01]?\d|2[0-3]):([0-5]\d)\s*-\s*([01]?\d|2[0-3]):([0-5]\d)", raw)
+    if raw and (not m or (int(m[1]), m[2]) == (int(m[3]), m[4])):
+        raise ConfigError(f"FINOPS_QUIET_HOURS must look like 20:00-08:00 (start-end, local time), got {raw!r}")
+    return f"{int(m[1]):02d}:{m[2]}-{int(m[3]):02d}:{m[4]}" if m else ""
+
+
 def _database_url(env: Mapping[str, str], cwd: Path) -> str:
     url = env.get("DATABASE_URL", "").strip()
     if not url:
@@ -111,6 +120,9 @@ class Settings:
     teams_tenant_id: str = ""
     teams_app_type: str = "MultiTenant"
     teams_enabled: bool = False
+    quiet_hours: str = ""  # "20:00-08:00" in the tenant time zone: nudges due then wait until the end
+    nudge_max_per_day: int = 3  # nudges per recipient per local day (0 = no limit)
+    nudge_channels: tuple[str, ...] = ()  # when set, the only channels nudges may go to
 
     @property
     def tz(self) -> ZoneInfo:
@@ -169,4 +181,7 @@ class Settings:
             teams_tenant_id=tenant,
             teams_app_type=app_type,
             teams_enabled=_bool(env, "TEAMS_ENABLED", bool(app_id)),
+            quiet_hours=_quiet_hours(env),
+            nudge_max_per_day=_int(env, "FINOPS_NUDGE_MAX_PER_DAY", 3, 0, 1000),
+            nudge_channels=tuple(c.strip() for c in env.get("FINOPS_NUDGE_CHANNELS", "").split(",") if c.strip()),
         )

@@ -18,10 +18,10 @@ from bot.state import ConversationStore
 from bot.teams import TeamStore
 
 if TYPE_CHECKING:
-    from knowledge.base import KnowledgeBase
-
     from bot.assessment.store import AssessmentStore
     from bot.costs.service import BudgetService
+    from bot.practice.nudges import NudgeService
+    from knowledge.base import KnowledgeBase
 
 
 @dataclass
@@ -42,3 +42,4 @@ class Services:
     refs: ConversationRefStore | None = None  # where proactive posts can go (bot/refs.py)
     budgets: BudgetService | None = None  # cost data, budgets, budget status (bot/costs/)
     maturity: AssessmentStore | None = None  # maturity assessments; summary_line(team) (bot/assessment/)
+    nudges: NudgeService | None = None  # nudges and per-recipient delivery records (bot/practice/nudges.py)

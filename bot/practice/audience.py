@@ -1,0 +1,123 @@
+"""Nudge audiences: teams (their Slack channel and Teams conversation), channels, and people by DM.
+
+An audience is stored as specs (``team:payments``, ``slack:channel:C123``, ``teams:dm:29:abc``) and resolved to
+delivery targets when sent, so a team's new channel is used by a nudge scheduled before the change.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from bot.delivery import Target
+from bot.teams import TeamStore
+
+_SLACK_CHANNEL_LINK = re.compile(r"^<#([CG][A-Z0-9]+)(?:\|[^>]*)?>$")
+_SLACK_MENTION = re.compile(r"^<@([UW][A-Z0-9]+)(?:\|[^>]*)?>$")
+_SLACK_CHANNEL_ID = re.compile(r"^(?:slack:)?([CG][A-Z0-9]{6,})$")
+_SLACK_USER = re.compile(r"^slack:([UW][A-Z0-9]+)$")
+_TEAMS_CHANNEL = re.compile(r"^(?:teams:)?(19:\S+)$")
+_TEAMS_USER = re.compile(r"^teams:(\S+)$")
+_SLACK_NAME = re.compile(r"^#([a-z0-9][a-z0-9_-]{0,79})$")
+
+
+@dataclass(frozen=True)
+class Recipient:
+    """One place a nudge goes: a stable key (for delivery records and the daily limit) and its target."""
+
+    key: str
+    target: Target
+    description: str
+    channel: str = ""  # the channel id or #name checked against FINOPS_NUDGE_CHANNELS ("" for DMs)
+
+
+@dataclass(frozen=True)
+class Resolved:
+    """An audience resolved for a preview or a send."""
+
+    recipients: tuple[Recipient, ...]
+    problems: tuple[str, ...]  # unknown names (with suggestions), teams without channels, guarded channels
+
+
+def parse_specs(text: str, platform: str) -> list[str]:
+    """"payments, #finops and <@U1>" → ["team:payments", "slack:channel:#finops", "slack:dm:U1"]."""
+    specs: list[str] = []
+    for chunk in re.split(r"\s*(?:,|;|\band\b|&)\s*", text.strip()):
+        parts = chunk.split()
+        tokens = parts if parts and all(_spec(p, platform, strict=True) for p in parts) else [chunk]
+        specs.extend(s for t in tokens if t and (s := _spec(t, platform)) and s not in specs)
+    return specs
+
+
+def _spec(token: str, platform: str, strict: bool = False) -> str | None:
+    """One audience token as a spec; with ``strict`` only unambiguous ids (not team names)."""
+    if m := _SLACK_CHANNEL_LINK.match(token):
+        return f"slack:channel:{m[1]}"
+    if (m := _SLACK_MENTION.match(token)) and platform in ("slack", "console"):
+        return f"slack:dm:{m[1]}"
+    if m := _SLACK_USER.match(token):
+        return f"slack:dm:{m[1]}"
+    if m := _SLACK_CHANNEL_ID.match(token):
+        return f"slack:channel:{m[1]}"
+    if m := _TEAMS_CHANNEL.match(token):
+        return f"teams:channel:{m[1]}"
+    if m := _TEAMS_USER.match(token):
+        return f"teams:dm:{m[1]}"
+    if m := _SLACK_NAME.match(token.lower()):
+        return f"slack:channel:#{m[1]}"
+    if strict:
+        return None
+    name = token.strip().removeprefix("team ").strip()
+    return f"team:{name}" if name else None
+
+
+def describe_spec(spec: str) -> str:
+    """A short human label for a spec: "team payments", "Slack channel #finops", "Teams DM 29:abc"."""
+    kind, _, rest = spec.partition(":")
+    if kind == "team":
+        return f"team {rest}"
+    where, _, ident = rest.partition(":")
+    label = {"slack": "Slack", "teams": "Teams"}.get(kind, kind)
+    return f"{label} {'DM' if where == 'dm' else 'channel'} {ident}"
+
+
+def resolve(specs: list[str], teams: TeamStore, allowed: tuple[str, ...] = ()) -> Resolved:
+    """Targets for specs; unknown teams get fuzzy suggestions; channels outside ``allowed`` (when set) are refused."""
+    recipients: list[Recipient] = []
+    problems: list[str] = []
+    for spec in specs:
+        found, problem = _resolve_one(spec, teams)
+        if problem:
+            problems.append(problem)
+        for r in found:
+            if allowed and r.channel and r.channel not in allowed:
+                problems.append(f"{r.description} is not in FINOPS_NUDGE_CHANNELS (nudges may go only to "
+                                f"{', '.join(allowed)})")
+            elif r.key not in {x.key for x in recipients}:
+                recipients.append(r)
+    return Resolved(tuple(recipients), tuple(problems))
+
+
+def _resolve_one(spec: str, teams: TeamStore) -> tuple[list[Recipient], str | None]:
+    kind, _, rest = spec.partition(":")
+    if kind == "team":
+        team, close = teams.find(rest)
+        if team is None:
+            hint = f" Did you mean {' or '.join(t.name for t in close)}?" if close else ""
+            return [], f"I don't know a team called “{rest}”.{hint}"
+        out = []
+        if team.slack_channel:
+            out.append(_channel("slack", team.slack_channel, f" (team {team.name})"))
+        if team.teams_conversation:
+            out.append(_channel("teams", team.teams_conversation, f" (team {team.name})"))
+        return out, None if out else f"Team {team.name} has no Slack channel or Teams conversation yet."
+    where, _, ident = rest.partition(":")
+    if where == "channel":
+        return [_channel(kind, ident)], None
+    user_ref = f"{kind}:{ident}"
+    return [Recipient(f"{kind}:dm:{ident}", Target(kind, "", user_ref=user_ref), f"{kind} DM {user_ref}")], None
+
+
+def _channel(platform: str, channel: str, note: str = "") -> Recipient:
+    return Recipient(f"{platform}:channel:{channel}", Target(platform, "", channel=channel),
+                     f"{platform} channel {channel}{note}", channel)
