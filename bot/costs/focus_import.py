@@ -7,15 +7,17 @@ DECIMAL(38,12) and rounded once per stored group to nano-units.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 from collections.abc import Callable, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from bot.costs.sql import FOCUS_COLUMNS, REQUIRED, select_sql, stage_sql, version_of
+from bot.costs.sql import FOCUS_COLUMNS, REQUIRED, rejected_sql, select_sql, stage_sql, version_of
 from bot.errors import UserError
 
 Allocate = Callable[[Mapping[str, str | None], str, str], "str | None"]
@@ -86,7 +88,8 @@ def _open_source(con: Any, path: Path) -> tuple[str, dict[str, str], str]:
         src, kind = f"read_parquet({lit})", "row"
     else:
         comp = "gzip" if magic[:2] == b"\x1f\x8b" else "none"
-        src, kind = f"read_csv({lit}, all_varchar=true, header=true, compression='{comp}')", "line"
+        src = f"read_csv({lit}, all_varchar=true, header=true, compression='{comp}', nullstr=['', 'NULL', 'null'])"
+        kind = "line"
     try:
         described = con.execute(f"DESCRIBE SELECT * FROM {src}").fetchall()
     except Exception as exc:  # DuckDB raises many error types for unreadable files
@@ -106,31 +109,37 @@ def read_focus(path: Path, tag_keys: tuple[str, ...], allocate: Allocate) -> Par
     if not path.is_file():
         raise UserError(f"{path}: no such file")
     con = duckdb.connect()
+    pool = ThreadPoolExecutor(max_workers=1)
+    digest = pool.submit(checksum, path)  # hashes while DuckDB parses (both release the GIL)
     try:
         con.execute("SET TimeZone = 'UTC'")
+        con.execute("SET enable_progress_bar = false")
         src, cols, kind = _open_source(con, path)
         missing = [name for name, options in REQUIRED if not any(o.lower() in cols for o in options)]
         if missing:
             raise UserError(f"{path.name}: missing required FOCUS columns: {', '.join(missing)} "
                             f"(found {len(cols)} columns; is this a FOCUS export?)")
         con.execute(stage_sql(select_sql(src, cols), tag_keys))
-        return _collect(con, path, cols, kind, tag_keys, allocate)
+        parsed = _collect(con, path, cols, kind, tag_keys, allocate, rejected_sql(select_sql(src, cols, True),
+                                                                                  MAX_REPORTED))
+        return dataclasses.replace(parsed, checksum=digest.result())
     except UserError:
         raise
     except Exception as exc:
         raise UserError(f"{path.name}: import failed: {_short(exc)}") from None
     finally:
+        pool.shutdown(wait=True)
         con.close()
 
 
 def _collect(con: Any, path: Path, cols: Mapping[str, Any], kind: str, tag_keys: tuple[str, ...],
-             allocate: Allocate) -> ParsedFile:
+             allocate: Allocate, rejected_query: str) -> ParsedFile:
     """Turn the staged groups into stored groups: allocate teams, round once, gather the import facts."""
     import pyarrow as pa
 
     offset = 1 if kind == "line" else 0  # CSV: header is line 1, first data row is line 2
-    bad = con.execute("SELECT err, n, bad_rns FROM g WHERE err IS NOT NULL").fetchall()
-    rejected = sorted((rn + offset, err) for err, _n, rns in bad for rn in rns)[:MAX_REPORTED]
+    bad = con.execute("SELECT err, n FROM g WHERE err IS NOT NULL").fetchall()
+    rejected = [(rn + offset, err) for rn, err in con.execute(rejected_query).fetchall()] if bad else []
     total, as_of = con.execute("SELECT coalesce(sum(n), 0), max(last_end) FILTER (WHERE err IS NULL) FROM g").fetchone()
     keys = [f"k{i}" for i in range(len(tag_keys))]
     combos = con.execute(f"SELECT DISTINCT {', '.join([*keys, 'sub_id', 'sub_name'])} FROM g WHERE err IS NULL")
@@ -151,8 +160,8 @@ def _collect(con: Any, path: Path, cols: Mapping[str, Any], kind: str, tag_keys:
     totals = {cur: {"BilledCost": _plain(b), "EffectiveCost": _plain(e)} for cur, b, e in con.execute(
         "SELECT cur, sum(sb), sum(se) FROM g WHERE err IS NULL GROUP BY cur ORDER BY cur").fetchall()}
     return ParsedFile(
-        file_name=path.name, checksum=checksum(path), focus_version=version_of(cols), rows_total=int(total),
-        rows_rejected=sum(int(n) for _e, n, _r in bad), rejected=tuple(rejected),
+        file_name=path.name, checksum="", focus_version=version_of(cols), rows_total=int(total),
+        rows_rejected=sum(int(n) for _e, n in bad), rejected=tuple(rejected),
         groups=tuple(Group(*(r[:3]), r[3], r[4], *(x or "" for x in r[5:12]), *r[12:]) for r in rows),
         totals=totals, data_as_of=as_of.replace(tzinfo=UTC) if as_of else None, line_kind=kind)
 

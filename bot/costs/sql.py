@@ -35,9 +35,12 @@ FOCUS_COLUMNS: dict[str, tuple[str, ...]] = {
     "tags_s": ("Tags",),
 }
 MACROS = r"""
-CREATE OR REPLACE TEMP MACRO nz(x) AS CASE WHEN trim(x) = '' OR upper(trim(x)) = 'NULL' THEN NULL ELSE trim(x) END;
-CREATE OR REPLACE TEMP MACRO tagval(j, nk) AS json_extract_string(j, '/' || replace(replace(
-    list_filter(json_keys(j), lambda k: lower(regexp_replace(k, '\s', '', 'g')) = nk)[1], '~', '~0'), '/', '~1'));
+CREATE OR REPLACE TEMP MACRO nz(x) AS CASE WHEN trim(x) IN ('', 'NULL', 'null', 'Null') THEN NULL ELSE trim(x) END;
+CREATE OR REPLACE TEMP MACRO ts(x) AS CASE WHEN length(x) <= 19 OR x[-1:] = 'Z'
+    THEN TRY_CAST(x AS TIMESTAMP) ELSE CAST(TRY_CAST(x AS TIMESTAMPTZ) AS TIMESTAMP) END;
+CREATE OR REPLACE TEMP MACRO tagval(j, nk) AS coalesce(json_extract_string(j, '/' || nk),
+    json_extract_string(j, '/' || replace(replace(list_filter(json_keys(j),
+        lambda k: replace(replace(lower(k), ' ', ''), chr(9), '') = nk)[1], '~', '~0'), '/', '~1')));
 """
 ERRORS = """CASE
     WHEN cps IS NULL THEN 'ChargePeriodStart is empty or not a date'
@@ -53,21 +56,40 @@ def _quote(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
-def _column(name: str, typ: str) -> str:
-    """A column as text: nested Parquet types (MAP/STRUCT tags) become JSON."""
+def _column(name: str, typ: str, csv: bool) -> str:
+    """A column as trimmed text. CSV cells are text already (the reader maps ``NULL`` text to NULL); Parquet
+    values are cast, and nested types (MAP/STRUCT tags) become JSON."""
     if typ.upper().startswith(("MAP", "STRUCT", "JSON")):
         return f"nz(CAST(to_json({_quote(name)}) AS VARCHAR))"
+    if csv:
+        return f"nullif(trim({_quote(name)}), '')"
     return f"nz(CAST({_quote(name)} AS VARCHAR))"
 
 
-def select_sql(src: str, cols: Mapping[str, tuple[str, str]]) -> str:
-    """SELECT of the staged text fields with a row number (in file order) from the table expression."""
-    parts = ["row_number() OVER () AS rn"]
+def select_sql(src: str, cols: Mapping[str, tuple[str, str]], numbered: bool = False) -> str:
+    """SELECT of the staged text fields (with the row number in file order when ``numbered``)."""
+    parts = ["row_number() OVER () AS rn" if numbered else "0 AS rn"]
     for field, options in FOCUS_COLUMNS.items():
-        present = [_column(*cols[o.lower()]) for o in options if o.lower() in cols]
+        present = [_column(*cols[o.lower()], src.startswith("read_csv")) for o in options if o.lower() in cols]
         expr = "NULL" if not present else present[0] if len(present) == 1 else f"coalesce({', '.join(present)})"
         parts.append(f"{expr} AS {field}")
     return f"SELECT {', '.join(parts)} FROM {src}"
+
+
+def _typed(select: str) -> str:
+    """CTEs ``t`` (values cast) and ``e`` (plus the rejection reason, NULL for a good row)."""
+    return f"""r AS ({select}),
+t AS (
+    SELECT *, TRY_CAST(b_s AS DECIMAL(38,12)) AS billed, TRY_CAST(e_s AS DECIMAL(38,12)) AS eff,
+        ts(cps_s) AS cps, ts(cpe_s) AS cpe, ts(bps_s) AS bps,
+        tags_s IS NULL OR CASE WHEN json_valid(tags_s) THEN json_type(tags_s) = 'OBJECT' ELSE false END AS tags_ok
+    FROM r),
+e AS (SELECT *, {ERRORS} AS err FROM t)"""
+
+
+def rejected_sql(numbered_select: str, limit: int) -> str:
+    """The first ``limit`` rejected rows (row number, reason) in file order: a second pass, only when needed."""
+    return f"WITH {_typed(numbered_select)} SELECT rn, err FROM e WHERE err IS NOT NULL ORDER BY rn LIMIT {limit}"
 
 
 def stage_sql(select: str, tag_keys: tuple[str, ...]) -> str:
@@ -81,18 +103,9 @@ def stage_sql(select: str, tag_keys: tuple[str, ...]) -> str:
         ("cat", "cat"), ("upper(cur)", "cur")))
     return MACROS + f"""
 CREATE TEMP TABLE g AS
-WITH r AS ({select}),
-t AS (
-    SELECT *, TRY_CAST(b_s AS DECIMAL(38,12)) AS billed, TRY_CAST(e_s AS DECIMAL(38,12)) AS eff,
-        CAST(TRY_CAST(cps_s AS TIMESTAMPTZ) AS TIMESTAMP) AS cps,
-        CAST(TRY_CAST(cpe_s AS TIMESTAMPTZ) AS TIMESTAMP) AS cpe,
-        CAST(TRY_CAST(bps_s AS TIMESTAMPTZ) AS TIMESTAMP) AS bps,
-        tags_s IS NULL OR CASE WHEN json_valid(tags_s) THEN json_type(tags_s) = 'OBJECT' ELSE false END AS tags_ok
-    FROM r),
-e AS (SELECT *, {ERRORS} AS err FROM t)
+WITH {_typed(select)}
 SELECT err, {dims}, {keys},
-    count(*) AS n, sum(coalesce(billed, 0)) AS sb, sum(coalesce(eff, 0)) AS se, max(cpe) AS last_end,
-    list(rn) FILTER (WHERE err IS NOT NULL) AS bad_rns
+    count(*) AS n, sum(coalesce(billed, 0)) AS sb, sum(coalesce(eff, 0)) AS se, max(cpe) AS last_end
 FROM e GROUP BY ALL"""
 
 

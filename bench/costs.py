@@ -1,0 +1,159 @@
+"""Cost benchmarks: importing 1,000,000 FOCUS rows vs DuckDB alone, and budget status latency.
+
+1. Generates a 1,000,000-row FOCUS 1.0 CSV (one month, 50 teams, tag keys in mixed case, a per-resource tag).
+2. Baseline: DuckDB reads the same file and does the same GROUP BY (day, provider, account, sub-account, service,
+   region, category, currency, team tag) — in a child process, wall time and peak RSS.
+3. Ours: ``CostStore.import_file`` into a fresh SQLite database (validation, allocation, storage, import record),
+   in a child process, wall time and peak RSS.
+4. Budget status: one year of daily data for 50 teams imported, then 500 status answers (numbers and text,
+   chart excluded) — p99; chart rendering is reported separately.
+
+``python -m bench.costs`` prints the table; ``run()`` returns the rows.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+from bench.common import percentile, row
+
+ROWS = 1_000_000
+TEAMS = 50
+SERVICES = "['Amazon EC2', 'Amazon S3', 'Amazon RDS', 'AWS Lambda', 'Amazon EBS', 'Amazon CloudWatch']"
+BASELINE_SQL = """
+SELECT CAST(ChargePeriodStart AS DATE), ProviderName, BillingAccountId, SubAccountId, SubAccountName, ServiceName,
+       RegionId, ChargeCategory, BillingCurrency, json_extract_string(Tags, '$.team'),
+       sum(BilledCost), sum(EffectiveCost), count(*)
+FROM read_csv('{path}') GROUP BY ALL"""
+
+
+def generate(path: Path, rows: int, days: int, start: str = "2024-10-01") -> None:
+    """Write a FOCUS-shaped CSV with DuckDB (fast, deterministic)."""
+    import duckdb
+
+    sql = f"""
+    COPY (
+      SELECT CAST(((i * 7919) % 100000) / 10000.0 AS DECIMAL(18,6)) AS BilledCost,
+        CAST(((i * 7919) % 100000) / 11000.0 AS DECIMAL(18,6)) AS EffectiveCost,
+        CAST(((i * 7919) % 100000) / 9000.0 AS DECIMAL(18,6)) AS ListCost,
+        'USD' AS BillingCurrency, '111122223333' AS BillingAccountId, 'Acme' AS BillingAccountName,
+        strftime(date_trunc('month', DATE '{start}' + CAST(i % {days} AS INTEGER)), '%Y-%m-%dT%H:%M:%SZ')
+          AS BillingPeriodStart,
+        strftime(DATE '{start}' + CAST(i % {days} AS INTEGER), '%Y-%m-%dT%H:%M:%SZ') AS ChargePeriodStart,
+        strftime(DATE '{start}' + CAST(i % {days} + 1 AS INTEGER), '%Y-%m-%dT%H:%M:%SZ') AS ChargePeriodEnd,
+        CASE WHEN i % 97 = 0 THEN 'Credit' ELSE 'Usage' END AS ChargeCategory, 'Usage-Based' AS ChargeFrequency,
+        'AWS' AS ProviderName, 'AWS' AS PublisherName, 'AWS' AS InvoiceIssuerName,
+        {SERVICES}[CAST((i // {days}) % 6 + 1 AS INTEGER)] AS ServiceName, 'Compute' AS ServiceCategory,
+        'acct-' || (i // {days * 6}) % {TEAMS} AS SubAccountId,
+        'Account ' || (i // {days * 6}) % {TEAMS} AS SubAccountName,
+        ['us-east-1', 'eu-west-1'][CAST((i // 7) % 2 + 1 AS INTEGER)] AS RegionId, 'i-' || i AS ResourceId,
+        '{{"' || ['team', 'Team', ' TEAM '][CAST(i % 3 + 1 AS INTEGER)] || '": "team-' || (i // {days * 6}) % {TEAMS}
+          || '", "env": "prod", "Name": "res-' || i || '"}}' AS Tags
+      FROM range({rows}) t(i)
+    ) TO '{path}' (HEADER, DELIMITER ',')"""
+    duckdb.connect().execute(sql)
+
+
+def _child(kind: str, path: str, db: str) -> None:
+    import resource
+
+    started = time.perf_counter()
+    if kind == "duckdb":
+        import duckdb
+
+        groups = len(duckdb.connect().execute(BASELINE_SQL.format(path=path)).fetchall())
+    else:
+        from bot.costs.store import CostStore
+        from bot.db import Database
+
+        groups = CostStore(Database(f"sqlite:///{db}")).import_file(Path(path)).stored_rows
+    seconds = time.perf_counter() - started
+    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(json.dumps({"seconds": seconds, "rss_mb": rss, "groups": groups}))
+
+
+def _measure(kind: str, path: Path, db: Path) -> dict[str, Any]:
+    out = subprocess.run([sys.executable, "-m", "bench.costs", "--child", kind, str(path), str(db)],
+                         check=True, capture_output=True, text=True)
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def _prepare_db(db: Path) -> None:
+    from bot.db import Database
+    from bot.teams import TeamStore
+
+    database = Database(f"sqlite:///{db}")
+    database.upgrade()
+    teams = TeamStore(database)
+    for n in range(TEAMS):
+        teams.upsert(f"team-{n}")
+    database.dispose()
+
+
+def _status_latency(tmp: Path) -> tuple[float, float, float]:
+    """p50/p99 of budget status answers (ms) with a year of data for 50 teams, and one chart render (ms)."""
+    from decimal import Decimal
+
+    from bot.costs.chart import render
+    from bot.costs.service import BudgetService
+    from bot.db import Database
+    from tests.conftest import make_settings
+
+    db_path = tmp / "year.db"
+    _prepare_db(db_path)
+    year = tmp / "year.csv"
+    generate(year, 365 * TEAMS * 6 * 2, 365, start="2024-01-01")
+    svc = BudgetService(Database(f"sqlite:///{db_path}"), make_settings(f"sqlite:///{db_path}"))
+    svc.import_file(year)
+    for n in range(TEAMS):
+        svc.budgets.set_budget(f"team-{n}", Decimal(50_000), "USD")
+    times = []
+    for i in range(500):
+        started = time.perf_counter()
+        reply = svc.status_reply(f"team-{i % TEAMS}", chart=False)
+        times.append((time.perf_counter() - started) * 1000)
+        assert reply is not None and "Forecast" in reply.text
+    status = svc.status("team-0")
+    assert status is not None
+    render(status)  # warm the import
+    started = time.perf_counter()
+    render(status)
+    chart_ms = (time.perf_counter() - started) * 1000
+    svc.db.dispose()
+    return percentile(times, 50), percentile(times, 99), chart_ms
+
+
+def run() -> list[dict[str, Any]]:
+    """Run the cost benchmarks and return result rows."""
+    with tempfile.TemporaryDirectory(prefix="bench-costs-") as name:
+        tmp = Path(name)
+        path = tmp / "focus-1m.csv"
+        generate(path, ROWS, 31)
+        db = tmp / "costs.db"
+        _prepare_db(db)
+        base = _measure("duckdb", path, db)
+        ours = _measure("ours", path, db)
+        p50, p99, chart_ms = _status_latency(tmp)
+    return [
+        row("costs: import 1M FOCUS rows (s)", ours["seconds"], base["seconds"], "<= 3x DuckDB",
+            ours["seconds"] <= 3 * base["seconds"], "s"),
+        row("costs: import peak RSS (MB)", ours["rss_mb"], base["rss_mb"], "< 500 MB", ours["rss_mb"] < 500, "MB"),
+        row("costs: budget status p99 (ms)", p99, None, "< 20 ms", p99 < 20, "ms"),
+        row("costs: budget status p50 (ms)", p50, None, "info", True, "ms"),
+        row("costs: chart render (ms)", chart_ms, None, "info", True, "ms"),
+    ]
+
+
+if __name__ == "__main__":
+    if len(sys.argv) == 5 and sys.argv[1] == "--child":
+        _child(sys.argv[2], sys.argv[3], sys.argv[4])
+    else:
+        from bench.__main__ import main
+
+        sys.exit(main(["--only", "costs"]))
