@@ -1,0 +1,61 @@
+"""The knowledge base: validated articles plus their search index (built once at start-up)."""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from types import MappingProxyType
+
+from knowledge.article import Article
+from knowledge.loader import CONTENT, KnowledgeError, Topic, load_articles, load_catalog
+from knowledge.search import THRESHOLD, Doc, Index, Result
+
+log = logging.getLogger(__name__)
+__all__ = ["Article", "KnowledgeBase", "KnowledgeError"]
+
+
+class KnowledgeBase:
+    """Articles by id, and ``search(text)`` over them."""
+
+    def __init__(self, articles: Sequence[Article], catalog: Mapping[str, Topic] | None = None,
+                 threshold: float = THRESHOLD) -> None:
+        self._articles = {a.id: a for a in articles}
+        self.articles: Mapping[str, Article] = MappingProxyType(self._articles)
+        catalog = catalog or {}
+        self.index = Index([_doc(a, catalog.get(a.id)) for a in articles], threshold)
+
+    @classmethod
+    def load(cls, root: Path = CONTENT, *, strict: bool = True, catalog_path: Path | None = None) -> KnowledgeBase:
+        """Load and validate every article (``strict``: one per catalog topic); raises KnowledgeError."""
+        started = time.perf_counter()
+        catalog = load_catalog(catalog_path) if catalog_path else load_catalog()
+        kb = cls(load_articles(root, catalog, strict=strict), catalog)
+        log.info("knowledge base loaded: %d articles in %.0f ms", len(kb.articles),
+                 (time.perf_counter() - started) * 1000)
+        return kb
+
+    def get(self, topic_id: str) -> Article | None:
+        """The article with this id, or None."""
+        return self._articles.get(topic_id)
+
+    def search(self, text: str, k: int = 3) -> Result:
+        """Ranked article ids with a calibrated confidence; ``result.answered`` says whether to answer."""
+        return self.index.search(text, k)
+
+    def closest(self, text: str, k: int = 3) -> list[Article]:
+        """Up to ``k`` nearest articles for suggestions (none for off-topic questions)."""
+        result = self.index.search(text, k)
+        if result.refusal and result.refusal.startswith("off_topic"):
+            return []
+        return [self._articles[h.id] for h in result.hits[:k]]
+
+    def __len__(self) -> int:
+        return len(self._articles)
+
+
+def _doc(article: Article, topic: Topic | None) -> Doc:
+    """What the index sees: the catalog's aliases are merged in, so renamed aliases still match."""
+    aliases = tuple(dict.fromkeys((*article.aliases, *(topic.aliases if topic else ()))))
+    return Doc(article.id, article.title, aliases, article.body)

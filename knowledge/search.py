@@ -1,0 +1,275 @@
+"""Pure, fast article ranking: a weighted term index (BM25F-like), alias phrase matching, typo correction,
+and a calibrated confidence. No I/O: build an ``Index`` from ``Doc`` values, then call ``search``."""
+
+from __future__ import annotations
+
+import math
+import re
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+from rapidfuzz import fuzz, process
+from rapidfuzz.distance import OSA
+
+from knowledge.guard import classify
+from knowledge.text import STOPWORDS, SYNONYMS, content_words, has_camel, light, stem, terms
+
+THRESHOLD = 0.45  # answer at or above this confidence, otherwise say "I don't know" (tuned in bench/knowledge.py)
+# logistic calibration of the confidence (fitted by ``python -m bench.knowledge --fit`` on tests/eval)
+CALIBRATION = (-2.7, 4.6, 3.95, 0.0)  # bias, top score, margin over the runner-up, query coverage by the top doc
+K1, B = 1.2, 0.5
+FIELD_WEIGHTS = (3.0, 2.0, 1.0)  # title, aliases, body
+CANDIDATES = 24
+GENERIC = frozenset({"finops", "cloud", "cost", "team", "data", "manag", "practic", "busi", "framework", "aws",
+                     "azur", "gcp", "googl", "amazon", "microsoft"})  # weak words in questions
+KIND_WORDS = frozenset(stem(w) for w in ("persona", "phase", "stage", "lens", "domain", "column", "scope",
+                                          "capability", "principle", "allied", "core"))
+_KIND_HINTS = {stem(w): kind for kind, words in (
+    ("persona", "persona personas role roles job involved stakeholder stakeholders"),
+    ("phase", "phase phases lifecycle"), ("maturity", "stage stages level levels"), ("assessment", "lens lenses"),
+    ("domain", "domain domains"), ("focus", "column columns field fields"), ("scope", "scope scopes"),
+    ("principle", "principle principles"), ("capability", "capability capabilities")) for w in words.split()}
+
+_PERSONA = re.compile(
+    r"^(?:as an?|as the|im an?|i am an?|speaking as an?|being an?|for an?|from an?)\s+"
+    r"(?P<who>(?:\w+\s+){0,3}?(?:owner|manager|engineer|developer|dev|analyst|practitioner|lead|leader|executive|"
+    r"exec|cfo|cto|cio|ceo|vp|architect|controller|accountant|buyer|officer|sre|pm|po|director|person|"
+    r"finance|procurement|sustainability|security|itam|tbm|itsm|leadership|team))\b\s*(?P<rest>.*)$")
+_ROLE_WORDS = ("role roles job jobs responsibility responsibilities responsible involved involvement expected expect "
+               "day finops cloud cost costs spend matter matters important should care relevant fit part contribute "
+               "duties task tasks daily supposed doing")
+_ROLE_GENERIC = frozenset(stem(w) for w in _ROLE_WORDS.split(" "))
+
+
+@dataclass(frozen=True)
+class Doc:
+    """What the index needs from an article."""
+
+    id: str
+    title: str
+    aliases: tuple[str, ...]
+    body: str
+
+
+@dataclass(frozen=True)
+class Hit:
+    """A ranked article id with its ranking score (not a probability)."""
+
+    id: str
+    score: float
+
+
+@dataclass(frozen=True)
+class Result:
+    """Ranked hits, the calibrated confidence of the first, and why the question is refused (None = answer)."""
+
+    hits: tuple[Hit, ...]
+    confidence: float
+    refusal: str | None = None  # "off_topic:<category>" | "low_confidence" | "empty"
+    features: tuple[float, ...] = ()  # what the confidence was computed from (for calibration)
+
+    @property
+    def answered(self) -> bool:
+        """True when the first hit should be given as the answer."""
+        return self.refusal is None and bool(self.hits)
+
+    @property
+    def top(self) -> str | None:
+        """The best article id, if any."""
+        return self.hits[0].id if self.hits else None
+
+
+@dataclass(frozen=True)
+class _Phrase:
+    text: str  # content words joined, for fuzzy comparison
+    stems: frozenset[str]
+    title: bool = False
+    dropped: bool = False  # a kind word ("column", "lens") was dropped from it
+
+
+class Index:
+    """An in-memory index over articles; ``search`` is pure and takes well under a millisecond at 120 articles."""
+
+    def __init__(self, docs: Sequence[Doc], threshold: float = THRESHOLD) -> None:
+        self.ids = [d.id for d in docs]
+        self.kinds = [d.id.split("/", 1)[0] for d in docs]
+        self.threshold = threshold
+        self._build(docs)
+
+    def _build(self, docs: Sequence[Doc]) -> None:
+        tfs: list[Counter[str]] = []
+        self.phrases: list[tuple[_Phrase, ...]] = []
+        self.exact: dict[str, list[int]] = {}
+        self.names: list[frozenset[str]] = []
+        vocab: set[str] = set(SYNONYMS)
+        for i, doc in enumerate(docs):
+            tf: Counter[str] = Counter()
+            phrases = []
+            for weight, texts in zip(FIELD_WEIGHTS, ((doc.title,), doc.aliases, (doc.body,)), strict=True):
+                for text in texts:
+                    words = content_words(light(text))
+                    vocab.update(words)
+                    for t in terms(words) if weight == 1 else set(terms(words)):
+                        tf[t] += weight
+                    if weight > 1:
+                        phrases.extend(self._phrases(i, doc.id, text, weight == 3.0))
+            tfs.append(tf)
+            self.phrases.append(tuple(phrases))
+            self.names.append(frozenset().union(*(p.stems for p in phrases)))
+        self._postings(tfs)
+        self.doc_terms = [frozenset(tf) for tf in tfs]
+        self.vocab = frozenset(vocab)
+        by_len: dict[int, list[str]] = {}
+        for w in vocab:
+            if w.isalpha() and len(w) >= 4:
+                by_len.setdefault(len(w), []).append(w)
+        self.by_len = by_len
+
+    def _phrases(self, i: int, doc_id: str, text: str, title: bool) -> list[_Phrase]:
+        """A title or alias as phrases: split words (kind words dropped unless an overview), and a CamelCase word."""
+        out = []
+        variants = [light(text, joined=False)] + ([text.lower()] if has_camel(text) and " " not in text else [])
+        for variant in variants:
+            words = content_words(variant)
+            if not words:
+                continue
+            stems = frozenset(stem(w) for w in words)
+            core = stems - KIND_WORDS if not doc_id.endswith("/overview") else stems
+            out.append(_Phrase(" ".join(words), core or stems, title, bool(core) and core != stems))
+            self.exact.setdefault(" ".join(sorted(core or stems)), []).append(i)
+        return out
+
+    def _postings(self, tfs: list[Counter[str]]) -> None:
+        """One flat posting array sorted by term (doc ids and BM25 tf weights), sliced per term at query time."""
+        n = len(tfs)
+        term_id: dict[str, int] = {}
+        rows, cols, vals = [], [], []
+        for i, tf in enumerate(tfs):
+            rows.extend([i] * len(tf))
+            cols.extend(term_id.setdefault(t, len(term_id)) for t in tf)
+            vals.extend(tf.values())
+        d, t, f = np.array(rows, np.int32), np.array(cols, np.int32), np.array(vals, np.float64)
+        lengths = np.bincount(d, weights=f, minlength=n) if n else np.ones(1)
+        avg = float(lengths.mean()) if n else 1.0
+        order = np.argsort(t, kind="stable")
+        self._docs, t = d[order], t[order]
+        f = f[order]
+        self._weights = f * (K1 + 1) / (f + K1 * (1 - B + B * lengths[self._docs] / avg))
+        df = np.bincount(t, minlength=len(term_id))
+        self._offsets = np.concatenate(([0], np.cumsum(df))).tolist()
+        idf = np.log(1 + (n - df + 0.5) / (df + 0.5))
+        self.term_id = term_id
+        self.idf = dict(zip(term_id, idf.tolist(), strict=True))
+        self.idf_max = math.log(1 + (n + 0.5) / 0.5)
+        self.n = n
+
+    # --- querying ----------------------------------------------------------------------------------------
+    def search(self, text: str, k: int = 3) -> Result:
+        """Rank the articles for ``text``; off-topic and unclear questions come back refused."""
+        said = light(text, joined=False)
+        if not said:
+            return Result((), 0.0, "empty")
+        category = classify(said)
+        if category is not None:
+            return Result((), 0.0, f"off_topic:{category}")
+        m = _PERSONA.match(said)
+        if m:
+            rest = {stem(w) for w in content_words(m["rest"])}
+            if rest - _ROLE_GENERIC:
+                return self._rank(m["rest"], k)
+            return self._rank(f"{m['who']} persona role", k)
+        return self._rank(said, k)
+
+    def _words(self, said: str) -> tuple[list[str], set[str]]:
+        """Content words with typos corrected against the vocabulary, and the set of corrected words."""
+        out, fixed_words = [], set()
+        for w in content_words(said):
+            if w in self.vocab or stem(w) in self.idf or not w.isalpha() or len(w) < 5:
+                out.append(w)
+                continue
+            fixed = self._correct(w)
+            if fixed:
+                fixed_words.add(fixed)
+            out.append(fixed or w)
+        return out, fixed_words
+
+    def _correct(self, word: str) -> str | None:
+        """The closest vocabulary word within 1 edit (2 for long words), same first letter preferred, or None."""
+        limit = 1 if len(word) < 7 else 2
+        pool = [w for n in range(len(word) - limit, len(word) + limit + 1) for w in self.by_len.get(n, ())]
+        found = process.extract(word, pool, scorer=OSA.distance, score_cutoff=limit, limit=8)
+        if not found:
+            return None
+        best = min(found, key=lambda f: (f[1], f[0][0] != word[0], -self.idf.get(stem(f[0]), 0.0) * -1))
+        if len(word) < 7 and best[0][0] != word[0]:
+            return None
+        return best[0]
+
+    def _rank(self, said: str, k: int) -> Result:
+        words, fixed = self._words(said)
+        q_terms = list(dict.fromkeys(terms(words)))
+        q_stems = list(dict.fromkeys(stem(w) for w in words))
+        if not q_stems:
+            return Result((), 0.0, "empty")
+        q_w = {s: self.idf.get(s, self.idf_max) * (0.35 if s in GENERIC else 1.0) for s in q_stems}
+        for w in fixed:
+            q_w[stem(w)] = q_w.get(stem(w), 0.0) * 0.8
+        q_mass = sum(q_w.values())
+        scores = np.zeros(self.n)
+        for t in q_terms:
+            if (tid := self.term_id.get(t)) is not None:
+                lo, hi = self._offsets[tid], self._offsets[tid + 1]
+                scores[self._docs[lo:hi]] += self._weights[lo:hi] * (self.idf[t] * (0.35 if t in GENERIC else 1.0))
+        bm25 = scores / (q_mass * (K1 + 1))
+        cands = set(self.exact.get(" ".join(sorted(set(q_stems))), ()))
+        top = np.argpartition(-scores, min(CANDIDATES, self.n - 1))[:CANDIDATES] if self.n > 1 else np.arange(self.n)
+        cands.update(int(i) for i in top if scores[i] > 0)
+        hints = {_KIND_HINTS[s] for s in q_stems if s in _KIND_HINTS}
+        joined = " ".join(words)
+        scored = [(self._score(i, float(bm25[i]), q_w, q_mass, joined, hints), i) for i in cands]
+        ranked = sorted(scored, reverse=True)
+        if not ranked:
+            return Result((), 0.0, "low_confidence")
+        hits = tuple(Hit(self.ids[i], round(s, 4)) for s, i in ranked[: max(k, 2)])
+        top_i = ranked[0][1]
+        cover = sum(v for s, v in q_w.items() if s in self.doc_terms[top_i]) / q_mass
+        margin = ranked[0][0] - (ranked[1][0] if len(ranked) > 1 else 0.0)
+        features = (ranked[0][0], margin, cover)
+        conf = confidence(*features)
+        return Result(hits[:k], conf, None if conf >= self.threshold else "low_confidence", features)
+
+    def _score(self, i: int, bm25: float, q_w: dict[str, float], q_mass: float, joined: str,
+               hints: set[str]) -> float:
+        """Ranking score: best title/alias phrase, name coverage, term score, body coverage, kind hint."""
+        best, kind = 0.0, self.kinds[i]
+        bonus = sum(v for s, v in q_w.items() if _KIND_HINTS.get(s) == kind)
+        for p in self.phrases[i]:
+            inter = p.stems & q_w.keys()
+            if not inter:
+                continue
+            p_mass = sum(self.idf.get(s, self.idf_max) * (0.35 if s in GENERIC else 1.0) for s in p.stems)
+            hit = sum(q_w[s] for s in inter)
+            extra = sum(q_w[s] for s in inter if _KIND_HINTS.get(s) == kind)
+            cov_p, cov_q = min(1.0, hit / p_mass), min(1.0, (hit - extra + bonus) / q_mass)
+            s = cov_p * cov_p * (0.3 + 0.7 * cov_q) * (1.0 if p.title else 0.97)
+            if p.dropped and not bonus:
+                s *= 0.9
+            if s < 0.9 and len(joined) < 60:
+                s = max(s, (fuzz.ratio(joined, p.text) / 100) ** 3)
+            best = max(best, s)
+        names = min(1.0, (sum(v for s, v in q_w.items() if s in self.names[i] and _KIND_HINTS.get(s) != kind)
+                          + bonus) / q_mass)
+        body = sum(v for s, v in q_w.items() if s in self.doc_terms[i]) / q_mass
+        return 0.4 * best + 0.2 * names + 0.25 * min(1.0, bm25) + 0.15 * body + 0.08 * (kind in hints)
+
+
+def confidence(top: float, margin: float, cover: float) -> float:
+    """The probability that the top hit is right, from the logistic calibration."""
+    b0, b1, b2, b3 = CALIBRATION
+    z = b0 + b1 * top + b2 * margin + b3 * cover
+    return 1.0 / (1.0 + math.exp(-z))
+
+
+__all__ = ["STOPWORDS", "THRESHOLD", "Doc", "Hit", "Index", "Result", "confidence"]

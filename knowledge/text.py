@@ -1,0 +1,191 @@
+"""Text handling for knowledge search: normalising, FinOps synonyms and abbreviations, stemming, tokens."""
+
+from __future__ import annotations
+
+import itertools
+import re
+import unicodedata
+from functools import lru_cache
+
+_CAMEL = re.compile(r"\b[A-Z][a-z]+(?:[A-Z][a-z0-9]*)+\b")
+_KEEP_CAMEL = {"finops", "devops", "greenops", "servicenow", "bigquery", "powerbi", "mlops", "secops", "finley",
+               "linkedin", "github", "sharepoint", "cloudhealth", "databricks", "openai", "chatgpt"}
+_MENTION = re.compile(r"<@[^>]+>|@?\bfinops[-_ ]?bot\b|@\w+")
+_WORD = re.compile(r"[a-z0-9]+")
+def _split(text: str) -> list[str]:
+    return text.split()
+
+
+_FILLER = re.compile(
+    r"^(?:(?:hey|hi|hello|yo|hiya|bot|finops bot|team|folks|all|guys|ok|okay|so|um+|uh+|hmm+|pls|plz|please|"
+    r"quick q|quick question|question|q|sorry|dumb question|stupid question|noob question|random question|"
+    r"real quick|btw|also|and|but)\b[\s,:;!.?-]*)+")
+
+STOPWORDS = frozenset(_split("""
+a an the of in on at for to and or nor with without about regarding re wrt vs versus from by into onto as per via
+is are was were be been being am do does did done doing have has had having can could would should will shall may
+might must i im me my mine we us our ours you your yours it its itself this that these those there here their they
+them he she his her him what whats which who whom whose when where why how whats hows wheres
+hey hi hello yo bot wat wut wht whta waht please pls plz thanks thank thx ty cheers ok okay so um uh hmm lol like
+just really actually basically kinda sorta kind sort quick question q tell explain explaining explained explanation
+describe describing
+define definition meaning mean means meant know knows knowing wondering wonder curious understand understanding
+need needs want wanna gonna gotta anyone someone somebody something anything thing things stuff bit little lot
+again also still yet then than very much many some any get got getting give let lets make sure one ones
+exactly precisely simply simple words plain english eli5 term terms concept idea work works working
+does doing go goes going look looking find help care about say said says talking talk
+line sentence brief briefly short summary summarize tldr nutshell point purpose everyone keeps saying heard hear
+"""))
+
+def _forms(stem_word: str, endings: str) -> list[str]:
+    return [stem_word + e for e in endings.split(",")]
+
+
+# word sequences rewritten to one spelling before synonyms (hyphens and spaces are gone by then)
+_NGRAMS: dict[tuple[str, ...], str] = {
+    **{("show", w): "showback" for w in ("back", "backs")}, **{("charge", w): "chargeback" for w in ("back", "backs")},
+    **{("cross", w): "chargeback" for w in _forms("charg", "e,es,ed,ing")},
+    **{("right", w): "rightsizing" for w in _forms("siz", "e,es,ed,ing")},
+    **{("down", w): "rightsizing downsizing" for w in _forms("siz", "e,es,ed,ing")},
+    **{("on", w): "onprem" for w in ("prem", "prems", "premise", "premises")},
+    ("fp", "and", "a"): "fpa finance", ("pay", "as", "you", "go"): "payg variable", ("green", "ops"): "greenops",
+    ("gen", "ai"): "ai", ("crawl", "walk", "run"): "crawl walk run maturity", ("aws", "cur"): "cur",
+    ("t", "shirt", "sizing"): "estimate", ("cost", "and", "usage", "report"): "cur", ("e", "mail"): "email",
+    ("cost", "and", "usage", "reports"): "cur", ("show", "me"): "", ("show", "us"): "", ("can", "you", "show"): "",
+}
+_WORD_MAP = {
+    "licence": "license", "licences": "license", "centre": "center", "centres": "center", "behaviour": "behavior",
+    "percentage": "percent", "catalogue": "catalog", "programme": "program", "co2": "carbon", "co2e": "carbon",
+    "greenops": "greenops sustainability", "genai": "ai", "onpremise": "onprem", "onpremises": "onprem",
+    **{w: "rightsizing" for w in _forms("rightsiz", "e,es,ed,ing")},
+    **{w: "rightsizing downsizing" for w in _forms("downsiz", "e,es,ed,ing")},
+}
+_MAX_N = 4
+
+
+def _rewrite(words: list[str]) -> list[str]:
+    """Apply the n-gram and word rewrites, longest match first."""
+    out: list[str] = []
+    i = 0
+    while i < len(words):
+        for n in range(min(_MAX_N, len(words) - i), 1, -1):
+            repl = _NGRAMS.get(tuple(words[i:i + n]))
+            if repl is not None:
+                out.extend(repl.split())
+                i += n
+                break
+        else:
+            w = words[i]
+            if w.startswith("amortis"):
+                w = "amortiz" + w[7:]
+            out.extend(_WORD_MAP.get(w, w).split())
+            i += 1
+    return out
+
+
+# abbreviation or slang → the words articles use (applied to articles and questions alike)
+SYNONYMS: dict[str, str] = {
+    "ri": "reserved instance", "ris": "reserved instance", "sp": "savings plan", "sps": "savings plan",
+    "cud": "committed use discount", "cuds": "committed use discount", "tco": "total cost ownership",
+    "kpis": "kpi", "esr": "effective savings rate", "edp": "edp enterprise discount program",
+    "macc": "macc azure consumption commitment", "ea": "enterprise agreement", "eas": "enterprise agreement",
+    "ahb": "azure hybrid benefit", "byol": "byol license", "cur": "cur billing export",
+    "roi": "roi return investment", "vm": "virtual machine", "vms": "virtual machine", "ec2": "instance",
+    "llm": "ai llm", "llms": "ai llm", "gpu": "gpu ai", "gpus": "gpu ai", "genai": "ai", "k8s": "kubernetes",
+    "ghg": "carbon emission", "emissions": "carbon emission", "spikes": "spike anomaly", "spike": "spike anomaly",
+    "surge": "spike anomaly", "anomalous": "anomaly", "zombie": "zombie waste", "orphaned": "orphaned waste",
+    "unattached": "unattached waste", "idle": "idle waste", "untagged": "untagged tag", "preemptible": "spot",
+    "reservations": "reservation", "predict": "forecast", "prediction": "forecast", "projection": "forecast",
+    "projections": "forecast", "recharge": "chargeback", "recharging": "chargeback", "cfo": "cfo finance leadership",
+    "cto": "cto leadership", "cio": "cio leadership", "ceo": "ceo leadership", "execs": "executive",
+    "exec": "executive", "pm": "product manager", "pms": "product manager", "po": "product owner",
+    "devs": "developer", "sre": "sre engineer", "sres": "sre engineer", "finops": "finops", "saas": "saas",
+    "tagging": "tag", "labels": "tag label", "label": "tag label", "labeling": "tag label", "labelling": "tag label",
+    "1yr": "year", "3yr": "year", "focus": "focus", "kpi": "kpi", "tbm": "tbm", "itfm": "itfm", "itam": "itam",
+    "sam": "sam itam", "itsm": "itsm", "itil": "itil", "raci": "raci", "ai": "ai", "ml": "ai machine learning",
+    "cogs": "unit cost", "payg": "payg", "onprem": "onprem data center", "colo": "colocation",
+    "snowflake": "snowflake data cloud platform", "databricks": "databricks data cloud platform",
+    "bigquery": "bigquery data cloud platform", "azure": "azure", "aws": "aws", "gcp": "gcp google",
+    "showback": "showback", "chargeback": "chargeback", "greenops": "greenops sustainability",
+    "opex": "opex", "capex": "capex", "tac": "tac", "x": "x",
+}
+
+_SUFFIXES = ("izations", "isations", "ization", "isation", "ational", "ations", "ation", "ially", "izing", "ising",
+             "ized", "ised", "izes", "ises", "ize", "ise", "ating", "ated", "ates", "ate", "ments", "ment", "ness",
+             "ings", "ing", "ial", "ies", "ied", "ed", "es", "ly", "s", "e")
+_STEM_EXCEPTIONS = {"rightsizing": "rightsiz", "data": "data", "news": "news", "lens": "lens", "ness": "ness"}
+
+
+@lru_cache(maxsize=65536)
+def stem(word: str) -> str:
+    """A light suffix stemmer: optimise/optimization/optimizing → optim; keeps words of 4 letters or fewer."""
+    if word in _STEM_EXCEPTIONS:
+        return _STEM_EXCEPTIONS[word]
+    if not word.isalpha():
+        return word
+    if len(word) == 4 and word[-1] == "s" and word[-2] not in "su":
+        return word[:-1]
+    return _strip_once(_strip_once(word))
+
+
+def _strip_once(word: str) -> str:
+    if len(word) <= 4:
+        return word
+    if word.endswith("y"):
+        return word[:-1] + "i"
+    for suffix in _SUFFIXES:
+        if word.endswith(suffix) and len(word) - len(suffix) >= 4:
+            if suffix == "s" and word.endswith(("ss", "us", "is")):
+                return word
+            word = word[: -len(suffix)] + ("i" if suffix in ("ies", "ied") else "")
+            if word[-1] == word[-2] and word[-1] not in "aeiouls":
+                word = word[:-1]
+            return word
+    return word
+
+
+def split_camel(text: str, joined: bool = True) -> str:
+    """``BilledCost`` → ``Billed Cost BilledCost`` (``joined``) so both spellings match; brand words stay whole."""
+
+    def repl(m: re.Match[str]) -> str:
+        word = m.group(0)
+        if word.lower() in _KEEP_CAMEL:
+            return word
+        return " ".join(re.findall(r"[A-Z][a-z0-9]*", word)) + (" " + word if joined else "")
+
+    return _CAMEL.sub(repl, text)
+
+
+def has_camel(text: str) -> bool:
+    """Whether the text contains a camelCase column-like word."""
+    return any(m.group(0).lower() not in _KEEP_CAMEL for m in _CAMEL.finditer(text))
+
+
+def light(text: str, joined: bool = True) -> str:
+    """Lower-case words only: accents folded, camelCase split, mentions and leading chat filler removed."""
+    if not text.isascii():
+        text = unicodedata.normalize("NFKD", unicodedata.normalize("NFKC", text))
+        text = "".join(c for c in text if not unicodedata.combining(c))
+    text = split_camel(text, joined).lower()
+    text = _MENTION.sub(" ", text).replace("'", "").replace("%", " percent ").replace("&", " and ")
+    text = " ".join(_rewrite(_WORD.findall(text)))
+    return _FILLER.sub("", text).strip()
+
+
+def expand(words: list[str]) -> list[str]:
+    """Apply the synonym table word by word (an abbreviation becomes the words articles use)."""
+    out: list[str] = []
+    for w in words:
+        out.extend(SYNONYMS.get(w, w).split())
+    return out
+
+
+def content_words(text_light: str) -> list[str]:
+    """Non-stopword words of already-``light`` text, synonyms expanded (unstemmed)."""
+    return [w for w in expand(text_light.split()) if w not in STOPWORDS]
+
+
+def terms(words: list[str]) -> list[str]:
+    """Stemmed unigrams plus adjacent bigrams (``saving plan`` as one term) for indexing and querying."""
+    stems = [stem(w) for w in words]
+    return stems + [f"{a}_{b}" for a, b in itertools.pairwise(stems) if a != b]
