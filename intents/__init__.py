@@ -11,6 +11,7 @@ from intents.cancel import CancelIntent
 from intents.fallback import FallbackIntent
 from intents.help import HelpIntent
 from intents.maturity_status import MaturityStatusIntent
+from intents.nudge import NudgeIntent
 from intents.start_assessment import StartAssessmentIntent
 
 if TYPE_CHECKING:
@@ -25,6 +26,7 @@ INTENTS: tuple[type, ...] = (
     AdminIntent,
     StartAssessmentIntent,
     MaturityStatusIntent,
+    NudgeIntent,
 )
 FALLBACK = FallbackIntent
 

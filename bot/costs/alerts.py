@@ -18,7 +18,6 @@ from bot.costs.report import money
 from bot.costs.status import BudgetStatus
 from bot.costs.tables import CostAlert
 from bot.db import Database, utcnow
-from bot.delivery import Target
 from bot.models import Choice, Field, Reply
 from bot.services import Services
 
@@ -120,19 +119,20 @@ async def check_alerts(services: Services) -> list[AlertOutcome]:
 
 async def _deliver(services: Services, status: BudgetStatus, budget: Budget,
                    thresholds: tuple[str, ...]) -> AlertOutcome:
-    team = await services.db.run(services.teams.get, budget.team)
-    targets = []
-    if team is not None and team.slack_channel:
-        targets.append(Target("slack", "", channel=team.slack_channel))
-    if team is not None and team.teams_conversation:
-        targets.append(Target("teams", "", channel=team.teams_conversation))
-    errors = [] if targets else ["the team has no Slack channel or Teams conversation"]
+    """Post through the nudge delivery records (one row per channel, failures kept; a retry re-posts only
+    where it failed); the team's channels are resolved like a nudge's ``team:<name>`` audience."""
+    from bot.practice.audience import resolve
+    from bot.practice.deliveries import DeliveryLog, deliver
+
+    found = await services.db.run(resolve, [f"team:{budget.team}"], services.teams)
     reply = alert_reply(status, budget, thresholds)
-    for target in targets:
-        result = await services.delivery.send(target, [reply])
-        if not result.ok:
-            errors.append(f"{target.describe()}: {result.error}")
-    ok = len(errors) < max(1, len(targets)) if targets else False
+    results = await deliver(services, DeliveryLog(services.db), f"budget-alert:{budget.id}",
+                            f"{status.period_start.isoformat()}:{','.join(thresholds)}", found.recipients, [reply],
+                            retry_failed=True)
+    errors = [f"{d.description}: {d.reason}" for d in results if d.status != "sent"]
+    if not found.recipients:
+        errors.append("the team has no Slack channel or Teams conversation")
+    ok = any(d.status == "sent" for d in results)
     error = "; ".join(errors) or None
     await services.db.run(record, services.db, budget.id, status.period_start, thresholds, ok, error, reply.text)
     if not ok:

@@ -98,6 +98,14 @@ def resolve(specs: list[str], teams: TeamStore, allowed: tuple[str, ...] = ()) -
     return Resolved(tuple(recipients), tuple(problems))
 
 
+def canonical(spec: str, teams: TeamStore) -> str:
+    """A team spec with the directory's spelling (``team:paymnts`` → ``team:payments``); others unchanged."""
+    if spec.startswith("team:"):
+        team, _ = teams.find(spec[5:])
+        return f"team:{team.name}" if team is not None else spec
+    return spec
+
+
 def _resolve_one(spec: str, teams: TeamStore) -> tuple[list[Recipient], str | None]:
     kind, _, rest = spec.partition(":")
     if kind == "team":

@@ -44,8 +44,10 @@ class DeliveryLog:
     def __init__(self, db: Database) -> None:
         self.db = db
 
-    def claim(self, source: str, occurrence: str, r: Recipient, nudge_id: int | None = None) -> bool:
-        """True for exactly one caller per (source, occurrence, recipient); a dead replica's claim is closed."""
+    def claim(self, source: str, occurrence: str, r: Recipient, nudge_id: int | None = None,
+              retry_failed: bool = False) -> bool:
+        """True for exactly one caller per (source, occurrence, recipient); a dead replica's claim is closed.
+        With ``retry_failed`` a recipient whose post failed may be claimed again (budget alerts retry)."""
         now = utcnow()
         try:
             with self.db.session() as s:
@@ -55,6 +57,13 @@ class DeliveryLog:
             return True
         except IntegrityError:
             pass
+        if retry_failed:
+            with self.db.session() as s:
+                again = s.execute(update(DeliveryRecord).where(*self._row(source, occurrence, r.key),
+                                                               DeliveryRecord.status == "failed")
+                                  .values(status="sending", reason=None, at=now))
+                if again.rowcount == 1:
+                    return True
         with self.db.session() as s:  # not re-sent: the dead replica may have posted before it died
             s.execute(update(DeliveryRecord).where(*self._row(source, occurrence, r.key),
                                                    DeliveryRecord.status == "sending",
@@ -116,12 +125,12 @@ class DeliveryLog:
 
 async def deliver(services: Services, log_: DeliveryLog, source: str, occurrence: str,
                   recipients: Sequence[Recipient], replies: Sequence[Reply], *, nudge_id: int | None = None,
-                  per_day: int = 0, day: date | None = None) -> list[Delivered]:
+                  per_day: int = 0, day: date | None = None, retry_failed: bool = False) -> list[Delivered]:
     """Post to every recipient not yet claimed for this occurrence, recording each outcome; never raises for
     platform errors. ``per_day`` > 0 applies the daily limit on ``day`` (excess recorded as skipped)."""
     db, out = services.db, []
     for r in recipients:
-        if not await db.run(log_.claim, source, occurrence, r, nudge_id):
+        if not await db.run(log_.claim, source, occurrence, r, nudge_id, retry_failed):
             continue
         if per_day and day is not None and not await db.run(log_.take_quota, r.key, day, per_day):
             reason = f"rate limit: {r.description} already got {per_day} nudges on {day:%Y-%m-%d}"

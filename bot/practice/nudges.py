@@ -131,8 +131,9 @@ class NudgeService:
         found = await db.run(resolve, list(nudge.audience), self.services.teams, self.services.settings.nudge_channels)
         source = f"nudge:{nudge.id}"
         for problem in found.problems:
-            await db.run(self.deliveries.note, source, occurrence, f"problem:{problem[:200]}", problem[:255],
-                         "failed", problem, nudge.id)
+            status = "skipped" if "FINOPS_NUDGE_CHANNELS" in problem else "failed"
+            await db.run(self.deliveries.note, source, occurrence, f"problem:{problem[:200]}", "audience",
+                         status, problem, nudge.id)
         results = await deliver(self.services, self.deliveries, source, occurrence, found.recipients,
                                 [self.reply(nudge)], nudge_id=nudge.id,
                                 per_day=self.services.settings.nudge_max_per_day, day=now.astimezone(tz).date())

@@ -1,0 +1,173 @@
+"""``nudge``: practitioners compose a nudge in one command, see a preview, then send or schedule it; list, edit,
+reschedule, cancel and check delivery. Members get the practitioner-role message, never silence."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from bot.access import NEED_PRACTITIONER
+from bot.models import Choice, Field, IncomingMessage, Match, Reply
+from bot.practice.audience import canonical, parse_specs, resolve
+from bot.practice.nudge_text import audience_label, list_line, status_text, when_label
+from bot.practice.nudges import Plan
+from bot.practice.when import When, parse_when, split_schedule
+from intents.base import TurnContext
+from intents.text import normalize
+
+if TYPE_CHECKING:
+    from bot.practice.nudges import NudgeService
+    from bot.services import Services
+
+_COMPOSE = re.compile(r"^(?:send\s+(?:a\s+)?)?nudge\s+(?:to\s+)?(?!#?\d+\s*:)(?P<rest>\S.*)$",
+                      re.IGNORECASE | re.DOTALL)
+_LIST = re.compile(r"^(?:list|show)?\s*(?:the\s+|my\s+|all\s+)?(?:scheduled\s+|pending\s+)?nudges\??$")
+_CANCEL = re.compile(r"^(?:cancel|delete|stop)\s+nudge\s+#?(\d+)$")
+_EDIT = re.compile(r"^(?:edit|change|update)\s+nudge\s+#?(\d+)\s*:\s*(?P<text>\S.*)$", re.IGNORECASE | re.DOTALL)
+_MOVE = re.compile(r"^(?:reschedule|move)\s+nudge\s+#?(\d+)\s+(?:to|for|at)\s+(?P<when>.+)$")
+_STATUS = re.compile(r"^(?:nudge\s+#?(\d+)(?:\s+(?:status|delivery))?"
+                     r"|(?:status|delivery)\s+(?:of\s+)?nudge\s+#?(\d+))$")
+_CONFIRM = ("send", "send nudge", "send it", "yes", "confirm", "schedule", "schedule it", "schedule nudge")
+STEP = "preview"
+
+
+def split_compose(rest: str) -> tuple[str, str] | None:
+    """"payments, teams:29:ab: Tag it" → ("payments, teams:29:ab", "Tag it"): the first colon before a space
+    separates audience and text (ids like ``slack:U1`` contain colons); else the first colon."""
+    m = re.search(r":\s", rest) or re.search(r":", rest)
+    if m is None:
+        return None
+    audience, body = rest[:m.start()].strip(), rest[m.end():].strip()
+    return (audience, body) if audience and body else None
+
+
+class NudgeIntent:
+    """Compose → preview (Send / Cancel) → scheduled; plus list, edit, reschedule, cancel and status."""
+
+    name = "nudge"
+    summary = "send or schedule nudges to teams, channels and people (practitioners)"
+    examples = ("nudge payments, checkout: Tag your resources by Friday",
+                "nudge payments: Review idle VMs tomorrow 9am", "nudges", "nudge 3 status", "cancel nudge 3",
+                "edit nudge 3: new text",
+                "reschedule nudge 3 to friday 10:00")
+
+    def __init__(self, services: Services) -> None:
+        self.services = services
+
+    def match(self, msg: IncomingMessage) -> Match | None:
+        """Explicit nudge commands only."""
+        raw, text = " ".join(msg.text.split()), normalize(msg.text)
+        if m := _EDIT.match(raw):
+            return Match(self.name, 0.97, slots={"op": "edit", "id": int(m[1]), "text": m["text"]})
+        if (m := _COMPOSE.match(raw)) and (parts := split_compose(m["rest"])):
+            return Match(self.name, 0.96, slots={"op": "compose", "audience": parts[0], "body": parts[1]})
+        if _LIST.match(text):
+            return Match(self.name, 0.95, slots={"op": "list"})
+        if m := _CANCEL.match(text):
+            return Match(self.name, 0.97, slots={"op": "cancel", "id": int(m[1])})
+        if m := _MOVE.match(text):
+            return Match(self.name, 0.97, slots={"op": "reschedule", "id": int(m[1]), "when": m["when"]})
+        if m := _STATUS.match(text):
+            return Match(self.name, 0.95, slots={"op": "status", "id": int(m[1] or m[2])})
+        if text in ("send nudge", "schedule nudge"):
+            return Match(self.name, 0.9, slots={"op": "confirm"})
+        return None
+
+    async def handle(self, msg: IncomingMessage, match: Match, ctx: TurnContext) -> list[Reply]:
+        """Check the role, then run the command."""
+        s, op, me = self.services, match.slots["op"], msg.key.user_ref
+        if not await s.db.run(s.access.is_practitioner, me):
+            return [Reply(NEED_PRACTITIONER)]
+        svc = s.nudges
+        if svc is None:
+            return [Reply("Nudges are not enabled on this bot.")]
+        if op == "compose":
+            return await self._preview(msg, match, ctx, svc)
+        if op == "confirm":
+            return [Reply("There is no nudge preview waiting. Compose one like: "
+                          "nudge payments, checkout: Tag your resources by Friday")]
+        if op == "list":
+            nudges = await s.db.run(svc.store.list)
+            lines = [await s.db.run(list_line, svc, n) for n in nudges]
+            return [Reply("\n".join(lines) if lines else "No nudges are scheduled.", title="Scheduled nudges")]
+        return [await self._change(op, match, ctx, svc, me)]
+
+    async def continue_flow(self, msg: IncomingMessage, ctx: TurnContext) -> list[Reply] | None:
+        """Send pressed (or typed) on the preview; anything else is routed normally."""
+        if ctx.state.step != STEP or normalize(msg.text).rstrip(".!") not in _CONFIRM:
+            return None
+        data, s = dict(ctx.state.data), self.services
+        ctx.state.clear()
+        if not await s.db.run(s.access.is_practitioner, msg.key.user_ref):
+            return [Reply(NEED_PRACTITIONER)]
+        assert s.nudges is not None
+        due = ctx.now if data.get("immediate") else datetime.fromisoformat(data["due"])
+        when = When(due, data.get("recurrence"))
+        nudge, plan = await s.db.run(s.nudges.schedule, msg.key.user_ref, data["text"], data["audience"], when)
+        now = bool(data.get("immediate")) and not plan.deferred
+        head = (f"Nudge {nudge.id} is on its way (job {nudge.job_id}): it goes out within a few seconds."
+                if now else f"Nudge {nudge.id} is scheduled (job {nudge.job_id}) for "
+                            f"{when_label(s.nudges, plan)}.")
+        return [Reply(f"{head} Say “nudge {nudge.id} status” to see delivery per recipient.",
+                      choices=(Choice("Delivery status", f"nudge {nudge.id} status"),
+                               *(() if now else (Choice("Cancel it", f"cancel nudge {nudge.id}", "danger"),))))]
+
+    async def _preview(self, msg: IncomingMessage, match: Match, ctx: TurnContext, svc: NudgeService) -> list[Reply]:
+        s = self.services
+        if ctx.state.intent == self.name:
+            ctx.state.clear()  # a new compose replaces an unsent preview
+        try:
+            body, when = split_schedule(match.slots["body"].strip(), ctx.now, s.settings.tz)
+        except ValueError as exc:
+            return [Reply(f"{exc}.")]
+        specs = parse_specs(match.slots["audience"], msg.key.platform)
+        kept, problems, targets = [], [], []
+        for spec in specs:
+            spec = await s.db.run(canonical, spec, s.teams)
+            found = await s.db.run(resolve, [spec], s.teams, s.settings.nudge_channels)
+            problems.extend(found.problems)
+            if found.recipients and spec not in kept:
+                kept.append(spec)
+                targets.extend(r.description for r in found.recipients)
+        if not body.strip():
+            return [Reply("The nudge has no text. Write it after the colon: nudge payments: Tag your resources")]
+        if not kept:
+            return [Reply("Nobody to send that to. " + " ".join(problems))]
+        plan, immediate = svc.plan(when or When(ctx.now)), when is None or when.due <= ctx.now
+        ctx.state.start(self.name, STEP, {"text": body.strip(), "audience": kept, "due": plan.due.isoformat(),
+                                          "recurrence": plan.recurrence, "immediate": immediate})
+        return [self._preview_reply(svc, body.strip(), kept, targets, problems, plan, immediate)]
+
+    @staticmethod
+    def _preview_reply(svc: NudgeService, body: str, kept: list[str], targets: list[str], problems: list[str],
+                       plan: Plan, immediate: bool) -> Reply:
+        when = when_label(svc, plan, immediate)
+        lines = [f"Preview of your nudge:\n> {body}", f"To: {'; '.join(targets)}",
+                 f"When: {when}"]
+        lines += [f"⚠ {p} (left out)" for p in problems]
+        lines.append("Send it? Press Send, or Cancel.")
+        return Reply("\n".join(lines), title="Nudge preview", fields=(Field("To", audience_label(kept)),
+                                                                     Field("When", when)),
+                     choices=(Choice("Send", "send nudge", "primary"), Choice("Cancel", "cancel")))
+
+    async def _change(self, op: str, match: Match, ctx: TurnContext, svc: NudgeService, me: str) -> Reply:
+        s, nudge_id = self.services, match.slots["id"]
+        try:
+            if op == "status":
+                nudge = await s.db.run(svc.store.get, nudge_id)
+                if nudge is None:
+                    return Reply(f"There is no nudge {nudge_id}. Say “nudges” to list the scheduled ones.")
+                records = await s.db.run(svc.delivery, nudge_id)
+                return Reply(await s.db.run(status_text, svc, nudge, records), title=f"Nudge {nudge_id}")
+            if op == "cancel":
+                await s.db.run(svc.cancel, me, nudge_id)
+                return Reply(f"Nudge {nudge_id} is cancelled; it will not be sent.")
+            if op == "edit":
+                nudge = await s.db.run(svc.edit, me, nudge_id, match.slots["text"])
+                return Reply(f"Nudge {nudge_id} now says: “{nudge.text}”.")
+            when = parse_when(match.slots["when"], ctx.now, s.settings.tz)
+            nudge, plan = await s.db.run(svc.reschedule, me, nudge_id, when)
+            return Reply(f"Nudge {nudge_id} now goes out {when_label(svc, plan)} (job {nudge.job_id}).")
+        except (LookupError, ValueError) as exc:
+            return Reply(f"{str(exc)[:1].upper()}{str(exc)[1:]}.")
