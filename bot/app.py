@@ -65,10 +65,12 @@ def build_services(settings: Settings) -> Services:
 
 def _attach_features(services: Services) -> None:
     """Feature stores that need more than the database (knowledge base, cost store …) are wired here."""
+    from bot.costs.alerts import register_alerts
     from bot.costs.service import BudgetService
     from bot.practice.nudges import register_nudges
 
     services.budgets = BudgetService(services.db, services.settings)
+    register_alerts(services)  # job kind "budget_alerts" on the scheduler
     _attach_assessments(services)
     services.nudges = register_nudges(services)  # job kind "nudge.send" on the scheduler
 

@@ -68,6 +68,9 @@ class BudgetSetIntent:
                                       msg.key.user_ref)
         except UserError as exc:
             return [Reply(f"I couldn't set that budget: {exc}.")]
+        from bot.costs.alerts import ensure_alert_job
+
+        await svc.db.run(ensure_alert_job, svc)
         audit = getattr(svc, "audit", None)
         if audit is not None:
             await svc.db.run(audit.record, msg.key.user_ref, "budget.set", team.name,

@@ -78,3 +78,24 @@ async def test_failed_alerts_are_recorded_and_retried_a_few_times(settings, tmp_
     finally:
         a.services.db.dispose()
         b.services.db.dispose()
+
+
+async def test_daily_scheduler_job_runs_the_check(settings, tmp_path: Path) -> None:
+    from datetime import timedelta
+
+    from bot.costs.alerts import ALERT_JOB, ensure_alert_job
+    from bot.db import utcnow
+
+    a, b = _setup(settings, tmp_path)
+    poster = RecordingPoster()
+    a.services.delivery.register(poster)
+    try:
+        ensure_alert_job(a.services)
+        ensure_alert_job(a.services)
+        assert len(a.services.scheduler.pending(ALERT_JOB)) == 1
+        ran = await a.services.scheduler.run_due(utcnow() + timedelta(hours=2))
+        assert ran == 1 and poster.posts and poster.posts[0][0].channel == "C-PAY"
+        assert len(a.services.scheduler.pending(ALERT_JOB)) == 1  # daily: rescheduled
+    finally:
+        a.services.db.dispose()
+        b.services.db.dispose()

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
+from typing import TYPE_CHECKING
 
 from sqlalchemy import insert, select, update
 from sqlalchemy.exc import IntegrityError
@@ -19,7 +20,9 @@ from bot.costs.status import BudgetStatus
 from bot.costs.tables import CostAlert
 from bot.db import Database, utcnow
 from bot.models import Choice, Field, Reply
-from bot.services import Services
+
+if TYPE_CHECKING:
+    from bot.services import Services
 
 log = logging.getLogger(__name__)
 MAX_ATTEMPTS = 3
@@ -138,3 +141,25 @@ async def _deliver(services: Services, status: BudgetStatus, budget: Budget,
     if not ok:
         log.warning("budget alert for team %s not delivered: %s", budget.team, error)
     return AlertOutcome(budget.team, budget.id, status.period_start, thresholds, ok, error)
+
+
+ALERT_JOB = "budget_alerts"  # daily scheduler job: re-checks thresholds and retries failed alerts
+
+
+def register_alerts(services: Services) -> None:
+    """Let the scheduler run ``check_alerts`` for jobs of kind ``budget_alerts``."""
+    scheduler = getattr(services, "scheduler", None)
+    if scheduler is None:
+        return
+
+    async def handler(_job: object) -> None:
+        await check_alerts(services)
+
+    scheduler.register(ALERT_JOB, handler)
+
+
+def ensure_alert_job(services: Services) -> None:
+    """Schedule the daily check once (called after imports and budget changes; synchronous)."""
+    scheduler = getattr(services, "scheduler", None)
+    if scheduler is not None and not scheduler.pending(ALERT_JOB):
+        scheduler.schedule(ALERT_JOB, {}, utcnow() + timedelta(hours=1), "daily")

@@ -22,7 +22,7 @@ def open_services(settings: Settings):  # type: ignore[no-untyped-def]
 
 
 def _import(args: argparse.Namespace, settings: Settings) -> int:
-    from bot.costs.alerts import check_alerts
+    from bot.costs.alerts import check_alerts, ensure_alert_job
     from bot.logs import configure
 
     configure(settings.log_level)
@@ -50,6 +50,7 @@ def _import(args: argparse.Namespace, settings: Settings) -> int:
         if p.rows_rejected > len(p.rejected):
             print(f"  … and {p.rows_rejected - len(p.rejected):,} more rejected rows")
     if not args.no_alerts:
+        ensure_alert_job(services)
         for o in asyncio.run(check_alerts(services)):
             print(f"alert {o.team} {', '.join(o.thresholds)}: {'sent' if o.ok else 'NOT sent: ' + str(o.error)}")
     services.db.dispose()
@@ -85,6 +86,9 @@ def _budget(args: argparse.Namespace, settings: Settings) -> int:
         b = store.set_budget(args.team, parse_amount(args.amount), args.currency, args.period,
                              parse_thresholds(args.thresholds) if args.thresholds else None, CLI_ACTOR)
         print(f"{b.team}: {b.period} budget {b.amount:,.2f} {b.currency}; thresholds {', '.join(b.thresholds)}")
+        from bot.costs.alerts import ensure_alert_job
+
+        ensure_alert_job(services)
     elif args.budget_command == "list":
         rows = store.budgets()
         for b in rows:
