@@ -68,8 +68,10 @@ def _attach_features(services: Services) -> None:
     from bot.costs.alerts import register_alerts
     from bot.costs.service import BudgetService
     from bot.practice.nudges import register_nudges
+    from knowledge.base import KnowledgeBase
 
     services.budgets = BudgetService(services.db, services.settings)
+    services.knowledge = KnowledgeBase.load()  # validates every article at start-up (KnowledgeError names the file)
     register_alerts(services)  # job kind "budget_alerts" on the scheduler
     _attach_assessments(services)
     services.nudges = register_nudges(services)  # job kind "nudge.send" on the scheduler

@@ -9,6 +9,7 @@ from intents.budget_set import BudgetSetIntent
 from intents.budget_status import BudgetStatusIntent
 from intents.cancel import CancelIntent
 from intents.fallback import FallbackIntent
+from intents.framework_question import FrameworkQuestionIntent
 from intents.help import HelpIntent
 from intents.maturity_status import MaturityStatusIntent
 from intents.nudge import NudgeIntent
@@ -27,6 +28,7 @@ INTENTS: tuple[type, ...] = (
     StartAssessmentIntent,
     MaturityStatusIntent,
     NudgeIntent,
+    FrameworkQuestionIntent,
 )
 FALLBACK = FallbackIntent
 

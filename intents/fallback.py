@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.models import IncomingMessage, Match, Reply
+from bot.models import Choice, IncomingMessage, Match, Reply
 from intents.base import TurnContext
 from intents.help import help_reply
 
@@ -24,4 +24,10 @@ class FallbackIntent:
         """An honest "I don't know" with suggestions."""
         if not msg.text.strip() and msg.action is None:
             return [help_reply(ctx, "I got an empty message. Here is what I can do:")]
+        kb = getattr(ctx.services, "knowledge", None)
+        closest = kb.closest(msg.text, 3) if kb is not None and msg.text.strip() else []
+        if closest:
+            text = "Sorry, I don't know how to help with that. The closest FinOps topics I know are:\n"
+            text += "\n".join(f"• {a.title}" for a in closest) + "\nSay “help” to see everything I can do."
+            return [Reply(text, choices=tuple(Choice(a.title[:75], f"tell me about {a.title}") for a in closest))]
         return [help_reply(ctx, "Sorry, I don't know how to help with that. Here is what I can do:")]

@@ -5,11 +5,12 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Mapping, Sequence
+from functools import lru_cache
 from pathlib import Path
 from types import MappingProxyType
 
 from knowledge.article import Article
-from knowledge.loader import CONTENT, KnowledgeError, Topic, load_articles, load_catalog
+from knowledge.loader import CATALOG, CONTENT, KnowledgeError, Topic, load_articles, load_catalog
 from knowledge.search import THRESHOLD, Doc, Index, Result
 
 log = logging.getLogger(__name__)
@@ -28,13 +29,14 @@ class KnowledgeBase:
 
     @classmethod
     def load(cls, root: Path = CONTENT, *, strict: bool = True, catalog_path: Path | None = None) -> KnowledgeBase:
-        """Load and validate every article (``strict``: one per catalog topic); raises KnowledgeError."""
-        started = time.perf_counter()
-        catalog = load_catalog(catalog_path) if catalog_path else load_catalog()
-        kb = cls(load_articles(root, catalog, strict=strict), catalog)
-        log.info("knowledge base loaded: %d articles in %.0f ms", len(kb.articles),
-                 (time.perf_counter() - started) * 1000)
-        return kb
+        """Load and validate every article (``strict``: one per catalog topic); raises KnowledgeError.
+
+        The result is immutable, so it is reused while no file under ``root`` (or the catalog) changed.
+        """
+        catalog = catalog_path or CATALOG
+        files = [*sorted(root.rglob("*.md")), catalog]
+        signature = tuple((str(p), p.stat().st_mtime_ns) for p in files if p.exists())
+        return _load(cls, root, strict, catalog, signature)
 
     def get(self, topic_id: str) -> Article | None:
         """The article with this id, or None."""
@@ -53,6 +55,16 @@ class KnowledgeBase:
 
     def __len__(self) -> int:
         return len(self._articles)
+
+
+@lru_cache(maxsize=8)
+def _load(cls: type[KnowledgeBase], root: Path, strict: bool, catalog_path: Path,
+          signature: tuple[tuple[str, int], ...]) -> KnowledgeBase:
+    started = time.perf_counter()
+    catalog = load_catalog(catalog_path)
+    kb = cls(load_articles(root, catalog, strict=strict), catalog)
+    log.info("knowledge base loaded: %d articles in %.0f ms", len(kb), (time.perf_counter() - started) * 1000)
+    return kb
 
 
 def _doc(article: Article, topic: Topic | None) -> Doc:

@@ -1,0 +1,71 @@
+"""Follow-up questions about the last knowledge topic ("tell me more", "who is responsible for that?", "next?")."""
+
+from __future__ import annotations
+
+import re
+
+from knowledge.article import Article, Point
+from knowledge.text import light
+
+_THAT = r"(?:it|that|this|those|these|them|the (?:above|last one|same))"
+_KINDS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
+    (kind, re.compile(pattern))
+    for kind, pattern in (
+        ("more", r"^(?:(?:can you |could you |please )?(?:tell me|say|explain|show me) more(?: about " + _THAT
+                 + r")?|more(?: please| details| detail| info)?|go on|keep going|elaborate(?: on " + _THAT + r")?|"
+                 r"what else|more on " + _THAT + r"|(?:give me )?(?:more )?details|expand on " + _THAT + r"|and)$"),
+        ("who", r"^(?:and |so )?who(?: is| s| are| should be| would be)? (?:responsible|accountable|in charge|"
+                r"involved|owns?|does|handles?|drives?|runs?|leads?|cares?|should care)(?: (?:for|of|about|in|with))?"
+                r"(?: " + _THAT + r")?$"),
+        ("next", r"^(?:and |so |ok )?(?:what(?: s| is| comes)? )?(?:the )?(?:next|after (?:that|this))"
+                 r"(?: one| phase| stage| step| level| lens| domain)?(?: after " + _THAT + r")?$"),
+        ("previous", r"^(?:and |so )?(?:what(?: s| is| comes)? )?(?:the )?(?:previous|before (?:that|this)|prior)"
+                     r"(?: one| phase| stage| step| level| lens| domain)?$"),
+        ("measure", r"^(?:and )?(?:how (?:do|would|can|should) (?:i|we|you) measure " + _THAT + r"|"
+                    r"(?:what are )?(?:the )?(?:kpis|metrics|measures) for " + _THAT + r")$"),
+        ("sources", r"^(?:sources?|where (?:is|does) " + _THAT + r" (?:from|come from)|what s the source|citation)$"),
+    )
+)
+SEQUENCES = (
+    ("phase/inform", "phase/optimize", "phase/operate"),
+    ("maturity/crawl", "maturity/walk", "maturity/run"),
+    ("assessment/lens-knowledge", "assessment/lens-process", "assessment/lens-metrics", "assessment/lens-adoption",
+     "assessment/lens-automation"),
+    ("domain/understand-usage-and-cost", "domain/quantify-business-value", "domain/optimize-usage-and-cost",
+     "domain/manage-the-finops-practice"),
+)
+_STARTS = {"phase/overview": "phase/inform", "maturity/overview": "maturity/crawl",
+           "assessment/lenses": "assessment/lens-knowledge", "domain/overview": "domain/understand-usage-and-cost"}
+_WHO_LABEL = re.compile(r"who|owner|responsib|accountab|role|people|personas?|involved", re.IGNORECASE)
+_PERSONA_WORDS = re.compile(r"\b(?:engineer\w*|financ\w*|product|practitioner\w*|leader\w*|executive\w*|"
+                            r"procurement|FinOps team)\b", re.IGNORECASE)
+
+
+def followup_kind(text: str) -> str | None:
+    """Which follow-up the message is, or None when it is a question of its own."""
+    said = light(text).rstrip()
+    return next((kind for kind, pattern in _KINDS if pattern.match(said)), None)
+
+
+def neighbour(topic: str, step: int) -> str | None:
+    """The next (step=1) or previous (step=-1) topic in a sequence such as the phases, or None."""
+    if step > 0 and topic in _STARTS:
+        return _STARTS[topic]
+    for seq in SEQUENCES:
+        if topic in seq:
+            index = seq.index(topic) + step
+            if seq[0] == "phase/inform":  # the lifecycle is a loop
+                return seq[index % len(seq)]
+            return seq[index] if 0 <= index < len(seq) else None
+    return None
+
+
+def who_points(article: Article) -> list[Point]:
+    """The article's points about who is responsible or involved."""
+    labelled = [p for p in article.points if p.label and _WHO_LABEL.search(p.label)]
+    return labelled or [p for p in article.points if _PERSONA_WORDS.search(p.text)][:2]
+
+
+def measure_points(article: Article) -> list[Point]:
+    """The article's points about KPIs and measures."""
+    return [p for p in article.points if re.search(r"kpi|measure|metric|target", p.label + " " + p.text, re.I)][:3]
