@@ -193,3 +193,6 @@ async def test_why_and_the_summary_use_the_knowledge_base_when_present(bot: Bot)
     card = result.replies[0]
     assert card.title == "Assessment summary: payments" and card.sources
     assert "Automation (average 1 / 4" in card.text
+    advice = [p.text for p in bot.services.knowledge.get("assessment/lens-knowledge").points  # type: ignore
+              if p.label.lower().startswith("raising the score")]
+    assert advice and advice[0][1:30] in card.text  # the knowledge base's advice for a weak lens

@@ -20,6 +20,7 @@ class Snippet:
 
     text: str
     sources: tuple[Source, ...]
+    advice: str | None = None  # the article's "Raising the score" point, when it has one
 
 
 def _find(kb: Any, topic: str) -> Any:
@@ -57,7 +58,9 @@ def snippet(kb: Any, topic: str) -> Snippet | None:
         text = next((str(t) for f in _TEXT_FIELDS if (t := _field(article, f))), "")
         sources = tuple(Source(str(_field(s, "title")), str(_field(s, "url")))
                         for s in (_field(article, "sources") or ()) if _field(s, "url"))
+        advice = next((str(_field(p, "text")) for p in (_field(article, "points") or ())
+                       if str(_field(p, "label") or "").lower().startswith("raising the score")), None)
     except Exception:  # an optional enrichment must never break the assessment
         log.exception("knowledge lookup failed for %s", topic)
         return None
-    return Snippet(_first_sentence(text), sources) if text else None
+    return Snippet(_first_sentence(text), sources, advice) if text else None

@@ -41,6 +41,9 @@ def finish_replies(info: AssessmentInfo, knowledge: Any = None) -> list[Reply]:
         tip = lens.tip.format(cap=cap.name, kpi=cap.kpi)
         if (found := snippet(knowledge, f"assessment/lens-{lens_id}")) is not None:
             sources.extend(s for s in found.sources if s not in sources)
+            if found.advice:
+                advice = found.advice.rstrip(".")
+                tip = f"{advice[:1].upper()}{advice[1:]}. For example: {tip[:1].lower()}{tip[1:]}"
         lines.append(f"• {lens.name} (average {fmt(mean)} / 4, lowest in {cap.name}): {tip}")
     lines.append("What next: pick one of these for this quarter, ask teammates to take the assessment too "
                  "(answers are combined by median), and reassess in about 3 months with the same capabilities.")
