@@ -89,10 +89,11 @@ class StartAssessmentIntent:
             return None  # commands and buttons are routed to ``handle``
         step = ctx.state.step
         if step == "team":
+            exact = await ctx.services.db.run(ctx.services.teams.get, msg.text.strip()[:80])
+            if exact is None and self._claimed_elsewhere(msg, ctx):
+                return None  # e.g. "maturity for payments" typed instead of a team name
             team, replies = await self._team(msg, ctx, msg.text, typed=True)
-            if team is None:
-                return None if self._claimed_elsewhere(msg, ctx) else replies
-            return await self._start(msg, ctx, store, team, False)
+            return replies if team is None else await self._start(msg, ctx, store, team, False)
         if step == "caps":
             return await self._capabilities(msg, ctx, store)
         if step == "question":

@@ -77,6 +77,9 @@ async def test_bad_input_at_the_team_step(bot: Bot) -> None:
         assert "Which team" in text_of(result), bad
     result = await say(bot, "xyz")
     assert "don't know a team called “xyz”. Did you mean" in text_of(result)
+    assert (await say(bot, "maturity for checkout")).intent == "maturity_status"  # not taken as a team name
+    result = await say(bot, "checkout")
+    assert "Which capabilities should we assess for checkout" in text_of(result)
     assert bot.services.maturity.unfinished("console:you", bot.router.clock()) == []  # type: ignore[union-attr]
 
 

@@ -167,3 +167,11 @@ def test_ask_json_reports_the_assessment_intents(tmp_path: Path, capsys: pytest.
     rows = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
     assert [r["intent"] for r in rows] == ["start_assessment", "maturity_status"]
     assert all(r["confidence"] >= 0.9 and r["topic"] is None for r in rows)
+
+
+async def test_slack_app_home_shows_the_maturity_line(bot: Bot) -> None:
+    from adapters.slack_home import home_view
+
+    view = await home_view(bot.services, bot.router.intents, "console:you")
+    text = json.dumps(view, ensure_ascii=False)
+    assert "Maturity: " in text and "/ 20 (Walk)" in text

@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy import update
+from sqlalchemy import func, update
 from sqlmodel import select
 
 from bot.assessment.model import LENSES, question_at
@@ -21,6 +21,7 @@ from bot.assessment.tables import Assessment, AssessmentAnswer
 from bot.db import Database, as_utc
 from bot.models import ConversationKey
 from bot.practice.scheduler import Scheduler
+from bot.tables import Team
 from bot.teams import TeamInfo
 
 log = logging.getLogger(__name__)
@@ -206,8 +207,9 @@ class AssessmentStore:
         """One line for the Slack App Home: the team's overall maturity and trend, or None without data."""
         from bot.assessment.rollup import team_status
 
-        team = [a for a in self.finished() if a.team_name.lower() == team_name.strip().lower()]
-        status = team_status(team_name, team) if team else None
+        with self.db.session() as s:
+            team_id = s.exec(select(Team.id).where(func.lower(Team.name) == team_name.strip().lower())).first()
+        status = team_status(team_name, self.finished(team_id)) if team_id is not None else None
         return status.line() if status is not None and status.overall is not None else None
 
 
