@@ -100,14 +100,13 @@ def load_articles(root: Path = CONTENT, catalog: dict[str, Topic] | None = None,
         if article.id not in catalog:
             raise KnowledgeError(f"id {article.id!r} is not in the topic catalog", path)
         articles[article.id] = article
-    known = set(articles) if strict else set(catalog)
-    for article in articles.values():
-        unknown = [r for r in article.related if r not in known]
-        if unknown:
-            raise KnowledgeError(f"unknown related id(s): {', '.join(unknown)}", article.path)
     missing = [t for t in catalog if t not in articles]
     if strict and missing:
         raise KnowledgeError(f"{len(missing)} catalog topic(s) have no article: {', '.join(missing[:10])}", root)
+    for article in articles.values():
+        unknown = [r for r in article.related if r not in catalog]
+        if unknown:
+            raise KnowledgeError(f"unknown related id(s): {', '.join(unknown)}", article.path)
     return list(articles.values())
 
 
