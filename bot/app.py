@@ -75,6 +75,16 @@ def _attach_features(services: Services) -> None:
     register_alerts(services)  # job kind "budget_alerts" on the scheduler
     _attach_assessments(services)
     services.nudges = register_nudges(services)  # job kind "nudge.send" on the scheduler
+    _attach_surveys(services)
+
+
+def _attach_surveys(services: Services) -> None:
+    """Surveys: the store and the scheduler jobs survey.send, survey.reminder and survey.close."""
+    from bot.practice.survey_send import register_survey_jobs
+    from bot.practice.surveys import SurveyStore
+
+    services.surveys = SurveyStore(services.db)
+    register_survey_jobs(services, services.surveys)
 
 
 def _attach_assessments(services: Services) -> None:

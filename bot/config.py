@@ -120,6 +120,9 @@ class Settings:
     teams_tenant_id: str = ""
     teams_app_type: str = "MultiTenant"
     teams_enabled: bool = False
+    survey_min_responses: int = 5  # anonymous survey results appear once this many people answered a question
+    survey_reminder_hours: int = 24  # default hours between survey reminders
+    survey_max_reminders: int = 2  # default number of reminders to people who have not answered
     quiet_hours: str = ""  # "20:00-08:00" in the tenant time zone: nudges due then wait until the end
     nudge_max_per_day: int = 3  # nudges per recipient per local day (0 = no limit)
     nudge_channels: tuple[str, ...] = ()  # when set, the only channels nudges may go to
@@ -181,6 +184,9 @@ class Settings:
             teams_tenant_id=tenant,
             teams_app_type=app_type,
             teams_enabled=_bool(env, "TEAMS_ENABLED", bool(app_id)),
+            survey_min_responses=_int(env, "FINOPS_SURVEY_MIN_RESPONSES", 5, 1, 1000),
+            survey_reminder_hours=_int(env, "FINOPS_SURVEY_REMINDER_HOURS", 24, 1, 336),
+            survey_max_reminders=_int(env, "FINOPS_SURVEY_MAX_REMINDERS", 2, 0, 10),
             quiet_hours=_quiet_hours(env),
             nudge_max_per_day=_int(env, "FINOPS_NUDGE_MAX_PER_DAY", 3, 0, 1000),
             nudge_channels=tuple(c.strip() for c in env.get("FINOPS_NUDGE_CHANNELS", "").split(",") if c.strip()),

@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     from bot.assessment.store import AssessmentStore
     from bot.costs.service import BudgetService
     from bot.practice.nudges import NudgeService
+    from bot.practice.surveys import SurveyStore
     from knowledge.base import KnowledgeBase
 
 
@@ -43,3 +44,4 @@ class Services:
     budgets: BudgetService | None = None  # cost data, budgets, budget status (bot/costs/)
     maturity: AssessmentStore | None = None  # maturity assessments; summary_line(team) (bot/assessment/)
     nudges: NudgeService | None = None  # nudges and per-recipient delivery records (bot/practice/nudges.py)
+    surveys: SurveyStore | None = None  # pulse and assessment surveys (bot/practice/surveys.py)

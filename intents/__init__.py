@@ -14,6 +14,8 @@ from intents.help import HelpIntent
 from intents.maturity_status import MaturityStatusIntent
 from intents.nudge import NudgeIntent
 from intents.start_assessment import StartAssessmentIntent
+from intents.survey import SurveyIntent
+from intents.survey_answer import SurveyAnswerIntent
 
 if TYPE_CHECKING:
     from bot.services import Services
@@ -28,6 +30,8 @@ INTENTS: tuple[type, ...] = (
     StartAssessmentIntent,
     MaturityStatusIntent,
     NudgeIntent,
+    SurveyIntent,
+    SurveyAnswerIntent,
     FrameworkQuestionIntent,
 )
 FALLBACK = FallbackIntent

@@ -1,0 +1,146 @@
+"""Survey results: counts, percentages, free text (shuffled when anonymous), the anonymity threshold, CSV."""
+
+from __future__ import annotations
+
+import csv
+import io
+import random
+from dataclasses import dataclass
+
+from bot.models import Field, Image, Reply
+from bot.practice.survey_render import describe
+from bot.practice.survey_spec import Question, SurveyInfo
+from bot.practice.surveys import AnswerRow, Invite
+
+MAX_TEXTS = 30  # free-text answers listed in chat (the CSV has all)
+CSV_HEADER = ("survey_id", "survey", "question_no", "question", "type", "answer", "respondent")
+
+
+@dataclass(frozen=True)
+class Tally:
+    """One question's results; ``hidden`` when an anonymous survey has too few answers to show them."""
+
+    number: int
+    question: Question
+    answered: int
+    counts: tuple[int, ...]
+    texts: tuple[str, ...]
+    hidden: bool
+
+    def percent(self, i: int) -> float:
+        """Share of respondents who chose option ``i``."""
+        return 100.0 * self.counts[i] / self.answered if self.answered else 0.0
+
+    def mean(self) -> float | None:
+        """Average of a 1–5 scale."""
+        total = sum(self.counts)
+        return sum((i + 1) * c for i, c in enumerate(self.counts)) / total if total else None
+
+
+@dataclass(frozen=True)
+class Results:
+    """A survey's results as shown to the author and practitioners."""
+
+    survey: SurveyInfo
+    invited: int
+    finished: int
+    tallies: tuple[Tally, ...]
+    min_responses: int
+    finished_people: tuple[str, ...] = ()  # non-anonymous surveys only
+
+    @property
+    def all_hidden(self) -> bool:
+        """Nothing may be shown yet."""
+        return bool(self.tallies) and all(t.hidden for t in self.tallies)
+
+
+def _named(row: AnswerRow, question: Question) -> str:
+    text = describe(question, row.choice, row.text)
+    return f"{row.user_ref}: {text}" if row.user_ref else text
+
+
+def compute(info: SurveyInfo, invites: list[Invite], answers: list[AnswerRow], min_responses: int,
+            rng: random.Random | None = None) -> Results:
+    """Tally every question; anonymous questions with fewer than ``min_responses`` answers are hidden."""
+    rng = rng or random.SystemRandom()
+    tallies = []
+    for q, question in enumerate(info.questions):
+        rows = [a for a in answers if a.question == q]
+        counts = [0] * len(question.options)
+        for row in rows:
+            for i in set(row.choice):
+                if 0 <= i < len(counts):
+                    counts[i] += 1
+        texts = [_named(r, question) for r in rows if question.kind == "text" and r.text]
+        if info.anonymous:
+            rng.shuffle(texts)
+        else:
+            texts.sort()
+        hidden = info.anonymous and len(rows) < min_responses
+        tallies.append(Tally(q + 1, question, len(rows), tuple(counts), () if hidden else tuple(texts), hidden))
+    finished = tuple(sorted(i.user_ref for i in invites if i.answered))
+    return Results(info, len(invites), len(finished), tuple(tallies), min_responses,
+                   () if info.anonymous else finished)
+
+
+def _tally_lines(t: Tally, min_responses: int) -> list[str]:
+    head = f"{t.number}. {t.question.text} ({t.answered} answer{'s' if t.answered != 1 else ''})"
+    if t.hidden:
+        return [head, f"   Hidden until at least {min_responses} people answer (anonymous survey)."]
+    lines = [head]
+    if t.question.kind == "text":
+        lines.extend(f"   • {text}" for text in t.texts[:MAX_TEXTS])
+        if len(t.texts) > MAX_TEXTS:
+            lines.append(f"   … and {len(t.texts) - MAX_TEXTS} more (see the CSV export)")
+        return lines
+    lines.extend(f"   {o}: {c} ({t.percent(i):.0f}%)" for i, (o, c) in enumerate(zip(t.question.options, t.counts,
+                                                                                        strict=True)))
+    if t.question.kind == "scale" and (mean := t.mean()) is not None:
+        lines.append(f"   average {mean:.1f} / 5")
+    return lines
+
+
+def results_replies(results: Results, with_chart: bool = True) -> list[Reply]:
+    """The results message (and chart when a choice question can be shown)."""
+    info = results.survey
+    fields = (Field("Invited", str(results.invited)), Field("Finished", str(results.finished)),
+              Field("Status", info.status), Field("Anonymous", "yes" if info.anonymous else "no"))
+    lines = [f"Survey #{info.id} “{info.title}”: {results.finished} of {results.invited} finished."]
+    if info.kind == "assessment":
+        lines.append(f"Maturity assessment for {info.team}: finished by "
+                     f"{', '.join(results.finished_people) or 'nobody yet'}.")
+    for t in results.tallies:
+        lines.extend(_tally_lines(t, results.min_responses))
+    if info.anonymous:
+        lines.append(f"Anonymous: answers carry no names; a question's results appear once {results.min_responses} "
+                     "people answered it, and free text is listed in random order.")
+    elif results.finished_people and info.kind == "pulse":
+        lines.append("Finished: " + ", ".join(results.finished_people))
+    image = None
+    if with_chart and any(not t.hidden and t.question.kind != "text" and t.answered for t in results.tallies):
+        from bot.practice.survey_chart import render
+
+        image = Image(render(results), alt=f"Bar chart of the answers to survey {info.id}",
+                      filename=f"survey-{info.id}.png")
+    return [Reply("\n".join(lines), title=f"Results: {info.title}", fields=fields, image=image)]
+
+
+def to_csv(info: SurveyInfo, answers: list[AnswerRow], min_responses: int,
+           rng: random.Random | None = None) -> str:
+    """One row per answer; anonymous: no respondent, rows shuffled, questions under the threshold left out."""
+    buf = io.StringIO()
+    writer = csv.writer(buf, lineterminator="\n")
+    writer.writerow(CSV_HEADER)
+    rows = []
+    for q, question in enumerate(info.questions):
+        mine = [a for a in answers if a.question == q]
+        if info.anonymous and len(mine) < min_responses:
+            continue
+        rows.extend((info.id, info.title, q + 1, question.text, question.kind,
+                     describe(question, a.choice, a.text), a.user_ref or "") for a in mine)
+    if info.anonymous:
+        (rng or random.SystemRandom()).shuffle(rows)
+    else:
+        rows.sort(key=lambda r: (r[2], r[6]))
+    writer.writerows(rows)
+    return buf.getvalue()

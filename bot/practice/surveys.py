@@ -1,0 +1,197 @@
+"""The survey store: drafts, invitations, answers guarded by a salted hash, closing, reminders (synchronous SQL)."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+import uuid
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import func, insert, update
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import col, select
+
+from bot.db import Database, as_utc, utcnow
+from bot.practice.survey_spec import Question, SurveyDraft, SurveyInfo
+from bot.practice.survey_tables import Survey, SurveyAnswer, SurveyBallot, SurveyInvite
+
+
+@dataclass(frozen=True)
+class Invite:
+    """One invited person of a survey."""
+
+    user_ref: str
+    status: str
+    error: str | None
+    answered: bool
+    reminders: int
+
+
+@dataclass(frozen=True)
+class AnswerRow:
+    """A stored answer as results see it (``user_ref`` is None for anonymous surveys)."""
+
+    question: int
+    choice: tuple[int, ...]
+    text: str | None
+    user_ref: str | None
+
+
+def voter_hash(salt: str, user_ref: str) -> str:
+    """sha256(salt + user_ref): who answered, not linkable to what they answered."""
+    return hashlib.sha256((salt + user_ref).encode()).hexdigest()
+
+
+def _info(row: Survey) -> SurveyInfo:
+    assert row.id is not None
+    return SurveyInfo(row.id, row.author, row.title, row.kind, row.team,
+                      tuple(Question.from_dict(q) for q in row.questions), tuple(row.audience), row.channels,
+                      row.anonymous, row.status, as_utc(row.deadline), row.remind_every_hours,  # type: ignore[arg-type]
+                      row.max_reminders, row.reminders_sent, as_utc(row.created_at),  # type: ignore[arg-type]
+                      as_utc(row.sent_at), as_utc(row.closed_at))
+
+
+class SurveyStore:
+    """Everything surveys keep in the database."""
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    def create(self, draft: SurveyDraft, author: str, now: datetime | None = None) -> SurveyInfo:
+        """Store a draft (not sent yet) with a fresh random salt."""
+        with self.db.session() as s:
+            row = Survey(author=author, title=draft.title, kind=draft.kind, team=draft.team,
+                         questions=[q.as_dict() for q in draft.questions], audience=list(draft.audience),
+                         channels=draft.channels, anonymous=draft.anonymous, salt=secrets.token_hex(32),
+                         deadline=draft.deadline, remind_every_hours=draft.remind_every_hours,
+                         max_reminders=draft.max_reminders, created_at=now or utcnow())
+            s.add(row)
+            s.flush()
+            return _info(row)
+
+    def get(self, sid: int) -> SurveyInfo | None:
+        """One survey, or None."""
+        with self.db.session() as s:
+            row = s.get(Survey, sid)
+            return _info(row) if row is not None else None
+
+    def list(self, limit: int = 20) -> list[SurveyInfo]:
+        """The newest surveys first."""
+        with self.db.session() as s:
+            rows = s.exec(select(Survey).order_by(col(Survey.id).desc()).limit(limit)).all()
+            return [_info(r) for r in rows]
+
+    def _move(self, sid: int, before: tuple[str, ...], **values: object) -> bool:
+        with self.db.session() as s:
+            stmt = update(Survey).where(col(Survey.id) == sid, col(Survey.status).in_(before)).values(**values)
+            return s.execute(stmt).rowcount == 1
+
+    def open(self, sid: int, invitees: Iterable[str], now: datetime) -> bool:
+        """Draft → open with its invitations, exactly once (a double-clicked Send opens it once)."""
+        with self.db.session() as s:
+            moved = s.execute(update(Survey).where(col(Survey.id) == sid, col(Survey.status) == "draft")
+                              .values(status="open", sent_at=now)).rowcount == 1
+            if moved:
+                for ref in dict.fromkeys(invitees):
+                    s.add(SurveyInvite(survey_id=sid, user_ref=ref[:255]))
+            return moved
+
+    def close(self, sid: int, now: datetime) -> bool:
+        """Open → closed; False when it was not open."""
+        return self._move(sid, ("open",), status="closed", closed_at=now)
+
+    def discard(self, sid: int) -> bool:
+        """Draft → cancelled (the preview's Cancel)."""
+        return self._move(sid, ("draft",), status="cancelled")
+
+    def delivered(self, sid: int, user_ref: str, error: str | None) -> None:
+        """Record whether the invitation reached a person."""
+        with self.db.session() as s:
+            s.execute(update(SurveyInvite).where(SurveyInvite.survey_id == sid, SurveyInvite.user_ref == user_ref)
+                      .values(status="failed" if error else "sent", error=error and error[:500]))
+
+    def invites(self, sid: int) -> list[Invite]:
+        """Every invitation of a survey, in invitation order."""
+        with self.db.session() as s:
+            rows = s.exec(select(SurveyInvite).where(SurveyInvite.survey_id == sid)
+                          .order_by(col(SurveyInvite.id))).all()
+        return [Invite(r.user_ref, r.status, r.error, r.answered, r.reminders) for r in rows]
+
+    def invite(self, sid: int, user_ref: str) -> Invite | None:
+        """One person's invitation, or None when not invited."""
+        return next((i for i in self.invites(sid) if i.user_ref == user_ref), None)
+
+    def join(self, sid: int, user_ref: str) -> None:
+        """Invite someone who answers from a channel announcement."""
+        try:
+            with self.db.session() as s:
+                s.execute(insert(SurveyInvite).values(survey_id=sid, user_ref=user_ref[:255], status="joined",
+                                                      answered=False, reminders=0))
+        except IntegrityError:
+            pass
+
+    def answered(self, sid: int, user_ref: str) -> set[int]:
+        """The questions this person already answered (found through their salted hash)."""
+        with self.db.session() as s:
+            salt = s.exec(select(Survey.salt).where(Survey.id == sid)).one()
+            rows = s.exec(select(SurveyBallot.question).where(SurveyBallot.survey_id == sid,
+                                                              SurveyBallot.voter == voter_hash(salt, user_ref))).all()
+        return set(rows)
+
+    def record(self, sid: int, user_ref: str, q: int, choice: tuple[int, ...], text: str | None,
+               now: datetime) -> str:
+        """Store one answer: recorded | finished | duplicate | closed (once per person and question)."""
+        try:
+            with self.db.session() as s:
+                row = s.get(Survey, sid)
+                if row is None or row.status != "open" or now >= as_utc(row.deadline):  # type: ignore[operator]
+                    return "closed"
+                voter = voter_hash(row.salt, user_ref)
+                s.execute(insert(SurveyBallot).values(survey_id=sid, voter=voter, question=q))
+                s.execute(insert(SurveyAnswer).values(
+                    id=uuid.uuid4().hex, survey_id=sid, question=q, choice=list(choice), text=text,
+                    answered_on=now.date(), user_ref=None if row.anonymous else user_ref))
+                done = s.execute(select(func.count()).select_from(SurveyBallot).where(
+                    SurveyBallot.survey_id == sid, SurveyBallot.voter == voter)).scalar_one()
+                finished = done >= len(row.questions)
+                if finished:
+                    s.execute(update(SurveyInvite).where(SurveyInvite.survey_id == sid,
+                                                         SurveyInvite.user_ref == user_ref).values(answered=True))
+                return "finished" if finished else "recorded"
+        except IntegrityError:
+            return "duplicate"
+
+    def mark_answered(self, sid: int, user_refs: Iterable[str]) -> None:
+        """Mark people as done (assessment surveys: their assessment finished)."""
+        refs = list(user_refs)
+        if refs:
+            with self.db.session() as s:
+                s.execute(update(SurveyInvite).where(SurveyInvite.survey_id == sid,
+                                                     col(SurveyInvite.user_ref).in_(refs)).values(answered=True))
+
+    def answers(self, sid: int) -> list[AnswerRow]:
+        """Every answer of a survey (in the table's random-key order)."""
+        with self.db.session() as s:
+            rows = s.exec(select(SurveyAnswer).where(SurveyAnswer.survey_id == sid)
+                          .order_by(col(SurveyAnswer.id))).all()
+        return [AnswerRow(r.question, tuple(r.choice), r.text, r.user_ref) for r in rows]
+
+    def claim_reminder(self, sid: int, user_ref: str, round_no: int) -> bool:
+        """True for exactly one caller per person and reminder round (only while they have not answered)."""
+        with self.db.session() as s:
+            return s.execute(update(SurveyInvite).where(
+                SurveyInvite.survey_id == sid, SurveyInvite.user_ref == user_ref,
+                col(SurveyInvite.answered).is_(False), SurveyInvite.reminders == round_no - 1,
+                col(SurveyInvite.status).in_(("sent", "joined"))).values(reminders=round_no)).rowcount == 1
+
+    def count_reminder(self, sid: int, round_no: int) -> None:
+        """Remember that reminder round ``round_no`` ran."""
+        self._move(sid, ("open",), reminders_sent=round_no)
+
+    def open_surveys(self) -> list[SurveyInfo]:
+        """Surveys currently open."""
+        with self.db.session() as s:
+            return [_info(r) for r in s.exec(select(Survey).where(Survey.status == "open")).all()]
+

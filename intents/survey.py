@@ -1,0 +1,176 @@
+"""``survey``: practitioners compose, send, list, close, read and export surveys in chat.
+
+``survey payments, checkout: How useful is the cost report? scale by friday anonymous`` stores a draft and shows
+a preview with Send and Cancel; ``surveys``, ``survey close 3``, ``survey results 3``, ``survey export 3``.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import replace
+
+from bot.access import NEED_PRACTITIONER
+from bot.models import IncomingMessage, Match, Reply
+from bot.practice import survey_render as render
+from bot.practice.survey_compose import is_command, parse_command
+from bot.practice.survey_results import compute, results_replies, to_csv
+from bot.practice.survey_send import close, refresh_assessment, resolve, send_survey
+from bot.practice.survey_spec import SurveyDraft, SurveyError, SurveyInfo
+from intents.base import TurnContext
+from intents.text import normalize
+
+_OP = re.compile(r"^/?(?:survey\s+(?P<op>send|discard|close|results|result|export|cancel)\s+#?(?P<id>\d{1,9})"
+                 r"|(?P<op2>close|export)\s+survey\s+#?(?P<id2>\d{1,9})"
+                 r"|(?:show\s+)?results\s+(?:of|for)\s+survey\s+#?(?P<id3>\d{1,9})"
+                 r"|survey\s+#?(?P<id4>\d{1,9})\s+results)[.!?]*$")
+_LIST = re.compile(r"^/?(?:(?:list|show)\s+(?:all\s+|my\s+|the\s+)?surveys|surveys|survey\s+list|my\s+surveys)[.!?]*$")
+_MENTION = re.compile(r"^<@([UW][A-Z0-9]+)(?:\|[^>]*)?>$")
+MAX_CSV_IN_CHAT = 3500
+
+
+def _op(m: re.Match[str]) -> tuple[str, int]:
+    if m["op"]:
+        op = {"result": "results", "cancel": "discard"}.get(m["op"], m["op"])
+        return op, int(m["id"])
+    if m["op2"]:
+        return m["op2"], int(m["id2"])
+    return "results", int(m["id3"] or m["id4"])
+
+
+class SurveyIntent:
+    """Survey composition and management for practitioners (results also for the survey's author)."""
+
+    name = "survey"
+    summary = "send pulse surveys and read their results (practitioners)"
+    examples = ("survey payments, checkout: How useful is the cost report? scale by friday anonymous",
+                "survey payments: Do you tag resources? options: yes | no | not sure", "surveys",
+                "survey results 1", "survey export 1", "survey close 1", "survey assessment checkout by friday")
+
+    def __init__(self, services: object | None = None) -> None:
+        self.services = services
+
+    def match(self, msg: IncomingMessage) -> Match | None:
+        """Explicit survey commands only."""
+        said = normalize(msg.text)
+        if m := _OP.match(said):
+            op, sid = _op(m)
+            return Match(self.name, 0.98, slots={"op": op, "id": sid})
+        if _LIST.match(said):
+            return Match(self.name, 0.95, slots={"op": "list"})
+        if is_command(msg.text.strip()):
+            return Match(self.name, 0.96, slots={"op": "compose"})
+        return None
+
+    async def handle(self, msg: IncomingMessage, match: Match, ctx: TurnContext) -> list[Reply]:
+        """Run the command when the asker may."""
+        s, me, op = ctx.services, msg.key.user_ref, match.slots["op"]
+        if s.surveys is None:
+            return [Reply("Surveys are not enabled on this server.")]
+        practitioner = await s.db.run(s.access.is_practitioner, me)
+        if op == "results":
+            return await self._results(ctx, int(match.slots["id"]), me, practitioner)
+        if not practitioner:
+            return [Reply(NEED_PRACTITIONER)]
+        if op == "compose":
+            return await self._compose(msg, ctx)
+        if op == "list":
+            return await self._list(ctx)
+        sid = int(match.slots["id"])
+        if op == "send":
+            return await self._send(ctx, sid, me)
+        if op == "discard":
+            if not await s.db.run(s.surveys.discard, sid):
+                return [Reply(f"Survey #{sid} is not a draft any more (it was sent or discarded).")]
+            await s.db.run(s.audit.record, me, "survey.cancel", f"survey {sid}")
+            return [Reply(f"Discarded the draft survey #{sid}; nothing was sent.")]
+        if op == "close":
+            if not await close(s, s.surveys, sid, me):
+                return [Reply(f"Survey #{sid} is not open, so there is nothing to close.")]
+            return [Reply(f"Closed survey #{sid}: it no longer accepts answers. Say “survey results {sid}”.")]
+        return await self._export(ctx, sid)
+
+    async def _compose(self, msg: IncomingMessage, ctx: TurnContext) -> list[Reply]:
+        s, me = ctx.services, msg.key.user_ref
+        defaults = (s.settings.survey_reminder_hours, s.settings.survey_max_reminders)
+        try:
+            draft = parse_command(msg.text, ctx.now, s.settings.tz, defaults)
+        except SurveyError as exc:
+            return [Reply(f"I couldn't set up that survey: {exc}.")]
+        draft = _with_people(draft, msg.key.platform)
+        assert s.surveys is not None
+        info = await s.db.run(s.surveys.create, draft, me, ctx.now)
+        await s.db.run(s.audit.record, me, "survey.create", f"survey {info.id}", kind=info.kind,
+                       questions=len(info.questions), anonymous=info.anonymous)
+        audience = await s.db.run(resolve, s, info)
+        return [render.preview(info, len(audience.people), len(audience.channels), audience.problems,
+                               s.settings.tz)]
+
+    async def _send(self, ctx: TurnContext, sid: int, me: str) -> list[Reply]:
+        s = ctx.services
+        assert s.surveys is not None
+        report = await send_survey(s, s.surveys, sid, me)
+        if not report.sent:
+            return [Reply(f"Survey #{sid} was not sent: {'; '.join(report.problems)}.")]
+        info = await s.db.run(s.surveys.get, sid)
+        assert info is not None
+        lines = [f"Sent survey #{sid} “{info.title}” to {report.invited - len(report.failed)} of "
+                 f"{report.invited} people" + (f" and {report.channels} channel(s)" if report.channels else "") + "."]
+        lines.extend(f"Not delivered to {who}: {why}" for who, why in report.failed)
+        lines.extend(f"⚠ {p}" for p in report.problems)
+        if info.max_reminders:
+            lines.append(f"People who have not answered get a reminder every {info.remind_every_hours} h "
+                         f"(at most {info.max_reminders}).")
+        lines.append(f"It closes {info.deadline.astimezone(s.settings.tz):%a %d %b %H:%M}. "
+                     f"Say “survey results {sid}” any time.")
+        return [Reply("\n".join(lines), title="Survey sent")]
+
+    async def _list(self, ctx: TurnContext) -> list[Reply]:
+        s = ctx.services
+        assert s.surveys is not None
+        items = await s.db.run(s.surveys.list, 20)
+        if not items:
+            return [Reply("No surveys yet. Try: survey payments: How useful is the cost report? scale by friday")]
+        lines = []
+        for info in items:
+            invites = await s.db.run(s.surveys.invites, info.id)
+            lines.append(render.summary_line(info, len(invites), sum(i.answered for i in invites), s.settings.tz))
+        return [Reply("\n".join(lines), title="Surveys")]
+
+    async def _results(self, ctx: TurnContext, sid: int, me: str, practitioner: bool) -> list[Reply]:
+        s = ctx.services
+        assert s.surveys is not None
+        info = await s.db.run(s.surveys.get, sid)
+        if info is None:
+            return [Reply(f"There is no survey #{sid}.")]
+        if not (practitioner or info.author == me):
+            return [Reply("Only the survey's author and practitioners can see its results. " + NEED_PRACTITIONER)]
+        if info.kind == "assessment":
+            await s.db.run(refresh_assessment, s, s.surveys, info)
+        invites = await s.db.run(s.surveys.invites, sid)
+        answers = await s.db.run(s.surveys.answers, sid)
+        results = compute(info, invites, answers, s.settings.survey_min_responses)
+        return results_replies(results)
+
+    async def _export(self, ctx: TurnContext, sid: int) -> list[Reply]:
+        s = ctx.services
+        assert s.surveys is not None
+        info: SurveyInfo | None = await s.db.run(s.surveys.get, sid)
+        if info is None:
+            return [Reply(f"There is no survey #{sid}.")]
+        text = to_csv(info, await s.db.run(s.surveys.answers, sid), s.settings.survey_min_responses)
+        rows = text.count("\n") - 1
+        if rows == 0:
+            why = (f" (anonymous: questions appear once {s.settings.survey_min_responses} people answered them)"
+                   if info.anonymous else "")
+            return [Reply(f"Survey #{sid} has no answers to export yet{why}.")]
+        if len(text) > MAX_CSV_IN_CHAT:
+            return [Reply(f"Survey #{sid} has {rows} answers, too many for a chat message. On the server run: "
+                          f"finops-bot survey export {sid} --out survey-{sid}.csv")]
+        return [Reply(f"CSV export of survey #{sid} ({rows} answers):\n```\n{text}```", title=f"survey-{sid}.csv")]
+
+
+def _with_people(draft: SurveyDraft, platform: str) -> SurveyDraft:
+    """Slack mentions (``<@U1>``) in the audience become platform-qualified ids."""
+    people = tuple(f"slack:{m[1]}" if (m := _MENTION.match(a)) else a for a in draft.audience)
+    return replace(draft, audience=people) if people != draft.audience else draft
+

@@ -1,0 +1,171 @@
+"""``survey_answer``: answering a survey one question at a time, with buttons or by typing.
+
+Buttons carry ``survey:<id>:<question>:<option>``; the person's progress is read from the survey store (their
+salted-hash ballots), so a stale or second click is recognised and only the first answer counts. The
+conversation state only holds which question is open and, for multiple choice, the options ticked so far.
+"""
+
+from __future__ import annotations
+
+import re
+
+from bot.models import IncomingMessage, Match, Reply
+from bot.practice import survey_render as render
+from bot.practice.survey_send import next_question
+from bot.practice.survey_spec import SurveyInfo
+from intents.base import TurnContext
+from intents.text import normalize
+
+OPEN = re.compile(r"^(?:answer|take|open|resume|continue)\s+(?:the\s+)?survey\s+#?(\d{1,9})$")
+MAX_TEXT = 2000
+
+
+def _closed(info: SurveyInfo) -> Reply:
+    when = (info.closed_at or info.deadline).strftime("%d %b %Y %H:%M UTC")
+    return Reply(f"Thanks for wanting to answer, but the survey “{info.title}” closed on {when} and no longer "
+                 "accepts answers.", ephemeral=True)
+
+
+def _typed_choices(text: str, options: tuple[str, ...]) -> tuple[int, ...] | None:
+    """"2", "2, 3", "yes" or "AWS, GCP" → option indexes; None when the text is not a list of options."""
+    picked = []
+    for part in (p.strip() for p in re.split(r"\s*(?:,|;|\band\b|&)\s*", text.strip()) if p.strip()):
+        if part.isdigit() and 1 <= int(part) <= len(options):
+            picked.append(int(part) - 1)
+            continue
+        hit = next((i for i, o in enumerate(options) if o.lower() == part.lower()), None)
+        if hit is None:
+            return None
+        picked.append(hit)
+    return tuple(sorted(set(picked))) or None
+
+
+class SurveyAnswerIntent:
+    """Records survey answers: one per person and question, refused politely once the survey closed."""
+
+    name = "survey_answer"
+    summary = "answer a survey you were sent"
+    examples = ("answer survey 3",)
+
+    def __init__(self, services: object | None = None) -> None:
+        self.services = services
+
+    def match(self, msg: IncomingMessage) -> Match | None:
+        """Survey buttons and "answer survey N"."""
+        if m := render.VALUE.match(msg.text.strip()):
+            return Match(self.name, 1.0, slots={"sid": int(m["sid"]), "q": int(m["q"]), "opt": m["opt"]})
+        if m := OPEN.match(normalize(msg.text)):
+            return Match(self.name, 0.95, slots={"sid": int(m[1]), "q": None, "opt": "start"})
+        return None
+
+    async def handle(self, msg: IncomingMessage, match: Match, ctx: TurnContext) -> list[Reply]:
+        """A button press or "answer survey N"."""
+        store, db, me = ctx.services.surveys, ctx.services.db, msg.key.user_ref
+        if store is None:
+            return [Reply("Surveys are not enabled on this server.")]
+        sid = int(match.slots["sid"])
+        info = await db.run(store.get, sid)
+        if info is None or info.status in ("draft", "cancelled"):
+            return [Reply(f"I can't find an open survey #{sid}.", ephemeral=True)]
+        if not info.accepting(ctx.now):
+            self._leave(ctx, sid)
+            return [_closed(info)]
+        if info.kind == "assessment":
+            return [render.invitation(info, info.author, ctx.services.settings.tz)]
+        if await db.run(store.invite, sid, me) is None:
+            if not info.channels:
+                return [Reply(f"The survey “{info.title}” was sent to specific people, and you are not one of them.",
+                              ephemeral=True)]
+            await db.run(store.join, sid, me)
+        return await self._step(msg, ctx, info, match.slots["q"], str(match.slots["opt"]))
+
+    async def continue_flow(self, msg: IncomingMessage, ctx: TurnContext) -> list[Reply] | None:
+        """A typed answer to the open question (free text, an option's number or name)."""
+        store, data = ctx.services.surveys, ctx.state.data
+        if store is None or msg.action is not None or self.match(msg) is not None or "sid" not in data:
+            return None
+        info = await ctx.services.db.run(store.get, int(data["sid"]))
+        q = int(data.get("q", 0))
+        if info is None or q >= len(info.questions):
+            ctx.state.clear()
+            return None
+        if not info.accepting(ctx.now):
+            ctx.state.clear()
+            return [_closed(info)]
+        question, text = info.questions[q], msg.text.strip()
+        if question.kind == "text":
+            if not text or self._claimed_elsewhere(msg, ctx):
+                return None
+            if len(text) > MAX_TEXT:
+                return [Reply(f"Please keep your answer under {MAX_TEXT:,} characters (yours has {len(text):,}).")]
+            return await self._record(msg, ctx, info, q, (), text)
+        picked = _typed_choices(text, question.options)
+        if picked is None or (question.kind != "multi" and len(picked) != 1):
+            return None
+        return await self._record(msg, ctx, info, q, picked, None)
+
+    async def _step(self, msg: IncomingMessage, ctx: TurnContext, info: SurveyInfo, q: int | None,
+                    opt: str) -> list[Reply]:
+        store, db, me = ctx.services.surveys, ctx.services.db, msg.key.user_ref
+        assert store is not None
+        nxt = await db.run(next_question, store, info, me)
+        if nxt is None:
+            self._leave(ctx, info.id)
+            return [Reply(f"You have already answered every question of “{info.title}”. Thank you!",
+                          ephemeral=True)]
+        if q is None or opt == "start" or q >= len(info.questions):
+            return [self._ask(ctx, info, nxt)]
+        if q in await db.run(store.answered, info.id, me):
+            return [Reply(f"Your answer to question {q + 1} was already recorded (the first answer counts).",
+                          ephemeral=True), self._ask(ctx, info, nxt)]
+        question = info.questions[q]
+        if question.kind == "text":
+            return [self._ask(ctx, info, q)]
+        if question.kind == "multi":
+            data = ctx.state.data
+            same = ctx.state.intent == self.name and data.get("sid") == info.id and data.get("q") == q
+            picked = set(data.get("picked") or ()) if same else set()
+            if opt == "done":
+                if not picked:
+                    return [self._ask(ctx, info, q, note="Pick at least one option, then press Done.")]
+                return await self._record(msg, ctx, info, q, tuple(sorted(picked)), None)
+            picked ^= {int(opt)}
+            return [self._ask(ctx, info, q, tuple(sorted(picked)))]
+        if opt == "done" or int(opt) >= len(question.options):
+            return [self._ask(ctx, info, q)]
+        return await self._record(msg, ctx, info, q, (int(opt),), None)
+
+    async def _record(self, msg: IncomingMessage, ctx: TurnContext, info: SurveyInfo, q: int,
+                      choice: tuple[int, ...], text: str | None) -> list[Reply]:
+        store, db, me = ctx.services.surveys, ctx.services.db, msg.key.user_ref
+        assert store is not None
+        outcome = await db.run(store.record, info.id, me, q, choice, text, ctx.now)
+        if outcome == "closed":
+            self._leave(ctx, info.id)
+            return [_closed(info)]
+        nxt = await db.run(next_question, store, info, me)
+        if outcome == "finished" or nxt is None:
+            self._leave(ctx, info.id)
+            return [Reply(f"Thank you! Your answers to “{info.title}” are recorded. {render.privacy_note(info)}")]
+        if outcome == "duplicate":
+            return [Reply(f"Your answer to question {q + 1} was already recorded (the first answer counts).",
+                          ephemeral=True), self._ask(ctx, info, nxt)]
+        return [self._ask(ctx, info, nxt, note="Thanks, recorded.")]
+
+    def _ask(self, ctx: TurnContext, info: SurveyInfo, q: int, picked: tuple[int, ...] = (),
+             note: str | None = None) -> Reply:
+        ctx.state.start(self.name, info.questions[q].kind, {"sid": info.id, "q": q, "picked": list(picked)})
+        return render.question_reply(info, q, picked, note)
+
+    def _leave(self, ctx: TurnContext, sid: int) -> None:
+        if ctx.state.intent == self.name and ctx.state.data.get("sid") == sid:
+            ctx.state.clear()
+
+    def _claimed_elsewhere(self, msg: IncomingMessage, ctx: TurnContext) -> bool:
+        """A clear command for another intent ("budget status for payments") is not taken as a free-text answer."""
+        for intent in ctx.intents:
+            if intent.name != self.name and not getattr(intent, "is_global", False):
+                m = intent.match(msg)
+                if m is not None and m.score >= 0.95 and m.intent != "framework_question":
+                    return True
+        return False
