@@ -16,9 +16,10 @@ from rapidfuzz.distance import OSA
 from knowledge.guard import classify
 from knowledge.text import STOPWORDS, SYNONYMS, content_words, has_camel, light, stem, terms
 
-THRESHOLD = 0.45  # answer at or above this confidence, otherwise say "I don't know" (tuned in bench/knowledge.py)
+THRESHOLD = 0.4  # answer at or above this confidence, otherwise say "I don't know" (tuned in bench/knowledge.py)
 # logistic calibration of the confidence (fitted by ``python -m bench.knowledge --fit`` on tests/eval)
-CALIBRATION = (-2.7, 4.6, 3.95, 0.0)  # bias, top score, margin over the runner-up, query coverage by the top doc
+CALIBRATION = (-3.0, 4.7, 3.7, 0.0, 0.5)  # bias; top score, margin to the runner-up, known-word coverage by the
+# top article, share of the question's weight in known words
 K1, B = 1.2, 0.5
 FIELD_WEIGHTS = (3.0, 2.0, 1.0)  # title, aliases, body
 CANDIDATES = 24
@@ -28,8 +29,9 @@ KIND_WORDS = frozenset(stem(w) for w in ("persona", "phase", "stage", "lens", "d
                                           "capability", "principle", "allied", "core"))
 _KIND_HINTS = {stem(w): kind for kind, words in (
     ("persona", "persona personas role roles job involved stakeholder stakeholders"),
-    ("phase", "phase phases lifecycle"), ("maturity", "stage stages level levels"), ("assessment", "lens lenses"),
-    ("domain", "domain domains"), ("focus", "column columns field fields"), ("scope", "scope scopes"),
+    ("phase", "phase phases lifecycle"), ("maturity", "stage stages level levels maturity"),
+    ("assessment", "lens lenses assessment assessments"), ("domain", "domain domains"),
+    ("focus", "focus column columns field fields"), ("scope", "scope scopes"),
     ("principle", "principle principles"), ("capability", "capability capabilities")) for w in words.split()}
 
 _PERSONA = re.compile(
@@ -234,9 +236,10 @@ class Index:
             return Result((), 0.0, "low_confidence")
         hits = tuple(Hit(self.ids[i], round(s, 4)) for s, i in ranked[: max(k, 2)])
         top_i = ranked[0][1]
-        cover = sum(v for s, v in q_w.items() if s in self.doc_terms[top_i]) / q_mass
+        known = sum(v for s, v in q_w.items() if s in self.idf)
+        cover = sum(v for s, v in q_w.items() if s in self.doc_terms[top_i]) / (known or 1.0)
         margin = ranked[0][0] - (ranked[1][0] if len(ranked) > 1 else 0.0)
-        features = (ranked[0][0], margin, cover)
+        features = (ranked[0][0], margin, cover, known / q_mass)
         conf = confidence(*features)
         return Result(hits[:k], conf, None if conf >= self.threshold else "low_confidence", features)
 
@@ -255,7 +258,7 @@ class Index:
             cov_p, cov_q = min(1.0, hit / p_mass), min(1.0, (hit - extra + bonus) / q_mass)
             s = cov_p * cov_p * (0.3 + 0.7 * cov_q) * (1.0 if p.title else 0.97)
             if p.dropped and not bonus:
-                s *= 0.9
+                s *= 0.8
             if s < 0.9 and len(joined) < 60:
                 s = max(s, (fuzz.ratio(joined, p.text) / 100) ** 3)
             best = max(best, s)
@@ -265,10 +268,10 @@ class Index:
         return 0.4 * best + 0.2 * names + 0.25 * min(1.0, bm25) + 0.15 * body + 0.08 * (kind in hints)
 
 
-def confidence(top: float, margin: float, cover: float) -> float:
+def confidence(top: float, margin: float, cover: float, known: float) -> float:
     """The probability that the top hit is right, from the logistic calibration."""
-    b0, b1, b2, b3 = CALIBRATION
-    z = b0 + b1 * top + b2 * margin + b3 * cover
+    b0, b1, b2, b3, b4 = CALIBRATION
+    z = b0 + b1 * top + b2 * margin + b3 * cover + b4 * known
     return 1.0 / (1.0 + math.exp(-z))
 
 
