@@ -90,6 +90,23 @@ class AssessmentStore:
         assert info is not None
         return info
 
+    def add_finished(self, user_ref: str, team: TeamInfo, capabilities: tuple[str, ...],
+                     levels: list[int | None], at: datetime) -> int:
+        """Store a completed assessment in one transaction (demo data and imports); returns its id."""
+        if len(levels) != len(capabilities) * len(LENSES):
+            raise ValueError("one level (or None) per question is needed")
+        with self.db.session() as s:
+            row = Assessment(user_ref=user_ref, team_id=team.id, team_name=team.name, capabilities=list(capabilities),
+                             position=len(levels), status="done", created_at=at, updated_at=at, finished_at=at)
+            s.add(row)
+            s.flush()
+            assert row.id is not None
+            for q, level in enumerate(levels):
+                cap, lens = question_at(capabilities, q)
+                s.add(AssessmentAnswer(assessment_id=row.id, question=q, capability=cap.id, lens=lens.id,
+                                       level=level, answered_at=at))
+            return row.id
+
     def get(self, aid: int) -> AssessmentInfo | None:
         """One assessment with its answers."""
         with self.db.session() as s:
