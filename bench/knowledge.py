@@ -1,0 +1,139 @@
+"""``python -m bench.knowledge``: knowledge search quality and speed, ours vs a BM25 baseline (bm25s), one run.
+
+Rows: top-1 and refusal accuracy on tests/eval/questions.jsonl (the BM25 score threshold is tuned on the same
+set to maximise the mean of the two, which favours the baseline), p50/p99 latency per question at 120 and at
+10,000 articles (synthetic articles made of the real articles' words), and the knowledge base load time.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import statistics
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+from bench.common import percentile, row
+from knowledge import base
+from knowledge.base import KnowledgeBase
+from knowledge.search import Doc, Index
+
+EVAL = Path(__file__).resolve().parent.parent / "tests" / "eval" / "questions.jsonl"
+SYNTHETIC = 10_000
+
+
+def questions() -> list[dict[str, str]]:
+    """The evaluation set."""
+    return [json.loads(line) for line in EVAL.read_text(encoding="utf-8").splitlines() if line.strip()]
+
+
+def accuracy(answers: list[tuple[str | None, str]]) -> tuple[float, float]:
+    """(top-1 on answerable, refusal on "none") from (answered id or None, expected) pairs."""
+    answerable = [(got, exp) for got, exp in answers if exp != "none"]
+    off = [got for got, exp in answers if exp == "none"]
+    return (sum(got == exp for got, exp in answerable) / len(answerable), sum(got is None for got in off) / len(off))
+
+
+def ours(kb: KnowledgeBase, rows: list[dict[str, str]]) -> tuple[float, float]:
+    """Our search with its shipped threshold."""
+    answers = []
+    for r in rows:
+        result = kb.search(r["question"])
+        answers.append((result.top if result.answered else None, r["expected"]))
+    return accuracy(answers)
+
+
+def bm25_baseline(kb: KnowledgeBase, rows: list[dict[str, str]]) -> tuple[float, float]:
+    """bm25s over title + aliases + body; the refusal threshold is the best one for it on this set."""
+    import bm25s
+
+    articles = list(kb.articles.values())
+    corpus = [" ".join((a.title, *a.aliases, a.body)) for a in articles]
+    retriever = bm25s.BM25()
+    retriever.index(bm25s.tokenize(corpus, stopwords="en", show_progress=False), show_progress=False)
+    tops: list[tuple[str | None, float]] = []
+    for r in rows:
+        tokens = bm25s.tokenize([r["question"]], stopwords="en", show_progress=False)
+        if not tokens.vocab:
+            tops.append((None, 0.0))
+            continue
+        docs, scores = retriever.retrieve(tokens, k=1, show_progress=False)
+        tops.append((articles[int(docs[0][0])].id, float(scores[0][0])))
+    best = (0.0, 0.0, 0.0)
+    for threshold in [*sorted({s for _, s in tops}), float("inf")]:
+        answers = [(top if top and score >= threshold else None, r["expected"]) for (top, score), r in zip(
+            tops, rows, strict=True)]
+        top1, refusal = accuracy(answers)
+        if (top1 + refusal) / 2 > (best[0] + best[1]) / 2:
+            best = (top1, refusal, threshold)
+    return best[0], best[1]
+
+
+def latency(search: Any, rows: list[dict[str, str]], rounds: int = 3) -> tuple[float, float]:
+    """(p50, p99) milliseconds per question."""
+    samples = []
+    for _ in range(rounds):
+        for r in rows:
+            started = time.perf_counter()
+            search(r["question"])
+            samples.append((time.perf_counter() - started) * 1000)
+    return statistics.median(samples), percentile(samples, 99)
+
+
+def synthetic_index(kb: KnowledgeBase, n: int, seed: int = 7) -> Index:
+    """The real articles plus synthetic ones built from their vocabulary, ``n`` in all."""
+    rng = random.Random(seed)
+    real = list(kb.articles.values())
+    words = [w for a in real for w in a.body.split() if w.isalpha()]
+    docs = [Doc(a.id, a.title, a.aliases, a.body) for a in real]
+    for i in range(n - len(docs)):
+        title = " ".join(rng.choices(words, k=3)).title()
+        aliases = tuple(" ".join(rng.choices(words, k=2)) for _ in range(5))
+        body = " ".join(rng.choices(words, k=rng.randint(120, 260)))
+        docs.append(Doc(f"synthetic/s{i}", title, aliases, body))
+    return Index(docs)
+
+
+def load_ms() -> float:
+    """Milliseconds to load and validate the real knowledge base, without the in-process cache."""
+    base._load.cache_clear()
+    started = time.perf_counter()
+    KnowledgeBase.load()
+    return (time.perf_counter() - started) * 1000
+
+
+def run() -> list[dict[str, Any]]:
+    """The benchmark rows."""
+    rows = questions()
+    load = min(load_ms() for _ in range(3))
+    kb = KnowledgeBase.load()
+    top1, refusal = ours(kb, rows)
+    b_top1, b_refusal = bm25_baseline(kb, rows)
+    p50, p99 = latency(kb.search, rows)
+    big = synthetic_index(kb, SYNTHETIC)
+    q50, q99 = latency(big.search, rows, rounds=1)
+    return [
+        row("knowledge top-1 accuracy", top1, b_top1, ">= 0.95 and > BM25", top1 >= 0.95 and top1 > b_top1),
+        row("knowledge refusal accuracy", refusal, b_refusal, ">= 0.95 and > BM25",
+            refusal >= 0.95 and refusal > b_refusal),
+        row("knowledge p50 ms @120", p50, None, "-", True, "ms"),
+        row("knowledge p99 ms @120", p99, None, "< 2 ms", p99 < 2, "ms"),
+        row("knowledge p50 ms @10k", q50, None, "-", True, "ms"),
+        row("knowledge p99 ms @10k", q99, None, "< 20 ms", q99 < 20, "ms"),
+        row("knowledge load ms", load, None, "< 300 ms", load < 300, "ms"),
+    ]
+
+
+def main() -> int:
+    """Print the table; exit 1 when a target is missed."""
+    from bench.__main__ import _format
+
+    rows = run()
+    print(_format(rows, "--markdown" in sys.argv))
+    return 0 if all(r["passed"] for r in rows) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
