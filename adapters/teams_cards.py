@@ -16,6 +16,9 @@ CARD_VERSION = "1.5"
 MAX_CARD_BYTES = 27 * 1024
 MAX_ELEMENT_CHARS = 6000  # one TextBlock/FactSet value longer than this is cut (the full text stays in `text`)
 FACTS_PER_SET = 10
+# Teams shows at most 6 actions in one set; more buttons (an assessment's 0-4 + skip/back/why/pause) go in
+# ActionSet rows inside the body so none is hidden.
+MAX_CARD_ACTIONS, ROW_ACTIONS = 6, 5
 _STYLES = {"primary": "positive", "danger": "destructive"}
 
 
@@ -84,12 +87,21 @@ def card_size(card: dict[str, Any]) -> int:
     return len(json.dumps(card, ensure_ascii=False, separators=(",", ":")).encode("utf-8"))
 
 
-def adaptive_cards(reply: Reply) -> list[dict[str, Any]]:
-    """One card, or several when the content would exceed the size limit (buttons stay on the last card)."""
+def _buttons(reply: Reply) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """(card-level actions, ActionSet rows for the body): rows only when there are too many for one set."""
     actions = [submit_action(c) for c in reply.choices]
+    if len(actions) <= MAX_CARD_ACTIONS:
+        return actions, []
+    return [], [{"type": "ActionSet", "actions": actions[i:i + ROW_ACTIONS]}
+                for i in range(0, len(actions), ROW_ACTIONS)]
+
+
+def adaptive_cards(reply: Reply) -> list[dict[str, Any]]:
+    """One card, or several when the content would exceed the size limit (buttons stay at the end)."""
+    actions, rows = _buttons(reply)
     cards: list[dict[str, Any]] = []
     body: list[dict[str, Any]] = []
-    for element in _elements(reply):
+    for element in [*_elements(reply), *rows]:
         if body and card_size(_card([*body, element], [])) > MAX_CARD_BYTES:
             cards.append(_card(body, []))
             body = []

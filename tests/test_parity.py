@@ -76,15 +76,16 @@ class SlackSide:
     def __init__(self, harness: Harness) -> None:
         self.h = harness
 
-    async def _settled(self, before: int) -> list[Answer]:
-        deadline, quiet_since, count = time.monotonic() + 5, time.monotonic(), before
-        while time.monotonic() < deadline:
-            await asyncio.sleep(0.03)
-            now = len(self.h.fake.of("chat.postMessage"))
-            if now != count:
-                count, quiet_since = now, time.monotonic()
-            elif now > before and time.monotonic() - quiet_since > 0.3:
-                break
+    async def _settled(self, before: int, expect: int) -> list[Answer]:
+        """Wait for ``expect`` answers (continuation pages not counted), then a moment for trailing pages."""
+        def answered() -> int:
+            return sum(1 for c in self.h.fake.of("chat.postMessage")[before:]
+                       if not c.args["text"].startswith("(continued, part"))
+
+        deadline = time.monotonic() + 5
+        while answered() < expect and time.monotonic() < deadline:
+            await asyncio.sleep(0.01)
+        await asyncio.sleep(0.05)
         answers: list[Answer] = []
         for call in self.h.fake.of("chat.postMessage")[before:]:
             blocks = call.args.get("blocks") or []
@@ -96,16 +97,16 @@ class SlackSide:
                 answers.append(Answer(_norm(call.args["text"]), buttons))
         return answers
 
-    async def say(self, text: str) -> list[Answer]:
+    async def say(self, text: str, expect: int = 1) -> list[Answer]:
         before = len(self.h.fake.of("chat.postMessage"))
         await self.h.event(p.message(text, user="U1", channel="D1", ts=f"1700000100.{next(_ts):06d}"))
-        return await self._settled(before)
+        return await self._settled(before, expect)
 
-    async def press(self, value: str, label: str) -> list[Answer]:
+    async def press(self, value: str, label: str, expect: int = 1) -> list[Answer]:
         before = len(self.h.fake.of("chat.postMessage"))
         await self.h.form(p.block_actions(value, user="U1", channel="D1", label=label,
                                           message_ts=f"1700000200.{next(_ts):06d}"))
-        return await self._settled(before)
+        return await self._settled(before, expect)
 
 
 @pytest.fixture
@@ -123,30 +124,45 @@ async def sides(tmp_path: Any, aiohttp_client: Any) -> AsyncIterator[tuple[Slack
     await harness.fake.stop()
 
 
-# (action, text or value, label): "say" types the text; "press" clicks the button with that value.
-SCRIPT: list[tuple[str, str, str]] = [
-    ("say", "help", ""),
-    ("say", "what can you do?", ""),
-    ("say", "budget status for payments", ""),
-    ("say", "budget status for checkout", ""),
-    ("say", "cancel", ""),
-    ("say", "tell me something about penguins", ""),
+# ("say", text) types the text; ("press", n) clicks the n-th button of the previous answers on each platform.
+SCRIPT: list[tuple[str, str]] = [
+    ("say", "help"),
+    ("say", "what is the inform phase?"),
+    ("press", "0"),  # the answer's first follow-up button
+    ("say", "budget status for payments"),
+    ("say", "start assessment for payments"),
+    ("press", "0"),  # the quick set of capabilities
+    ("press", "3"),  # question 1 answered with a card button
+    ("press", "2"),  # question 2
+    ("say", "1"),  # question 3 answered by typing
+    ("say", "pause"),
+    ("say", "cancel"),
+    ("say", "tell me something about penguins"),
 ]
 
 
 async def test_same_script_same_answers(sides: tuple[SlackSide, TeamsSide]) -> None:
     slack, teams = sides
-    transcript = []
-    for step, (kind, arg, label) in enumerate(SCRIPT):
+    previous: list[Answer] = []
+    for step, (kind, arg) in enumerate(SCRIPT):
+        # Teams answers synchronously; Slack posts after its ack, so it is awaited for as many answers.
         if kind == "say":
-            on_slack, on_teams = await slack.say(arg), await teams.say(arg)
+            on_teams = await teams.say(arg)
+            on_slack = await slack.say(arg, expect=len(on_teams))
         else:
-            on_slack, on_teams = await slack.press(arg, label), await teams.press(arg, label)
-        assert on_slack, f"step {step}: Slack said nothing to {arg!r}"
+            buttons = [b for answer in previous for b in answer.buttons]
+            assert len(buttons) > int(arg), f"step {step}: no button {arg} in {previous!r}"
+            value = buttons[int(arg)]
+            on_teams = await teams.press(value, value)
+            on_slack = await slack.press(value, value, expect=len(on_teams))
+        assert on_slack, f"step {step}: Slack said nothing to {kind} {arg!r}"
         assert on_slack == on_teams, f"step {step} ({kind} {arg!r}) differs"
-        transcript.append(on_teams)
-    # Pressing the first button help offered answers like typing its value, on both platforms.
-    value = transcript[0][0].buttons[0]
-    pressed_slack, pressed_teams = await slack.press(value, value), await teams.press(value, value)
+        previous = on_teams
+    # Pressing a button answers exactly like typing its value, on both platforms.
+    help_buttons = (await teams.say("help"))[0].buttons
+    await slack.say("help")
+    value = help_buttons[0]
+    pressed_teams = await teams.press(value, value)
+    pressed_slack = await slack.press(value, value, expect=len(pressed_teams))
     typed = await teams.say(value)
     assert pressed_slack == pressed_teams == typed

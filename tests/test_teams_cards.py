@@ -61,6 +61,18 @@ def test_large_content_is_split_into_cards_under_the_limit_with_buttons_last() -
     assert all(card_size(a) < 100 * 1024 for a in activities)
 
 
+def test_many_buttons_go_in_rows_teams_shows_in_full() -> None:
+    choices = tuple(Choice(str(n), f"assess:1:0:{n}") for n in range(5)) + tuple(
+        Choice(w, f"assess:1:0:{w}") for w in ("skip", "back", "why?", "pause"))
+    [card] = adaptive_cards(Reply("Question 1", choices=choices))
+    assert "actions" not in card
+    rows = [e["actions"] for e in card["body"] if e["type"] == "ActionSet"]
+    assert [len(r) for r in rows] == [5, 4]
+    assert [a["data"]["value"] for r in rows for a in r] == [c.value for c in choices]
+    [few] = adaptive_cards(Reply("q", choices=choices[:6]))
+    assert len(few["actions"]) == 6 and all(e["type"] != "ActionSet" for e in few["body"])
+
+
 def test_one_huge_field_is_cut_not_dropped() -> None:
     [card] = adaptive_cards(Reply("t", fields=(Field("Notes", "y" * 100_000),)))
     assert card_size(card) <= MAX_CARD_BYTES and card["body"][0]["facts"][0]["value"].endswith("…")

@@ -38,8 +38,12 @@ class Posted:
                 if a.get("contentType") == "application/vnd.microsoft.card.adaptive"]
 
     def actions(self) -> list[dict[str, Any]]:
-        """Every Action.Submit of every attached card."""
-        return [a for card in self.cards() for a in card.get("actions", []) if a.get("type") == "Action.Submit"]
+        """Every Action.Submit of every attached card (ActionSet rows in the body, then the card's actions)."""
+        found = []
+        for card in self.cards():
+            rows = [e.get("actions", []) for e in card.get("body", []) if e.get("type") == "ActionSet"]
+            found += [a for row in [*rows, card.get("actions", [])] for a in row if a.get("type") == "Action.Submit"]
+        return found
 
 
 class FakeConnector:
