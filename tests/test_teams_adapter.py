@@ -170,3 +170,21 @@ async def test_budget_status_comes_with_a_card_and_an_inline_chart(sqlite_url: s
     assert len(images) == 1  # the chart: an inline PNG, in the same thread
     assert images[0]["contentUrl"].startswith("data:image/png;base64,iVBOR")
     assert all(p.conversation_id == first.conversation_id for p in rest)
+
+
+async def test_assessment_in_a_channel_thread_with_card_answers(db_url: str, aiohttp_client: Any,
+                                                                connector: FakeConnector, user: TeamsClient) -> None:
+    settings = make_settings(db_url, teams_enabled=True, admins=(f"teams:{user.user_id}",))
+    client = await aiohttp_client(build_web_app(build_bot(settings, demo=True)))
+    start = user.channel("start assessment for payments")
+    assert await post(client, start) == 201
+    conversation = start["conversation"]
+    for step in range(3):  # the quick capability set, then two questions answered with buttons
+        card = connector.posted[-1]
+        assert card.conversation_id == conversation["id"]  # everything stays in the thread
+        action = card.actions()[0] if step == 0 else next(a for a in card.actions()
+                                                          if a["data"]["value"].endswith(":2"))
+        press = user.submit(action, reply_to=f"bot-msg-{len(connector.posted)}", conversation=conversation)
+        assert await post(client, press) == 201
+    assert "Question 3 / 15" in connector.posted[-1].text
+    assert connector.posted[-1].reply_to_id  # a reply in the channel thread
