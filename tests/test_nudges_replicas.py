@@ -13,8 +13,9 @@ import pytest
 
 from bot.app import Bot, build_bot
 from bot.config import Settings
-from bot.db import utcnow
+from bot.db import as_utc, utcnow
 from bot.practice.nudges import JOB_KIND
+from bot.practice.when import When
 from tests.conftest import make_settings
 from tests.fakes.bf_connector import FakeConnector
 from tests.fakes.slack_api import FakeSlackAPI
@@ -47,8 +48,6 @@ def _replicas(settings: Settings, slack: FakeSlackAPI, connector: FakeConnector,
 def _schedule(bot: Bot, count: int, due_in: timedelta = timedelta(seconds=-1)) -> list[int]:
     svc = bot.services.nudges
     assert svc is not None
-    from bot.practice.when import When
-
     return [svc.schedule("slack:UPRAC", f"Nudge number {n}", ["team:payments"], When(utcnow() + due_in))[0].id
             for n in range(count)]
 
@@ -114,12 +113,21 @@ async def test_after_downtime_due_nudges_are_sent_once_or_marked_missed(settings
     try:
         recent = _schedule(bots[0], 1, due_in=timedelta(minutes=-30))[0]  # within the grace window
         old = _schedule(bots[0], 1, due_in=timedelta(days=-2))[0]  # long before it
-        svc = bots[0].services.nudges
-        await _run_both(bots, lambda: len(slack.of("chat.postMessage")) >= 1 and len(connector.posted) >= 1
-                        and bots[0].services.scheduler.pending() == [])
+        svc, sched = bots[0].services.nudges, bots[0].services.scheduler
+        daily, _ = svc.schedule("slack:UPRAC", "Daily", ["team:payments"], When(utcnow() - timedelta(days=2), "daily"))
+
+        def settled() -> bool:
+            return len(connector.posted) >= 1 and all(as_utc(j.due_at) > utcnow() for j in sched.pending())
+
+        await _run_both(bots, settled)
         assert len(slack.of("chat.postMessage")) == 1 and len(connector.posted) == 1
         assert svc.store.get(recent).status == "sent" and svc.delivery(old) == []
         assert svc.state(svc.store.get(old)) == "missed"
+        assert svc.delivery(daily.id) == [] and svc.state(svc.store.get(daily.id)) == "scheduled"  # next time
+        [job] = sched.pending(JOB_KIND)
+        assert job.id == daily.job_id and as_utc(job.due_at) > utcnow()
+        audit = bots[0].services.audit.recent()
+        assert any(r.action == "nudge.missed" and r.subject == f"nudge {daily.id}" for r in audit)
         status = first(await say(bots[1], f"nudge {old} status"))
         assert f"Nudge {old} (missed" in status and "Nothing delivered yet" in status
     finally:

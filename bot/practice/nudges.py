@@ -125,6 +125,11 @@ class NudgeService:
             return
         occurrence = job.payload.get("occurrence") or (
             "once" if job.recurrence is None else f"{job.due_at.astimezone(tz):%Y-%m-%d}")
+        if job.recurrence and job.due_at < now - self.services.scheduler.grace:
+            # like a one-off job past the grace window: skip this occurrence; the scheduler sets the next one
+            await db.run(self.services.audit.record, "scheduler", "nudge.missed", f"nudge {nudge.id}",
+                         occurrence=occurrence)
+            return
         if self.quiet and self.quiet.contains(now.astimezone(tz)):
             await db.run(self._defer, nudge, occurrence, now)
             return
