@@ -83,12 +83,13 @@ class Result:
         return self.hits[0].id if self.hits else None
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class _Phrase:
     text: str  # content words joined, for fuzzy comparison
     stems: frozenset[str]
     title: bool = False
     dropped: bool = False  # a kind word ("column", "lens") was dropped from it
+    mass: float = 1.0  # summed (weighted) idf of the stems, set once the index is built
 
 
 class Index:
@@ -118,9 +119,13 @@ class Index:
                     if weight > 1:
                         phrases.extend(self._phrases(i, doc.id, text, weight == 3.0))
             tfs.append(tf)
-            self.phrases.append(tuple(phrases))
+            unique = {(p.text, p.stems): p for p in reversed(phrases)}  # the title wins over an equal alias
+            self.phrases.append(tuple(unique.values()))
             self.names.append(frozenset().union(*(p.stems for p in phrases)))
         self._postings(tfs)
+        for phrases in self.phrases:
+            for p in phrases:
+                p.mass = sum(self.idf.get(s, self.idf_max) * (0.35 if s in GENERIC else 1.0) for s in p.stems)
         self.doc_terms = [frozenset(tf) for tf in tfs]
         self.vocab = frozenset(vocab)
         by_len: dict[int, list[str]] = {}
@@ -252,10 +257,9 @@ class Index:
             inter = p.stems & q_w.keys()
             if not inter:
                 continue
-            p_mass = sum(self.idf.get(s, self.idf_max) * (0.35 if s in GENERIC else 1.0) for s in p.stems)
             hit = sum(q_w[s] for s in inter)
             extra = sum(q_w[s] for s in inter if _KIND_HINTS.get(s) == kind)
-            cov_p, cov_q = min(1.0, hit / p_mass), min(1.0, (hit - extra + bonus) / q_mass)
+            cov_p, cov_q = min(1.0, hit / p.mass), min(1.0, (hit - extra + bonus) / q_mass)
             s = cov_p * cov_p * (0.3 + 0.7 * cov_q) * (1.0 if p.title else 0.97)
             if p.dropped and not bonus:
                 s *= 0.8

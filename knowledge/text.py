@@ -61,6 +61,7 @@ _WORD_MAP = {
     **{w: "rightsizing downsizing" for w in _forms("downsiz", "e,es,ed,ing")},
 }
 _MAX_N = 4
+_FIRST = frozenset(k[0] for k in _NGRAMS)
 
 
 def _rewrite(words: list[str]) -> list[str]:
@@ -68,18 +69,23 @@ def _rewrite(words: list[str]) -> list[str]:
     out: list[str] = []
     i = 0
     while i < len(words):
-        for n in range(min(_MAX_N, len(words) - i), 1, -1):
-            repl = _NGRAMS.get(tuple(words[i:i + n]))
-            if repl is not None:
-                out.extend(repl.split())
-                i += n
-                break
+        w = words[i]
+        if w in _FIRST:
+            for n in range(min(_MAX_N, len(words) - i), 1, -1):
+                repl = _NGRAMS.get(tuple(words[i:i + n]))
+                if repl is not None:
+                    out.extend(repl.split())
+                    i += n
+                    break
+            else:
+                out.append(w)
+                i += 1
+            continue
+        if w in _WORD_MAP:
+            out.extend(_WORD_MAP[w].split())
         else:
-            w = words[i]
-            if w.startswith("amortis"):
-                w = "amortiz" + w[7:]
-            out.extend(_WORD_MAP.get(w, w).split())
-            i += 1
+            out.append("amortiz" + w[7:] if w.startswith("amortis") else w)
+        i += 1
     return out
 
 
