@@ -16,8 +16,11 @@ def norm_key(key: str) -> str:
 
 
 def norm_value(value: str | None) -> str:
-    """A tag value or team name compared case- and separator-insensitively."""
-    return _SEP.sub(" ", (value or "").lower()).strip()
+    """A tag value or team name compared case- and separator-insensitively (``Data Platform`` = ``data-platform``).
+
+    The reader extracts tag values from the lower-cased, space-free Tags text (one JSON parse per row, any key
+    spelling), so values are compared without case, spaces, dashes or underscores."""
+    return _SEP.sub("", (value or "").lower())
 
 
 @dataclass(frozen=True)

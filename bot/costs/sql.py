@@ -38,9 +38,7 @@ MACROS = r"""
 CREATE OR REPLACE TEMP MACRO nz(x) AS CASE WHEN trim(x) IN ('', 'NULL', 'null', 'Null') THEN NULL ELSE trim(x) END;
 CREATE OR REPLACE TEMP MACRO ts(x) AS CASE WHEN length(x) <= 19 OR x[-1:] = 'Z'
     THEN TRY_CAST(x AS TIMESTAMP) ELSE CAST(TRY_CAST(x AS TIMESTAMPTZ) AS TIMESTAMP) END;
-CREATE OR REPLACE TEMP MACRO tagval(j, nk) AS coalesce(json_extract_string(j, '/' || nk),
-    json_extract_string(j, '/' || replace(replace(list_filter(json_keys(j),
-        lambda k: replace(replace(lower(k), ' ', ''), chr(9), '') = nk)[1], '~', '~0'), '/', '~1')));
+CREATE OR REPLACE TEMP MACRO tagval(j, nk) AS json_extract_string(replace(lower(j), ' ', ''), '/' || nk);
 """
 ERRORS = """CASE
     WHEN cps IS NULL THEN 'ChargePeriodStart is empty or not a date'
@@ -82,7 +80,7 @@ def _typed(select: str) -> str:
 t AS (
     SELECT *, TRY_CAST(b_s AS DECIMAL(38,12)) AS billed, TRY_CAST(e_s AS DECIMAL(38,12)) AS eff,
         ts(cps_s) AS cps, ts(cpe_s) AS cpe, ts(bps_s) AS bps,
-        tags_s IS NULL OR CASE WHEN json_valid(tags_s) THEN json_type(tags_s) = 'OBJECT' ELSE false END AS tags_ok
+        tags_s IS NULL OR coalesce(try(json_type(tags_s)) = 'OBJECT', false) AS tags_ok
     FROM r),
 e AS (SELECT *, {ERRORS} AS err FROM t)"""
 
@@ -94,9 +92,10 @@ def rejected_sql(numbered_select: str, limit: int) -> str:
 
 def stage_sql(select: str, tag_keys: tuple[str, ...]) -> str:
     """Create temp table ``g``: groups of good rows by day and dimensions, and rejected rows by reason."""
-    keys = ", ".join(f"if(err IS NULL AND tags_s IS NOT NULL, tagval(tags_s, '{k.replace(chr(39), '')}'), NULL) "
+    keys = ", ".join(f"if(tags_ok AND tags_s IS NOT NULL, tagval(tags_s, '{k.replace(chr(39), '')}'), NULL) "
                      f"AS k{i}" for i, k in enumerate(tag_keys))
-    dims = ", ".join(f"if(err IS NULL, {x}, NULL) AS {a}" for x, a in (
+    # rejected rows keep their dimensions (only their reason and count are read): no per-row CASE needed
+    dims = ", ".join(f"{x} AS {a}" for x, a in (
         ("coalesce(prov, '') || '|' || coalesce(acct, '')", "source"),
         ("CAST(coalesce(bps, date_trunc('month', cps)) AS DATE)", "bp"), ("CAST(cps AS DATE)", "day"),
         ("prov", "prov"), ("sub_id", "sub_id"), ("sub_name", "sub_name"), ("svc", "svc"), ("region", "region"),
