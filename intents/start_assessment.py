@@ -41,6 +41,7 @@ ASSESS_TEAM = re.compile(r"^assess\s+(?!our\b|my\b|the\b|us\b|maturity\b)(?P<tea
 RESUME = re.compile(r"^(?:resume|continue)(?P<what>(?:\s+(?:my|our|the))?\s+(?:finops\s+)?(?:maturity\s+)?"
                     r"assessment)?" + _TEAM + _END)
 RESTART = re.compile(r"^(?:re-?start|start over)")
+QUESTION = re.compile(r"\?\s*$|^(?:what|who|how|why|when|where|which|is|are|can|do|does|should)\b")
 NO_TEAM = {"our team", "my team", "us", "the team", "team", "our", "my"}
 
 
@@ -157,7 +158,7 @@ class StartAssessmentIntent:
         previous = tuple(data.get("previous") or ())
         pick = pick_capabilities(msg.text, previous)
         if pick.problem is not None:
-            if self._claimed_elsewhere(msg, ctx):
+            if not pick.capabilities and self._claimed_elsewhere(msg, ctx):
                 return None
             return [capabilities_prompt(str(data.get("team")), previous, note=pick.problem)]
         team = await db.run(ctx.services.teams.get, str(data.get("team", "")))
@@ -258,11 +259,16 @@ class StartAssessmentIntent:
         return fresh or info
 
     def _claimed_elsewhere(self, msg: IncomingMessage, ctx: TurnContext) -> bool:
-        """True when another intent clearly wants this message (the flow then steps aside for one turn)."""
+        """True when another intent clearly wants this message (the flow then steps aside for one turn).
+
+        Clear commands (scores of 0.9 and more) always win; a likely match (0.8) only when the message is phrased
+        as a question, so answers such as "allocation" or "2 or 3" stay with the assessment.
+        """
+        question = QUESTION.search(normalize(msg.text)) is not None
         for intent in ctx.intents:
             if intent.name != self.name and not getattr(intent, "is_global", False):
                 m = intent.match(msg)
-                if m is not None and m.score >= 0.8:
+                if m is not None and (m.score >= 0.9 or (question and m.score >= 0.8)):
                     return True
         return False
 
