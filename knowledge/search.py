@@ -18,7 +18,7 @@ from knowledge.text import STOPWORDS, SYNONYMS, content_words, has_camel, light,
 
 THRESHOLD = 0.4  # answer at or above this confidence, otherwise say "I don't know" (tuned in bench/knowledge.py)
 # logistic calibration of the confidence (fitted by ``python -m bench.knowledge --fit`` on tests/eval)
-CALIBRATION = (-3.0, 4.7, 3.7, 0.0, 0.5)  # bias; top score, margin to the runner-up, known-word coverage by the
+CALIBRATION = (-3.15, 4.9, 2.75, 0.0, 0.85)  # bias; top score, margin to the runner-up, known-word coverage by the
 # top article, share of the question's weight in known words
 K1, B = 1.2, 0.5
 FIELD_WEIGHTS = (3.0, 2.0, 1.0)  # title, aliases, body
@@ -39,6 +39,15 @@ _PERSONA = re.compile(
     r"(?P<who>(?:\w+\s+){0,3}?(?:owner|manager|engineer|developer|dev|analyst|practitioner|lead|leader|executive|"
     r"exec|cfo|cto|cio|ceo|vp|architect|controller|accountant|buyer|officer|sre|pm|po|director|person|"
     r"finance|procurement|sustainability|security|itam|tbm|itsm|leadership|team))\b\s*(?P<rest>.*)$")
+_ROLE_QUESTION = re.compile(
+    r"^(?:what|how) (?:does|do|should|can|would|will) (?:an? |the |our )?(?P<who>[a-z ]{2,40}?) "
+    r"(?:do|contribute|need|want|expect|bring|fit|help|care|own)\b(?P<rest>.*)$")
+_ROLE_OF = re.compile(r"^(?:whats |what is |what are )?(?:the )?roles? of (?:an? |the )?(?P<who>[a-z ]{2,30}?)"
+                      r"(?P<rest>(?: in| for| within| on) .*)?$")
+_NOT_WHO = frozenset(("i", "we", "you", "they", "it", "this", "that", "people", "teams", "team", "everyone",
+                     "someone", "companies", "organizations"))
+_VERSUS = re.compile(r"^(?:.*?\b(?:difference|diff) between (?P<left>.+?) and |(?P<first>.+?) "
+                     r"(?:vs|versus|compared to|compared with)\b)(?P<right>.+)$")
 _ROLE_WORDS = ("role roles job jobs responsibility responsibilities responsible involved involvement expected expect "
                "day finops cloud cost costs spend matter matters important should care relevant fit part contribute "
                "duties task tasks daily supposed doing")
@@ -187,7 +196,20 @@ class Index:
             if rest - _ROLE_GENERIC:
                 return self._rank(m["rest"], k)
             return self._rank(f"{m['who']} persona role", k)
-        return self._rank(said, k)
+        m = _ROLE_QUESTION.match(said) or _ROLE_OF.match(said)
+        if m and m["who"] not in _NOT_WHO and not {stem(w) for w in content_words(m["rest"] or "")} - _ROLE_GENERIC:
+            persona = self._rank(f"{m['who']} persona role", k)
+            if persona.answered and str(persona.top).startswith("persona/"):
+                return persona
+        full = self._rank(said, k)
+        exact = " ".join(sorted({stem(w) for w in content_words(said)})) in self.exact
+        if (m := _VERSUS.match(said)) and full.hits and not exact:
+            first = self._rank(m["left"] or m["first"], k)
+            left, ids = first.top, [h.id for h in full.hits]
+            if first.answered and left in ids[1:3]:
+                hits = tuple(sorted(full.hits, key=lambda h: h.id != left))
+                return Result(hits, full.confidence, full.refusal, full.features)
+        return full
 
     def _words(self, said: str) -> tuple[list[str], set[str]]:
         """Content words with typos corrected against the vocabulary, and the set of corrected words."""

@@ -29,7 +29,7 @@ them he she his her him what whats which who whom whose when where why how whats
 hey hi hello yo bot wat wut wht whta waht please pls plz thanks thank thx ty cheers ok okay so um uh hmm lol like
 just really actually basically kinda sorta kind sort quick question q tell explain explaining explained explanation
 describe describing
-define definition meaning mean means meant know knows knowing wondering wonder curious understand understanding
+define definition meaning mean means meant know knows knowing wondering wonder curious
 need needs want wanna gonna gotta anyone someone somebody something anything thing things stuff bit little lot
 again also still yet then than very much many some any get got getting give let lets make sure one ones
 exactly precisely simply simple words plain english eli5 term terms concept idea work works working
@@ -51,7 +51,12 @@ _NGRAMS: dict[tuple[str, ...], str] = {
     ("fp", "and", "a"): "fpa finance", ("pay", "as", "you", "go"): "payg variable", ("green", "ops"): "greenops",
     ("gen", "ai"): "ai", ("crawl", "walk", "run"): "crawl walk run maturity", ("aws", "cur"): "cur",
     ("t", "shirt", "sizing"): "estimate", ("cost", "and", "usage", "report"): "cur", ("e", "mail"): "email",
-    ("cost", "and", "usage", "reports"): "cur", ("show", "me"): "", ("show", "us"): "", ("can", "you", "show"): "",
+    ("cost", "and", "usage", "reports"): "cur",
+    ("set", "up"): "setup", ("too", "big"): "oversized", ("too", "large"): "oversized", ("off", "by"): "variance",
+    ("over", "provisioned"): "oversized", ("getting", "started"): "getstarted", ("get", "started"): "getstarted",
+    ("where", "to", "start"): "getstarted", ("where", "do", "i", "start"): "getstarted",
+    ("where", "do", "we", "start"): "getstarted", ("where", "should", "we", "start"): "getstarted",
+    ("first", "steps"): "getstarted", ("how", "to", "start"): "getstarted", ("blew", "up"): "spike",
 }
 _WORD_MAP = {
     "licence": "license", "licences": "license", "centre": "center", "centres": "center", "behaviour": "behavior",
@@ -98,6 +103,17 @@ SYNONYMS: dict[str, str] = {
     "ahb": "azure hybrid benefit", "byol": "byol license", "cur": "cur billing export",
     "roi": "roi return investment", "vm": "virtual machine", "vms": "virtual machine", "ec2": "instance",
     "llm": "ai llm", "llms": "ai llm", "gpu": "gpu ai", "gpus": "gpu ai", "genai": "ai", "k8s": "kubernetes",
+    "jumped": "spike", "jump": "spike", "doubled": "spike", "tripled": "spike", "skyrocketed": "spike",
+    "spiked": "spike", "oversized": "oversized rightsizing", "overprovisioned": "oversized rightsizing",
+    "underutilized": "underutilized rightsizing", "collect": "collect ingest", "collecting": "collect ingest",
+    "gather": "gather ingest", "pipeline": "pipeline ingest", "etl": "etl ingest", "getstarted": "getstarted start",
+    "assign": "assign allocate", "assigning": "assign allocate", "attribute": "attribute allocate",
+    "attributed": "attribute allocate", "attribution": "attribute allocate", "learn": "learn train",
+    "learning": "learn train", "teach": "teach train", "upskill": "upskill train", "courses": "course train",
+    "course": "course train", "workshops": "workshop train", "seats": "seat license", "seat": "seat license",
+    "approval": "approval policy", "approve": "approval policy", "enforce": "enforce policy",
+    "enforcing": "enforce policy", "prevent": "prevent policy", "restrict": "restrict policy",
+    "dashboards": "dashboard report", "dashboard": "dashboard report", "variance": "variance",
     "ghg": "carbon emission", "emissions": "carbon emission", "spikes": "spike anomaly", "spike": "spike anomaly",
     "surge": "spike anomaly", "anomalous": "anomaly", "zombie": "zombie waste", "orphaned": "orphaned waste",
     "unattached": "unattached waste", "idle": "idle waste", "untagged": "untagged tag", "preemptible": "spot",
