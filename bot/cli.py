@@ -17,6 +17,7 @@ from bot.errors import UserError
 from bot.logs import configure
 from bot.practice import cli as practice_cli
 from bot.practice import nudge_cli
+from bot.practice.survey_cli import register as register_surveys
 
 Registrar = Callable[["argparse._SubParsersAction[argparse.ArgumentParser]"], None]
 
@@ -102,7 +103,8 @@ def _core_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> 
 
 # Feature commands (costs, budget, team, survey, nudge, roles …) register themselves here, in order.
 FEATURE_COMMANDS: tuple[Registrar, ...] = (practice_cli.register, teams_package.register, costs_cli.register,
-                                           team_cli.register, assessment_cli.register, nudge_cli.register)
+                                           team_cli.register, assessment_cli.register, nudge_cli.register,
+                                           register_surveys)
 
 
 def build_parser() -> argparse.ArgumentParser:

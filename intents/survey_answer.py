@@ -71,7 +71,7 @@ class SurveyAnswerIntent:
             self._leave(ctx, sid)
             return [_closed(info)]
         if info.kind == "assessment":
-            return [render.invitation(info, info.author, ctx.services.settings.tz)]
+            return [render.invitation(info, ctx.services.settings.tz)]
         if await db.run(store.invite, sid, me) is None:
             if not info.channels:
                 return [Reply(f"The survey “{info.title}” was sent to specific people, and you are not one of them.",

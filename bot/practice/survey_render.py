@@ -58,9 +58,9 @@ def question_reply(info: SurveyInfo, q: int, picked: tuple[int, ...] = (), note:
     return Reply("\n".join(lines), title=info.title, choices=tuple(choices), footer=privacy_note(info))
 
 
-def invitation(info: SurveyInfo, author: str, tz: ZoneInfo) -> Reply:
+def invitation(info: SurveyInfo, tz: ZoneInfo) -> Reply:
     """The DM a person receives: the survey, its deadline, and the first question (or the Answer button)."""
-    intro = f"{author} asks for your answer by {_when(info, tz)}"
+    intro = f"The FinOps team asks for your answer by {_when(info, tz)}"
     if info.kind == "assessment":
         return Reply(f"{intro}: please take the FinOps maturity assessment for {info.team}. It takes about "
                      "10 minutes, one question at a time, and you can pause and resume.",
@@ -74,11 +74,11 @@ def invitation(info: SurveyInfo, author: str, tz: ZoneInfo) -> Reply:
     return question_reply(info, 0, note=note)
 
 
-def announcement(info: SurveyInfo, author: str, tz: ZoneInfo) -> Reply:
+def announcement(info: SurveyInfo, tz: ZoneInfo) -> Reply:
     """The channel post: anyone there can start answering (answers happen in a private conversation)."""
     if info.kind == "assessment":
-        return invitation(info, author, tz)
-    return Reply(f"{author} started a survey: “{info.title}” ({len(info.questions)} question"
+        return invitation(info, tz)
+    return Reply(f"The FinOps team started a survey: “{info.title}” ({len(info.questions)} question"
                  f"{'s' if len(info.questions) > 1 else ''}, until {_when(info, tz)}). Press Answer to take part.",
                  title=info.title, choices=(Choice("Answer", button(info.id, 0, "start"), "primary"),),
                  footer=privacy_note(info))

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 from bot.delivery import Target
 from bot.models import Reply
 from bot.practice import survey_render as render
-from bot.practice.survey_spec import SurveyInfo
+from bot.practice.survey_spec import SurveyDraft, SurveyInfo
 from bot.practice.surveys import SurveyStore
 
 if TYPE_CHECKING:
@@ -48,7 +48,7 @@ class SendReport:
     problems: tuple[str, ...]  # unknown teams, teams without people, channels that failed
 
 
-def resolve(services: Services, info: SurveyInfo) -> Audience:
+def resolve(services: Services, info: SurveyInfo | SurveyDraft) -> Audience:
     """Teams → their owners and members (and channels when asked); platform-qualified ids → that person."""
     people: list[str] = []
     channels: list[Target] = []
@@ -89,16 +89,15 @@ async def send_survey(services: Services, store: SurveyStore, sid: int, actor: s
         return SendReport(False, 0, (), 0, audience.problems or ("nobody would receive it",))
     if not await db.run(store.open, sid, audience.people, now):
         return SendReport(False, 0, (), 0, ("it was already sent or cancelled",))
-    author = info.author
     failed: list[tuple[str, str]] = []
     for ref in audience.people:
-        result = await services.delivery.send(dm(ref), [render.invitation(info, author, tz)])
+        result = await services.delivery.send(dm(ref), [render.invitation(info, tz)])
         await db.run(store.delivered, sid, ref, None if result.ok else (result.error or "failed"))
         if not result.ok:
             failed.append((ref, result.error or "failed"))
     posted, problems = 0, list(audience.problems)
     for target in audience.channels:
-        result = await services.delivery.send(target, [render.announcement(info, author, tz)])
+        result = await services.delivery.send(target, [render.announcement(info, tz)])
         posted += result.ok
         if not result.ok:
             problems.append(f"not posted to {target.describe()}: {result.error or 'failed'}")

@@ -123,7 +123,9 @@ def from_yaml(text: str, now: datetime, tz: ZoneInfo, defaults: tuple[int, int] 
     try:
         doc = yaml.safe_load(text)
     except yaml.YAMLError as exc:
-        raise SurveyError(f"not valid YAML: {str(exc).splitlines()[0]}") from None
+        mark = getattr(exc, "problem_mark", None)
+        where = f" (line {mark.line + 1})" if mark is not None else ""
+        raise SurveyError(f"not valid YAML{where}: {getattr(exc, 'problem', None) or exc}") from None
     if not isinstance(doc, dict):
         raise SurveyError("the file must be a YAML mapping with title, audience and questions")
     unknown = set(doc) - {"title", "audience", "deadline", "anonymous", "channels", "reminders", "questions",
