@@ -103,10 +103,13 @@ class FakePoster:
 
     platform = "slack"
 
-    def __init__(self) -> None:
+    def __init__(self, dm_works: bool = True) -> None:
         self.sent: list[tuple[Target, list[Reply]]] = []
+        self.dm_works = dm_works
 
     async def post(self, target: Target, replies: Sequence[Reply]) -> DeliveryResult:
+        if not target.channel and not self.dm_works:
+            return DeliveryResult(ok=False, error="cannot_dm_bot")
         self.sent.append((target, list(replies)))
         return DeliveryResult(ok=True)
 
@@ -126,7 +129,7 @@ async def test_reminder_before_expiry_once_across_replicas_then_expiry(settings,
     results = await send_reminders(empty_bot.services, store, later)
     assert [r.ok for r in results] == [True] and other.due_reminders(later) == []
     target, replies = poster.sent[0]
-    assert (target.platform, target.channel, target.user_ref) == ("slack", "D0DM", "slack:U1")
+    assert (target.platform, target.channel, target.user_ref) == ("slack", "", "slack:U1")  # a DM
     assert "question 2 / 15" in replies[0].text and "resume" in replies[0].text
     assert store.unfinished("slack:U1", later) != []
     expired_at = start + timedelta(days=7, minutes=1)
@@ -175,3 +178,16 @@ async def test_slack_app_home_shows_the_maturity_line(bot: Bot) -> None:
     view = await home_view(bot.services, bot.router.intents, "console:you")
     text = json.dumps(view, ensure_ascii=False)
     assert "Maturity: " in text and "/ 20 (Walk)" in text
+
+
+async def test_reminder_falls_back_to_where_the_person_answered(empty_bot: Bot) -> None:
+    store = empty_bot.services.maturity
+    assert store is not None
+    start = utcnow()
+    info = store.create("slack:U1", empty_bot.services.teams.get("payments"), CAPS, start, KEY)  # type: ignore
+    poster = FakePoster(dm_works=False)
+    empty_bot.services.delivery.register(poster)
+    results = await send_reminders(empty_bot.services, store, start + timedelta(days=6, hours=2))
+    assert [r.ok for r in results] == [True]
+    assert [(t.channel, t.thread) for t, _ in poster.sent] == [("D0DM", "")]
+    assert store.get(info.id).status == "open"  # type: ignore[union-attr]

@@ -27,18 +27,25 @@ def reminder_reply(reminder: Reminder) -> Reply:
                  choices=(Choice("Resume", f"resume assessment for {a.team_name}", "primary"),))
 
 
-def target_of(reminder: Reminder) -> Target:
-    """Where the person last answered (their DM or the channel and thread)."""
+def targets_of(reminder: Reminder) -> list[Target]:
+    """A direct message first (reminders are personal), then the channel and thread of the last answer."""
     platform, tenant, channel, thread = reminder.assessment.where
-    return Target(platform=platform, tenant=tenant, channel=channel, user_ref=reminder.assessment.user_ref,
-                  thread=thread)
+    user = reminder.assessment.user_ref
+    targets = [Target(platform=platform or user.partition(":")[0], tenant=tenant, user_ref=user)]
+    if channel:
+        targets.append(Target(platform=platform, tenant=tenant, channel=channel, user_ref=user, thread=thread))
+    return targets
 
 
 async def send_reminders(services: Services, store: AssessmentStore, now: datetime) -> list[DeliveryResult]:
     """Claim the due reminders (each once across replicas) and post them; returns the delivery results."""
     results = []
     for reminder in await services.db.run(store.due_reminders, now):
-        result = await services.delivery.send(target_of(reminder), [reminder_reply(reminder)])
+        result = DeliveryResult(ok=False, error="nowhere to post")
+        for target in targets_of(reminder):
+            result = await services.delivery.send(target, [reminder_reply(reminder)])
+            if result.ok:
+                break
         if not result.ok:
             log.warning("assessment %s reminder not delivered: %s", reminder.assessment.id, result.error)
         results.append(result)
