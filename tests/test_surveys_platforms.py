@@ -1,0 +1,146 @@
+"""Surveys end to end on the chat platforms: compose, preview, Send, invitations by DM, answers by button and by
+typing, a double click, results — through the fake Slack Web API and the fake Bot Framework connector."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from typing import Any
+
+import pytest
+from aiohttp.test_utils import TestClient
+
+from bot.app import Bot, build_bot, build_web_app
+from tests.conftest import make_settings
+from tests.fakes import slack_payloads as p
+from tests.fakes.bf_connector import FakeConnector
+from tests.fakes.slack_api import Call
+from tests.fakes.slack_harness import Harness, eventually, start_harness
+from tests.fakes.teams_activities import TeamsClient
+
+PULSE = "survey payments, checkout: Do you read the weekly cost report? options: yes | no | sometimes by friday"
+
+
+@pytest.fixture
+async def slack(db_url: str, aiohttp_client: Any) -> AsyncIterator[Harness]:
+    h = await start_harness(db_url, aiohttp_client)
+    h.bot.services.roles.grant("slack:U1", "practitioner", "test")
+    yield h
+    await h.fake.stop()
+
+
+def buttons(call: Call) -> list[tuple[str, str]]:
+    """(label, value) of every button of a posted Slack message."""
+    return [(e["text"]["text"], e.get("value", "")) for b in call.args.get("blocks") or [] if b["type"] == "actions"
+            for e in b["elements"]]
+
+
+def posts_to(h: Harness, channel: str) -> list[Call]:
+    return [c for c in h.fake.of("chat.postMessage") if c.args["channel"] == channel]
+
+
+async def click(h: Harness, user: str, channel: str, value: str, ts: str) -> None:
+    await h.form(p.block_actions(value, user=user, channel=channel, message_ts=ts, label=value))
+
+
+async def test_slack_compose_send_answer_double_click_and_results(slack: Harness) -> None:
+    h = slack
+    await h.event(p.message(PULSE, user="U1", channel="D1"))
+    [preview] = await eventually(lambda: posts_to(h, "D1"))
+    assert ("Send", "survey send 1") in buttons(preview) and "Preview" in str(preview.args["blocks"])
+    await click(h, "U1", "D1", "survey send 1", "1700000000.000001")
+    invitations = await eventually(lambda: posts_to(h, "D0DEMO1") and posts_to(h, "D0DEMO2"))
+    [invite] = posts_to(h, "D0DEMO1")
+    assert "Do you read the weekly cost report?" in invite.args["text"]
+    assert [v for _, v in buttons(invite)] == ["survey:1:0:0", "survey:1:0:1", "survey:1:0:2"]
+    assert invitations and {c.args["users"] for c in h.fake.of("conversations.open")} >= {"U0DEMO1", "U0DEMO2"}
+    sent = await eventually(lambda: [c for c in posts_to(h, "D1") if "Sent survey" in c.args["text"]])
+    assert "to 2 of 3 people" in sent[0].args["text"] and "console:you" in sent[0].args["text"]
+
+    ts = invite.args.get("ts") or "1700000000.000009"
+    await click(h, "U0DEMO1", "D0DEMO1", "survey:1:0:0", ts)
+    await eventually(lambda: any("Thank you" in c.args["text"] for c in posts_to(h, "D0DEMO1")))
+    await click(h, "U0DEMO1", "D0DEMO1", "survey:1:0:0", ts)  # the same click again: Slack retried it
+    await click(h, "U0DEMO1", "D0DEMO1", "survey:1:0:1", ts)  # another option: refused
+    await eventually(lambda: any("already answered" in c.args["text"]
+                                 for c in h.fake.of("chat.postEphemeral") + posts_to(h, "D0DEMO1")))
+    await click(h, "U0DEMO2", "D0DEMO2", "survey:1:0:2", "1700000000.000010")
+    await eventually(lambda: any("Thank you" in c.args["text"] for c in posts_to(h, "D0DEMO2")))
+    answers = h.bot.services.surveys.answers(1)
+    assert sorted((a.user_ref, a.choice) for a in answers) == [("slack:U0DEMO1", (0,)), ("slack:U0DEMO2", (2,))]
+
+    await h.event(p.message("survey results 1", user="U1", channel="D1", ts="1700000005.000100"))
+    results = await eventually(lambda: [c for c in posts_to(h, "D1") if "Results" in str(c.args.get("blocks"))])
+    assert "yes: 1 (50%)" in results[0].args["text"] and "sometimes: 1 (50%)" in results[0].args["text"]
+    assert (await h.fake.wait_for("upload"))[0].args["png"]
+    await h.event(p.message("survey results 1", user="U0DEMO2", channel="D0DEMO2", ts="1700000006.000100"))
+    await eventually(lambda: any("author and practitioners" in c.args["text"] for c in posts_to(h, "D0DEMO2")))
+
+
+@pytest.fixture
+async def connector() -> AsyncIterator[FakeConnector]:
+    fake = FakeConnector()
+    await fake.start()
+    yield fake
+    await fake.stop()
+
+
+@pytest.fixture
+def teams_bot(db_url: str) -> Bot:
+    bot = build_bot(make_settings(db_url, teams_enabled=True), demo=False)
+    bot.services.roles.grant("teams:29:1alex-aad-user", "practitioner", "test")
+    return bot
+
+
+async def send(client: TestClient, activity: dict[str, Any]) -> None:
+    assert (await client.post("/api/messages", json=activity)).status == 201
+
+
+def invitation(connector: FakeConnector, sid: int) -> Any:
+    return next(x for x in connector.posted if any(a["data"]["value"].startswith(f"survey:{sid}:")
+                                                   for a in x.actions()))
+
+
+def action(posted: Any, value: str) -> dict[str, Any]:
+    return next(a for a in posted.actions() if a["data"]["value"] == value)
+
+
+async def test_teams_compose_send_answer_by_card_and_by_typing(teams_bot: Bot, connector: FakeConnector,
+                                                               aiohttp_client: Any) -> None:
+    client = await aiohttp_client(build_web_app(teams_bot))
+    alex = TeamsClient(connector.url)
+    await send(client, alex.installed("personal"))
+    connector.posted.clear()
+    me, conversation = f"teams:{alex.user_id}", alex.sent[-1]["conversation"]
+    await send(client, alex.personal(f"survey {me}, teams:29:never-installed: Did the FinOps review help? "
+                                     "yes/no anonymous"))
+    preview = connector.posted[-1]
+    assert "Preview" in preview.cards()[0]["body"][0]["text"]
+    await send(client, alex.submit(action(preview, "survey send 1"), reply_to="bot-msg-1", conversation=conversation))
+    invite = invitation(connector, 1)
+    assert "Did the FinOps review help?" in invite.text
+    assert [a["data"]["value"] for a in invite.actions()] == ["survey:1:0:0", "survey:1:0:1"]
+    report = connector.posted[-1].text
+    assert "to 1 of 2 people" in report and "teams:29:never-installed" in report
+    yes = action(invite, "survey:1:0:0")
+    first = alex.submit(yes, reply_to="bot-msg-2", conversation=conversation)
+    second = alex.submit(action(invite, "survey:1:0:1"), reply_to="bot-msg-2", conversation=conversation)
+    await send(client, first)
+    assert "Thank you" in connector.posted[-1].text and "Anonymous" in connector.posted[-1].text
+    await send(client, second)
+    assert "already answered" in connector.posted[-1].text
+    s = teams_bot.services
+    [answer] = s.surveys.answers(1)
+    assert answer.user_ref is None and answer.choice == (0,)
+
+    await send(client, alex.personal(f"survey {me}: What should the next report show? text"))
+    await send(client, alex.submit(action(connector.posted[-1], "survey send 2"), reply_to="bot-msg-5",
+                                   conversation=conversation))
+    invite = invitation(connector, 2)
+    assert "What should the next report show?" in invite.text
+    await send(client, alex.submit(action(invite, "survey:2:0:start"), reply_to="bot-msg-6",
+                                   conversation=conversation))
+    assert "Type your answer" in connector.posted[-1].text
+    await send(client, alex.personal("Cost per customer, please"))
+    assert "Thank you" in connector.posted[-1].text
+    await send(client, alex.personal("survey results 2"))
+    assert f"{me}: Cost per customer, please" in connector.posted[-1].text
