@@ -106,9 +106,13 @@ class BudgetStore:
         q = select(CostBudget, Team.name).join(Team, Team.id == CostBudget.team_id)
         if team is not None:
             q = q.where(Team.name == team)
-        with self.db.session() as s:
-            rows = s.execute(q.order_by(Team.name, CostBudget.currency)).all()
-        return [self._budget(b, name) for b, name in rows]
+        cols = (CostBudget.id, CostBudget.team_id, Team.name, CostBudget.currency, CostBudget.period,
+                CostBudget.amount, CostBudget.thresholds)
+        q = q.with_only_columns(*cols).order_by(Team.name, CostBudget.currency)  # Core rows: budget status path
+        with self.db.engine.connect() as conn:
+            rows = conn.execute(q).all()
+        return [Budget(i, t, n, c, p, Decimal(a) / NANO, tuple(th or DEFAULT_THRESHOLDS))
+                for i, t, n, c, p, a, th in rows]
 
     @staticmethod
     def _budget(row: CostBudget, team: str) -> Budget:

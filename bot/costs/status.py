@@ -74,16 +74,23 @@ def compute(costs: CostStore, budgets: BudgetStore, team: str, today: date, colu
         return None
     last_day = (as_of - timedelta(microseconds=1)).date()
     month_start, month_end = _month_bounds(last_day)
-    spend = costs.currencies(team, month_start - timedelta(days=92), month_end)
-    mine = [b for b in budgets.budgets(team) if currency is None or b.currency == currency]
-    budget = next((b for b in mine if b.currency in spend), mine[0] if mine else None)
-    currency = budget.currency if budget else currency or max(spend, key=lambda c: abs(spend[c]), default="USD")
-    if budget is not None:
-        start, end = budget.period_bounds(last_day)
-    else:
-        start, end = month_start, month_end
     prev_start = _month_bounds(month_start - timedelta(days=1))[0]
-    rows = costs.daily(team, currency, min(start, prev_start), end, column)
+    mine = [b for b in budgets.budgets(team) if currency is None or b.currency == currency]
+    lo, hi = prev_start, month_end
+    for b in mine:  # one query for every currency over the widest window the team's budget periods need
+        lo, hi = min(lo, b.period_bounds(last_day)[0]), max(hi, b.period_bounds(last_day)[1])
+    window_rows = costs.daily_all(team, lo, hi, column)
+    spend: dict[str, int] = defaultdict(int)
+    for cur, _d, _s, v in window_rows:
+        spend[cur] += abs(v)
+    budget = next((b for b in mine if b.currency in spend), mine[0] if mine else None)
+    currency = budget.currency if budget else currency or max(spend, key=lambda c: spend[c], default="USD")
+    start, end = budget.period_bounds(last_day) if budget is not None else (month_start, month_end)
+    rows = [(d, s, v) for cur, d, s, v in window_rows if cur == currency and min(start, prev_start) <= d < end]
+    others: dict[str, int] = defaultdict(int)
+    for cur, d, _s, v in window_rows:
+        if start <= d < end:
+            others[cur] += v
     per_day: dict[date, Decimal] = defaultdict(Decimal)
     per_service: dict[str, Decimal] = defaultdict(Decimal)
     for d, svc, v in rows:
@@ -98,7 +105,6 @@ def compute(costs: CostStore, budgets: BudgetStore, team: str, today: date, colu
         running += per_day.get(d, Decimal(0))
         cumulative.append((d, running))
     top = sorted(per_service.items(), key=lambda kv: -kv[1])[:3]
-    others = costs.currencies(team, start, end)
     return BudgetStatus(
         team=team, currency=currency, column=column, period=budget.period if budget else "monthly",
         period_start=start, period_end=end, last_day=last_day, data_as_of=as_of,

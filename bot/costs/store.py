@@ -106,8 +106,8 @@ class CostStore:
     def data_as_of(self) -> datetime | None:
         """The latest ChargePeriodEnd among imports whose data is still stored."""
         live = select(CostDaily.import_id).where(CostDaily.import_id == CostImport.id).exists()
-        with self.db.session() as s:
-            return as_utc(s.execute(select(func.max(CostImport.data_as_of)).where(live)).scalar())
+        with self.db.engine.connect() as conn:
+            return as_utc(conn.execute(select(func.max(CostImport.data_as_of)).where(live)).scalar())
 
     def imports(self, limit: int = 20) -> list[CostImport]:
         """The newest import records."""
@@ -126,6 +126,17 @@ class CostStore:
         with self.db.session() as s:
             return [(d if isinstance(d, date) else date.fromisoformat(str(d)), svc, int(v or 0))
                     for d, svc, v in s.execute(q).all()]
+
+    def daily_all(self, team: str | None, start: date, end: date,
+                  column: str = "billed") -> list[tuple[str, date, str, int]]:
+        """(currency, day, service, amount in nano-units) for a team in [start, end), every currency."""
+        who = CostDaily.team.is_(None) if team is None else CostDaily.team == team  # type: ignore[union-attr]
+        q = (select(CostDaily.currency, CostDaily.day, CostDaily.service, func.sum(COLUMNS[column]))
+             .where(who, CostDaily.day >= start, CostDaily.day < end)
+             .group_by(CostDaily.currency, CostDaily.day, CostDaily.service))
+        with self.db.engine.connect() as conn:  # Core, no ORM session: this is the budget-status hot path
+            return [(c, d if isinstance(d, date) else date.fromisoformat(str(d)), svc, int(v or 0))
+                    for c, d, svc, v in conn.execute(q).all()]
 
     def currencies(self, team: str | None, start: date, end: date) -> dict[str, int]:
         """Billed totals per currency for a team in [start, end) (to mention spend in other currencies)."""

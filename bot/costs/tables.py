@@ -39,7 +39,7 @@ class CostDaily(SQLModel, table=True):
 
     __tablename__ = "cost_daily"
     __table_args__ = (
-        Index("ix_cost_daily_team_day", "team", "currency", "day"),
+        Index("ix_cost_daily_team_day", "team", "day"),
         Index("ix_cost_daily_source_period", "source", "billing_period"),
     )
     id: int | None = Field(default=None, primary_key=True)

@@ -51,7 +51,7 @@ def upgrade() -> None:
         sa.Column("effective", sa.BigInteger, nullable=False),
         sa.Column("rows", sa.Integer, nullable=False),
     )
-    op.create_index("ix_cost_daily_team_day", "cost_daily", ["team", "currency", "day"])
+    op.create_index("ix_cost_daily_team_day", "cost_daily", ["team", "day"])
     op.create_index("ix_cost_daily_source_period", "cost_daily", ["source", "billing_period"])
     op.create_table(
         "cost_budget",
