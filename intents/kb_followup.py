@@ -5,6 +5,9 @@ from __future__ import annotations
 import re
 
 from knowledge.article import Article, Point
+from knowledge.sequences import neighbour
+
+__all__ = ["followup_kind", "measure_points", "neighbour", "who_points"]
 from knowledge.text import light
 
 _THAT = r"(?:it|that|this|those|these|them|the (?:above|last one|same))"
@@ -26,16 +29,6 @@ _KINDS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
         ("sources", r"^(?:sources?|where (?:is|does) " + _THAT + r" (?:from|come from)|whats the source|citation)$"),
     )
 )
-SEQUENCES = (
-    ("phase/inform", "phase/optimize", "phase/operate"),
-    ("maturity/crawl", "maturity/walk", "maturity/run"),
-    ("assessment/lens-knowledge", "assessment/lens-process", "assessment/lens-metrics", "assessment/lens-adoption",
-     "assessment/lens-automation"),
-    ("domain/understand-usage-and-cost", "domain/quantify-business-value", "domain/optimize-usage-and-cost",
-     "domain/manage-the-finops-practice"),
-)
-_STARTS = {"phase/overview": "phase/inform", "maturity/overview": "maturity/crawl",
-           "assessment/lenses": "assessment/lens-knowledge", "domain/overview": "domain/understand-usage-and-cost"}
 _WHO_LABEL = re.compile(r"who|owner|responsib|accountab|role|people|personas?|involved", re.IGNORECASE)
 _PERSONA_WORDS = re.compile(r"\b(?:engineer\w*|financ\w*|product|practitioner\w*|leader\w*|executive\w*|"
                             r"procurement|FinOps team)\b", re.IGNORECASE)
@@ -45,19 +38,6 @@ def followup_kind(text: str) -> str | None:
     """Which follow-up the message is, or None when it is a question of its own."""
     said = light(text).rstrip()
     return next((kind for kind, pattern in _KINDS if pattern.match(said)), None)
-
-
-def neighbour(topic: str, step: int) -> str | None:
-    """The next (step=1) or previous (step=-1) topic in a sequence such as the phases, or None."""
-    if step > 0 and topic in _STARTS:
-        return _STARTS[topic]
-    for seq in SEQUENCES:
-        if topic in seq:
-            index = seq.index(topic) + step
-            if seq[0] == "phase/inform":  # the lifecycle is a loop
-                return seq[index % len(seq)]
-            return seq[index] if 0 <= index < len(seq) else None
-    return None
 
 
 def who_points(article: Article) -> list[Point]:

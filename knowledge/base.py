@@ -11,9 +11,12 @@ from types import MappingProxyType
 
 from knowledge.article import Article
 from knowledge.loader import CATALOG, CONTENT, KnowledgeError, Topic, load_articles, load_catalog
-from knowledge.search import THRESHOLD, Doc, Index, Result
+from knowledge.search import THRESHOLD, Doc, Hit, Index, Result
+from knowledge.sequences import AFTER, by_position, neighbour
+from knowledge.text import light
 
 log = logging.getLogger(__name__)
+ORDERED_CONFIDENCE = 0.9  # "what comes after Inform?" is answered by the sequence, not by word overlap
 __all__ = ["Article", "KnowledgeBase", "KnowledgeError"]
 
 
@@ -44,7 +47,22 @@ class KnowledgeBase:
 
     def search(self, text: str, k: int = 3) -> Result:
         """Ranked article ids with a calibrated confidence; ``result.answered`` says whether to answer."""
-        return self.index.search(text, k)
+        result = self.index.search(text, k)
+        if result.refusal and result.refusal.startswith("off_topic"):
+            return result
+        target = self._ordered(light(text, joined=False))
+        if target is None or target not in self._articles:
+            return result
+        hits = (Hit(target, 1.0), *(h for h in result.hits if h.id != target))[:k]
+        return Result(hits, max(result.confidence, ORDERED_CONFIDENCE), None, result.features)
+
+    def _ordered(self, said: str) -> str | None:
+        """The topic named by its place in a sequence: "what comes after inform", "the highest maturity stage"."""
+        if m := AFTER.match(said):
+            inner = self.index.search(m["x"])
+            back = m["dir"] in ("before", "preceding")
+            return neighbour(inner.top, -1 if back else 1) if inner.answered else None
+        return by_position(said)
 
     def closest(self, text: str, k: int = 3) -> list[Article]:
         """Up to ``k`` nearest articles for suggestions (none for off-topic questions)."""

@@ -18,12 +18,13 @@ from knowledge.text import STOPWORDS, SYNONYMS, content_words, has_camel, light,
 
 THRESHOLD = 0.4  # answer at or above this confidence, otherwise say "I don't know" (tuned in bench/knowledge.py)
 # logistic calibration of the confidence (fitted by ``python -m bench.knowledge --fit`` on tests/eval)
-CALIBRATION = (-3.15, 4.9, 2.75, 0.0, 0.85)  # bias; top score, margin to the runner-up, known-word coverage by the
+CALIBRATION = (-3.9, 5.05, 3.0, 0.35, 0.95)  # bias; top score, margin to the runner-up, known-word coverage by the
 # top article, share of the question's weight in known words
 K1, B = 1.2, 0.5
 FIELD_WEIGHTS = (3.0, 2.0, 1.0)  # title, aliases, body
 CANDIDATES = 24
-GENERIC = frozenset({"finops", "cloud", "cost", "team", "data", "manag", "practic", "busi", "framework", "aws",
+BODY_ONLY, UNKNOWN = 0.5, 0.7  # question words never seen in a title or alias count less (unknown ones still dilute)
+GENERIC = frozenset({"finops", "cloud", "cost", "team", "data", "manag", "practic", "busi", "framework", "aws", "new",
                      "azur", "gcp", "googl", "amazon", "microsoft"})  # weak words in questions
 KIND_WORDS = frozenset(stem(w) for w in ("persona", "phase", "stage", "lens", "domain", "column", "scope",
                                           "capability", "principle", "allied", "core"))
@@ -47,7 +48,8 @@ _ROLE_OF = re.compile(r"^(?:whats |what is |what are )?(?:the )?roles? of (?:an?
 _NOT_WHO = frozenset(("i", "we", "you", "they", "it", "this", "that", "people", "teams", "team", "everyone",
                      "someone", "companies", "organizations"))
 _VERSUS = re.compile(r"^(?:.*?\b(?:difference|diff) between (?P<left>.+?) and |(?P<first>.+?) "
-                     r"(?:vs|versus|compared to|compared with)\b)(?P<right>.+)$")
+                     r"(?:vs|versus|compared to|compared with|better than|worse than|instead of|rather than)\b)"
+                     r"(?P<right>.+)$")
 _ROLE_WORDS = ("role roles job jobs responsibility responsibilities responsible involved involvement expected expect "
                "day finops cloud cost costs spend matter matters important should care relevant fit part contribute "
                "duties task tasks daily supposed doing")
@@ -136,6 +138,7 @@ class Index:
             for p in phrases:
                 p.mass = sum(self.idf.get(s, self.idf_max) * (0.35 if s in GENERIC else 1.0) for s in p.stems)
         self.doc_terms = [frozenset(tf) for tf in tfs]
+        self.name_stems = frozenset().union(*self.names)
         self.vocab = frozenset(vocab)
         by_len: dict[int, list[str]] = {}
         for w in vocab:
@@ -236,13 +239,21 @@ class Index:
             return None
         return best[0]
 
+    def _weight(self, term: str) -> float:
+        """How much a question word counts: topic-naming words fully, words only seen in bodies or unknown less."""
+        if term in GENERIC:
+            return 0.35
+        if term in self.name_stems or "_" in term:
+            return 1.0
+        return BODY_ONLY if term in self.idf else UNKNOWN
+
     def _rank(self, said: str, k: int) -> Result:
         words, fixed = self._words(said)
         q_terms = list(dict.fromkeys(terms(words)))
         q_stems = list(dict.fromkeys(stem(w) for w in words))
         if not q_stems:
             return Result((), 0.0, "empty")
-        q_w = {s: self.idf.get(s, self.idf_max) * (0.35 if s in GENERIC else 1.0) for s in q_stems}
+        q_w = {s: self.idf.get(s, self.idf_max) * self._weight(s) for s in q_stems}
         for w in fixed:
             q_w[stem(w)] = q_w.get(stem(w), 0.0) * 0.8
         q_mass = sum(q_w.values())
@@ -250,7 +261,7 @@ class Index:
         for t in q_terms:
             if (tid := self.term_id.get(t)) is not None:
                 lo, hi = self._offsets[tid], self._offsets[tid + 1]
-                scores[self._docs[lo:hi]] += self._weights[lo:hi] * (self.idf[t] * (0.35 if t in GENERIC else 1.0))
+                scores[self._docs[lo:hi]] += self._weights[lo:hi] * (self.idf[t] * self._weight(t))
         bm25 = scores / (q_mass * (K1 + 1))
         cands = set(self.exact.get(" ".join(sorted(set(q_stems))), ()))
         top = np.argpartition(-scores, min(CANDIDATES, self.n - 1))[:CANDIDATES] if self.n > 1 else np.arange(self.n)

@@ -35,6 +35,7 @@ again also still yet then than very much many some any get got getting give let 
 exactly precisely simply simple words plain english eli5 term terms concept idea work works working
 does doing go goes going look looking find help care about say said says talking talk
 line sentence brief briefly short summary summarize tldr nutshell point purpose everyone keeps saying heard hear
+u ur r ya yall out figure anymore nobody stuff guys folks theory basically
 """))
 
 def _forms(stem_word: str, endings: str) -> list[str]:
@@ -57,6 +58,11 @@ _NGRAMS: dict[tuple[str, ...], str] = {
     ("where", "to", "start"): "getstarted", ("where", "do", "i", "start"): "getstarted",
     ("where", "do", "we", "start"): "getstarted", ("where", "should", "we", "start"): "getstarted",
     ("first", "steps"): "getstarted", ("how", "to", "start"): "getstarted", ("blew", "up"): "spike",
+    ("went", "nuts"): "spike", ("went", "crazy"): "spike", ("through", "the", "roof"): "spike",
+    ("out", "of", "control"): "spike", ("went", "up"): "spike", ("cost", "per"): "unitcost cost",
+    ("costs", "per"): "unitcost cost", ("spend", "per"): "unitcost spend", ("nobody", "uses"): "unused",
+    ("not", "used"): "unused", ("no", "longer", "used"): "unused", ("left", "running"): "idle",
+    ("forgot", "to", "turn", "off"): "idle", ("turn", "off"): "shutdown", ("shut", "down"): "shutdown",
 }
 _WORD_MAP = {
     "licence": "license", "licences": "license", "centre": "center", "centres": "center", "behaviour": "behavior",
@@ -114,6 +120,8 @@ SYNONYMS: dict[str, str] = {
     "approval": "approval policy", "approve": "approval policy", "enforce": "enforce policy",
     "enforcing": "enforce policy", "prevent": "prevent policy", "restrict": "restrict policy",
     "dashboards": "dashboard report", "dashboard": "dashboard report", "variance": "variance",
+    "belongs": "belong allocate", "belong": "belong allocate", "runaway": "spike", "unused": "unused waste",
+    "unitcost": "unitcost unit", "shutdown": "shutdown schedul",
     "ghg": "carbon emission", "emissions": "carbon emission", "spikes": "spike anomaly", "spike": "spike anomaly",
     "surge": "spike anomaly", "anomalous": "anomaly", "zombie": "zombie waste", "orphaned": "orphaned waste",
     "unattached": "unattached waste", "idle": "idle waste", "untagged": "untagged tag", "preemptible": "spot",
@@ -132,9 +140,9 @@ SYNONYMS: dict[str, str] = {
     "opex": "opex", "capex": "capex", "tac": "tac", "x": "x",
 }
 
-_SUFFIXES = ("izations", "isations", "ization", "isation", "ational", "ations", "ation", "ially", "izing", "ising",
-             "ized", "ised", "izes", "ises", "ize", "ise", "ating", "ated", "ates", "ate", "ments", "ment", "ness",
-             "ings", "ing", "ial", "ies", "ied", "ed", "es", "ly", "s", "e")
+_SUFFIXES = ("ants", "ant", "izations", "isations", "ization", "isation", "ational", "ations", "ation", "ially",
+             "izing", "ising", "ized", "ised", "izes", "ises", "ize", "ise", "ating", "ated", "ates", "ate", "ments",
+             "ment", "ness", "ings", "ing", "ial", "ies", "ied", "ed", "es", "ly", "s", "e")
 _STEM_EXCEPTIONS = {"rightsizing": "rightsiz", "data": "data", "news": "news", "lens": "lens", "ness": "ness"}
 
 
