@@ -50,6 +50,8 @@ class FakeSlackAPI:
         self._ts = itertools.count(1)
         self._runner: web.AppRunner | None = None
         self.url = ""
+        self.socket_envelopes: asyncio.Queue[dict[str, Any]] = asyncio.Queue()  # pushed to Socket Mode clients
+        self.socket_acks: list[dict[str, Any]] = []
 
     @property
     def api_url(self) -> str:
@@ -79,6 +81,7 @@ class FakeSlackAPI:
         app.router.add_post("/api/{method}", self._api)
         app.router.add_post("/upload/{file_id}", self._upload)
         app.router.add_post("/respond/{token}", self._respond)
+        app.router.add_get("/socket", self._socket)
         self._runner = web.AppRunner(app, access_log=None)
         await self._runner.setup()
         site = web.TCPSite(self._runner, host, port)
@@ -128,6 +131,8 @@ class FakeSlackAPI:
 
     def _answer(self, method: str, args: dict[str, Any]) -> dict[str, Any]:
         ts = f"1700000000.{next(self._ts):06d}"
+        if method == "apps.connections.open":
+            return {"ok": True, "url": f"{self.url.replace('http', 'ws', 1)}/socket"}
         if method == "auth.test":
             return {"ok": True, "url": "https://fake.slack.com/", "team": "Fake", "user": "finops-bot",
                     "team_id": TEAM, "user_id": BOT_USER, "bot_id": BOT_ID, "is_enterprise_install": False}
@@ -152,6 +157,25 @@ class FakeSlackAPI:
         self.calls.append(Call("upload", {"file_id": request.match_info["file_id"], "length": len(body),
                                           "png": body[:8] == b"\x89PNG\r\n\x1a\n"}))
         return web.Response(text="OK - " + str(len(body)))
+
+    async def _socket(self, request: web.Request) -> web.WebSocketResponse:
+        """Socket Mode: say hello, push queued envelopes, record the client's acks."""
+        ws = web.WebSocketResponse()
+        await ws.prepare(request)
+        await ws.send_json({"type": "hello", "num_connections": 1, "connection_info": {"app_id": "A0001"}})
+
+        async def push() -> None:
+            while True:
+                await ws.send_json(await self.socket_envelopes.get())
+
+        pusher = asyncio.create_task(push())
+        try:
+            async for frame in ws:
+                if frame.type == 1:  # text
+                    self.socket_acks.append(json.loads(frame.data))
+        finally:
+            pusher.cancel()
+        return ws
 
     async def _respond(self, request: web.Request) -> web.Response:
         self.calls.append(Call("response_url", {"token": request.match_info["token"], **await request.json()}))
