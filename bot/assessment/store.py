@@ -9,12 +9,13 @@ job kind ``assessment_reminders``) reminds people one day before that and marks 
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import func, update
-from sqlmodel import select
+from sqlmodel import col, select
 
 from bot.assessment.model import LENSES, question_at
 from bot.assessment.tables import Assessment, AssessmentAnswer
@@ -117,12 +118,12 @@ class AssessmentStore:
     def unfinished(self, user_ref: str, now: datetime, team_id: int | None = None) -> list[AssessmentInfo]:
         """The person's open or paused assessments that have not expired, most recent first."""
         with self.db.session() as s:
-            q = select(Assessment).where(Assessment.user_ref == user_ref, Assessment.status.in_(UNFINISHED),  # type: ignore[attr-defined]
-                                         Assessment.updated_at >= now - self.ttl)
+            q = select(Assessment).where(col(Assessment.user_ref) == user_ref, col(Assessment.status).in_(UNFINISHED),
+                                         col(Assessment.updated_at) >= now - self.ttl)
             if team_id is not None:
-                q = q.where(Assessment.team_id == team_id)
-            ids = [r.id for r in s.exec(q.order_by(Assessment.updated_at.desc())).all()]  # type: ignore[attr-defined]
-        return [i for i in (self.get(aid) for aid in ids if aid is not None) if i is not None]
+                q = q.where(col(Assessment.team_id) == team_id)
+            ids = [r.id for r in s.exec(q.order_by(col(Assessment.updated_at).desc())).all() if r.id is not None]
+        return [i for i in (self.get(aid) for aid in ids) if i is not None]
 
     def record(self, aid: int, q: int, level: int | None, now: datetime, key: ConversationKey | None = None) -> str:
         """Store the answer to question ``q``: recorded | finished | duplicate | stale | closed."""
@@ -145,9 +146,9 @@ class AssessmentStore:
                 values.update(status="done", finished_at=now)
             else:
                 values.update(status="open")
-            moved = s.execute(update(Assessment).where(Assessment.id == aid, Assessment.position == q,
-                                                       Assessment.status.in_(UNFINISHED))  # type: ignore[attr-defined]
-                              .values(**values)).rowcount
+            moved = _count(s.execute(update(Assessment).where(
+                col(Assessment.id) == aid, col(Assessment.position) == q, col(Assessment.status).in_(UNFINISHED)
+            ).values(**values)))
             if moved != 1:
                 return "duplicate"
             cap, lens = question_at(caps, q)
@@ -159,14 +160,14 @@ class AssessmentStore:
             s.add(answer)
         return "finished" if last else "recorded"
 
-    def _move(self, aid: int, now: datetime, where: tuple, **values: object) -> bool:
+    def _move(self, aid: int, now: datetime, where: tuple[Any, ...], **values: object) -> bool:
         with self.db.session() as s:
-            stmt = update(Assessment).where(Assessment.id == aid, Assessment.status.in_(UNFINISHED), *where)  # type: ignore[attr-defined]
-            return s.execute(stmt.values(updated_at=now, **values)).rowcount == 1
+            stmt = update(Assessment).where(col(Assessment.id) == aid, col(Assessment.status).in_(UNFINISHED), *where)
+            return _count(s.execute(stmt.values(updated_at=now, **values))) == 1
 
     def back(self, aid: int, q: int, now: datetime) -> bool:
         """Step back from question ``q`` to ``q - 1`` (its answer is kept until replaced)."""
-        return q > 0 and self._move(aid, now, (Assessment.position == q,), position=q - 1, status="open")
+        return q > 0 and self._move(aid, now, (col(Assessment.position) == q,), position=q - 1, status="open")
 
     def pause(self, aid: int, now: datetime) -> bool:
         """Mark an unfinished assessment paused (answers stay; "resume" continues)."""
@@ -183,12 +184,12 @@ class AssessmentStore:
     def finished(self, team_id: int | None = None) -> list[AssessmentInfo]:
         """Finished assessments (of one team, or all), oldest first."""
         with self.db.session() as s:
-            q = select(Assessment).where(Assessment.status == "done")
+            q = select(Assessment).where(col(Assessment.status) == "done")
             if team_id is not None:
-                q = q.where(Assessment.team_id == team_id)
-            rows = s.exec(q.order_by(Assessment.finished_at, Assessment.id)).all()  # type: ignore[arg-type]
+                q = q.where(col(Assessment.team_id) == team_id)
+            rows = s.exec(q.order_by(col(Assessment.finished_at), col(Assessment.id))).all()
             ids = [r.id for r in rows]
-            answers = s.exec(select(AssessmentAnswer).where(AssessmentAnswer.assessment_id.in_(ids))).all()  # type: ignore[attr-defined]
+            answers = s.exec(select(AssessmentAnswer).where(col(AssessmentAnswer.assessment_id).in_(ids))).all()
         by_id: dict[int, list[AssessmentAnswer]] = {}
         for a in answers:
             by_id.setdefault(a.assessment_id, []).append(a)
@@ -197,19 +198,19 @@ class AssessmentStore:
     def due_reminders(self, now: datetime) -> list[Reminder]:
         """Expire idle assessments past the TTL, and claim (once, across replicas) those due a reminder."""
         with self.db.session() as s:
-            s.execute(update(Assessment).where(Assessment.status.in_(UNFINISHED),  # type: ignore[attr-defined]
-                                               Assessment.updated_at < now - self.ttl).values(status="expired"))
+            s.execute(update(Assessment).where(col(Assessment.status).in_(UNFINISHED),
+                                               col(Assessment.updated_at) < now - self.ttl).values(status="expired"))
             lead = min(REMIND_BEFORE, self.ttl / 2)
             rows = s.exec(select(Assessment.id).where(
-                Assessment.status.in_(UNFINISHED), Assessment.reminded_at.is_(None),  # type: ignore[attr-defined,union-attr]
-                Assessment.updated_at < now - (self.ttl - lead))).all()
+                col(Assessment.status).in_(UNFINISHED), col(Assessment.reminded_at).is_(None),
+                col(Assessment.updated_at) < now - (self.ttl - lead))).all()
         due = []
         for aid in rows:
             with self.db.session() as s:
-                claimed = s.execute(update(Assessment).where(
-                    Assessment.id == aid, Assessment.reminded_at.is_(None),  # type: ignore[union-attr]
-                    Assessment.status.in_(UNFINISHED)).values(reminded_at=now)).rowcount == 1
-            info = self.get(aid) if claimed else None
+                claimed = _count(s.execute(update(Assessment).where(
+                    col(Assessment.id) == aid, col(Assessment.reminded_at).is_(None),
+                    col(Assessment.status).in_(UNFINISHED)).values(reminded_at=now))) == 1
+            info = self.get(aid) if claimed and aid is not None else None
             if info is not None:
                 due.append(Reminder(info, info.updated_at + self.ttl))
         log.info("assessment reminders due: %d", len(due))
@@ -230,14 +231,19 @@ class AssessmentStore:
         return status.line() if status is not None and status.overall is not None else None
 
 
-def _where(key: ConversationKey | None) -> dict[str, str]:
+def _count(result: Any) -> int:
+    """Rows changed by an UPDATE (``CursorResult.rowcount``; the generic Result type does not declare it)."""
+    return int(result.rowcount)
+
+
+def _where(key: ConversationKey | None) -> dict[str, Any]:
     if key is None:
         return {}
     return dict(platform=key.platform[:16], tenant=key.tenant[:128], channel=key.channel[:512],
                 thread=key.thread[:255])
 
 
-def _info(row: Assessment, answers: list[AssessmentAnswer] | tuple) -> AssessmentInfo:
+def _info(row: Assessment, answers: Sequence[AssessmentAnswer]) -> AssessmentInfo:
     assert row.id is not None
     return AssessmentInfo(
         id=row.id, user_ref=row.user_ref, team_id=row.team_id, team_name=row.team_name,
