@@ -198,10 +198,10 @@ class Index:
             rest = {stem(w) for w in content_words(m["rest"])}
             if rest - _ROLE_GENERIC:
                 return self._rank(m["rest"], k)
-            return self._rank(f"{m['who']} persona role", k)
+            return self._rank(f"{m['who']} persona", k, only="persona/")
         m = _ROLE_QUESTION.match(said) or _ROLE_OF.match(said)
         if m and m["who"] not in _NOT_WHO and not {stem(w) for w in content_words(m["rest"] or "")} - _ROLE_GENERIC:
-            persona = self._rank(f"{m['who']} persona role", k)
+            persona = self._rank(f"{m['who']} persona", k, only="persona/")
             if persona.answered and str(persona.top).startswith("persona/"):
                 return persona
         full = self._rank(said, k)
@@ -247,7 +247,7 @@ class Index:
             return 1.0
         return BODY_ONLY if term in self.idf else UNKNOWN
 
-    def _rank(self, said: str, k: int) -> Result:
+    def _rank(self, said: str, k: int, only: str | None = None) -> Result:
         words, fixed = self._words(said)
         q_terms = list(dict.fromkeys(terms(words)))
         q_stems = list(dict.fromkeys(stem(w) for w in words))
@@ -270,6 +270,8 @@ class Index:
         joined = " ".join(words)
         scored = [(self._score(i, float(bm25[i]), q_w, q_mass, joined, hints), i) for i in cands]
         ranked = sorted(scored, reverse=True)
+        if only:  # e.g. "as an accountant, …": a person, so one of the persona articles (not their overview)
+            ranked = [(sc, i) for sc, i in ranked if self.ids[i].startswith(only) and "overview" not in self.ids[i]]
         if not ranked:
             return Result((), 0.0, "low_confidence")
         hits = tuple(Hit(self.ids[i], round(s, 4)) for s, i in ranked[: max(k, 2)])
