@@ -133,7 +133,8 @@ class SurveyIntent:
         lines = []
         for info in items:
             invites = await s.db.run(s.surveys.invites, info.id)
-            lines.append(render.summary_line(info, len(invites), sum(i.answered for i in invites), s.settings.tz))
+            lines.append(render.summary_line(info, len(invites), sum(i.answered for i in invites), s.settings.tz,
+                                             ctx.now))
         return [Reply("\n".join(lines), title="Surveys")]
 
     async def _results(self, ctx: TurnContext, sid: int, me: str, practitioner: bool) -> list[Reply]:
@@ -148,7 +149,7 @@ class SurveyIntent:
             await s.db.run(refresh_assessment, s, s.surveys, info)
         invites = await s.db.run(s.surveys.invites, sid)
         answers = await s.db.run(s.surveys.answers, sid)
-        results = compute(info, invites, answers, s.settings.survey_min_responses)
+        results = compute(info, invites, answers, s.settings.survey_min_responses, now=ctx.now)
         return results_replies(results)
 
     async def _export(self, ctx: TurnContext, sid: int) -> list[Reply]:

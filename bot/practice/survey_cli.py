@@ -71,6 +71,7 @@ def _create(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _list(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.db import utcnow
     from bot.practice.survey_render import summary_line
 
     bot = _bot(settings)
@@ -78,7 +79,7 @@ def _list(args: argparse.Namespace, settings: Settings) -> int:
         items = bot.services.surveys.list(args.last)
         for info in items:
             invites = bot.services.surveys.invites(info.id)
-            print(summary_line(info, len(invites), sum(i.answered for i in invites), settings.tz))
+            print(summary_line(info, len(invites), sum(i.answered for i in invites), settings.tz, utcnow()))
         if not items:
             print("no surveys yet; create one with: finops-bot survey create FILE.yaml")
         return 0
@@ -101,6 +102,7 @@ def _close(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _results(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.db import utcnow
     from bot.practice.survey_results import compute, results_replies
     from bot.practice.survey_send import refresh_assessment
 
@@ -111,7 +113,7 @@ def _results(args: argparse.Namespace, settings: Settings) -> int:
         if info.kind == "assessment":
             refresh_assessment(s, s.surveys, info)
         results = compute(info, s.surveys.invites(args.id), s.surveys.answers(args.id),
-                          settings.survey_min_responses)
+                          settings.survey_min_responses, now=utcnow())
         [reply] = results_replies(results, with_chart=bool(args.chart))
         print(reply.text)
         if args.chart:

@@ -7,6 +7,7 @@ old message or a second click is recognised; the text of every message is comple
 from __future__ import annotations
 
 import re
+from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from bot.models import Choice, Field, Reply
@@ -123,10 +124,10 @@ def preview(info: SurveyInfo, people: int, channels: int, problems: tuple[str, .
     return Reply("\n".join(lines), title=f"Preview: {info.title}", fields=tuple(fields), choices=choices)
 
 
-def summary_line(info: SurveyInfo, invited: int, answered: int, tz: ZoneInfo) -> str:
+def summary_line(info: SurveyInfo, invited: int, answered: int, tz: ZoneInfo, now: datetime) -> str:
     """One line for ``survey list``."""
     flags = ("anonymous, " if info.anonymous else "") + info.kind
-    return (f"#{info.id} {info.title} — {info.status}, {answered}/{invited} answered, due {_when(info, tz)} "
+    return (f"#{info.id} {info.title} — {info.state(now)}, {answered}/{invited} answered, due {_when(info, tz)} "
             f"({flags})")
 
 

@@ -6,7 +6,9 @@ import csv
 import io
 import random
 from dataclasses import dataclass
+from datetime import datetime
 
+from bot.db import utcnow
 from bot.models import Field, Image, Reply
 from bot.practice.survey_render import describe
 from bot.practice.survey_spec import Question, SurveyInfo
@@ -47,6 +49,7 @@ class Results:
     tallies: tuple[Tally, ...]
     min_responses: int
     finished_people: tuple[str, ...] = ()  # non-anonymous surveys only
+    status: str = "open"  # as people see it (closed once the deadline passed)
 
     @property
     def all_hidden(self) -> bool:
@@ -60,7 +63,7 @@ def _named(row: AnswerRow, question: Question) -> str:
 
 
 def compute(info: SurveyInfo, invites: list[Invite], answers: list[AnswerRow], min_responses: int,
-            rng: random.Random | None = None) -> Results:
+            rng: random.Random | None = None, now: datetime | None = None) -> Results:
     """Tally every question; anonymous questions with fewer than ``min_responses`` answers are hidden."""
     rng = rng or random.SystemRandom()
     tallies = []
@@ -80,7 +83,7 @@ def compute(info: SurveyInfo, invites: list[Invite], answers: list[AnswerRow], m
         tallies.append(Tally(q + 1, question, len(rows), tuple(counts), () if hidden else tuple(texts), hidden))
     finished = tuple(sorted(i.user_ref for i in invites if i.answered))
     return Results(info, len(invites), len(finished), tuple(tallies), min_responses,
-                   () if info.anonymous else finished)
+                   () if info.anonymous else finished, info.state(now or utcnow()))
 
 
 def _tally_lines(t: Tally, min_responses: int) -> list[str]:
@@ -104,7 +107,7 @@ def results_replies(results: Results, with_chart: bool = True) -> list[Reply]:
     """The results message (and chart when a choice question can be shown)."""
     info = results.survey
     fields = (Field("Invited", str(results.invited)), Field("Finished", str(results.finished)),
-              Field("Status", info.status), Field("Anonymous", "yes" if info.anonymous else "no"))
+              Field("Status", results.status), Field("Anonymous", "yes" if info.anonymous else "no"))
     lines = [f"Survey #{info.id} “{info.title}”: {results.finished} of {results.invited} finished."]
     if info.kind == "assessment":
         lines.append(f"Maturity assessment for {info.team}: finished by "

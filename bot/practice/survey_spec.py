@@ -84,6 +84,10 @@ class SurveyInfo:
         """Open and before its deadline."""
         return self.status == "open" and now < self.deadline
 
+    def state(self, now: datetime) -> str:
+        """The status people see: an open survey past its deadline is shown closed."""
+        return "closed" if self.status == "open" and now >= self.deadline else self.status
+
 
 def make_question(text: str, kind: str, options: list[str] | tuple[str, ...] = (), where: str = "question") -> Question:
     """Validate one question: text 1–300 characters, 2–10 options for choices, none for scale and text."""
