@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 
+from adapters.slack_render import escape
 from adapters.slack_text import slash_text
 from bot.models import IncomingMessage
 from tests.fakes import slack_payloads as p
@@ -163,3 +164,17 @@ async def test_mention_text_reaches_the_router_clean(slack: Harness) -> None:
     await eventually(lambda: seen)
     assert seen[0].text == "what is FOCUS in #general & @U2?" and f"<@{BOT_USER}>" not in seen[0].text
     assert seen[0] == replace(seen[0], is_direct=True)
+
+
+async def test_app_home_uses_the_installed_budget_and_maturity_features(slack: Harness) -> None:
+    services = slack.bot.services
+    services.teams.add_member("payments", "slack:U2", "member")
+    expected = [line for feature in ("budgets", "maturity")
+                if (store := getattr(services, feature, None)) is not None
+                and (line := store.summary_line("payments"))]
+    await slack.event({"type": "app_home_opened", "user": "U2", "channel": "D2", "tab": "home",
+                       "event_ts": "1700000053.000100"})
+    text = json.dumps((await slack.fake.wait_for("views.publish"))[0].args["view"]["blocks"], ensure_ascii=False)
+    assert "payments" in text and expected  # both features are installed in this build
+    for line in expected:
+        assert escape(line) in text.replace("\\\\", "\\")
