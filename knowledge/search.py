@@ -18,16 +18,20 @@ from knowledge.text import STOPWORDS, SYNONYMS, content_words, has_camel, light,
 
 THRESHOLD = 0.4  # answer at or above this confidence, otherwise say "I don't know" (tuned in bench/knowledge.py)
 # logistic calibration of the confidence (fitted by ``python -m bench.knowledge --fit`` on tests/eval)
-CALIBRATION = (-3.9, 5.05, 3.0, 0.35, 0.95)  # bias; top score, margin to the runner-up, known-word coverage by the
+CALIBRATION = (-3.9, 4.95, 3.1, 0.55, 0.85)  # bias; top score, margin to the runner-up, known-word coverage by the
 # top article, share of the question's weight in known words
 K1, B = 1.2, 0.5
 FIELD_WEIGHTS = (3.0, 2.0, 1.0)  # title, aliases, body
 CANDIDATES = 24
-BODY_ONLY, UNKNOWN = 0.5, 0.7  # question words never seen in a title or alias count less (unknown ones still dilute)
-GENERIC = frozenset({"finops", "cloud", "cost", "team", "data", "manag", "practic", "busi", "framework", "aws", "new",
-                     "azur", "gcp", "googl", "amazon", "microsoft"})  # weak words in questions
-KIND_WORDS = frozenset(stem(w) for w in ("persona", "phase", "stage", "lens", "domain", "column", "scope",
-                                          "capability", "principle", "allied", "core"))
+# question words never seen in a title or alias count less; unknown and typo-corrected ones too (but still dilute)
+BODY_ONLY, UNKNOWN, CORRECTED = 0.5, 0.7, 0.6
+GENERIC = frozenset(stem(w) for w in ("finops", "cloud", "cost", "team", "data", "management", "practice",
+                                       "business", "framework", "aws", "new", "azure", "gcp", "google", "amazon",
+                                       "microsoft"))  # weak words in questions
+KIND_WORDS = {kind: frozenset(stem(w) for w in words.split()) for kind, words in (
+    ("persona", "persona allied core"), ("phase", "phase"), ("maturity", "stage"), ("assessment", "lens"),
+    ("domain", "domain"), ("focus", "column"), ("scope", "scope"), ("capability", "capability"),
+    ("principle", "principle"))}  # dropped from an article's own title and aliases ("Tags column" → "tags")
 _KIND_HINTS = {stem(w): kind for kind, words in (
     ("persona", "persona personas role roles job involved stakeholder stakeholders"),
     ("phase", "phase phases lifecycle"), ("maturity", "stage stages level levels maturity"),
@@ -155,7 +159,8 @@ class Index:
             if not words:
                 continue
             stems = frozenset(stem(w) for w in words)
-            core = stems - KIND_WORDS if not doc_id.endswith("/overview") else stems
+            own = KIND_WORDS.get(doc_id.split("/", 1)[0], frozenset())
+            core = stems - own if not doc_id.endswith("/overview") else stems
             out.append(_Phrase(" ".join(words), core or stems, title, bool(core) and core != stems))
             self.exact.setdefault(" ".join(sorted(core or stems)), []).append(i)
         return out
@@ -255,7 +260,7 @@ class Index:
             return Result((), 0.0, "empty")
         q_w = {s: self.idf.get(s, self.idf_max) * self._weight(s) for s in q_stems}
         for w in fixed:
-            q_w[stem(w)] = q_w.get(stem(w), 0.0) * 0.8
+            q_w[stem(w)] = q_w.get(stem(w), 0.0) * CORRECTED
         q_mass = sum(q_w.values())
         scores = np.zeros(self.n)
         for t in q_terms:
@@ -267,8 +272,11 @@ class Index:
         top = np.argpartition(-scores, min(CANDIDATES, self.n - 1))[:CANDIDATES] if self.n > 1 else np.arange(self.n)
         cands.update(int(i) for i in top if scores[i] > 0)
         hints = {_KIND_HINTS[s] for s in q_stems if s in _KIND_HINTS}
+        vague = all(s in _KIND_HINTS or s in GENERIC for s in q_stems)  # "how does an assessment work"
         joined = " ".join(words)
-        scored = [(self._score(i, float(bm25[i]), q_w, q_mass, joined, hints), i) for i in cands]
+        scored = [(self._score(i, float(bm25[i]), q_w, q_mass, joined, hints)
+                   + (0.1 if vague and self.kinds[i] in hints and self.ids[i].endswith("/overview") else 0.0), i)
+                  for i in cands]
         ranked = sorted(scored, reverse=True)
         if only:  # e.g. "as an accountant, …": a person, so one of the persona articles (not their overview)
             ranked = [(sc, i) for sc, i in ranked if self.ids[i].startswith(only) and "overview" not in self.ids[i]]
