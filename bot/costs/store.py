@@ -8,14 +8,15 @@ A *source* is the provider plus the billing account (``ProviderName|BillingAccou
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import date, datetime
+from operator import attrgetter
 from pathlib import Path
 
-from sqlalchemy import and_, delete, func, insert, or_, select, text
+from sqlalchemy import Connection, and_, delete, func, or_, select, text
 
 from bot.costs.allocation import Allocator, Rule
-from bot.costs.focus_import import ParsedFile, read_focus
+from bot.costs.focus_import import Group, ParsedFile, read_focus
 from bot.costs.tables import NANO, CostAllocationRule, CostDaily, CostImport
 from bot.db import Database, as_utc, utcnow
 from bot.tables import Team
@@ -24,6 +25,7 @@ log = logging.getLogger(__name__)
 IMPORT_LOCK = 7_000_002  # PostgreSQL advisory lock id serialising imports across replicas
 COLUMNS = {"billed": CostDaily.billed, "effective": CostDaily.effective}  # type: ignore[dict-item]
 COLUMN_NAMES = {"billed": "BilledCost", "effective": "EffectiveCost"}
+GROUP_FIELDS = [f.name for f in fields(Group)]  # same order as the cost_daily columns they fill
 
 
 @dataclass(frozen=True)
@@ -89,9 +91,7 @@ class CostStore:
             s.add(record)
             s.flush()
             assert record.id is not None
-            rows = [{"import_id": record.id, **g.__dict__} for g in parsed.groups]
-            for i in range(0, len(rows), 5000):
-                s.execute(insert(CostDaily), rows[i:i + 5000])
+            rows = self._insert_groups(s.connection(), record.id, parsed)
             import_id = record.id
         stored: dict[str, dict[str, int]] = {}
         for g in parsed.groups:
@@ -102,6 +102,19 @@ class CostStore:
         log.info("imported %s: %d rows, %d rejected, %d groups, replaced %d", parsed.file_name,
                  parsed.rows_imported, parsed.rows_rejected, len(rows), replaced)
         return ImportResult(import_id, parsed, len(rows), replaced, totals)
+
+    def _insert_groups(self, conn: Connection, import_id: int, parsed: ParsedFile) -> list[tuple[object, ...]]:
+        """Bulk insert through the driver's executemany (tens of thousands of rows: no ORM, no per-row dicts)."""
+        names = ["import_id", *GROUP_FIELDS]
+        sqlite = self.db.dialect == "sqlite"
+        mark = "?" if sqlite else "%s"
+        sql = f"INSERT INTO cost_daily ({', '.join(names)}) VALUES ({', '.join([mark] * len(names))})"
+        day = date.isoformat if sqlite else (lambda d: d)  # SQLAlchemy's SQLite Date storage format
+        rest = attrgetter(*GROUP_FIELDS[3:])
+        rows = [(import_id, g.source, day(g.billing_period), day(g.day), *rest(g)) for g in parsed.groups]
+        for i in range(0, len(rows), 10_000):
+            conn.exec_driver_sql(sql, rows[i:i + 10_000])
+        return rows
 
     def data_as_of(self) -> datetime | None:
         """The latest ChargePeriodEnd among imports whose data is still stored."""
