@@ -66,7 +66,7 @@ class FakeSlackAPI:
         """The recorded calls of one method, in order."""
         return [c for c in self.calls if c.method == method]
 
-    async def wait_for(self, method: str, count: int = 1, timeout: float = 5.0) -> list[Call]:
+    async def wait_for(self, method: str, count: int = 1, timeout: float = 10.0) -> list[Call]:
         """Wait until ``count`` calls of ``method`` arrived (listeners run after the ack)."""
         deadline = time.monotonic() + timeout
         while len(self.of(method)) < count:

@@ -41,7 +41,7 @@ class Harness:
         return resp
 
 
-async def eventually(fn: Any, timeout: float = 3.0) -> Any:
+async def eventually(fn: Any, timeout: float = 10.0) -> Any:
     """Poll until ``fn()`` is truthy (work after the ack finishes a moment after the reply is posted)."""
     deadline = time.monotonic() + timeout
     while not (value := fn()):
