@@ -16,13 +16,14 @@ from rapidfuzz.distance import OSA
 from knowledge.guard import classify
 from knowledge.text import STOPWORDS, SYNONYMS, content_words, has_camel, light, stem, terms
 
-THRESHOLD = 0.4  # answer at or above this confidence, otherwise say "I don't know" (tuned in bench/knowledge.py)
+THRESHOLD = 0.45  # answer at or above this confidence, otherwise say "I don't know" (tuned in bench/knowledge.py)
 # logistic calibration of the confidence (fitted by ``python -m bench.knowledge --fit`` on tests/eval)
 CALIBRATION = (-3.9, 4.95, 3.1, 0.55, 0.85)  # bias; top score, margin to the runner-up, known-word coverage by the
 # top article, share of the question's weight in known words
 K1, B = 1.2, 0.5
 FIELD_WEIGHTS = (3.0, 2.0, 1.0)  # title, aliases, body
 CANDIDATES = 24
+RANK_WEIGHTS = (0.4, 0.3, 0.25, 0.15, 0.08)  # best title/alias phrase, name coverage, term score, body coverage, kind
 # question words never seen in a title or alias count less; unknown and typo-corrected ones too (but still dilute)
 BODY_ONLY, UNKNOWN, CORRECTED = 0.5, 0.7, 0.6
 GENERIC = frozenset(stem(w) for w in ("finops", "cloud", "cost", "team", "data", "management", "practice",
@@ -312,7 +313,8 @@ class Index:
         names = min(1.0, (sum(v for s, v in q_w.items() if s in self.names[i] and _KIND_HINTS.get(s) != kind)
                           + bonus) / q_mass)
         body = sum(v for s, v in q_w.items() if s in self.doc_terms[i]) / q_mass
-        return 0.4 * best + 0.2 * names + 0.25 * min(1.0, bm25) + 0.15 * body + 0.08 * (kind in hints)
+        w_best, w_names, w_bm25, w_body, w_kind = RANK_WEIGHTS
+        return w_best * best + w_names * names + w_bm25 * min(1.0, bm25) + w_body * body + w_kind * (kind in hints)
 
 
 def confidence(top: float, margin: float, cover: float, known: float) -> float:
