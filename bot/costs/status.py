@@ -91,20 +91,20 @@ def compute(costs: CostStore, budgets: BudgetStore, team: str, today: date, colu
     for cur, d, _s, v in window_rows:
         if start <= d < end:
             others[cur] += v
-    per_day: dict[date, Decimal] = defaultdict(Decimal)
-    per_service: dict[str, Decimal] = defaultdict(Decimal)
+    nano_day: dict[date, int] = defaultdict(int)  # sums stay integer nano-units; Decimal only at the end
+    per_service: dict[str, int] = defaultdict(int)
     for d, svc, v in rows:
-        amount = Decimal(v) / NANO
-        per_day[d] += amount
+        nano_day[d] += v
         if start <= d <= last_day:
-            per_service[svc or "(no service)"] += amount
-    actual = sum((v for d, v in per_day.items() if start <= d <= last_day), Decimal(0))
-    cumulative, running = [], Decimal(0)
+            per_service[svc or "(no service)"] += v
+    per_day = {d: Decimal(v) / NANO for d, v in nano_day.items()}
+    actual = Decimal(sum(v for d, v in nano_day.items() if start <= d <= last_day)) / NANO
+    cumulative, running = [], 0
     for offset in range((last_day - start).days + 1):
         d = start + timedelta(days=offset)
-        running += per_day.get(d, Decimal(0))
-        cumulative.append((d, running))
-    top = sorted(per_service.items(), key=lambda kv: -kv[1])[:3]
+        running += nano_day.get(d, 0)
+        cumulative.append((d, Decimal(running) / NANO))
+    top = [(s, Decimal(v) / NANO) for s, v in sorted(per_service.items(), key=lambda kv: -kv[1])[:3]]
     return BudgetStatus(
         team=team, currency=currency, column=column, period=budget.period if budget else "monthly",
         period_start=start, period_end=end, last_day=last_day, data_as_of=as_of,
@@ -120,15 +120,15 @@ def _change(rows: list[tuple[date, str, int]], month_start: date, last_day: date
     """Biggest absolute per-service change: this month through ``last_day`` vs the same days of last month."""
     span = (last_day - month_start).days
     prev_last = min(prev_start + timedelta(days=span), month_start - timedelta(days=1))
-    now: dict[str, Decimal] = defaultdict(Decimal)
-    before: dict[str, Decimal] = defaultdict(Decimal)
+    now: dict[str, int] = defaultdict(int)
+    before: dict[str, int] = defaultdict(int)
     for d, svc, v in rows:
         if month_start <= d <= last_day:
-            now[svc or "(no service)"] += Decimal(v) / NANO
+            now[svc or "(no service)"] += v
         elif prev_start <= d <= prev_last:
-            before[svc or "(no service)"] += Decimal(v) / NANO
+            before[svc or "(no service)"] += v
     if not before:
         return None
     svc = max(set(now) | set(before), key=lambda s: (abs(now[s] - before[s]), s))
     window = f"{prev_start:%b} {prev_start.day}–{prev_last.day}"
-    return Change(svc, now[svc], before[svc], window)
+    return Change(svc, Decimal(now[svc]) / NANO, Decimal(before[svc]) / NANO, window)
