@@ -27,6 +27,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from adapters.slack_home import home_view
 from adapters.slack_render import escape, selected_blocks
 from adapters.slack_send import SlackPoster, SlackSender, slack_error
+from adapters.slack_shape import well_formed
 from adapters.slack_text import clean_text, metadata, slash_help, slash_text, team_of, view_form
 from adapters.slack_threads import FLUSH_SECONDS, SlackThreadStore
 from bot.models import Action, ConversationKey, IncomingMessage, TurnResult
@@ -38,6 +39,7 @@ log = logging.getLogger(__name__)
 PATH = "/slack/events"
 ANSWERED_SUBTYPES = (None, "thread_broadcast", "file_share")  # anything else is an edit, join, bot post …
 SEND_ERRORS = (SlackClientError, aiohttp.ClientError, OSError, TimeoutError)
+MALFORMED = (KeyError, IndexError, TypeError, AttributeError, ValueError)  # a field missing or of the wrong type
 
 
 def _ignored(event: dict[str, Any]) -> bool:
@@ -74,8 +76,26 @@ class SlackAdapter:
 
     # --- HTTP and lifecycle ------------------------------------------------------------------------
     async def handle_http(self, request: web.Request) -> web.Response:
-        """``POST /slack/events``: bolt verifies (401 on a bad signature or an old timestamp) and dispatches."""
-        return await to_aiohttp_response(await self.app.async_dispatch(await to_bolt_request(request)))
+        """``POST /slack/events``: bolt verifies (401 on a bad signature or an old timestamp) and dispatches.
+
+        Bolt parses the body before it checks the signature, and a body that is not UTF-8, not JSON (or a form
+        whose ``payload`` is not a JSON object, or JSON that is not an object), or nested too deeply would escape
+        as a 500: those are a 400.
+        """
+        if not request.headers.get("X-Slack-Request-Timestamp", "").isdigit():
+            return web.json_response({"error": "invalid request"}, status=401)  # unsigned: not even parsed
+        try:
+            bolt_request = await to_bolt_request(request)
+        except (*MALFORMED, RecursionError):  # not UTF-8, not JSON, not an object, fields of the wrong type
+            return web.json_response({"error": "invalid request body"}, status=400)
+        if not well_formed(bolt_request.body):
+            log.warning("slack: refused a payload with missing parts or fields of the wrong type")
+            return web.json_response({"error": "unexpected payload shape"}, status=400)
+        try:
+            return await to_aiohttp_response(await self.app.async_dispatch(bolt_request))
+        except MALFORMED as exc:  # bolt's own error handling tripped over the payload
+            log.warning("slack: could not dispatch a payload (%s)", type(exc).__name__)
+            return web.json_response({"error": "unexpected payload shape"}, status=400)
 
     def mount(self, web_app: web.Application) -> None:
         """Add the route, the shared HTTP session and (when asked) the Socket Mode connection."""

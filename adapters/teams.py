@@ -18,7 +18,7 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from aiohttp import ClientError, web
-from botbuilder.core import ActivityHandler, TurnContext
+from botbuilder.core import ActivityHandler, InvokeResponse, TurnContext
 from botbuilder.integration.aiohttp import CloudAdapter, ConfigurationBotFrameworkAuthentication
 from botbuilder.schema import Activity, ChannelAccount, ConversationReference
 from msrest.exceptions import ClientRequestError, HttpOperationError
@@ -36,6 +36,7 @@ PLATFORM = "teams"
 ROUTE = "/api/messages"
 THREAD_MARK = ";messageid="
 DOUBLE_CLICK_SECONDS = 120  # the same button of the same card pressed again within this is one event
+REPLY_ERRORS = (HttpOperationError, ClientRequestError, ClientError, OSError, ValueError)
 _KINDS = {"personal": "dm", "groupChat": "group", "channel": "channel"}
 WELCOME = ("Hi, I'm finops-bot. Ask me FinOps questions, or about your team's budget and maturity. "
            "In a channel, @mention me first. Type “help” to see everything I can do.")
@@ -91,7 +92,7 @@ def without_bot_mention(activity: Activity) -> str:
     """
     text = activity.text or ""
     bot_id = activity.recipient.id if activity.recipient is not None else None
-    for mention in TurnContext.get_mentions(activity):
+    for mention in _mentions(activity):
         props = mention.additional_properties or {}
         mentioned = props.get("mentioned") if isinstance(props.get("mentioned"), dict) else {}
         if bot_id and mentioned.get("id") == bot_id:
@@ -100,6 +101,11 @@ def without_bot_mention(activity: Activity) -> str:
     # Other people's mentions keep their names; Teams also sends non-breaking spaces around mentions.
     text = text.replace("<at>", "").replace("</at>", "").replace("\xa0", " ")
     return re.sub(r"[ \t]{2,}", " ", text).strip()
+
+
+def _mentions(activity: Activity) -> list[Any]:
+    """The mention entities (botbuilder's ``get_mentions`` fails on an entity without a type)."""
+    return [e for e in activity.entities or [] if e is not None and str(e.type or "").lower() == "mention"]
 
 
 def submitted_value(value: Any) -> tuple[str | None, dict[str, str]]:
@@ -173,6 +179,16 @@ def _refusal(exc: HttpOperationError) -> str:
     return f"Teams connector error ({detail})"
 
 
+def _deserializes(body: dict[str, Any]) -> bool:
+    """Whether botbuilder can read the body as an Activity (fields of the wrong type would escape as a 500)."""
+    try:
+        Activity().deserialize(body)
+    except (ValueError, TypeError, AttributeError, KeyError, RecursionError):  # DeserializationError is a ValueError
+        log.warning("Teams: refused a body that is not a Bot Framework activity")
+        return False
+    return True
+
+
 def _activities(replies: Sequence[Reply]) -> list[Activity]:
     return [Activity().deserialize(a) for reply in replies for a in render_activities(reply)]
 
@@ -195,9 +211,9 @@ class TeamsAdapter:
             return web.json_response({"error": "expected application/json"}, status=415)
         try:
             body = await request.json()
-        except ValueError:
+        except (ValueError, RecursionError):  # not UTF-8, not JSON, or nested too deeply
             return web.json_response({"error": "invalid JSON"}, status=400)
-        if not isinstance(body, dict) or not body.get("type"):
+        if not isinstance(body, dict) or not body.get("type") or not _deserializes(body):
             return web.json_response({"error": "expected a Bot Framework activity"}, status=400)
         return await self.cloud.process(request, self.handler) or web.Response(status=201)
 
@@ -227,12 +243,23 @@ class TeamsAdapter:
         await self.remember(context.activity)
         result = await self.router.handle(msg)
         if result.replies:
-            await context.send_activities(_activities(result.replies))
+            await self._reply(context, result.replies)
 
     async def on_installed(self, context: TurnContext) -> None:
         """The bot was added to a chat, group chat or team: store the reference and say hello."""
         await self.remember(context.activity)
-        await context.send_activities(_activities([welcome_reply(self.router.intents)]))
+        await self._reply(context, [welcome_reply(self.router.intents)])
+
+    async def _reply(self, context: TurnContext, replies: Sequence[Reply]) -> None:
+        """Answer in the activity's conversation; a connector that refuses or fails is logged, not raised."""
+        activity = context.activity
+        if activity.conversation is None or not activity.conversation.id or not activity.service_url:
+            log.warning("Teams: cannot answer an activity without a conversation id or service URL")
+            return
+        try:
+            await context.send_activities(_activities(replies))
+        except REPLY_ERRORS as exc:  # ValueError: the connector's answer was not a readable JSON reply
+            log.warning("Teams reply failed (%s) conversation=%s", type(exc).__name__, activity.conversation.id)
 
     async def send_proactive(self, reference: dict[str, Any], replies: Sequence[Reply]) -> DeliveryResult:
         """Post to a stored conversation; connector refusals (bot removed, conversation deleted) are results."""
@@ -275,8 +302,14 @@ class _Handler(ActivityHandler):
     async def on_members_added_activity(self, members_added: list[ChannelAccount], turn_context: TurnContext) -> None:
         """Welcome only when the bot itself was added (not for every person joining a team)."""
         bot_id = turn_context.activity.recipient.id if turn_context.activity.recipient else None
-        if any(m.id == bot_id for m in members_added):
+        if bot_id and any(m is not None and m.id == bot_id for m in members_added or []):
             await self.adapter.on_installed(turn_context)
+
+    async def on_invoke_activity(self, turn_context: TurnContext) -> InvokeResponse:
+        """The bot's cards use messageBack, never invokes: refuse them (botbuilder answers 501, or a 500 when an
+        ``adaptiveCard/action`` has no value, because it cannot serialize its own error)."""
+        log.info("Teams: unsupported invoke %r", str(turn_context.activity.name)[:80])
+        return InvokeResponse(status=400)
 
     async def on_installation_update_add(self, turn_context: TurnContext) -> None:
         """Installed (the conversationUpdate that follows says hello): only store the reference."""

@@ -12,7 +12,7 @@ from dataclasses import replace
 from datetime import datetime, timedelta
 
 from bot.db import UNAVAILABLE_ERRORS, utcnow
-from bot.models import IncomingMessage, Match, Reply, TurnResult
+from bot.models import ConversationKey, IncomingMessage, Match, Reply, TurnResult
 from bot.ratelimit import RateLimiter
 from bot.services import Services
 from bot.state import StaleStateError
@@ -56,6 +56,7 @@ class Router:
 
     async def handle(self, msg: IncomingMessage) -> TurnResult:
         """Answer one message: never raises; duplicates come back with ``duplicate=True``."""
+        msg = _valid_unicode(msg)
         started, ref, key = time.perf_counter(), secrets.token_hex(4), msg.key.as_str()
         async with self._lock(key):
             result = await self._turn(msg, key, ref)
@@ -137,6 +138,23 @@ class Router:
 
 
 _CONTROL = dict.fromkeys(c for c in range(32) if c not in (9, 10, 13))
+
+
+def _utf8(value: str) -> str:
+    try:
+        value.encode()
+        return value
+    except UnicodeEncodeError:  # a lone surrogate ("\udfff" in JSON): neither the database nor a platform takes it
+        return value.encode("utf-8", "replace").decode()
+
+
+def _valid_unicode(msg: IncomingMessage) -> IncomingMessage:
+    """Replace lone surrogates in the key, the event id and the text (a malformed payload, never a crash)."""
+    parts, fields = msg.key.parts(), (msg.text, msg.event_id)
+    clean_parts, (text, event_id) = tuple(_utf8(p) for p in parts), (_utf8(f) for f in fields)
+    if clean_parts == parts and (text, event_id) == fields:
+        return msg
+    return replace(msg, key=ConversationKey(*clean_parts), text=text, event_id=event_id)
 
 
 def _truncate(msg: IncomingMessage) -> IncomingMessage:
