@@ -16,9 +16,9 @@ from rapidfuzz.distance import OSA
 from knowledge.guard import classify
 from knowledge.text import STOPWORDS, SYNONYMS, content_words, has_camel, light, stem, terms
 
-THRESHOLD = 0.45  # answer at or above this confidence, otherwise say "I don't know" (tuned in bench/knowledge.py)
+THRESHOLD = 0.4  # answer at or above this confidence, otherwise say "I don't know" (tuned in bench/knowledge.py)
 # logistic calibration of the confidence (fitted by ``python -m bench.knowledge --fit`` on tests/eval)
-CALIBRATION = (-3.9, 4.95, 3.1, 0.55, 0.85)  # bias; top score, margin to the runner-up, known-word coverage by the
+CALIBRATION = (-3.5, 4.2, 3.0, 0.05, 1.15)  # bias; top score, margin to the runner-up, known-word coverage by the
 # top article, share of the question's weight in known words
 K1, B = 1.2, 0.5
 FIELD_WEIGHTS = (3.0, 2.0, 1.0)  # title, aliases, body
