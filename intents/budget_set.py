@@ -76,6 +76,6 @@ class BudgetSetIntent:
             await svc.db.run(audit.record, msg.key.user_ref, "budget.set", team.name,
                              amount=str(amount), currency=budget.currency, period=budget.period)
         marks = ", ".join(t.replace("actual:", "").replace("forecast:", "forecast ") + "%" for t in budget.thresholds)
-        return [Reply(f"Done: {team.name}'s {budget.period} budget is {budget.amount:,.2f} {budget.currency}. "
+        return [Reply(f"Done: the {budget.period} budget of {team.name} is {budget.amount:,.2f} {budget.currency}. "
                       f"I'll alert {team.slack_channel or team.teams_conversation or 'the team'} at {marks}.",
                       choices=(Choice("Budget status", f"budget status for {team.name}"),))]

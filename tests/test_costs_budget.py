@@ -61,7 +61,7 @@ async def test_set_budget_in_chat_needs_owner_or_practitioner(bot) -> None:
     assert "Only payments" in denied.replies[0].text
     assert bot.services.budgets.budgets.budgets("payments")[0].amount == Decimal(12000)
     quarterly = await bot.router.handle(message("set the data-platform budget to 30k EUR quarterly"))
-    assert "quarterly budget is 30,000.00 EUR" in quarterly.replies[0].text
+    assert "quarterly budget of data-platform is 30,000.00 EUR" in quarterly.replies[0].text
 
 
 def test_stale_data_reports_the_latest_month_and_says_so(db_url: str, tmp_path: Path) -> None:
