@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING
 
 from bot.models import Choice, IncomingMessage, Match, Reply
 from intents.base import Outcome, TurnContext
-from intents.kb_followup import followup_kind, measure_points, neighbour, who_points
+from intents.kb_followup import followup_kind, measure_points, neighbour, sequence_overview, who_points
 from knowledge.article import Article, Point
 
 if TYPE_CHECKING:
@@ -68,7 +68,7 @@ class FrameworkQuestionIntent:
         assert kb is not None  # match() returned None otherwise
         slots = match.slots
         if "followup" in slots:
-            return self._followup(kb, slots["followup"], ctx)
+            return self._followup(kb, slots["followup"], ctx, msg.text)
         if "refusal" in slots:
             ctx.outcome = Outcome("unknown", None, float(slots.get("confidence", 0.0)))
             return [self._refuse(kb, slots["refusal"], slots.get("hits", ()))]
@@ -107,7 +107,7 @@ class FrameworkQuestionIntent:
         text += "\n" + "\n".join(f"• {a.title}" for a in suggestions)
         return Reply(text, choices=tuple(Choice(a.title[:75], f"tell me about {a.title}") for a in suggestions))
 
-    def _followup(self, kb: KnowledgeBase, kind: str, ctx: TurnContext) -> list[Reply]:
+    def _followup(self, kb: KnowledgeBase, kind: str, ctx: TurnContext, text: str) -> list[Reply]:
         article = kb.get(str(ctx.state.data.get(LAST, "")))
         if article is None:
             ctx.outcome = Outcome("unknown", None, 0.0)
@@ -118,9 +118,13 @@ class FrameworkQuestionIntent:
         ctx.outcome = Outcome(self.name, article.id, 1.0)
         if kind in ("next", "previous"):
             other = kb.get(neighbour(article.id, 1 if kind == "next" else -1) or "")
+            outside = neighbour(article.id, 1) is None and neighbour(article.id, -1) is None
+            overview = kb.get(sequence_overview(text) or "") if other is None and outside else None
+            if overview is not None:  # "what's the next phase?" after a topic that is not a phase
+                ctx.outcome = Outcome(self.name, overview.id, 1.0)
+                return [self._answer(kb, overview, ctx)]
             if other is None:
-                return [self._answer(kb, article, ctx, intro=f"{article.title} has no {kind} step. "
-                                     f"{article.summary}")]
+                return [self._related_only(kb, article, f"{article.title} has no {kind} step in a sequence.")]
             ctx.outcome = Outcome(self.name, other.id, 1.0)
             return [self._answer(kb, other, ctx)]
         if kind == "more":
@@ -133,11 +137,17 @@ class FrameworkQuestionIntent:
             return [self._points(article, f"{article.title} is based on:",
                                  [Point("", f"{s.title}: {s.url}") for s in article.sources])]
         picked = who_points(article) if kind == "who" else measure_points(article)
-        what = "who is involved in" if kind == "who" else "how to measure"
         if not picked:
-            return [self._answer(kb, article, ctx, intro=f"The article on {article.title} doesn't say "
-                                 f"{what} it specifically. {article.summary}")]
-        return [self._points(article, f"On {what} {article.title}:", picked)]
+            what = "who is responsible for" if kind == "who" else "how to measure"
+            return [self._related_only(kb, article, f"The article on {article.title} doesn't say {what} it.")]
+        intro = f"Who is involved in {article.title}:" if kind == "who" else f"Measuring {article.title}:"
+        return [self._points(article, intro, picked)]
+
+    def _related_only(self, kb: KnowledgeBase, article: Article, intro: str) -> Reply:
+        """A short reply for a follow-up the article cannot answer, with its related topics as buttons."""
+        related = [a for r in article.related if (a := kb.get(r)) is not None][:4]
+        text = intro + (" Related topics: " + ", ".join(a.title for a in related) + "." if related else "")
+        return Reply(text, choices=tuple(Choice(a.title[:75], f"tell me about {a.title}") for a in related))
 
     @staticmethod
     def _points(article: Article, intro: str, points: list[Point]) -> Reply:

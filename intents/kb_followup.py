@@ -7,7 +7,7 @@ import re
 from knowledge.article import Article, Point
 from knowledge.sequences import neighbour
 
-__all__ = ["followup_kind", "measure_points", "neighbour", "who_points"]
+__all__ = ["followup_kind", "measure_points", "neighbour", "sequence_overview", "who_points"]
 from knowledge.text import light
 
 _THAT = r"(?:it|that|this|those|these|them|the (?:above|last one|same))"
@@ -30,8 +30,8 @@ _KINDS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
     )
 )
 _WHO_LABEL = re.compile(r"who|owner|responsib|accountab|role|people|personas?|involved", re.IGNORECASE)
-_PERSONA_WORDS = re.compile(r"\b(?:engineer\w*|financ\w*|product|practitioner\w*|leader\w*|executive\w*|"
-                            r"procurement|FinOps team)\b", re.IGNORECASE)
+_NOUNS = {"phase": "phase/overview", "stage": "maturity/overview", "level": "maturity/overview",
+          "lens": "assessment/lenses", "domain": "domain/overview"}
 
 
 def followup_kind(text: str) -> str | None:
@@ -42,8 +42,13 @@ def followup_kind(text: str) -> str | None:
 
 def who_points(article: Article) -> list[Point]:
     """The article's points about who is responsible or involved."""
-    labelled = [p for p in article.points if p.label and _WHO_LABEL.search(p.label)]
-    return labelled or [p for p in article.points if _PERSONA_WORDS.search(p.text)][:2]
+    return [p for p in article.points if p.label and _WHO_LABEL.search(p.label)]
+
+
+def sequence_overview(text: str) -> str | None:
+    """For "what's the next phase?" the overview of the phases (when the last topic is not a phase)."""
+    said = light(text)
+    return next((topic for noun, topic in _NOUNS.items() if re.search(rf"\b{noun}s?\b", said)), None)
 
 
 def measure_points(article: Article) -> list[Point]:

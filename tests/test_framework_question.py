@@ -41,13 +41,22 @@ async def test_follow_ups_use_the_last_topic_without_starting_a_flow(bot: Bot) -
     nxt = await ask(bot, "what's the next phase?")
     assert (nxt.intent, nxt.topic) == ("framework_question", "phase/optimize")
     who = await ask(bot, "who is responsible for that?")
-    assert who.topic == "phase/optimize" and "On who is involved in Optimize phase" in who.replies[0].text
+    assert who.topic == "phase/optimize" and "Who is involved in Optimize phase" in who.replies[0].text
     more = await ask(bot, "tell me more")
     assert more.topic == "phase/optimize" and more.replies[0].text.startswith("More on Optimize phase")
     walk = await ask(bot, "and the walk stage?")
     assert walk.topic == "maturity/walk"
     state = bot.services.conversations.load(message("x", thread="kb").key.as_str(), utcnow())
     assert state.intent is None and state.data["kb_last_topic"] == "maturity/walk"
+
+
+async def test_next_phase_after_a_topic_outside_a_sequence(bot: Bot) -> None:
+    await ask(bot, "what is finops?", thread="seq")
+    result = await ask(bot, "what's the next phase?", thread="seq")
+    assert result.topic == "phase/overview"
+    await ask(bot, "what is showback?", thread="seq")
+    result = await ask(bot, "what's next?", thread="seq")
+    assert result.topic == "term/showback" and "no next step" in result.replies[0].text
 
 
 async def test_follow_up_without_a_topic_asks_which(bot: Bot) -> None:
