@@ -21,9 +21,10 @@ def render(reply: Reply, number_from: int = 1) -> str:
     if reply.title:
         parts.append(f"== {reply.title} ==")
     parts.append(reply.text)
-    if reply.fields:
-        width = max(len(f.label) for f in reply.fields)
-        parts.extend(f"  {f.label.ljust(width)}  {f.value}" for f in reply.fields)
+    fields = [f for f in reply.fields if f"{f.label}: {f.value}" not in reply.text]  # already in the text
+    if fields:
+        width = max(len(f.label) for f in fields)
+        parts.extend(f"  {f.label.ljust(width)}  {f.value}" for f in fields)
     if reply.image is not None:
         parts.append(f"[chart: {reply.image.alt}]")
     if any(c.label.strip().isdigit() for c in reply.choices):
