@@ -178,3 +178,33 @@ def test_allocation_tags_aliases_rules_and_unallocated(db_url: str, tmp_path: Pa
     assert totals == {("payments", "USD"): 3 * NANO, ("checkout", "USD"): 4 * NANO,
                       ("data-platform", "USD"): 8 * NANO, (None, "USD"): 48 * NANO}
     assert sum(totals.values()) == decimal_sums(path)["USD"] * NANO
+
+
+def test_sample_export_shape_with_float_artifacts(db_url: str, tmp_path: Path) -> None:
+    """Shaped like the FOCUS sample exports: every header quoted, unquoted NULL, 14-decimal float artifacts,
+    hourly charge periods, positive credits, corrections, EffectiveCost 0 on purchases, doubled quotes in Tags."""
+    svc = service_for(db_url, teams=("growth", "payments"))
+    head = ",".join(f'"{c}"' for c in ("BilledCost", "BillingAccountId", "BillingCurrency", "BillingPeriodStart",
+                                        "ChargeCategory", "ChargeClass", "ChargePeriodEnd", "ChargePeriodStart",
+                                        "EffectiveCost", "ProviderName", "ServiceName", "SubAccountId", "Tags",
+                                        "InvoiceId", "PricingCurrency"))
+    lines = [
+        '468.17049576,"1234","USD","2024-09-01T00:00:00Z","Usage",NULL,"2024-09-10T13:00:00Z",'
+        '"2024-09-10T12:00:00Z",468.17049576,"AWS","Amazon EC2","5173",'
+        '"{""cost_center"": ""CC-2042"", ""team"": ""growth""}","INV-1","USD"',
+        '227.28753400000005,"8a93","USD","2024-09-01T00:00:00Z","Purchase",NULL,"2024-09-13T18:00:00Z",'
+        '"2024-09-13T17:00:00Z",0,"Microsoft","Azure Functions","sub-4d3e",NULL,"INV-2","USD"',
+        '111.02780094,"1234","USD","2024-09-01T00:00:00Z","Credit",NULL,"2024-09-05T14:00:00Z",'
+        '"2024-09-05T13:00:00Z",111.02780094,"AWS","Amazon S3","5173","{""team"": ""payments""}","INV-1","USD"',
+        '951.6568199999999,"ocid1","USD","2024-09-01T00:00:00Z","Usage","Correction","2024-09-27T14:00:00Z",'
+        '"2024-09-27T13:00:00Z",732.7757514,"Oracle","Object Storage","comp-prod",NULL,"INV-3","USD"',
+    ]
+    path = tmp_path / "focus_sample.csv"
+    path.write_text("\n".join([head, *lines]) + "\n")
+    result = svc.import_file(path)
+    assert result.parsed.rows_rejected == 0 and result.parsed.focus_version == "1.2"
+    exact = decimal_sums(path)["USD"]
+    assert Decimal(result.parsed.totals["USD"]["BilledCost"]) == exact == Decimal("1758.14265069999995")
+    assert _by_currency(svc) == {"USD": exact.quantize(Decimal("1e-9"))}
+    assert svc.costs.totals()[("growth", "USD")] == 468_170_495_760
+    assert len({g.source for g in result.parsed.groups}) == 3

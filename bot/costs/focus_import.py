@@ -2,7 +2,7 @@
 
 Every column is read as text and cast with TRY_CAST, so real-export quirks (empty cells or ``NULL``, quoted
 numbers, timestamps with or without ``T``/``Z``) parse, and a bad value rejects only its row. Costs are summed as
-DECIMAL(38,12) and rounded once per stored group to nano-units.
+DECIMAL(38,18) and rounded once per stored group to nano-units.
 """
 
 from __future__ import annotations
@@ -181,7 +181,7 @@ def _nano(col: str) -> str:
 def _plain(value: Decimal | None) -> str:
     """An exact decimal as plain text without trailing zeros (``12.5``, ``-0.000001``)."""
     text = format((value or Decimal(0)).normalize(), "f")
-    return "0" if text in ("-0", "0E-12") else text
+    return "0" if text in ("-0", "0E-18") else text
 
 
 __all__ = ["FOCUS_COLUMNS", "MAX_REPORTED", "Group", "ParsedFile", "read_focus"]

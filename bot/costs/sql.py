@@ -78,7 +78,7 @@ def _typed(select: str) -> str:
     """CTEs ``t`` (values cast) and ``e`` (plus the rejection reason, NULL for a good row)."""
     return f"""r AS ({select}),
 t AS (
-    SELECT *, TRY_CAST(b_s AS DECIMAL(38,12)) AS billed, TRY_CAST(e_s AS DECIMAL(38,12)) AS eff,
+    SELECT *, TRY_CAST(b_s AS DECIMAL(38,18)) AS billed, TRY_CAST(e_s AS DECIMAL(38,18)) AS eff,
         ts(cps_s) AS cps, ts(cpe_s) AS cpe, ts(bps_s) AS bps,
         tags_s IS NULL OR coalesce(try(json_type(tags_s)) = 'OBJECT', false) AS tags_ok
     FROM r),
