@@ -25,7 +25,7 @@ FOCUS_COLUMNS: dict[str, tuple[str, ...]] = {
     "cps_s": ("ChargePeriodStart",),
     "cpe_s": ("ChargePeriodEnd",),
     "bps_s": ("BillingPeriodStart",),
-    "prov": ("ServiceProviderName", "ProviderName"),
+    "prov": ("ProviderName", "ServiceProviderName"),  # ProviderName first: a stable source key across versions
     "acct": ("BillingAccountId",),
     "sub_id": ("SubAccountId",),
     "sub_name": ("SubAccountName",),
