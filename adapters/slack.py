@@ -9,8 +9,10 @@ which the router claims once in the database.
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import re
+from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any
 
 import aiohttp
@@ -39,6 +41,8 @@ log = logging.getLogger(__name__)
 PATH = "/slack/events"
 ANSWERED_SUBTYPES = (None, "thread_broadcast", "file_share")  # anything else is an edit, join, bot post …
 SEND_ERRORS = (SlackClientError, aiohttp.ClientError, OSError, TimeoutError)
+DRAIN_SECONDS = 10.0  # at shutdown, turns already acknowledged get this long to finish
+Listener = Callable[..., Awaitable[None]]
 MALFORMED = (KeyError, IndexError, TypeError, AttributeError, ValueError)  # a field missing or of the wrong type
 
 
@@ -64,15 +68,32 @@ class SlackAdapter:
         self._refs_seen: set[tuple[str, str, str]] = set()
         self._socket: Any = None
         self._flusher: asyncio.Task[None] | None = None
+        self._inflight: set[asyncio.Task[Any]] = set()
         self._register()
 
     def _register(self) -> None:
-        self.app.event("app_mention")(self._on_mention)
-        self.app.event("message")(self._on_message)
-        self.app.event("app_home_opened")(self._on_home)
-        self.app.command("/finops")(self._on_command)
-        self.app.action(re.compile(r"^finops_"))(self._on_action)
-        self.app.view(re.compile(r"^finops"))(self._on_view)
+        on = self._tracked
+        self.app.event("app_mention")(on(self._on_mention))
+        self.app.event("message")(on(self._on_message))
+        self.app.event("app_home_opened")(on(self._on_home))
+        self.app.command("/finops")(on(self._on_command))
+        self.app.action(re.compile(r"^finops_"))(on(self._on_action))
+        self.app.view(re.compile(r"^finops"))(on(self._on_view))
+
+    def _tracked(self, listener: Listener) -> Listener:
+        """Bolt runs each listener as a task after the ack: remember it, so shutdown can let it finish."""
+
+        @functools.wraps(listener)  # bolt reads the argument names through __wrapped__
+        async def run(**kwargs: Any) -> None:
+            task = asyncio.current_task()
+            if task is not None:
+                self._inflight.add(task)
+            try:
+                await listener(**kwargs)
+            finally:
+                self._inflight.discard(task)  # type: ignore[arg-type]
+
+        return run
 
     # --- HTTP and lifecycle ------------------------------------------------------------------------
     async def handle_http(self, request: web.Request) -> web.Response:
@@ -125,6 +146,13 @@ class SlackAdapter:
                     log.warning("slack: could not store %d bot threads yet", self.threads.pending)
 
     async def _stop(self, _app: web.Application) -> None:
+        # Runs after the server stopped accepting requests: acknowledged turns finish and post their answers
+        # (Slack does not redeliver an acknowledged event, so a turn cut short here would be lost).
+        if self._inflight:
+            log.info("slack: letting %d turns in progress finish", len(self._inflight))
+            _done, pending = await asyncio.wait(set(self._inflight), timeout=DRAIN_SECONDS)
+            if pending:
+                log.warning("slack: %d turns did not finish within %.0f s of shutdown", len(pending), DRAIN_SECONDS)
         if self._flusher is not None:
             self._flusher.cancel()
         if self.threads.pending:
