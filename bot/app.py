@@ -70,7 +70,7 @@ def _attach_features(services: Services) -> None:
     from bot.practice.nudges import register_nudges
     from knowledge.base import KnowledgeBase
 
-    services.budgets = BudgetService(services.db, services.settings)
+    services.budgets = BudgetService(services.db, services.settings, services.metrics)
     services.knowledge = KnowledgeBase.load()  # validates every article at start-up (KnowledgeError names the file)
     register_alerts(services)  # job kind "budget_alerts" on the scheduler
     _attach_assessments(services)

@@ -12,6 +12,7 @@ from bot.costs.report import status_reply, summary
 from bot.costs.status import BudgetStatus, compute
 from bot.costs.store import CostStore, ImportResult
 from bot.db import Database, utcnow
+from bot.metrics import Metrics
 from bot.models import Reply
 
 log = logging.getLogger(__name__)
@@ -20,15 +21,29 @@ log = logging.getLogger(__name__)
 class BudgetService:
     """Cost import, budgets and budget status over one database (synchronous; use ``db.run`` from async code)."""
 
-    def __init__(self, db: Database, settings: Settings) -> None:
+    def __init__(self, db: Database, settings: Settings, metrics: Metrics | None = None) -> None:
         self.db = db
         self.settings = settings
+        self.metrics = metrics
         self.costs = CostStore(db, settings.allocation_tag)
         self.budgets = BudgetStore(db)
 
     def import_file(self, path: Path) -> ImportResult:
-        """Import one FOCUS file (alerts are checked separately: ``bot.costs.alerts.check_alerts``)."""
-        return self.costs.import_file(path)
+        """Import one FOCUS file (alerts are checked separately: ``bot.costs.alerts.check_alerts``).
+
+        Counted in ``finops_cost_imports_total{status}``: ok, partial (some rows rejected) or failed.
+        """
+        try:
+            result = self.costs.import_file(path)
+        except Exception:
+            self._count("failed")
+            raise
+        self._count("partial" if result.parsed.rows_rejected else "ok")
+        return result
+
+    def _count(self, status: str) -> None:
+        if self.metrics is not None:
+            self.metrics.imports.labels(status).inc()
 
     def status(self, team: str, today: date | None = None, column: str | None = None,
                currency: str | None = None) -> BudgetStatus | None:
