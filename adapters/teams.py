@@ -20,12 +20,13 @@ from typing import TYPE_CHECKING, Any
 from aiohttp import ClientError, web
 from botbuilder.core import ActivityHandler, InvokeResponse, TurnContext
 from botbuilder.integration.aiohttp import CloudAdapter, ConfigurationBotFrameworkAuthentication
-from botbuilder.schema import Activity, ChannelAccount, ConversationReference
+from botbuilder.schema import Activity, ChannelAccount, ConversationParameters, ConversationReference
 from msrest.exceptions import ClientRequestError, HttpOperationError
 
 from adapters.teams_cards import render_activities
+from adapters.teams_poster import TeamsPoster, split_conversation_id
 from bot.db import UNAVAILABLE_ERRORS
-from bot.delivery import DeliveryResult, Target
+from bot.delivery import DeliveryResult
 from bot.models import Action, Choice, ConversationKey, IncomingMessage, Reply
 
 if TYPE_CHECKING:
@@ -34,7 +35,6 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 PLATFORM = "teams"
 ROUTE = "/api/messages"
-THREAD_MARK = ";messageid="
 DOUBLE_CLICK_SECONDS = 120  # the same button of the same card pressed again within this is one event
 REPLY_ERRORS = (HttpOperationError, ClientRequestError, ClientError, OSError, ValueError)
 _KINDS = {"personal": "dm", "groupChat": "group", "channel": "channel"}
@@ -67,12 +67,6 @@ class _StrictAuthentication(ConfigurationBotFrameworkAuthentication):
 
 
 # --- inbound: Activity → IncomingMessage -----------------------------------------------------------
-def split_conversation_id(conversation_id: str) -> tuple[str, str]:
-    """``19:…@thread.tacv2;messageid=123`` → (channel, thread "123"); chats and DMs have no thread."""
-    base, mark, message_id = conversation_id.partition(THREAD_MARK)
-    return (base, message_id) if mark else (conversation_id, "")
-
-
 def tenant_of(activity: Activity) -> str:
     """The Azure AD tenant: ``channelData.tenant.id``, else ``conversation.tenantId``."""
     data = activity.channel_data if isinstance(activity.channel_data, dict) else {}
@@ -288,6 +282,30 @@ class TeamsAdapter:
             return DeliveryResult(ok=False, error=f"Teams connector unreachable ({type(exc).__name__})")
         return outcome[0] if outcome else DeliveryResult(ok=False, error="Teams post did not run")
 
+    async def open_personal_chat(self, service_url: str, tenant: str, bot: dict[str, Any],
+                                 user_id: str) -> dict[str, Any] | str:
+        """Open (or find) the bot's 1:1 chat with a person: its reference, or why Teams refused."""
+        params = ConversationParameters(is_group=False, bot=ChannelAccount().deserialize(bot),
+                                        members=[ChannelAccount(id=user_id)], tenant_id=tenant,
+                                        channel_data={"tenant": {"id": tenant}})
+        opened: list[dict[str, Any]] = []
+
+        async def capture(context: TurnContext) -> None:
+            ref = TurnContext.get_conversation_reference(context.activity)
+            ref.activity_id, ref.user = None, ChannelAccount(id=user_id)
+            opened.append(ref.serialize())
+
+        try:
+            await self.cloud.create_conversation(self.app_id, capture, params, channel_id="msteams",
+                                                 service_url=service_url)
+        except HttpOperationError as exc:
+            status = getattr(exc.response, "status_code", None)
+            return (f"cannot open a Teams chat with {user_id}: the app is not installed for them (HTTP 403)"
+                    if status == 403 else f"cannot open a Teams chat with {user_id}: {_refusal(exc)}")
+        except (ClientRequestError, ClientError, OSError) as exc:
+            return f"Teams connector unreachable ({type(exc).__name__})"
+        return opened[0] if opened else f"Teams did not open a chat with {user_id}"
+
 
 class _Handler(ActivityHandler):
     """botbuilder's activity dispatch, forwarding the activity types the bot handles."""
@@ -314,41 +332,6 @@ class _Handler(ActivityHandler):
     async def on_installation_update_add(self, turn_context: TurnContext) -> None:
         """Installed (the conversationUpdate that follows says hello): only store the reference."""
         await self.adapter.remember(turn_context.activity)
-
-
-class TeamsPoster:
-    """The ``teams`` poster for ``services.delivery``: finds the stored reference for a target and posts."""
-
-    platform = PLATFORM
-
-    def __init__(self, adapter: TeamsAdapter) -> None:
-        self.adapter = adapter
-
-    async def _reference(self, target: Target) -> dict[str, Any] | None:
-        refs = self.adapter.services.refs
-        if target.reference:
-            return dict(target.reference)
-        if refs is None:
-            return None
-        tenant = target.tenant or None
-        if target.channel:
-            found = await self.adapter.services.db.run(refs.find, PLATFORM, split_conversation_id(target.channel)[0],
-                                                       None, tenant)
-        else:
-            found = await self.adapter.services.db.run(refs.find, PLATFORM, None, target.user_ref, tenant)
-        return dict(found.payload) if found is not None else None
-
-    async def post(self, target: Target, replies: Sequence[Reply]) -> DeliveryResult:
-        """Post to a channel (or a thread in it) or a person's chat with the bot."""
-        reference = await self._reference(target)
-        if not reference:
-            return DeliveryResult(ok=False, error=f"no Teams conversation stored for {target.describe()} "
-                                                  "(the app must be installed there first)")
-        if target.thread:
-            conv = dict(reference.get("conversation") or {})
-            conv["id"] = f"{split_conversation_id(conv.get('id', ''))[0]}{THREAD_MARK}{target.thread}"
-            reference = {**reference, "conversation": conv}
-        return await self.adapter.send_proactive(reference, replies)
 
 
 def mount_teams(app: web.Application, bot: Bot) -> TeamsAdapter:

@@ -117,3 +117,30 @@ async def test_unreachable_connector_is_a_failed_result(sqlite_url: str) -> None
 async def test_invalid_reference_is_a_failed_result(teams_bot) -> None:
     result = await TeamsAdapter(teams_bot).send_proactive({"conversation": {"id": "x"}}, [ALERT])
     assert not result.ok and "invalid" in (result.error or "")
+
+
+async def test_a_person_without_a_chat_gets_one_opened(client, connector, user, teams_bot) -> None:
+    await install(client, connector, user.installed("team"))
+    someone = "29:1someone-in-the-team"
+    result = await teams_bot.services.delivery.send(Target("teams", "", user_ref=f"teams:{someone}"),
+                                                    [Reply("Please answer the survey")])
+    assert result.ok, result.error
+    [created] = connector.created
+    assert [m["id"] for m in created["members"]] == [someone] and created["isGroup"] is False
+    assert created["bot"]["id"] == user.bot_id and created["channelData"] == {"tenant": {"id": user.tenant}}
+    [post] = connector.posted
+    assert post.conversation_id == f"a:1opened-{someone}" and post.text == "Please answer the survey"
+    stored = await teams_bot.services.db.run(teams_bot.services.refs.find, "teams", None, f"teams:{someone}")
+    assert stored is not None and stored.kind == "dm" and stored.tenant == user.tenant
+    again = await teams_bot.services.delivery.send(Target("teams", "", user_ref=f"teams:{someone}"), [ALERT])
+    assert again.ok and len(connector.created) == 1  # the stored chat is reused
+
+
+async def test_opening_a_chat_refused_when_the_app_is_not_installed_for_them(client, connector, user,
+                                                                              teams_bot) -> None:
+    await install(client, connector, user.installed("team"))
+    connector.not_installed.add("29:1no-app")
+    result = await teams_bot.services.delivery.send(Target("teams", "", user_ref="teams:29:1no-app"), [ALERT])
+    assert not result.ok and "not installed" in (result.error or "")
+    nobody = await teams_bot.services.delivery.send(Target("teams", "", user_ref="slack:U1"), [ALERT])
+    assert not nobody.ok

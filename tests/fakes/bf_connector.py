@@ -12,6 +12,7 @@ from typing import Any
 
 from aiohttp import web
 
+NOT_INSTALLED = {"code": "Forbidden", "message": "Bot is not installed in user's personal scope"}
 GONE_ERRORS = {
     404: {"code": "ConversationNotFound", "message": "Conversation not found."},
     403: {"code": "BotNotInConversationRoster", "message": "The bot is not part of the conversation roster."},
@@ -52,6 +53,8 @@ class FakeConnector:
     def __init__(self) -> None:
         self.posted: list[Posted] = []
         self.gone: dict[str, int] = {}  # conversation id → 404 or 403
+        self.created: list[dict[str, Any]] = []  # bodies of POST /v3/conversations (1:1 chats the bot opened)
+        self.not_installed: set[str] = set()  # user ids for whom opening a 1:1 chat is refused (403)
         self._ids = itertools.count(1)
         self._runner: web.AppRunner | None = None
         self.url = ""
@@ -71,9 +74,19 @@ class FakeConnector:
                                   request.headers.get("Authorization")))
         return web.json_response({"id": f"bot-msg-{next(self._ids)}"}, status=201)
 
+    async def _create(self, request: web.Request) -> web.Response:
+        body = await request.json()
+        members = [m.get("id") for m in body.get("members") or []]
+        if any(m in self.not_installed for m in members):
+            return web.json_response({"error": NOT_INSTALLED}, status=403)
+        self.created.append(body)
+        return web.json_response({"id": f"a:1opened-{members[0] if members else 'x'}", "serviceUrl": self.url},
+                                 status=201)
+
     async def start(self) -> str:
         """Listen on a free loopback port; returns the service URL (with a trailing slash, like Teams)."""
         app = web.Application()
+        app.router.add_post("/v3/conversations", self._create)
         app.router.add_post("/v3/conversations/{conversation_id}/activities", self._activities)
         app.router.add_post("/v3/conversations/{conversation_id}/activities/{reply_to_id}", self._activities)
         self._runner = web.AppRunner(app, access_log=None)
