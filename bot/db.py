@@ -25,6 +25,7 @@ log = logging.getLogger(__name__)
 P = ParamSpec("P")
 T = TypeVar("T")
 MIGRATIONS = Path(__file__).parent / "migrations"
+MIGRATION_LOCK = 0x66696E6F7073  # PostgreSQL advisory lock key held while migrating ("finops")
 
 # Errors that mean "the database is not reachable right now" rather than a bug in our SQL.
 THREADS = 12  # database worker threads == pooled connections per process
@@ -107,6 +108,8 @@ class Database:
         cfg = Config()
         cfg.set_main_option("script_location", str(MIGRATIONS))
         with self.engine.begin() as conn:
+            if self.dialect == "postgresql":  # replicas starting together: one migrates, the others wait and no-op
+                conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK})
             cfg.attributes["connection"] = conn
             command.upgrade(cfg, "heads")
 

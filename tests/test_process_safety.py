@@ -184,8 +184,8 @@ async def test_sigkill_mid_assessment_then_restart_loses_no_answer(db_url: str, 
 @pytest.mark.postgres
 async def test_two_replicas_answer_once_and_share_conversations(pg_url: str, rig: Any, tmp_path: Path) -> None:
     _fake, slack, _ = rig
-    a = await serve(rig, pg_url, tmp_path, "a")
-    b = await serve(rig, pg_url, tmp_path, "b")
+    # Both start at once on an empty database: one migrates (under a lock) while the other waits.
+    a, b = await asyncio.gather(serve(rig, pg_url, tmp_path, "a"), serve(rig, pg_url, tmp_path, "b"))
 
     body_id = "EvSAMEEVENT01"
     await asyncio.gather(slack.send(a, "U5", "help", body_id), slack.send(b, "U5", "help", body_id))
