@@ -6,15 +6,9 @@ Microsoft 365 Agents SDK can replace it here without touching the router, the in
 
 from __future__ import annotations
 
-import contextlib
-import hashlib
-import json
 import logging
-import re
-import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from aiohttp import ClientError, web
@@ -24,22 +18,19 @@ from botbuilder.schema import Activity, ChannelAccount, ConversationParameters, 
 from msrest.exceptions import ClientRequestError, HttpOperationError
 
 from adapters.teams_cards import render_activities
-from adapters.teams_poster import TeamsPoster, split_conversation_id
+from adapters.teams_inbound import tenant_of, to_incoming, welcome_reply
+from adapters.teams_poster import PLATFORM, TeamsPoster, split_conversation_id
 from bot.db import UNAVAILABLE_ERRORS
 from bot.delivery import DeliveryResult
-from bot.models import Action, Choice, ConversationKey, IncomingMessage, Reply
+from bot.models import Reply
 
 if TYPE_CHECKING:
     from bot.app import Bot
 
 log = logging.getLogger(__name__)
-PLATFORM = "teams"
 ROUTE = "/api/messages"
-DOUBLE_CLICK_SECONDS = 120  # the same button of the same card pressed again within this is one event
 REPLY_ERRORS = (HttpOperationError, ClientRequestError, ClientError, OSError, ValueError)
 _KINDS = {"personal": "dm", "groupChat": "group", "channel": "channel"}
-WELCOME = ("Hi, I'm finops-bot. Ask me FinOps questions, or about your team's budget and maturity. "
-           "In a channel, @mention me first. Type “help” to see everything I can do.")
 
 
 @dataclass(frozen=True)
@@ -66,85 +57,7 @@ class _StrictAuthentication(ConfigurationBotFrameworkAuthentication):
             raise PermissionError("invalid Bot Framework token") from exc
 
 
-# --- inbound: Activity → IncomingMessage -----------------------------------------------------------
-def tenant_of(activity: Activity) -> str:
-    """The Azure AD tenant: ``channelData.tenant.id``, else ``conversation.tenantId``."""
-    data = activity.channel_data if isinstance(activity.channel_data, dict) else {}
-    tenant = data.get("tenant") if isinstance(data.get("tenant"), dict) else {}
-    conv = activity.conversation
-    if tenant.get("id") or conv is None:
-        return str(tenant.get("id") or "")
-    # botbuilder maps "tenantID" but Teams sends "tenantId", which lands in additional_properties.
-    return str(conv.tenant_id or (conv.additional_properties or {}).get("tenantId") or "")
-
-
-def without_bot_mention(activity: Activity) -> str:
-    """The text with the bot's ``<at>…</at>`` mention removed, found through the mention entities.
-
-    botbuilder's ``TurnContext.remove_recipient_mention`` deletes every occurrence of the bot's *name*
-    ("what is FinOps?" loses "FinOps" when the bot is called FinOps), so only the exact mention text goes.
-    """
-    text = activity.text or ""
-    bot_id = activity.recipient.id if activity.recipient is not None else None
-    for mention in _mentions(activity):
-        props = mention.additional_properties or {}
-        mentioned = props.get("mentioned") if isinstance(props.get("mentioned"), dict) else {}
-        if bot_id and mentioned.get("id") == bot_id:
-            tag = props.get("text") or f"<at>{mentioned.get('name', '')}</at>"
-            text = text.replace(tag, " ", 1)
-    # Other people's mentions keep their names; Teams also sends non-breaking spaces around mentions.
-    text = text.replace("<at>", "").replace("</at>", "").replace("\xa0", " ")
-    return re.sub(r"[ \t]{2,}", " ", text).strip()
-
-
-def _mentions(activity: Activity) -> list[Any]:
-    """The mention entities (botbuilder's ``get_mentions`` fails on an entity without a type)."""
-    return [e for e in activity.entities or [] if e is not None and str(e.type or "").lower() == "mention"]
-
-
-def submitted_value(value: Any) -> tuple[str | None, dict[str, str]]:
-    """The ``Choice.value`` and any other inputs of a card submission, in each shape Teams delivers."""
-    if not isinstance(value, dict):
-        return (value if isinstance(value, str) and value else None), {}
-    chosen = value.get("value")
-    teams = value.get("msteams") if isinstance(value.get("msteams"), dict) else {}
-    if chosen is None and teams.get("value"):
-        inner = teams["value"]
-        with contextlib.suppress(ValueError):
-            inner = json.loads(inner) if isinstance(inner, str) else inner
-        chosen = inner.get("value") if isinstance(inner, dict) else inner
-    form = {k: str(v) for k, v in value.items() if k not in ("value", "msteams") and isinstance(v, str | int | float)}
-    return (str(chosen) if chosen not in (None, "") else None), form
-
-
-def _digest(*parts: str) -> str:
-    return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()[:32]
-
-
-def to_incoming(activity: Activity) -> IncomingMessage | None:
-    """A message activity as the router sees it, or None when it carries nothing to answer."""
-    conv, user = activity.conversation, activity.from_property
-    if conv is None or user is None or not conv.id or not user.id:
-        return None
-    channel, thread = split_conversation_id(conv.id)
-    key = ConversationKey(PLATFORM, tenant_of(activity), channel, thread, user.id)
-    text = without_bot_mention(activity)
-    chosen, form = submitted_value(activity.value)
-    action = None
-    if chosen is not None:
-        # A double-clicked card sends two activities with different ids: the same card, user and value within
-        # a short window are one event, so the second is dropped by the router's event claim.
-        action, text = Action(id="choice", value=chosen, form=form), chosen
-        window = str(int((activity.timestamp or datetime.now(UTC)).timestamp() // DOUBLE_CLICK_SECONDS))
-        event_id = "teams:card:" + _digest(conv.id, activity.reply_to_id or "", user.id, chosen, window)
-    else:
-        event_id = "teams:" + _digest(conv.id, activity.id or uuid.uuid4().hex)
-    if not text:
-        return None
-    return IncomingMessage(key, text, event_id, is_direct=conv.conversation_type == "personal", action=action,
-                           raw=activity.serialize(), user_name=user.name)
-
-
+# --- references, connector errors, activities ---------------------------------------------------------
 def reference_of(activity: Activity) -> dict[str, Any]:
     """A JSON conversation reference for proactive posts (to the channel itself, not to one thread)."""
     ref = TurnContext.get_conversation_reference(activity)
@@ -152,13 +65,6 @@ def reference_of(activity: Activity) -> dict[str, Any]:
     if ref.conversation is not None and ref.conversation.id:
         ref.conversation.id = split_conversation_id(ref.conversation.id)[0]
     return ref.serialize()
-
-
-def welcome_reply(intents: Sequence[Any]) -> Reply:
-    """The short card sent when the app is installed in a chat, group chat or team."""
-    examples = [i.examples[0] for i in intents if i.examples and not getattr(i, "is_global", False)][:3]
-    choices = (*(Choice(e[:75], e) for e in examples), Choice("Help", "help"))
-    return Reply(WELCOME, title="Welcome to finops-bot", choices=choices)
 
 
 def _refusal(exc: HttpOperationError) -> str:
