@@ -11,7 +11,7 @@ import re
 
 from bot.models import IncomingMessage, Match, Reply
 from bot.practice import survey_render as render
-from bot.practice.survey_send import next_question
+from bot.practice.survey_send import dm, next_question
 from bot.practice.survey_spec import SurveyInfo
 from intents.base import TurnContext
 from intents.text import normalize
@@ -24,6 +24,15 @@ def _closed(info: SurveyInfo) -> Reply:
     when = (info.closed_at or info.deadline).strftime("%d %b %Y %H:%M UTC")
     return Reply(f"Thanks for wanting to answer, but the survey “{info.title}” closed on {when} and no longer "
                  "accepts answers.", ephemeral=True)
+
+
+def _private(msg: IncomingMessage) -> bool:
+    """A one-to-one conversation with the bot (Slack DM channels start with D; Teams says "personal")."""
+    if msg.key.platform == "slack":
+        return msg.key.channel.startswith("D")
+    if msg.key.platform == "teams":
+        return msg.is_direct
+    return True
 
 
 def _typed_choices(text: str, options: tuple[str, ...]) -> tuple[int, ...] | None:
@@ -77,7 +86,24 @@ class SurveyAnswerIntent:
                 return [Reply(f"The survey “{info.title}” was sent to specific people, and you are not one of them.",
                               ephemeral=True)]
             await db.run(store.join, sid, me)
+        if not _private(msg):
+            return await self._move_to_dm(msg, ctx, info)
         return await self._step(msg, ctx, info, match.slots["q"], str(match.slots["opt"]))
+
+    async def _move_to_dm(self, msg: IncomingMessage, ctx: TurnContext, info: SurveyInfo) -> list[Reply]:
+        """A press in a channel: answering continues in a direct message, where nobody else sees the clicks."""
+        store, db, me = ctx.services.surveys, ctx.services.db, msg.key.user_ref
+        assert store is not None
+        nxt = await db.run(next_question, store, info, me)
+        if nxt is None:
+            return [Reply(f"You have already answered every question of “{info.title}”. Thank you!",
+                          ephemeral=True)]
+        first = render.first_reply(info, nxt, "Your answers to this survey stay in this private chat.")
+        result = await ctx.services.delivery.send(dm(me), [first])
+        if not result.ok:
+            return [Reply("I couldn't open a direct message with you, so please write to me directly and say "
+                          f"“answer survey {info.id}”.", ephemeral=True)]
+        return [Reply("I sent you the survey in a direct message, so your answers stay private.", ephemeral=True)]
 
     async def continue_flow(self, msg: IncomingMessage, ctx: TurnContext) -> list[Reply] | None:
         """A typed answer to the open question (free text, an option's number or name)."""

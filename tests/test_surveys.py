@@ -349,3 +349,22 @@ def test_cli_create_validates_and_schedules_the_send(sqlite_url, monkeypatch, tm
     finally:
         again.services.db.dispose()
     assert main(["survey", "list"]) == 0 and "#1 Pulse — open, 0/2 answered" in capsys.readouterr().out
+
+
+async def test_a_press_in_a_channel_moves_answering_to_a_private_chat(bot) -> None:
+    from tests.conftest import message
+
+    posters = record_posts(bot)
+    sid = await compose_and_send(bot, "survey payments: Is the cost report useful? yes/no in channels")
+    [[announcement]] = [r for t, r in posters["slack"].posts if t.channel == "C0PAYMENTS"]
+    assert announcement.choices[0].value == f"survey:{sid}:0:start"
+    outsider = "slack:UCHAN1"  # not in the team directory: the channel post lets anyone answer
+    in_channel = {"user": "UCHAN1", "platform": "slack", "channel": "C0PAYMENTS", "thread": ""}
+    moved = await bot.router.handle(message(f"survey:{sid}:0:start", **in_channel))
+    assert "direct message" in text_of(moved) and moved.replies[0].ephemeral
+    [question] = posters["slack"].to(outsider)
+    assert [c.value for c in question.choices] == [f"survey:{sid}:0:0", f"survey:{sid}:0:1"]
+    ignored = await bot.router.handle(message(f"survey:{sid}:0:0", **in_channel))  # a click in the channel
+    assert "direct message" in text_of(ignored) and bot.services.surveys.answers(sid) == []
+    assert "Thank you" in text_of(await press(bot, outsider, f"survey:{sid}:0:0"))
+    assert bot.services.surveys.invite(sid, outsider).status == "joined"

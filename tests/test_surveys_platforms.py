@@ -111,6 +111,7 @@ async def test_teams_compose_send_answer_by_card_and_by_typing(teams_bot: Bot, c
     await send(client, alex.installed("personal"))
     connector.posted.clear()
     me, conversation = f"teams:{alex.user_id}", alex.sent[-1]["conversation"]
+    connector.not_installed.add("29:never-installed")  # Teams refuses to open a chat: the app is not installed
     await send(client, alex.personal(f"survey {me}, teams:29:never-installed: Did the FinOps review help? "
                                      "yes/no anonymous"))
     preview = connector.posted[-1]

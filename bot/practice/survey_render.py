@@ -67,12 +67,17 @@ def invitation(info: SurveyInfo, tz: ZoneInfo) -> Reply:
                      "10 minutes, one question at a time, and you can pause and resume.",
                      title=info.title, choices=(Choice("Start assessment", f"start assessment for {info.team}",
                                                        "primary"),))
-    first = info.questions[0]
     note = f"{intro} ({len(info.questions)} question{'s' if len(info.questions) > 1 else ''})."
-    if first.kind == "text":
-        return Reply(f"{note}\n{first.text}\nPress Answer, then type your answer.", title=info.title,
-                     choices=(Choice("Answer", button(info.id, 0, "start"), "primary"),), footer=privacy_note(info))
-    return question_reply(info, 0, note=note)
+    return first_reply(info, 0, note)
+
+
+def first_reply(info: SurveyInfo, q: int, note: str) -> Reply:
+    """Question ``q`` with its buttons, or for free text the question with an Answer button (typing starts then)."""
+    question = info.questions[q]
+    if question.kind == "text":
+        return Reply(f"{note}\n{question.text}\nPress Answer, then type your answer.", title=info.title,
+                     choices=(Choice("Answer", button(info.id, q, "start"), "primary"),), footer=privacy_note(info))
+    return question_reply(info, q, note=note)
 
 
 def announcement(info: SurveyInfo, tz: ZoneInfo) -> Reply:
