@@ -26,6 +26,7 @@ def test_audience_tokens() -> None:
     assert parse_specs("teams:29:1abc, 19:xyz@thread.tacv2, teams:19:q@thread.skype", "teams") == [
         "teams:dm:29:1abc", "teams:channel:19:xyz@thread.tacv2", "teams:channel:19:q@thread.skype"]
     assert parse_specs("payments, payments", "slack") == ["team:payments"]
+    assert parse_specs("console:you", "console") == ["console:dm:you"]
     assert split_compose("teams:29:ab, slack:U1: Tag it: now") == ("teams:29:ab, slack:U1", "Tag it: now")
     assert split_compose("payments:Tag") == ("payments", "Tag")
     assert split_compose("payments") is None

@@ -18,6 +18,7 @@ _SLACK_CHANNEL_ID = re.compile(r"^(?:slack:)?([CG][A-Z0-9]{6,})$")
 _SLACK_USER = re.compile(r"^slack:([UW][A-Z0-9]+)$")
 _TEAMS_CHANNEL = re.compile(r"^(?:teams:)?(19:\S+)$")
 _TEAMS_USER = re.compile(r"^teams:(\S+)$")
+_CONSOLE_USER = re.compile(r"^console:(\S+)$")  # `finops-bot chat` prints nudges to its own user
 _SLACK_NAME = re.compile(r"^#([a-z0-9][a-z0-9_-]{0,79})$")
 
 
@@ -63,6 +64,8 @@ def _spec(token: str, platform: str, strict: bool = False) -> str | None:
         return f"teams:channel:{m[1]}"
     if m := _TEAMS_USER.match(token):
         return f"teams:dm:{m[1]}"
+    if m := _CONSOLE_USER.match(token):
+        return f"console:dm:{m[1]}"
     if m := _SLACK_NAME.match(token.lower()):
         return f"slack:channel:#{m[1]}"
     if strict:
