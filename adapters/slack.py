@@ -258,8 +258,9 @@ class SlackAdapter:
             await self.sender.post(channel, result.replies, user=user)
         except SlackClientError as exc:  # a private channel the bot is not in: answer privately instead
             log.info("slack: /finops answer falls back to the response_url (%s)", slack_error(exc))
-            await respond(text="\n\n".join(r.text for r in result.replies) + "\n\n_(Invite me to this channel to "
-                          "share answers here.)_", response_type="ephemeral")
+            answer = "\n\n".join(escape(r.text) for r in result.replies)
+            await respond(text=f"{answer}\n\n_(Invite me to this channel to share answers here.)_",
+                          response_type="ephemeral")
             return
         await self._remember(key, "dm" if channel.startswith("D") else "channel")
 
