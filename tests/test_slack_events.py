@@ -116,3 +116,12 @@ async def test_own_bot_messages_are_ignored(slack: Harness) -> None:
     await slack.fake.wait_for("chat.postMessage")
     await asyncio.sleep(0.2)
     assert [c.args["channel"] for c in slack.fake.of("chat.postMessage")] == ["D6"]
+
+
+async def test_slack_poster_is_registered_for_proactive_posts(slack: Harness) -> None:
+    from bot.delivery import Target
+    from bot.models import Reply
+
+    assert "slack" in slack.bot.services.delivery.platforms
+    result = await slack.bot.services.delivery.send(Target("slack", TEAM, user_ref="slack:U3"), [Reply("nudge")])
+    assert result.ok and slack.fake.of("chat.postMessage")[0].args["channel"] == "D3"
