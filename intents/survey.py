@@ -167,7 +167,9 @@ class SurveyIntent:
         if len(text) > MAX_CSV_IN_CHAT:
             return [Reply(f"Survey #{sid} has {rows} answers, too many for a chat message. On the server run: "
                           f"finops-bot survey export {sid} --out survey-{sid}.csv")]
-        return [Reply(f"CSV export of survey #{sid} ({rows} answers):\n```\n{text}```", title=f"survey-{sid}.csv")]
+        plural = "s" if rows != 1 else ""
+        return [Reply(f"CSV export of survey #{sid} ({rows} answer{plural}):\n```\n{text}```",
+                      title=f"survey-{sid}.csv")]
 
 
 def _with_people(draft: SurveyDraft, platform: str) -> SurveyDraft:

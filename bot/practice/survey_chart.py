@@ -16,6 +16,7 @@ def render(results: Results) -> bytes:
 
     matplotlib.use("Agg")
     from matplotlib.figure import Figure
+    from matplotlib.ticker import MaxNLocator
 
     shown = [t for t in results.tallies if not t.hidden and t.question.kind != "text" and t.answered]
     heights = [0.5 + 0.35 * len(t.question.options) for t in shown]
@@ -31,6 +32,7 @@ def render(results: Results) -> bytes:
         ax.set_xlim(0, max(max(t.counts), 1) * 1.3)
         ax.set_title(textwrap.shorten(f"{t.number}. {t.question.text}", 70, placeholder="…"), fontsize=9,
                      loc="left")
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
         ax.tick_params(axis="x", labelsize=7)
     fig.tight_layout()
     buf = io.BytesIO()
