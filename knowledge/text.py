@@ -56,7 +56,7 @@ _NGRAMS: dict[tuple[str, ...], str] = {
     ("microsoft", "learn"): "microsoft microsoftlearn", ("spare", "capacity"): "spot",
     ("save", "money"): "saving optimize", ("without", "billing"): "showback", ("without", "invoicing"): "showback",
     ("without", "charging"): "showback", ("data", "sources"): "data ingest", ("data", "source"): "data ingest",
-    ("come", "from"): "source", ("time", "range"): "period", ("date", "range"): "period",
+    ("come", "from"): "ingest", ("time", "range"): "period", ("date", "range"): "period",
     ("time", "period"): "period", ("line", "item"): "charge row", ("line", "items"): "charge row",
     ("move", "to", "the", "cloud"): "migrate placement", ("move", "to", "cloud"): "migrate placement",
     ("lift", "and", "shift"): "migrate placement", ("stay", "on", "prem"): "placement onprem",
