@@ -19,7 +19,8 @@ _RULES: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
                    r"client secrets?|private keys?|ssh keys?|pgp keys?|connection strings?|"
                    r"(?:api|access|bearer|auth|oauth|slack|bot|github|session|refresh|admin|root) tokens?|"
                    r"(?:mfa|2fa|otp|one time) codes?|root account login|login details|secrets? (?:manager|vault|of)"
-                   r"|signing secret|aws_secret\w*|sas tokens?|keys? (?:for|to) (?:the |our )?"
+                   r"|signing secret|aws_secret\w*|env(?:ironment)? var(?:iable)?s|dot ?env file|"
+                   r"sas tokens?|keys? (?:for|to) (?:the |our )?"
                    r"(?:aws|azure|gcp|prod|production|database|billing))\b"),
         ("personal", r"\b(?:salar(?:y|ies)|home address(?:es)?|phone numbers?|mobile numbers?|social security|ssn|"
                      r"date of birth|birthdays?|medical|health records?|performance reviews?|who got fired|"
@@ -33,7 +34,9 @@ _RULES: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
                       r"capital of|president of|prime minister|stock price|share price|bitcoin|crypto(?:currency)?|"
                       r"lottery|how old are you|are you (?:human|alive|sentient|a robot)|"
                       r"what time is it|whats the time|todays date|tell me about yourself|favorite (?:color|food)|"
-                      r"vacation|holiday plans|flights? to|hotel|lunch|dinner|order food)\b"),
+                      r"vacation|holiday plans|flights? to|hotel|lunch|dinner|order food|"
+                      r"recommend (?:a|me a|some) (?:book|movie|film|show|series|podcast|song|game|restaurant)s?|"
+                      r"cover letter|resume|cv|write (?:me )?(?:an? )?(?:essay|email|letter|story|poem))\b"),
         ("data", r"\b(?:how much|what) (?:did|do|does|have|has|is|was|were|are) (?:we|our|us|i|my|the company|"
                  r"the \w+ team|team \w+|\w+ team)\b.*\b(?:spen[dt]|spending|pay|paid|cost|costs|bill(?:ed)?|"
                  r"invoiced?|charged?|burn(?:ing)?|owe)\b"
@@ -44,6 +47,9 @@ _RULES: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
                  r"(?:list of )?(?:our|my|all|the (?:latest|current|last)) (?:\w+ ){0,2}(?:invoices?|bills?|"
                  r"resources|instances|vms|virtual machines|disks|volumes|snapshots|buckets|databases|accounts|"
                  r"subscriptions|reservations|tags|users|employees|contracts|anomalies|budgets|costs)\b"
+                 r"|\b(?:what|how much) will (?:our|my|the|this months?|next months?) (?:\w+ )?(?:bill|spend|"
+                 r"spending|costs?|invoice)\b|\b(?:our|my) (?:aws |azure |gcp |cloud )?(?:account|subscription|"
+                 r"tenant|billing account|payer account|project) (?:numbers?|ids?)\b"
                  r"|\b(?:our|my) (?:current|latest|actual|real|exact|total|live) (?:\w+ ){0,3}(?:coverage|"
                  r"utilization|spend|spending|costs?|bill|savings|esr|forecast|waste|numbers?|figures?)\b"
                  r"|\b(?:which|what) (?:team|teams|department|service|account|project)s? (?:spent|spends|costs?|"

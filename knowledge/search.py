@@ -257,7 +257,7 @@ class Index:
         words, fixed = self._words(said)
         q_terms = list(dict.fromkeys(terms(words)))
         q_stems = list(dict.fromkeys(stem(w) for w in words))
-        if not q_stems:
+        if not any(w.isalpha() for w in words):  # "2+2?", "1234"
             return Result((), 0.0, "empty")
         q_w = {s: self.idf.get(s, self.idf_max) * self._weight(s) for s in q_stems}
         for w in fixed:
