@@ -158,11 +158,11 @@ class SurveyIntent:
         info: SurveyInfo | None = await s.db.run(s.surveys.get, sid)
         if info is None:
             return [Reply(f"There is no survey #{sid}.")]
-        text = to_csv(info, await s.db.run(s.surveys.answers, sid), s.settings.survey_min_responses)
+        text = to_csv(info, await s.db.run(s.surveys.answers, sid), s.settings.survey_min_responses, now=ctx.now)
         rows = text.count("\n") - 1
         if rows == 0:
-            why = (f" (anonymous: questions appear once {s.settings.survey_min_responses} people answered them)"
-                   if info.anonymous else "")
+            why = (f" (anonymous: answers appear once the survey has closed and {s.settings.survey_min_responses} "
+                   "people answered a question)" if info.anonymous else "")
             return [Reply(f"Survey #{sid} has no answers to export yet{why}.")]
         if len(text) > MAX_CSV_IN_CHAT:
             return [Reply(f"Survey #{sid} has {rows} answers, too many for a chat message. On the server run: "

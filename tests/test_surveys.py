@@ -112,9 +112,15 @@ async def test_anonymous_results_hidden_below_threshold_and_rows_carry_no_user_i
     assert "(0%)" not in hidden.text and "4 of 6 finished" in hidden.text
     assert "no answers to export yet" in text_of(await say(bot, ME, f"survey export {sid}"))
     await press(bot, people[4], f"survey:{sid}:0:4")
+    still_open = (await say(bot, ME, f"survey results {sid}")).replies[0]
+    assert "Hidden until the survey closes" in still_open.text and still_open.image is None
+    assert "no answers to export yet" in text_of(await say(bot, ME, f"survey export {sid}"))
+    await say(bot, ME, f"survey close {sid}")
     shown = (await say(bot, ME, f"survey results {sid}")).replies[0]
     assert "5: 1 (20%)" in shown.text and "average 3.0 / 5" in shown.text and shown.image is not None
     assert not any(p in shown.text for p in people)
+    exported = text_of(await say(bot, ME, f"survey export {sid}"))
+    assert exported.count("How useful is the cost report?,scale,") == 5 and not any(p in exported for p in people)
     engine = bot.services.db.engine
     with engine.connect() as conn:
         answers = conn.execute(sa.text("SELECT * FROM survey_answer")).mappings().all()

@@ -64,8 +64,10 @@ def _named(row: AnswerRow, question: Question) -> str:
 
 def compute(info: SurveyInfo, invites: list[Invite], answers: list[AnswerRow], min_responses: int,
             rng: random.Random | None = None, now: datetime | None = None) -> Results:
-    """Tally every question; anonymous questions with fewer than ``min_responses`` answers are hidden."""
+    """Tally every question; anonymous ones stay hidden until the survey closed with ``min_responses`` answers."""
     rng = rng or random.SystemRandom()
+    now = now or utcnow()
+    still_open = info.accepting(now)
     tallies = []
     for q, question in enumerate(info.questions):
         rows = [a for a in answers if a.question == q]
@@ -79,17 +81,19 @@ def compute(info: SurveyInfo, invites: list[Invite], answers: list[AnswerRow], m
             rng.shuffle(texts)
         else:
             texts.sort()
-        hidden = info.anonymous and len(rows) < min_responses
+        hidden = info.anonymous and (still_open or len(rows) < min_responses)
         tallies.append(Tally(q + 1, question, len(rows), tuple(counts), () if hidden else tuple(texts), hidden))
     finished = tuple(sorted(i.user_ref for i in invites if i.answered))
     return Results(info, len(invites), len(finished), tuple(tallies), min_responses,
-                   () if info.anonymous else finished, info.state(now or utcnow()))
+                   () if info.anonymous else finished, info.state(now))
 
 
-def _tally_lines(t: Tally, min_responses: int) -> list[str]:
+def _tally_lines(t: Tally, min_responses: int, still_open: bool) -> list[str]:
     head = f"{t.number}. {t.question.text} ({t.answered} answer{'s' if t.answered != 1 else ''})"
-    if t.hidden:
+    if t.hidden and t.answered < min_responses:
         return [head, f"   Hidden until at least {min_responses} people answer (anonymous survey)."]
+    if t.hidden and still_open:
+        return [head, "   Hidden until the survey closes (anonymous survey)."]
     lines = [head]
     if t.question.kind == "text":
         lines.extend(f"   • {text}" for text in t.texts[:MAX_TEXTS])
@@ -113,10 +117,11 @@ def results_replies(results: Results, with_chart: bool = True) -> list[Reply]:
         lines.append(f"Maturity assessment for {info.team}: finished by "
                      f"{', '.join(results.finished_people) or 'nobody yet'}.")
     for t in results.tallies:
-        lines.extend(_tally_lines(t, results.min_responses))
+        lines.extend(_tally_lines(t, results.min_responses, results.status == "open"))
     if info.anonymous:
-        lines.append(f"Anonymous: answers carry no names; a question's results appear once {results.min_responses} "
-                     "people answered it, and free text is listed in random order.")
+        lines.append(f"Anonymous: answers carry no names; a question's results appear once the survey has closed and "
+                     f"at least {results.min_responses} people answered it (so comparing results over time reveals "
+                     "no single answer), and free text is listed in random order.")
     elif results.finished_people and info.kind == "pulse":
         lines.append("Finished: " + ", ".join(results.finished_people))
     image = None
@@ -129,15 +134,16 @@ def results_replies(results: Results, with_chart: bool = True) -> list[Reply]:
 
 
 def to_csv(info: SurveyInfo, answers: list[AnswerRow], min_responses: int,
-           rng: random.Random | None = None) -> str:
-    """One row per answer; anonymous: no respondent, rows shuffled, questions under the threshold left out."""
+           rng: random.Random | None = None, now: datetime | None = None) -> str:
+    """One row per answer; anonymous: no respondent, rows shuffled, nothing before the survey closed and questions
+    under the threshold left out."""
     buf = io.StringIO()
     writer = csv.writer(buf, lineterminator="\n")
     writer.writerow(CSV_HEADER)
     rows = []
     for q, question in enumerate(info.questions):
         mine = [a for a in answers if a.question == q]
-        if info.anonymous and len(mine) < min_responses:
+        if info.anonymous and (len(mine) < min_responses or info.accepting(now or utcnow())):
             continue
         rows.extend((info.id, info.title, q + 1, question.text, question.kind,
                      describe(question, a.choice, a.text), a.user_ref or "") for a in mine)
