@@ -72,10 +72,9 @@ class ConsoleSession:
 class ConsolePoster:
     """Proactive posts in ``chat`` mode are printed, so nudges and alerts can be tried locally."""
 
-    platform = "console"
-
-    def __init__(self, out: TextIO) -> None:
+    def __init__(self, out: TextIO, platform: str = "console") -> None:
         self.out = out
+        self.platform = platform
 
     async def post(self, target: Target, replies: Sequence[Reply]) -> DeliveryResult:
         """Print the replies with their destination."""

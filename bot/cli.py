@@ -46,7 +46,8 @@ def _chat(args: argparse.Namespace, settings: Settings) -> int:
 
     configure("WARNING" if settings.log_level == "INFO" else settings.log_level)
     bot = build_bot(settings, demo=settings.demo and not args.no_demo)
-    bot.services.delivery.register(ConsolePoster(sys.stdout))
+    for platform in ("console", "slack", "teams"):  # in the terminal, nudges and alerts are printed
+        bot.services.delivery.register(ConsolePoster(sys.stdout, platform))
 
     async def session() -> None:
         for hook in bot.on_start:  # the scheduler: nudges scheduled in the console are printed when due

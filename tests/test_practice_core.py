@@ -133,3 +133,22 @@ def test_roles_cli(tmp_path) -> None:
     bad = run("roles", "grant", "U1", "admin")
     assert bad.returncode == 1 and "platform-qualified" in bad.stderr and "Traceback" not in bad.stderr
     assert "role.grant slack:U1" in run("audit", "--last", "5").stdout
+
+
+async def test_retried_recurring_job_keeps_its_schedule(bot) -> None:
+    sched, fail = bot.services.scheduler, [True]
+
+    async def flaky(job: Job) -> None:
+        if fail.pop() if fail else False:
+            raise RuntimeError("transient")
+
+    sched.register("flaky", flaky)
+    due = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
+    job_id = sched.schedule("flaky", {"x": 1}, due, recurrence="daily")
+    now = [due + timedelta(seconds=1)]
+    sched.clock = lambda: now[0]
+    await sched.run_due()  # fails, retried a minute later
+    now[0] = due + timedelta(minutes=2)
+    await sched.run_due()  # succeeds
+    row = sched.get(job_id)
+    assert row.due_at.replace(tzinfo=UTC) == due + timedelta(days=1) and row.payload == {"x": 1}

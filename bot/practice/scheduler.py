@@ -30,6 +30,7 @@ from bot.practice.tables import ScheduledJob
 log = logging.getLogger(__name__)
 LEASE = timedelta(minutes=10)
 MAX_ATTEMPTS = 3
+OCCURRENCE = "_occurrence"  # payload key: the scheduled time of the occurrence a retried job belongs to
 
 
 @dataclass(frozen=True)
@@ -150,11 +151,15 @@ class Scheduler:
     def finish(self, job: Job, error: str | None, now: datetime) -> None:
         """Record the outcome; a recurring job gets its next occurrence, a failing one is retried or failed."""
         values: dict[str, Any] = {"last_error": error[:500] if error else None, "claimed_by": None}
+        # A retry moves due_at; the occurrence it belongs to is kept so a recurring job stays on its schedule.
+        occurrence = job.payload.get(OCCURRENCE) or job.due_at.isoformat()
         if error and job.attempts < MAX_ATTEMPTS:
-            values.update(status="pending", due_at=now + timedelta(minutes=job.attempts))
+            values.update(status="pending", due_at=now + timedelta(minutes=job.attempts),
+                          payload={**job.payload, OCCURRENCE: occurrence})
         elif job.recurrence:
-            values.update(status="pending", attempts=0,
-                          due_at=next_occurrence(job.due_at, job.recurrence, self.tz, now))
+            payload = {k: v for k, v in job.payload.items() if k != OCCURRENCE}
+            values.update(status="pending", attempts=0, payload=payload,
+                          due_at=next_occurrence(datetime.fromisoformat(occurrence), job.recurrence, self.tz, now))
         else:
             values.update(status="failed" if error else "done")
         with self.db.session() as s:
