@@ -51,6 +51,11 @@ def _utf8(value: str) -> bool:
     return True
 
 
+def _clean(name: str, value: str) -> bool:
+    """Ids never hold NUL (PostgreSQL refuses it: one bad id would block the batched thread writes)."""
+    return _utf8(value) and (name == "text" or "\x00" not in value)
+
+
 def _fits(part: str, doc: Any) -> bool:
     if not isinstance(doc, dict):
         return False
@@ -60,7 +65,7 @@ def _fits(part: str, doc: Any) -> bool:
             if name in doc and not (part == "" and name in NULLABLE):
                 return False
             continue
-        if not isinstance(value, allowed) or (isinstance(value, str) and not _utf8(value)):
+        if not isinstance(value, allowed) or (isinstance(value, str) and not _clean(name, value)):
             return False
     return True
 

@@ -141,6 +141,7 @@ _CONTROL = dict.fromkeys(c for c in range(32) if c not in (9, 10, 13))
 
 
 def _utf8(value: str) -> str:
+    value = value.replace("\x00", "")  # PostgreSQL refuses NUL in text
     try:
         value.encode()
         return value
@@ -149,7 +150,7 @@ def _utf8(value: str) -> str:
 
 
 def _valid_unicode(msg: IncomingMessage) -> IncomingMessage:
-    """Replace lone surrogates in the key, the event id and the text (a malformed payload, never a crash)."""
+    """Drop NUL and replace lone surrogates in the key, the event id and the text (malformed input, not an outage)."""
     parts, fields = msg.key.parts(), (msg.text, msg.event_id)
     clean_parts, (text, event_id) = tuple(_utf8(p) for p in parts), (_utf8(f) for f in fields)
     if clean_parts == parts and (text, event_id) == fields:

@@ -24,6 +24,7 @@ from urllib.parse import urlencode
 import pytest
 
 from bot.app import build_bot, build_web_app
+from bot.models import ConversationKey, IncomingMessage
 from tests.conftest import make_settings
 from tests.fakes import slack_payloads as p
 from tests.fakes.bf_connector import FakeConnector
@@ -34,7 +35,8 @@ SEED = 20261123
 JSON, FORM = "application/json", "application/x-www-form-urlencoded"
 CONTENT_TYPES = (JSON, FORM, "text/plain", "application/octet-stream", "multipart/form-data; boundary=xyz",
                  "application/json; charset=latin-1", "", "application/xml")
-ODD = ("\x00", "\ud800", "\udfff", "\u202e", "\u200b\u200d", "👩‍👩‍👧‍👦", "e\u0301" * 50, "\uffff", "\U0010ffff",
+ODD = ("\x00", "U\x00",
+       "\ud800", "\udfff", "\u202e", "\u200b\u200d", "👩‍👩‍👧‍👦", "e\u0301" * 50, "\uffff", "\U0010ffff",
        "ﷺ", "Ω≈ç√", "\r\n\t", "<@U123>", "<!channel>", "&lt;&amp;", "'; DROP TABLE team; --", "%s%n{0}", "🤖" * 300)
 TRACE_MARKS = ("Traceback", 'File "/', ", line ", "Exception:", "Error:")
 APP_ID = "5f1c8a52-2b7e-4d0e-9a51-0c9f1e7d3a10"
@@ -246,8 +248,8 @@ def _report(crashes: _Errors) -> list[str]:
             for r in crashes.records]
 
 
-async def test_slack_events_survive_signed_garbage(sqlite_url: str, aiohttp_client: Any, crashes: _Errors) -> None:
-    h = await start_harness(sqlite_url, aiohttp_client)
+async def test_slack_events_survive_signed_garbage(db_url: str, aiohttp_client: Any, crashes: _Errors) -> None:
+    h = await start_harness(db_url, aiohttp_client)
     try:
         cases = slack_cases(random.Random(SEED))
         assert len(cases) >= 200
@@ -305,10 +307,10 @@ async def test_unsigned_forged_and_stale_slack_requests_are_401(sqlite_url: str,
         await h.fake.stop()
 
 
-async def test_teams_without_auth_survives_garbage(sqlite_url: str, aiohttp_client: Any, crashes: _Errors) -> None:
+async def test_teams_without_auth_survives_garbage(db_url: str, aiohttp_client: Any, crashes: _Errors) -> None:
     connector = FakeConnector()
     url = await connector.start()
-    bot = build_bot(make_settings(sqlite_url, teams_enabled=True), demo=True)
+    bot = build_bot(make_settings(db_url, teams_enabled=True), demo=True)
     try:
         client = await aiohttp_client(build_web_app(bot))
         cases = teams_cases(random.Random(SEED + 1), url)
@@ -336,3 +338,11 @@ async def test_teams_with_auth_refuses_garbage_with_4xx(sqlite_url: str, aiohttp
         k: v for k, v in {"Content-Type": c.content_type, "Authorization": rng.choice(tokens)}.items() if v})
     assert {s for _, s in seen} <= {400, 401, 413, 415}, sorted({s for _, s in seen})
     assert 401 in {s for _, s in seen}
+
+
+async def test_nul_and_lone_surrogates_in_ids_are_answered_not_reported_as_an_outage(bot: Any) -> None:
+    key = ConversationKey("teams", "t\x00", "19:c\udfff", "", "29:u\x00ser")
+    result = await bot.router.handle(IncomingMessage(key, "\udfffhelp\x00", "ev\x00\ud800", is_direct=True))
+    assert result.intent not in ("unavailable", "error") and result.replies, result
+    again = await bot.router.handle(IncomingMessage(key, "help", "ev\x00\ud800", is_direct=True))
+    assert again.duplicate  # the cleaned event id was claimed
