@@ -36,7 +36,8 @@ _RULES: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
                       r"what time is it|whats the time|todays date|tell me about yourself|favorite (?:color|food)|"
                       r"vacation|holiday plans|flights? to|hotel|lunch|dinner|order food|"
                       r"recommend (?:a|me a|some) (?:book|movie|film|show|series|podcast|song|game|restaurant)s?|"
-                      r"cover letter|resume|cv|write (?:me )?(?:an? )?(?:essay|email|letter|story|poem))\b"),
+                      r"cover letter|resume|cv|elections?|voting|politics|political party|"
+                      r"write (?:me )?(?:an? )?(?:essay|email|letter|story|poem))\b"),
         ("data", r"\b(?:how much|what) (?:did|do|does|have|has|is|was|were|are) (?:we|our|us|i|my|the company|"
                  r"the \w+ team|team \w+|\w+ team)\b.*\b(?:spen[dt]|spending|pay|paid|cost|costs|bill(?:ed)?|"
                  r"invoiced?|charged?|burn(?:ing)?|owe)\b"

@@ -234,16 +234,16 @@ class Index:
         return out, fixed_words
 
     def _correct(self, word: str) -> str | None:
-        """The closest vocabulary word within 1 edit (2 for long words), same first letter preferred, or None."""
+        """The closest vocabulary word with the same first letter within 1 edit (2 for long words), or None."""
         limit = 1 if len(word) < 7 else 2
         pool = [w for n in range(len(word) - limit, len(word) + limit + 1) for w in self.by_len.get(n, ())]
         found = process.extract(word, pool, scorer=OSA.distance, score_cutoff=limit, limit=8)
         if not found:
             return None
-        best = min(found, key=lambda f: (f[1], f[0][0] != word[0], -self.idf.get(stem(f[0]), 0.0) * -1))
-        if len(word) < 7 and best[0][0] != word[0]:
+        same_start = [f for f in found if f[0][0] == word[0]]  # typos rarely change the first letter
+        if not same_start:
             return None
-        return best[0]
+        return min(same_start, key=lambda f: (f[1], self.idf.get(stem(f[0]), 99.0)))[0]  # then the commonest
 
     def _weight(self, term: str) -> float:
         """How much a question word counts: topic-naming words fully, words only seen in bodies or unknown less."""

@@ -132,6 +132,7 @@ SYNONYMS: dict[str, str] = {
     "belongs": "belong allocate", "belong": "belong allocate", "runaway": "spike", "unused": "unused waste",
     "unitcost": "unitcost unit", "shutdown": "shutdown schedul",
     "row": "charge row", "rows": "charge row", "migrate": "migrate placement", "migrating": "migrate placement",
+    **dict.fromkeys(("overcommit", "overcommitting", "overcommitted", "overbuy", "overbought"), "commitment unused"),
     "grouped": "group domain", "save": "saving", "saves": "saving", "warehouse": "warehouse ingest",
     "lake": "lake ingest", "datalake": "lake ingest",
     **dict.fromkeys(("weird", "odd", "strange", "unusual", "abnormal", "unexpected", "sudden", "surprise",
