@@ -1,0 +1,94 @@
+"""Survey one-liners and deadlines typed in chat (pure parsing, no database)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from bot.models import IncomingMessage
+from bot.practice.survey_compose import is_command, parse_command
+from bot.practice.survey_spec import SurveyError
+from bot.practice.survey_when import parse_deadline
+from intents.survey import SurveyIntent
+from intents.survey_answer import SurveyAnswerIntent
+from tests.conftest import message
+
+NOW = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)  # a Monday
+BERLIN = ZoneInfo("Europe/Berlin")
+
+
+@pytest.mark.parametrize("text,local", [
+    ("friday", "2026-11-27 17:00"), ("fri 5pm", "2026-11-27 17:00"), ("friday 09:30", "2026-11-27 09:30"),
+    ("monday", "2026-11-23 17:00"), ("next monday", "2026-11-23 17:00"), ("tomorrow", "2026-11-24 17:00"),
+    ("tomorrow noon", "2026-11-24 12:00"), ("2026-12-01", "2026-12-01 17:00"),
+    ("2026-12-01 08:15", "2026-12-01 08:15"), ("2026-12-01 08:15:00", "2026-12-01 08:15"),
+    ("in 3 days", "2026-11-26 13:00"), ("in 2 hours", "2026-11-23 15:00"),
+])
+def test_deadlines_are_read_in_the_tenant_time_zone(text: str, local: str) -> None:
+    assert f"{parse_deadline(text, NOW, BERLIN).astimezone(BERLIN):%Y-%m-%d %H:%M}" == local
+
+
+@pytest.mark.parametrize("text,problem", [
+    ("2020-01-01", "in the past"), ("in 200 days", "at most 90 days"), ("someday", "can't read"),
+    ("2026-02-30", "is not a date"), ("friday 25:00", "not a time of day"),
+])
+def test_bad_deadlines_say_why(text: str, problem: str) -> None:
+    with pytest.raises(ValueError, match=problem):
+        parse_deadline(text, NOW, BERLIN)
+
+
+def test_one_liners() -> None:
+    scale = parse_command("survey payments, checkout: How useful is the cost report? scale by friday anonymous",
+                          NOW, BERLIN)
+    assert (scale.audience, scale.anonymous, scale.questions[0].kind) == (("payments", "checkout"), True, "scale")
+    assert scale.questions[0].options == ("1", "2", "3", "4", "5") and scale.deadline.astimezone(BERLIN).day == 27
+    single = parse_command("survey payments: Do you tag? options: yes | no | not sure", NOW, BERLIN)
+    assert single.questions[0].options == ("yes", "no", "not sure") and not single.anonymous
+    assert (single.deadline - NOW).days == 7 and single.max_reminders == 2
+    multi = parse_command("survey slack:U1 and teams:29:abc: Which clouds? multi: AWS, Azure, GCP in channels "
+                          "no reminders", NOW, BERLIN)
+    assert multi.audience == ("slack:U1", "teams:29:abc") and multi.questions[0].kind == "multi"
+    assert multi.channels and multi.max_reminders == 0
+    text = parse_command("survey data: What should we change by next quarter? text due tomorrow", NOW, BERLIN)
+    assert text.questions[0].text == "What should we change by next quarter?" and text.questions[0].kind == "text"
+    yes_no = parse_command("survey ml: Ready? yes/no", NOW, BERLIN)
+    assert yes_no.questions[0].options == ("Yes", "No")
+    invite = parse_command("invite checkout to the maturity assessment by friday", NOW, BERLIN)
+    assert (invite.kind, invite.team, invite.questions) == ("assessment", "checkout", ())
+
+
+@pytest.mark.parametrize("text,problem", [
+    ("survey payments: How useful is it?", "say what kind of answer"),
+    ("survey payments: Q? options: only", "need 2 to 10 options, got 1"),
+    ("survey payments: Q? options: a | A", "two options have the same text"),
+    ("survey payments: Q? scale by 2020-01-01", "deadline: the deadline"),
+])
+def test_bad_one_liners_name_the_problem(text: str, problem: str) -> None:
+    with pytest.raises(SurveyError, match=problem):
+        parse_command(text, NOW, BERLIN)
+
+
+@pytest.mark.parametrize("text,intent,op", [
+    ("survey payments: Q? scale", "survey", "compose"), ("surveys", "survey", "list"),
+    ("list surveys", "survey", "list"), ("survey results 3", "survey", "results"),
+    ("results of survey 3", "survey", "results"), ("survey 3 results", "survey", "results"),
+    ("export survey 3", "survey", "export"), ("close survey #3", "survey", "close"),
+    ("survey send 3", "survey", "send"), ("survey discard 3", "survey", "discard"),
+    ("survey:3:0:2", "survey_answer", None), ("answer survey 3", "survey_answer", None),
+])
+def test_matching(text: str, intent: str, op: str | None) -> None:
+    msg: IncomingMessage = message(text)
+    survey, answer = SurveyIntent().match(msg), SurveyAnswerIntent().match(msg)
+    found = survey if intent == "survey" else answer
+    assert found is not None and found.score >= 0.9 and found.slots.get("op") == op
+    assert (answer if intent == "survey" else survey) is None
+
+
+@pytest.mark.parametrize("text", ["what is a survey?", "how do surveys work in finops", "survey", "invite payments",
+                                  "survey:x:0:1", "take the assessment"])
+def test_questions_about_surveys_are_not_commands(text: str) -> None:
+    msg = message(text)
+    assert SurveyIntent().match(msg) is None and SurveyAnswerIntent().match(msg) is None
+    assert not is_command(text)
