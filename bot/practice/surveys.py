@@ -121,7 +121,10 @@ class SurveyStore:
 
     def invite(self, sid: int, user_ref: str) -> Invite | None:
         """One person's invitation, or None when not invited."""
-        return next((i for i in self.invites(sid) if i.user_ref == user_ref), None)
+        with self.db.session() as s:
+            r = s.exec(select(SurveyInvite).where(SurveyInvite.survey_id == sid,
+                                                  SurveyInvite.user_ref == user_ref)).first()
+        return None if r is None else Invite(r.user_ref, r.status, r.error, r.answered, r.reminders)
 
     def join(self, sid: int, user_ref: str) -> None:
         """Invite someone who answers from a channel announcement."""
