@@ -104,7 +104,7 @@ class Settings:
     flow_ttl_seconds: int = 7 * 24 * 3600
     assessment_ttl_days: int = 7  # a paused maturity assessment expires after this
     scheduler_grace_minutes: int = 60
-    rate_limit_per_minute: int = 30
+    rate_limit_per_minute: int = 60
     log_format: str = "text"
     scheduler_interval_seconds: int = 5
     allocation_tag: str = "team"  # FOCUS tag key that names the owning team (case/space-insensitive)
@@ -167,7 +167,7 @@ class Settings:
             demo=_bool(env, "FINOPS_DEMO", True),
             flow_ttl_seconds=_int(env, "FINOPS_FLOW_TTL_SECONDS", 7 * 24 * 3600, 60, 90 * 24 * 3600),
             assessment_ttl_days=_int(env, "FINOPS_ASSESSMENT_TTL_DAYS", 7, 1, 365),
-            rate_limit_per_minute=_int(env, "FINOPS_RATE_LIMIT_PER_MINUTE", 30, 0, 100_000),
+            rate_limit_per_minute=_int(env, "FINOPS_RATE_LIMIT_PER_MINUTE", 60, 0, 100_000),
             log_format=_choice(env, "LOG_FORMAT", ("text", "json"), "text"),
             scheduler_grace_minutes=_int(env, "FINOPS_SCHEDULER_GRACE_MINUTES", 60, 0, 7 * 24 * 60),
             scheduler_interval_seconds=_int(env, "FINOPS_SCHEDULER_INTERVAL_SECONDS", 5, 1, 3600),

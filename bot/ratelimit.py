@@ -14,7 +14,7 @@ class RateLimiter:
 
     def __init__(self, per_minute: int, burst: int | None = None, clock: Callable[[], float] = time.monotonic) -> None:
         self.rate = per_minute / 60.0
-        self.burst = float(burst if burst is not None else max(5, per_minute // 2))
+        self.burst = float(burst if burst is not None else max(5, per_minute // 3))
         self.clock = clock
         self._buckets: OrderedDict[str, tuple[float, float]] = OrderedDict()  # key -> (tokens, last time)
 

@@ -59,7 +59,10 @@ class GlobalIntent(Intent, Protocol):
 
 @runtime_checkable
 class FlowIntent(Intent, Protocol):
-    """A multi-step intent: while ``state.intent == name`` the router sends it every message first."""
+    """A multi-step intent: while ``state.intent == name`` the router sends it every message first.
+
+    It may set ``label`` (e.g. "assessment") for messages such as "OK, I stopped the assessment".
+    """
 
     async def continue_flow(self, msg: IncomingMessage, ctx: TurnContext) -> list[Reply] | None:
         """Handle the next step, or return None to let the message be routed normally."""

@@ -31,4 +31,6 @@ class CancelIntent:
         ctx.state.clear()
         if active is None:
             return [Reply("There was nothing to cancel. Ask me anything, or say “help”.")]
-        return [Reply(f"OK, I stopped the {active.replace('_', ' ')}. Nothing you already answered is lost.")]
+        flow = next((i for i in ctx.intents if i.name == active), None)
+        label = getattr(flow, "label", active.replace("_", " "))
+        return [Reply(f"OK, I stopped the {label}. Nothing you already answered is lost.")]

@@ -46,6 +46,7 @@ class NudgeIntent:
     """Compose → preview (Send / Cancel) → scheduled; plus list, edit, reschedule, cancel and status."""
 
     name = "nudge"
+    label = "nudge preview"
     summary = "send or schedule nudges to teams, channels and people (practitioners)"
     examples = ("nudge payments, checkout: Tag your resources by Friday",
                 "nudge payments: Review idle VMs tomorrow 9am", "nudges", "nudge 3 status", "cancel nudge 3",

@@ -49,6 +49,7 @@ class StartAssessmentIntent:
     """Runs the assessment conversation: team, capabilities, then one question at a time."""
 
     name = "start_assessment"
+    label = "assessment (say “resume” to continue it later)"
     summary = "take a maturity assessment"
     examples = ("start assessment", "assess our team", "resume assessment", "start assessment for payments")
 

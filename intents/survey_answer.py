@@ -53,6 +53,7 @@ class SurveyAnswerIntent:
     """Records survey answers: one per person and question, refused politely once the survey closed."""
 
     name = "survey_answer"
+    label = "survey"
     summary = "answer a survey you were sent"
     examples = ("answer survey 3",)
 

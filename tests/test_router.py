@@ -159,7 +159,7 @@ def test_unreachable_database_is_temporarily_unavailable(tmp_path) -> None:
 
 
 async def test_flooding_user_is_asked_to_slow_down(bot) -> None:
-    results = [await bot.router.handle(message(f"help {i}", user="UFLOOD", platform="slack")) for i in range(40)]
+    results = [await bot.router.handle(message(f"help {i}", user="UFLOOD", platform="slack")) for i in range(60)]
     slowed = [r for r in results if r.intent == "rate_limited"]
     assert slowed and "faster than I can answer" in slowed[0].replies[0].text
     other = await bot.router.handle(message("help", user="UCALM", platform="slack"))
