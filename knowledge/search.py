@@ -3,6 +3,8 @@ and a calibrated confidence. No I/O: build an ``Index`` from ``Doc`` values, the
 
 from __future__ import annotations
 
+import bisect
+import itertools
 import math
 import re
 from collections import Counter
@@ -57,8 +59,9 @@ _VERSUS = re.compile(r"^(?:.*?\b(?:difference|diff) between (?P<left>.+?) and |(
                      r"(?P<right>.+)$")
 _ROLE_WORDS = ("role roles job jobs responsibility responsibilities responsible involved involvement expected expect "
                "day finops cloud cost costs spend matter matters important should care relevant fit part contribute "
-               "duties task tasks daily supposed doing")
-_ROLE_GENERIC = frozenset(stem(w) for w in _ROLE_WORDS.split(" "))
+               "duties task tasks daily supposed doing own owning meeting meetings pulled dragged invited why "
+               "honestly stuff data team teams")
+_ROLE_GENERIC = frozenset(stem(w) for w in _ROLE_WORDS.split(" ")) | GENERIC
 
 
 @dataclass(frozen=True)
@@ -145,6 +148,7 @@ class Index:
         self.doc_terms = [frozenset(tf) for tf in tfs]
         self.name_stems = frozenset().union(*self.names)
         self.vocab = frozenset(vocab)
+        self.sorted_vocab = sorted(w for w in vocab if w.isalpha() and len(w) > 4)
         by_len: dict[int, list[str]] = {}
         for w in vocab:
             if w.isalpha() and len(w) >= 4:
@@ -202,9 +206,11 @@ class Index:
         m = _PERSONA.match(said)
         if m:
             rest = {stem(w) for w in content_words(m["rest"])}
-            if rest - _ROLE_GENERIC:
-                return self._rank(m["rest"], k)
-            return self._rank(f"{m['who']} persona", k, only="persona/")
+            persona = self._rank(f"{m['who']} persona", k, only="persona/")
+            if rest - _ROLE_GENERIC:  # "as a PO, what is showback?" is about showback, unless that is unclear
+                first = self._rank(m["rest"], k)
+                return first if first.answered or not persona.answered else persona
+            return persona
         m = _ROLE_QUESTION.match(said) or _ROLE_OF.match(said)
         if m and m["who"] not in _NOT_WHO and not {stem(w) for w in content_words(m["rest"] or "")} - _ROLE_GENERIC:
             persona = self._rank(f"{m['who']} persona", k, only="persona/")
@@ -224,14 +230,27 @@ class Index:
         """Content words with typos corrected against the vocabulary, and the set of corrected words."""
         out, fixed_words = [], set()
         for w in content_words(said):
-            if w in self.vocab or stem(w) in self.idf or not w.isalpha() or len(w) < 5:
+            if w.isdigit() and stem(w) not in self.idf:
+                continue  # "finops 101", "40 aws accounts": a number that names nothing
+            if w in self.vocab or stem(w) in self.idf or not w.isalpha() or len(w) < 4:
                 out.append(w)
                 continue
-            fixed = self._correct(w)
+            fixed = self._correct(w) if len(w) >= 5 else None
+            fixed = fixed or self._complete(w)
             if fixed:
                 fixed_words.add(fixed)
             out.append(fixed or w)
         return out, fixed_words
+
+    def _complete(self, word: str) -> str | None:
+        """A truncated word ("econ", "optim", "amort") completed to the commonest vocabulary word it starts."""
+        start = bisect.bisect_left(self.sorted_vocab, word)
+        found = []
+        for candidate in itertools.islice(self.sorted_vocab, start, start + 50):
+            if not candidate.startswith(word):
+                break
+            found.append(candidate)
+        return min(found, key=lambda w: self.idf.get(stem(w), 99.0)) if found else None
 
     def _correct(self, word: str) -> str | None:
         """The closest vocabulary word with the same first letter within 1 edit (2 for long words), or None."""

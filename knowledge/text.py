@@ -36,6 +36,8 @@ exactly precisely simply simple words plain english eli5 term terms concept idea
 does doing go goes going look looking find help care about say said says talking talk
 line sentence brief briefly short summary summarize tldr nutshell point purpose everyone keeps saying heard hear
 u ur r ya yall out figure anymore nobody stuff guys folks theory basically
+pros cons pro con advantages disadvantages downsides upsides drawbacks honestly literally seriously totally
+dont doesnt isnt arent cant wont didnt ive id youre theyre thats theres lets every even usually normally
 """))
 
 def _forms(stem_word: str, endings: str) -> list[str]:
