@@ -16,7 +16,8 @@ _TAIL = r"(?:\s+(?:for|of|on|in|at)\s+(?:the\s+)?(?P<rest>[^?!]{1,80}?))?\s*[?!.
 _END = r"\s*[?!.]*$"
 _WORDS = r"(?:status|score|scores|levels?|report|results)"
 PATTERNS = (
-    re.compile(r"^(?:what(?:'s| is| are)\s+|show\s+(?:me\s+)?|check\s+|tell me\s+)?(?:our|my team'?s?|my|"
+    re.compile(r"^(?:(?:what|wat|wht|how)(?:'?s|\s+is|\s+are)?\s+|show\s+(?:me\s+)?|check\s+|tell me\s+)?"
+               r"(?:our|my team'?s?|my|"
                r"the team'?s?|team)\s+(?:finops\s+)?maturity(?:\s+" + _WORDS + r")?" + _TAIL),
     re.compile(r"^(?:show\s+(?:me\s+)?|get\s+)?(?:the\s+)?(?:finops\s+|team\s+)?maturity\s+" + _WORDS + _TAIL),
     re.compile(r"^(?:show\s+(?:me\s+)?)?maturity\s+(?:for|of)\s+(?:team\s+)?(?P<rest>[^?!]{1,80}?)" + _END),
