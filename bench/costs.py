@@ -104,7 +104,8 @@ def _prepare_db(db: Path) -> None:
 
 
 def _status_latency(tmp: Path) -> tuple[float, float, float, float]:
-    """min/p50/p99 of budget status answers (ms) with a year of data for 50 teams, and one chart render (ms)."""
+    """p99 CPU time, p50 and p99 wall time of budget status answers (ms) with a year of data for 50 teams, and one
+    chart render (ms)."""
     from decimal import Decimal
 
     from bot.costs.chart import render
@@ -120,11 +121,12 @@ def _status_latency(tmp: Path) -> tuple[float, float, float, float]:
     svc.import_file(year)
     for n in range(TEAMS):
         svc.budgets.set_budget(f"team-{n}", Decimal(50_000), "USD")
-    times = []
+    times, cpu = [], []
     for i in range(500):
-        started = time.perf_counter()
+        started, cpu_started = time.perf_counter(), time.thread_time()
         reply = svc.status_reply(f"team-{i % TEAMS}", chart=False)
         times.append((time.perf_counter() - started) * 1000)
+        cpu.append((time.thread_time() - cpu_started) * 1000)
         assert reply is not None and "Forecast" in reply.text
     status = svc.status("team-0")
     assert status is not None
@@ -133,7 +135,7 @@ def _status_latency(tmp: Path) -> tuple[float, float, float, float]:
     render(status)
     chart_ms = (time.perf_counter() - started) * 1000
     svc.db.dispose()
-    return min(times), percentile(times, 50), percentile(times, 99), chart_ms
+    return percentile(cpu, 99), percentile(times, 50), percentile(times, 99), chart_ms
 
 
 def run() -> list[dict[str, Any]]:
@@ -158,7 +160,7 @@ def run() -> list[dict[str, Any]]:
         row("costs: import peak RSS (MB)", ours["rss_mb"], base["rss_mb"], "< 500 MB", ours["rss_mb"] < 500, "MB"),
         row("costs: budget status p99 (ms)", p99, None, "< 20 ms", p99 < 20, "ms"),
         row("costs: budget status p50 (ms)", p50, None, "info", True, "ms"),
-        row("costs: budget status min (ms, CPU cost without waiting)", low, None, "info", True, "ms"),
+        row("costs: budget status p99 CPU time (ms, excludes waiting for a core)", low, None, "info", True, "ms"),
         row("costs: machine load average during the run", load, None, "info (2 cores here)", True, ""),
         row("costs: chart render (ms)", chart_ms, None, "info", True, "ms"),
     ]
