@@ -20,8 +20,8 @@ from knowledge.text import STOPWORDS, SYNONYMS, content_words, has_camel, light,
 
 THRESHOLD = 0.4  # answer at or above this confidence, otherwise say "I don't know" (tuned in bench/knowledge.py)
 # logistic calibration of the confidence (fitted by ``python -m bench.knowledge --fit`` on tests/eval)
-CALIBRATION = (-3.5, 4.2, 3.0, 0.05, 1.15)  # bias; top score, margin to the runner-up, known-word coverage by the
-# top article, share of the question's weight in known words
+CALIBRATION = (-4.25, 3.9, 3.1, 0.0, 1.65, 0.9)  # bias; top score, margin to the runner-up, known-word coverage by the
+# top article, share of the question's weight in known words, share of the known words in the top article's names
 K1, B = 1.2, 0.5
 FIELD_WEIGHTS = (3.0, 2.0, 1.0)  # title, aliases, body
 CANDIDATES = 24
@@ -307,7 +307,8 @@ class Index:
         known = sum(v for s, v in q_w.items() if s in self.idf)
         cover = sum(v for s, v in q_w.items() if s in self.doc_terms[top_i]) / (known or 1.0)
         margin = ranked[0][0] - (ranked[1][0] if len(ranked) > 1 else 0.0)
-        features = (ranked[0][0], margin, cover, known / q_mass)
+        named = sum(v for s, v in q_w.items() if s in self.names[top_i]) / (known or 1.0)
+        features = (ranked[0][0], margin, cover, known / q_mass, named)
         conf = confidence(*features)
         return Result(hits[:k], conf, None if conf >= self.threshold else "low_confidence", features)
 
@@ -336,10 +337,10 @@ class Index:
         return w_best * best + w_names * names + w_bm25 * min(1.0, bm25) + w_body * body + w_kind * (kind in hints)
 
 
-def confidence(top: float, margin: float, cover: float, known: float) -> float:
+def confidence(top: float, margin: float, cover: float, known: float, named: float) -> float:
     """The probability that the top hit is right, from the logistic calibration."""
-    b0, b1, b2, b3, b4 = CALIBRATION
-    z = b0 + b1 * top + b2 * margin + b3 * cover + b4 * known
+    b0, b1, b2, b3, b4, b5 = CALIBRATION
+    z = b0 + b1 * top + b2 * margin + b3 * cover + b4 * known + b5 * named
     return 1.0 / (1.0 + math.exp(-z))
 
 
