@@ -10,8 +10,15 @@ from __future__ import annotations
 
 from typing import Any
 
-NULLABLE = frozenset(  # top-level fields Slack sends as null (Enterprise Grid, DMs)
-    {"team", "enterprise", "enterprise_id", "channel", "is_enterprise_install"})
+# Fields that must not be null when present (bolt or our listeners read into them); any other field may be null,
+# as Slack sends e.g. "enterprise": null, "authorizations": [{"enterprise_id": null, …}], "previous_view_id": null.
+NOT_NULL: dict[str, frozenset[str]] = {
+    "": frozenset({"event", "view", "actions", "authorizations", "user", "event_id"}),
+    "event": frozenset({"type", "channel", "ts", "text"}),
+    "user": frozenset({"id"}),
+    "actions": frozenset({"action_id"}),
+    "view": frozenset({"state"}),
+}
 TEXT = (str,)
 # field name → allowed types, per part of the payload ("" = the top level). Absent fields are fine.
 SPEC: dict[str, dict[str, tuple[type, ...]]] = {
@@ -21,7 +28,7 @@ SPEC: dict[str, dict[str, tuple[type, ...]]] = {
         "user_name": TEXT, "enterprise_id": TEXT, "challenge": TEXT, "event": (dict,), "user": (dict, str),
         "team": (dict, str), "enterprise": (dict, str), "channel": (dict, str), "container": (dict,),
         "message": (dict,), "view": (dict,), "actions": (list,), "authorizations": (list,),
-        "is_enterprise_install": (bool,),
+        "is_enterprise_install": (bool, str),  # a form field ("false") in slash commands
     },
     "event": {
         "type": TEXT, "subtype": TEXT, "user": TEXT, "channel": TEXT, "text": TEXT, "ts": TEXT,
@@ -62,7 +69,7 @@ def _fits(part: str, doc: Any) -> bool:
     for name, allowed in SPEC[part].items():
         value = doc.get(name)
         if value is None:
-            if name in doc and not (part == "" and name in NULLABLE):
+            if name in doc and name in NOT_NULL.get(part, ()):
                 return False
             continue
         if not isinstance(value, allowed) or (isinstance(value, str) and not _clean(name, value)):
