@@ -212,7 +212,8 @@ class Index:
                 return first if first.answered or not persona.answered else persona
             return persona
         m = _ROLE_QUESTION.match(said) or _ROLE_OF.match(said)
-        if m and m["who"] not in _NOT_WHO and not {stem(w) for w in content_words(m["rest"] or "")} - _ROLE_GENERIC:
+        if (m and m["who"] not in _NOT_WHO and not {stem(w) for w in content_words(m["rest"] or "")} - _ROLE_GENERIC
+                and str(self._rank(m["who"], k).top).startswith("persona/")):  # not "what does the foundation do"
             persona = self._rank(f"{m['who']} persona", k, only="persona/")
             if persona.answered and str(persona.top).startswith("persona/"):
                 return persona
@@ -236,7 +237,7 @@ class Index:
                 out.append(w)
                 continue
             fixed = self._correct(w) if len(w) >= 5 else None
-            fixed = fixed or self._complete(w)
+            fixed = fixed or (self._complete(w) if len(w) <= 5 else None)
             if fixed:
                 fixed_words.add(fixed)
             out.append(fixed or w)

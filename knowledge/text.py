@@ -146,6 +146,7 @@ SYNONYMS: dict[str, str] = {
     **dict.fromkeys(("buyer", "buyers", "purchasing"), "procurement purchasing"),
     **dict.fromkeys(("cxo", "vp", "svp", "evp", "board"), "executive leadership"),
     "schema": "schema focus", "spec": "specification focus", "specification": "specification focus",
+    "unblended": "actual unblended", "tech": "technology engineer",
     "grouped": "group domain", "save": "saving", "saves": "saving", "warehouse": "warehouse ingest",
     "lake": "lake ingest", "datalake": "lake ingest",
     **dict.fromkeys(("weird", "odd", "strange", "unusual", "abnormal", "unexpected", "sudden", "surprise",
