@@ -36,13 +36,21 @@ FOCUS_COLUMNS: dict[str, tuple[str, ...]] = {
 }
 MACROS = r"""
 CREATE OR REPLACE TEMP MACRO nz(x) AS CASE WHEN trim(x) IN ('', 'NULL', 'null', 'Null') THEN NULL ELSE trim(x) END;
-CREATE OR REPLACE TEMP MACRO ts(x) AS CASE WHEN length(x) <= 19 OR x[-1:] = 'Z'
-    THEN TRY_CAST(x AS TIMESTAMP) ELSE CAST(TRY_CAST(x AS TIMESTAMPTZ) AS TIMESTAMP) END;
+CREATE OR REPLACE TEMP MACRO ts(x) AS CASE WHEN contains(x, '/') THEN try_strptime(x, ['%m/%d/%y', '%m/%d/%y %H:%M',
+        '%m/%d/%y %H:%M:%S', '%m/%d/%Y', '%m/%d/%Y %H:%M', '%m/%d/%Y %H:%M:%S', '%m/%d/%Y %I:%M:%S %p', '%Y/%m/%d',
+        '%Y/%m/%d %H:%M:%S'])
+    WHEN length(x) <= 19 OR x[-1:] = 'Z' THEN TRY_CAST(x AS TIMESTAMP)
+    ELSE CAST(TRY_CAST(x AS TIMESTAMPTZ) AS TIMESTAMP) END;
+CREATE OR REPLACE TEMP MACRO sane(t) AS t >= TIMESTAMP '1970-01-01' AND t < TIMESTAMP '2200-01-01';
+CREATE OR REPLACE TEMP MACRO kvtags(j) AS try(CAST(to_json(map_from_entries(list_transform(
+    from_json(j, '[{"key":"VARCHAR","value":"VARCHAR"}]'), lambda x: struct_pack(k := x.key, v := x.value))))
+    AS VARCHAR));
 CREATE OR REPLACE TEMP MACRO tagval(j, nk) AS json_extract_string(replace(lower(j), ' ', ''), '/' || nk);
 """
 ERRORS = """CASE
-    WHEN cps IS NULL THEN 'ChargePeriodStart is empty or not a date'
-    WHEN cpe IS NULL THEN 'ChargePeriodEnd is empty or not a date'
+    WHEN cps IS NULL OR NOT sane(cps) THEN 'ChargePeriodStart is empty or not a date'
+    WHEN cpe IS NULL OR NOT sane(cpe) THEN 'ChargePeriodEnd is empty or not a date'
+    WHEN bps_s IS NOT NULL AND (bps IS NULL OR NOT sane(bps)) THEN 'BillingPeriodStart is not a date'
     WHEN b_s IS NOT NULL AND billed IS NULL THEN 'BilledCost is not a number'
     WHEN e_s IS NOT NULL AND eff IS NULL THEN 'EffectiveCost is not a number'
     WHEN cur IS NULL THEN 'BillingCurrency is empty'
@@ -76,7 +84,8 @@ def select_sql(src: str, cols: Mapping[str, tuple[str, str]], numbered: bool = F
 
 def _typed(select: str) -> str:
     """CTEs ``t`` (values cast) and ``e`` (plus the rejection reason, NULL for a good row)."""
-    return f"""r AS ({select}),
+    return f"""r0 AS ({select}),
+r AS (SELECT * REPLACE (if(starts_with(tags_s, '['), coalesce(kvtags(tags_s), tags_s), tags_s) AS tags_s) FROM r0),
 t AS (
     SELECT *, TRY_CAST(b_s AS DECIMAL(38,18)) AS billed, TRY_CAST(e_s AS DECIMAL(38,18)) AS eff,
         ts(cps_s) AS cps, ts(cpe_s) AS cpe, ts(bps_s) AS bps,

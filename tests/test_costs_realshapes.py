@@ -1,0 +1,72 @@
+"""FOCUS import against shapes seen in real public exports (synthetic fixtures written here, SQLite and PG)."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, date, datetime
+from decimal import Decimal
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from bot.costs.tables import NANO
+from tests.costs_helpers import row, service_for, write
+
+
+def _by_team(svc) -> dict[tuple[str | None, str], Decimal]:  # type: ignore[no-untyped-def]
+    return {k: Decimal(v) / NANO for k, v in svc.costs.totals("billed").items()}
+
+
+def test_us_slash_dates_from_spreadsheet_saved_exports(db_url: str, tmp_path: Path) -> None:
+    """Spreadsheet-saved examples write ``4/1/25``: read as month/day/year, never as the year 4 or 25."""
+    cells = [("4/1/25", "5/1/25", "4/1/25", "10.5"), ("4/30/2025 13:00", "4/30/2025 14:00", "4/1/2025", "2"),
+             ("05/01/2025 1:00:00 PM", "05/01/2025 2:00:00 PM", "2025/05/01", "3")]
+    rows = []
+    for start, end, period, cost in cells:
+        r = row(cost)
+        r.update(ChargePeriodStart=start, ChargePeriodEnd=end, BillingPeriodStart=period)
+        rows.append(r)
+    result = service_for(db_url).import_file(write(tmp_path / "slash.csv", rows))
+    p = result.parsed
+    assert (p.rows_imported, p.rows_rejected) == (3, 0)
+    assert {bp for _s, bp in p.periods} == {date(2025, 4, 1), date(2025, 5, 1)}
+    assert p.data_as_of == datetime(2025, 5, 1, 14, tzinfo=UTC)
+    assert sorted(g.day for g in p.groups) == [date(2025, 4, 1), date(2025, 4, 30), date(2025, 5, 1)]
+
+
+def test_implausible_or_day_first_dates_are_rejected_not_misread(db_url: str, tmp_path: Path) -> None:
+    bad = []
+    for start, period in (("0005-01-25T00:00:00Z", "2025-01-01"), ("31/12/2024", "2024-12-01"),
+                          ("2024-12-31T00:00:00Z", "12/31/24x")):
+        r = row("7")
+        r.update(ChargePeriodStart=start, BillingPeriodStart=period)
+        bad.append(r)
+    result = service_for(db_url).import_file(write(tmp_path / "bad.csv", [row("1"), *bad]))
+    p = result.parsed
+    assert (p.rows_imported, p.rows_rejected) == (1, 3)
+    assert [reason for _line, reason in p.rejected] == [
+        "ChargePeriodStart is empty or not a date", "ChargePeriodStart is empty or not a date",
+        "BillingPeriodStart is not a date"]
+    assert p.totals["USD"]["BilledCost"] == "1"
+
+
+def test_tags_as_key_value_list_csv_and_parquet(db_url: str, tmp_path: Path) -> None:
+    """Exports built from BigQuery write Tags as a list of {key, value} records: allocate from them."""
+    kv = json.dumps([{"key": "Team", "value": "checkout", "inherited": False}, {"key": "env", "value": "prod"}])
+    rows = [row("4", tags=kv), row("1", tags="[]"), row("2", tags='[{"key": "team", "value": "a"}, '
+                                                                  '{"key": "team", "value": "b"}]')]
+    svc = service_for(db_url)
+    result = svc.import_file(write(tmp_path / "kv.csv", rows))
+    assert (result.parsed.rows_imported, result.parsed.rows_rejected) == (2, 1)
+    assert result.parsed.rejected == ((4, "Tags is not a JSON object"),)  # duplicate keys: ambiguous owner
+    assert _by_team(svc) == {("checkout", "USD"): Decimal(4), (None, "USD"): Decimal(1)}
+    entry = pa.struct([("key", pa.string()), ("value", pa.string())])
+    table = pa.table({
+        **{c: [r[c] for r in rows[:2]] for c in rows[0] if c != "Tags"},
+        "Tags": pa.array([[{"key": "team", "value": "payments"}], []], pa.list_(entry)),
+    })
+    pq.write_table(table, tmp_path / "kv.parquet")
+    result = svc.import_file(tmp_path / "kv.parquet")
+    assert (result.parsed.rows_imported, result.parsed.rows_rejected) == (2, 0)
+    assert _by_team(svc) == {("payments", "USD"): Decimal(4), (None, "USD"): Decimal(1)}
