@@ -69,7 +69,7 @@ def status_reply(s: BudgetStatus, png: bytes | None = None) -> Reply:
         lines.append("Also spent in other currencies (not added): "
                      + ", ".join(money(v, c) for c, v in s.other_currencies) + ".")
     alt = (f"Cumulative {s.column_name} for {s.team} from {s.period_start:%b %-d}, with the budget line and the "
-           f"run-rate forecast to {s.period_end:%b %-d}")
+           f"run-rate forecast to {s.period_end - timedelta(days=1):%b %-d}")
     image = Image(png, alt, filename=f"budget-{s.team}.png") if png else None
     return Reply("\n".join(lines), title=f"Budget status: {s.team}", fields=fields(s), image=image,
                  footer=f"Data as of {s.data_as_of:%Y-%m-%d %H:%M} UTC · {s.column_name}")
