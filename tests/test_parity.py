@@ -136,6 +136,9 @@ SCRIPT: list[tuple[str, str]] = [
     ("press", "2"),  # question 2
     ("say", "1"),  # question 3 answered by typing
     ("say", "pause"),
+    ("say", "maturity status for payments"),
+    ("say", "nudges"),
+    ("say", "surveys"),
     ("say", "cancel"),
     ("say", "tell me something about penguins"),
 ]
