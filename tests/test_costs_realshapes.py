@@ -70,3 +70,14 @@ def test_tags_as_key_value_list_csv_and_parquet(db_url: str, tmp_path: Path) -> 
     result = svc.import_file(tmp_path / "kv.parquet")
     assert (result.parsed.rows_imported, result.parsed.rows_rejected) == (2, 0)
     assert _by_team(svc) == {("payments", "USD"): Decimal(4), (None, "USD"): Decimal(1)}
+
+
+def test_sub_cent_spend_is_not_shown_as_zero() -> None:
+    """Real exports are full of micro-charges: a team with 0.00064 USD must not read "0.00 USD"."""
+    from bot.costs.report import money
+
+    assert money(Decimal("0.000637721"), "USD") == "0.00064 USD"
+    assert money(Decimal("-0.0001"), "USD") == "-0.00010 USD"
+    assert money(Decimal("0.005"), "USD") == "0.0050 USD"
+    assert money(Decimal(0), "USD") == "0.00 USD"
+    assert money(Decimal("1234.5"), "EUR") == "1,234.50 EUR"

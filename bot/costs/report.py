@@ -10,7 +10,9 @@ from bot.models import Field, Image, Reply
 
 
 def money(value: Decimal, currency: str) -> str:
-    """``12,345.67 USD``."""
+    """``12,345.67 USD``; a non-zero amount under a cent keeps two significant digits (``0.00064 USD``)."""
+    if value and abs(value) < Decimal("0.01"):
+        return f"{value.quantize(Decimal(1).scaleb(max(-9, value.adjusted() - 1))):f} {currency}"
     return f"{value:,.2f} {currency}"
 
 
