@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import html
 import json
 import re
 import uuid
@@ -51,7 +52,21 @@ def without_bot_mention(activity: Activity) -> str:
             text = text.replace(tag, " ", 1)
     # Other people's mentions keep their names; Teams also sends non-breaking spaces around mentions.
     text = text.replace("<at>", "").replace("</at>", "").replace("\xa0", " ")
-    return re.sub(r"[ \t]{2,}", " ", text).strip()
+    return re.sub(r"[ \t]{2,}", " ", _plain(text)).strip()
+
+
+_BREAK = re.compile(r"<br\s*/?>|</p>\s*<p[^>]*>|</div>\s*<div[^>]*>", re.I)
+_FORMAT_TAG = re.compile(r"</?(?:p|div|span|b|i|u|s|em|strong|code|pre)\b[^>]*>", re.I)
+_ENTITY = re.compile(r"&(?:nbsp|amp|lt|gt|quot|#\d{1,6}|#x[0-9a-f]{1,5});", re.I)
+
+
+def _plain(text: str) -> str:
+    """Plain text from the HTML that Teams sends for formatted messages (only formatting tags are removed, so
+    a typed ``a < b`` stays as it is)."""
+    if not (_FORMAT_TAG.search(text) or _ENTITY.search(text)):
+        return text
+    text = _FORMAT_TAG.sub("", _BREAK.sub("\n", text))
+    return html.unescape(text).replace("\xa0", " ")
 
 
 def _mentions(activity: Activity) -> list[Any]:

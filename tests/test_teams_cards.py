@@ -105,6 +105,15 @@ def test_mention_with_nbsp_and_no_entity_text() -> None:
     assert without_bot_mention(activity) == "budget status"
 
 
+def test_formatted_messages_become_plain_text() -> None:
+    activity = _activity(textFormat="xml",
+                         text="<p><at>FinOps</at>&nbsp;budget status for <b>R&amp;D</b></p><p>thanks</p>",
+                         entities=[{"type": "mention", "text": "<at>FinOps</at>",
+                                    "mentioned": {"id": "28:bot", "name": "FinOps"}}])
+    assert without_bot_mention(activity) == "budget status for R&D\nthanks"
+    assert without_bot_mention(_activity(text="is cost < 100 > 50?")) == "is cost < 100 > 50?"
+
+
 def test_conversation_ids_and_tenant() -> None:
     assert split_conversation_id("19:abc@thread.tacv2;messageid=1700") == ("19:abc@thread.tacv2", "1700")
     assert split_conversation_id("a:1personal") == ("a:1personal", "")
