@@ -64,6 +64,8 @@ def reference_of(activity: Activity) -> dict[str, Any]:
     ref.activity_id = None
     if ref.conversation is not None and ref.conversation.id:
         ref.conversation.id = split_conversation_id(ref.conversation.id)[0]
+    if ref.conversation is None or ref.conversation.conversation_type != "personal":
+        ref.user, ref.locale = None, None  # a shared conversation's reference must not depend on who spoke last
     return ref.serialize()
 
 

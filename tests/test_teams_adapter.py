@@ -70,6 +70,11 @@ async def test_channel_mention_is_removed_and_reply_goes_to_the_thread(client, c
     stored = await teams_bot.services.db.run(teams_bot.services.refs.find, "teams", user.channel_id)
     assert stored is not None and stored.kind == "channel" and stored.user_ref == ""
     assert stored.payload["conversation"]["id"] == user.channel_id  # the channel, not one thread
+    assert "user" not in stored.payload  # the same reference whoever spoke: no rewrite per speaker
+    other = TeamsClient(connector.url, user_id="29:1sam", user_name="Sam")
+    assert await post(client, other.channel("help")) == 201
+    again = await teams_bot.services.db.run(teams_bot.services.refs.find, "teams", user.channel_id)
+    assert again is not None and again.updated_at == stored.updated_at
 
 
 async def test_channel_thread_is_one_conversation_key(client, connector, user, teams_bot) -> None:
