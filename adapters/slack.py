@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import hashlib
 import logging
 import re
 from collections.abc import Awaitable, Callable
@@ -44,6 +45,12 @@ SEND_ERRORS = (SlackClientError, aiohttp.ClientError, OSError, TimeoutError)
 DRAIN_SECONDS = 10.0  # at shutdown, turns already acknowledged get this long to finish
 Listener = Callable[..., Awaitable[None]]
 MALFORMED = (KeyError, IndexError, TypeError, AttributeError, ValueError)  # a field missing or of the wrong type
+
+
+def _click_id(*parts: str) -> str:
+    """A button press's event id: the same click twice gives the same id, but the id never reveals the value
+    pressed or who pressed it (it is stored and logged; anonymous survey answers are buttons)."""
+    return "slack:click:" + hashlib.sha256("\x1f".join(parts).encode()).hexdigest()[:40]
 
 
 def _ignored(event: dict[str, Any]) -> bool:
@@ -273,11 +280,11 @@ class SlackAdapter:
         container, message = body.get("container") or {}, body.get("message") or {}
         if container.get("type") == "message" and container.get("channel_id"):
             channel, thread, ts = container["channel_id"], message.get("thread_ts") or "", container["message_ts"]
-            event_id = f"{ts}:{action_id}:{value}:{user}"
+            event_id = _click_id(ts, action_id, value, user)
         else:  # App Home or a modal: answer in the user's DM
             view = body.get("view") or {}
             channel, thread, ts = await self.sender.dm_channel(user), "", ""
-            event_id = f"{view.get('id')}:{view.get('hash')}:{action_id}:{value}:{user}"
+            event_id = _click_id(str(view.get("id")), str(view.get("hash")), action_id, value, user)
         key = ConversationKey("slack", team, channel, thread, user)
         msg = IncomingMessage(key, value, event_id[:255], is_direct=True, action=Action(action_id, value), raw=body)
         result = await self._turn(msg, channel, thread, "dm" if channel.startswith("D") else "channel")
