@@ -11,7 +11,7 @@ from aiohttp import web
 
 from bot.access import Access
 from bot.config import Settings
-from bot.db import Database
+from bot.db import Database, utcnow
 from bot.delivery import Delivery
 from bot.demo import load_demo
 from bot.metrics import CONTENT_TYPE, Metrics
@@ -26,6 +26,7 @@ from bot.teams import TeamStore
 from intents import FALLBACK, build_intents
 
 log = logging.getLogger(__name__)
+PRUNE_JOB = "maintenance.prune_events"
 Hook = Callable[[], Awaitable[None]]
 
 
@@ -76,6 +77,18 @@ def _attach_features(services: Services) -> None:
     _attach_assessments(services)
     services.nudges = register_nudges(services)  # job kind "nudge.send" on the scheduler
     _attach_surveys(services)
+    _attach_maintenance(services)
+
+
+def _attach_maintenance(services: Services) -> None:
+    """Daily housekeeping: forget processed event ids older than a day (platforms stop retrying in minutes)."""
+
+    async def prune(_job: object) -> None:
+        cutoff = utcnow() - timedelta(days=1)
+        removed = await services.db.run(services.conversations.forget_events_before, cutoff)
+        log.info("maintenance: forgot %d processed event ids", removed)
+
+    services.scheduler.register(PRUNE_JOB, prune)
 
 
 def _attach_surveys(services: Services) -> None:
@@ -105,6 +118,10 @@ def build_bot(settings: Settings, *, migrate: bool = True, demo: bool | None = N
         load_demo(services)
     router = Router(build_intents(services), services, FALLBACK(services))
     bot = Bot(services, router)
+    async def ensure_maintenance() -> None:
+        await services.db.run(services.scheduler.ensure, PRUNE_JOB, utcnow() + timedelta(hours=1), "daily")
+
+    bot.on_start.append(ensure_maintenance)
     bot.on_start.append(services.scheduler.start)
     bot.on_stop.append(services.scheduler.stop)
     return bot

@@ -152,3 +152,13 @@ async def test_retried_recurring_job_keeps_its_schedule(bot) -> None:
     await sched.run_due()  # succeeds
     row = sched.get(job_id)
     assert row.due_at.replace(tzinfo=UTC) == due + timedelta(days=1) and row.payload == {"x": 1}
+
+
+async def test_ensure_creates_one_recurring_job_and_maintenance_prunes_events(bot) -> None:
+    sched, now = bot.services.scheduler, datetime.now(UTC)
+    assert sched.ensure("house", now, "daily") and not sched.ensure("house", now, "daily")
+    bot.services.conversations.claim_event("old-event", now - timedelta(days=3))
+    for hook in bot.on_start[:-1]:  # ensure the maintenance job, without starting the polling loop
+        await hook()
+    await sched.run_due(now + timedelta(hours=2))
+    assert bot.services.conversations.claim_event("old-event", now)  # forgotten, so claimable again

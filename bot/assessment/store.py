@@ -218,8 +218,8 @@ class AssessmentStore:
 
     def ensure_reminder_job(self, scheduler: Scheduler | None, now: datetime) -> None:
         """Make sure the daily reminder job exists (created with the first assessment)."""
-        if scheduler is not None and not scheduler.pending(REMINDER_JOB):
-            scheduler.schedule(REMINDER_JOB, {}, now + timedelta(hours=1), "daily")
+        if scheduler is not None:
+            scheduler.ensure(REMINDER_JOB, now + timedelta(hours=1), "daily")
 
     def summary_line(self, team_name: str) -> str | None:
         """One line for the Slack App Home: the team's overall maturity and trend, or None without data."""

@@ -161,5 +161,5 @@ def register_alerts(services: Services) -> None:
 def ensure_alert_job(services: Services) -> None:
     """Schedule the daily check once (called after imports and budget changes; synchronous)."""
     scheduler = getattr(services, "scheduler", None)
-    if scheduler is not None and not scheduler.pending(ALERT_JOB):
-        scheduler.schedule(ALERT_JOB, {}, utcnow() + timedelta(hours=1), "daily")
+    if scheduler is not None:
+        scheduler.ensure(ALERT_JOB, utcnow() + timedelta(hours=1), "daily")

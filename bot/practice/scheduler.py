@@ -76,6 +76,17 @@ class Scheduler:
             assert job.id is not None
             return job.id
 
+    def ensure(self, kind: str, due_at: datetime, recurrence: str) -> bool:
+        """Create a recurring job of ``kind`` unless one is already pending or running; True when created."""
+        with self.db.session() as s:
+            live = s.exec(select(ScheduledJob.id).where(ScheduledJob.kind == kind,
+                                                        ScheduledJob.status.in_(("pending", "running")))  # type: ignore[attr-defined]
+                          ).first()
+        if live is not None:
+            return False
+        self.schedule(kind, {}, due_at, recurrence)
+        return True
+
     def cancel(self, job_id: int) -> bool:
         """Cancel a pending job; False when it already ran or does not exist."""
         return self._set(job_id, status="cancelled")
