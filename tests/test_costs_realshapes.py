@@ -81,3 +81,45 @@ def test_sub_cent_spend_is_not_shown_as_zero() -> None:
     assert money(Decimal("0.005"), "USD") == "0.0050 USD"
     assert money(Decimal(0), "USD") == "0.00 USD"
     assert money(Decimal("1234.5"), "EUR") == "1,234.50 EUR"
+
+
+def _csv_text(rows: list[dict[str, str]], sep: str = ",", eol: str = "\n") -> list[str]:
+    import csv
+    import io
+
+    out = io.StringIO()
+    writer = csv.writer(out, delimiter=sep, lineterminator=eol)
+    writer.writerow(list(rows[0]))
+    writer.writerows([list(r.values()) for r in rows])
+    return out.getvalue().split(eol)[:-1]
+
+
+def test_ragged_and_truncated_lines_are_rejected_with_their_line_numbers(db_url: str, tmp_path: Path) -> None:
+    """One malformed line (too few or too many cells, a download cut inside a quoted cell) used to defeat the
+    dialect sniffer, so the whole file was refused as "missing required columns (found 1 columns)"."""
+    lines = _csv_text([row("1"), row("2"), row("4"), row("8")])
+    lines[2] = '"2",NULL,"USD"'  # too few cells
+    lines[3] += ',"surplus"'  # too many
+    path = tmp_path / "ragged.csv"
+    path.write_text("\n".join(lines) + "\n" + lines[4][: lines[4].index('"{') + 5])  # cut inside quoted Tags
+    svc = service_for(db_url)
+    p = svc.import_file(path).parsed
+    assert (p.rows_total, p.rows_imported, p.rows_rejected) == (5, 2, 3)
+    assert [line for line, _reason in p.rejected] == [3, 4, 6]
+    assert all(reason.startswith("malformed CSV line") for _line, reason in p.rejected)
+    assert p.totals["USD"]["BilledCost"] == "9"
+    assert sum(_by_team(svc).values()) == Decimal(9)
+
+
+def test_semicolon_crlf_and_bom_files_still_import(db_url: str, tmp_path: Path) -> None:
+    rows = [row("1.25", tags='{"team": "payments"}'), row("-0.25", team=None, category="Credit")]
+    semi = tmp_path / "semi.csv"
+    semi.write_text("\n".join(_csv_text(rows, sep=";")) + "\n")
+    bom = tmp_path / "bom.csv"
+    bom.write_text("\r\n".join(_csv_text(rows, eol="\r\n")) + "\r\n", encoding="utf-8-sig")
+    svc = service_for(db_url)
+    for path in (semi, bom):
+        p = svc.import_file(path).parsed
+        assert (p.rows_imported, p.rows_rejected) == (2, 0), path.name
+        assert p.totals["USD"]["BilledCost"] == "1"
+    assert _by_team(svc) == {("payments", "USD"): Decimal("1.25"), (None, "USD"): Decimal("-0.25")}

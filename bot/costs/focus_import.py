@@ -7,7 +7,9 @@ DECIMAL(38,18) and rounded once per stored group to nano-units.
 
 from __future__ import annotations
 
+import csv
 import dataclasses
+import gzip
 import hashlib
 from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
@@ -84,18 +86,31 @@ def _open_source(con: Any, path: Path) -> tuple[str, dict[str, str], str]:
     if not magic:
         raise UserError(f"{path.name}: the file is empty")
     lit = "'" + str(path).replace("'", "''") + "'"
-    if magic == b"PAR1":
-        src, kind = f"read_parquet({lit})", "row"
-    else:
-        comp = "gzip" if magic[:2] == b"\x1f\x8b" else "none"
-        src = f"read_csv({lit}, all_varchar=true, header=true, compression='{comp}', nullstr=['', 'NULL', 'null'])"
-        kind = "line"
+    kind = "row" if magic == b"PAR1" else "line"
+    src = f"read_parquet({lit})" if kind == "row" else _csv_source(path, lit, magic[:2] == b"\x1f\x8b")
     try:
         described = con.execute(f"DESCRIBE SELECT * FROM {src}").fetchall()
     except Exception as exc:  # DuckDB raises many error types for unreadable files
         raise UserError(f"{path.name}: cannot read as FOCUS CSV or Parquet: {_short(exc)}") from None
     cols = {str(name).lstrip("\ufeff").strip().lower(): (str(name), str(typ)) for name, typ, *_ in described}
     return src, cols, kind
+
+
+def _csv_source(path: Path, lit: str, gz: bool) -> str:
+    """``read_csv`` of a comma-separated export with the header read here, so one ragged or truncated line is a
+    rejected line (``reject_errors``) instead of defeating DuckDB's dialect sniffer; other dialects are sniffed."""
+    base = f"read_csv({lit}, all_varchar=true, header=true, compression='{'gzip' if gz else 'none'}', " \
+           f"nullstr=['', 'NULL', 'null'], store_rejects=true"
+    try:
+        with (gzip.open(path, "rt", encoding="utf-8-sig", newline="") if gz else
+              path.open(encoding="utf-8-sig", newline="")) as fh:
+            header = next(csv.reader([fh.readline(1 << 20)]), [])
+    except (OSError, UnicodeDecodeError, csv.Error, EOFError):
+        header = []
+    if len(header) < 2 or len({h.strip().lower() for h in header}) != len(header):
+        return base + ")"
+    columns = "{" + ", ".join("'" + h.replace("'", "''") + "': 'VARCHAR'" for h in header) + "}"
+    return base + f", auto_detect=false, delim=',', quote='\"', escape='\"', columns={columns})"
 
 
 def _short(exc: Exception) -> str:
@@ -140,7 +155,12 @@ def _collect(con: Any, path: Path, cols: Mapping[str, Any], kind: str, tag_keys:
     offset = 1 if kind == "line" else 0  # CSV: header is line 1, first data row is line 2
     bad = con.execute("SELECT err, n FROM g WHERE err IS NOT NULL").fetchall()
     rejected = [(rn + offset, err) for rn, err in con.execute(rejected_query).fetchall()] if bad else []
+    malformed = _malformed_lines(con) if kind == "line" else []
+    if malformed:
+        bad.append(("malformed", len(malformed)))
+        rejected = sorted([*rejected, *malformed])[:MAX_REPORTED]
     total, as_of = con.execute("SELECT coalesce(sum(n), 0), max(last_end) FILTER (WHERE err IS NULL) FROM g").fetchone()
+    total += len(malformed)
     keys = [f"k{i}" for i in range(len(tag_keys))]
     combos = con.execute(f"SELECT DISTINCT {', '.join([*keys, 'sub_id', 'sub_name'])} FROM g WHERE err IS NULL")
     mapping: dict[str, list[Any]] = {k: [] for k in [*keys, "sub_id", "sub_name", "team"]}
@@ -164,6 +184,13 @@ def _collect(con: Any, path: Path, cols: Mapping[str, Any], kind: str, tag_keys:
         rows_rejected=sum(int(n) for _e, n in bad), rejected=tuple(rejected),
         groups=tuple(Group(*(r[:3]), r[3], r[4], *(x or "" for x in r[5:12]), *r[12:]) for r in rows),
         totals=totals, data_as_of=as_of.replace(tzinfo=UTC) if as_of else None, line_kind=kind)
+
+
+def _malformed_lines(con: Any) -> list[tuple[int, str]]:
+    """CSV lines the reader could not split into the header's columns (line number, reason), one per line."""
+    found = con.execute("SELECT line, min(lower(CAST(error_type AS VARCHAR))) FROM reject_errors "
+                        "GROUP BY line ORDER BY line").fetchall()
+    return [(int(line), f"malformed CSV line ({kind})") for line, kind in found]
 
 
 def _nano(col: str) -> str:
