@@ -47,6 +47,18 @@ SLASH_COMMANDS: dict[str, SlashCommand] = {
                              _status("maturity")),
     "assess": SlashCommand("assess", "take the FinOps maturity assessment, one question at a time",
                            lambda _: "start assessment"),
+    "nudge": SlashCommand("nudge <teams or channels>: <text> [at <time>]", "send or schedule a nudge (practitioners)",
+                          lambda q: f"nudge {q}", needs_argument=True),
+    "nudges": SlashCommand("nudges", "scheduled nudges (practitioners)", lambda _: "nudges"),
+    "survey": SlashCommand("survey <teams>: <question> [scale|options: a | b] [by <day>] [anonymous]",
+                           "send a pulse survey, or `survey results <id>` (practitioners)",
+                           lambda q: f"survey {q}", needs_argument=True),
+    "surveys": SlashCommand("surveys", "your surveys and their status", lambda _: "surveys"),
+    "grant": SlashCommand("grant <role> to <@user>", "grant admin or practitioner (admins)",
+                          lambda q: f"grant {q}", needs_argument=True),
+    "revoke": SlashCommand("revoke <role> from <@user>", "revoke a role (admins)",
+                           lambda q: f"revoke {q}", needs_argument=True),
+    "audit": SlashCommand("audit [n]", "the newest audit log entries (admins)", lambda q: f"audit {q}".strip()),
     "help": SlashCommand("help", "this list", lambda _: "help"),
 }
 
