@@ -33,6 +33,7 @@ from adapters.slack_send import SlackPoster, SlackSender, slack_error
 from adapters.slack_shape import well_formed
 from adapters.slack_text import clean_text, metadata, slash_help, slash_text, team_of, view_form
 from adapters.slack_threads import FLUSH_SECONDS, SlackThreadStore
+from bot.db import UNAVAILABLE_ERRORS
 from bot.models import Action, ConversationKey, IncomingMessage, TurnResult
 
 if TYPE_CHECKING:
@@ -199,6 +200,8 @@ class SlackAdapter:
             await self.services.db.run(refs.remember, "slack", key.tenant, key.channel, user_ref, kind,
                                        {"team_id": key.tenant})
             self._refs_seen.add((key.tenant, key.channel, user_ref))
+        except UNAVAILABLE_ERRORS:  # an outage is reported once per turn by the router; retried next message
+            log.warning("slack: conversation reference not stored (database unavailable)")
         except Exception:  # a reference is a convenience; the answer was already posted
             log.exception("slack: could not record the conversation reference")
 

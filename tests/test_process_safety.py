@@ -277,3 +277,5 @@ async def test_database_outage_is_reported_and_recovers_by_itself(pg_url: str, r
     answer = await slack.say(server, "U1", "help", r"(?i)budget")
     assert UNAVAILABLE not in answer
     await proxy.stop()
+    log = server.log.read_text(errors="replace")
+    assert "Traceback" not in log, log[-3000:]  # an outage is expected: warnings, not stack traces
