@@ -123,3 +123,12 @@ def test_semicolon_crlf_and_bom_files_still_import(db_url: str, tmp_path: Path) 
         assert (p.rows_imported, p.rows_rejected) == (2, 0), path.name
         assert p.totals["USD"]["BilledCost"] == "1"
     assert _by_team(svc) == {("payments", "USD"): Decimal("1.25"), (None, "USD"): Decimal("-0.25")}
+
+
+def test_tags_without_outer_braces_as_written_by_cost_management(db_url: str, tmp_path: Path) -> None:
+    rows = [row("3", tags='"createdBy": "someone","Team": "data-platform"'), row("5", tags='"just text"')]
+    svc = service_for(db_url)
+    p = svc.import_file(write(tmp_path / "azure.csv", rows)).parsed
+    assert (p.rows_imported, p.rows_rejected) == (1, 1)
+    assert p.rejected == ((3, "Tags is not a JSON object"),)
+    assert _by_team(svc) == {("data-platform", "USD"): Decimal(3)}

@@ -83,9 +83,13 @@ def select_sql(src: str, cols: Mapping[str, tuple[str, str]], numbered: bool = F
 
 
 def _typed(select: str) -> str:
-    """CTEs ``t`` (values cast) and ``e`` (plus the rejection reason, NULL for a good row)."""
+    """CTEs ``t`` (values cast) and ``e`` (plus the rejection reason, NULL for a good row).
+
+    Tags written as a ``[{"key": …, "value": …}]`` list (BigQuery-style) or without the outer braces (Microsoft
+    Cost Management's ``"env": "prod","team": "x"``) are read as the JSON object they mean."""
     return f"""r0 AS ({select}),
-r AS (SELECT * REPLACE (if(starts_with(tags_s, '['), coalesce(kvtags(tags_s), tags_s), tags_s) AS tags_s) FROM r0),
+r AS (SELECT * REPLACE (CASE WHEN starts_with(tags_s, '[') THEN coalesce(kvtags(tags_s), tags_s)
+    WHEN starts_with(tags_s, '"') THEN '{{' || tags_s || '}}' ELSE tags_s END AS tags_s) FROM r0),
 t AS (
     SELECT *, TRY_CAST(b_s AS DECIMAL(38,18)) AS billed, TRY_CAST(e_s AS DECIMAL(38,18)) AS eff,
         ts(cps_s) AS cps, ts(cpe_s) AS cpe, ts(bps_s) AS bps,
