@@ -155,7 +155,10 @@ class SlackAdapter:
 
     async def _stop(self, _app: web.Application) -> None:
         # Runs after the server stopped accepting requests: acknowledged turns finish and post their answers
-        # (Slack does not redeliver an acknowledged event, so a turn cut short here would be lost).
+        # (Slack does not redeliver an acknowledged event, so a turn cut short here would be lost). Socket Mode
+        # stops receiving first; its acks were sent on arrival and the answers go through the Web API client.
+        if self._socket is not None:
+            await self._socket.close_async()
         if self._inflight:
             log.info("slack: letting %d turns in progress finish", len(self._inflight))
             _done, pending = await asyncio.wait(set(self._inflight), timeout=DRAIN_SECONDS)
@@ -168,8 +171,6 @@ class SlackAdapter:
                 await self.services.db.run(self.threads.flush)
             except Exception:
                 log.warning("slack: %d bot threads were not stored at shutdown", self.threads.pending)
-        if self._socket is not None:
-            await self._socket.close_async()
         if self.client.session is not None:
             await self.client.session.close()
 
