@@ -12,7 +12,7 @@ from types import MappingProxyType
 from knowledge.article import Article
 from knowledge.loader import CATALOG, CONTENT, KnowledgeError, Topic, load_articles, load_catalog
 from knowledge.search import THRESHOLD, Doc, Hit, Index, Result
-from knowledge.sequences import AFTER, by_position, neighbour
+from knowledge.sequences import AFTER, HOW_MANY, KIND_PREFIX, OVERVIEWS, WHICH, by_position, neighbour
 from knowledge.text import light
 
 log = logging.getLogger(__name__)
@@ -62,6 +62,11 @@ class KnowledgeBase:
             inner = self.index.search(m["x"])
             back = m["dir"] in ("before", "preceding")
             return neighbour(inner.top, -1 if back else 1) if inner.answered else None
+        if m := HOW_MANY.search(said):
+            return OVERVIEWS[m["noun"]]
+        if m := WHICH.match(said):  # "which domain covers budgets?" → the domain article that covers them
+            inner = self.index.rank_within(m["rest"], KIND_PREFIX[m["noun"]])
+            return inner.top if inner.hits else None
         return by_position(said)
 
     def closest(self, text: str, k: int = 3) -> list[Article]:

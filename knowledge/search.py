@@ -265,6 +265,10 @@ class Index:
             return None
         return min(same_start, key=lambda f: (f[1], self.idf.get(stem(f[0]), 99.0)))[0]  # then the commonest
 
+    def rank_within(self, text: str, prefix: str, k: int = 3) -> Result:
+        """Rank only the articles whose id starts with ``prefix`` (their overview excluded)."""
+        return self._rank(light(text, joined=False), k, only=prefix)
+
     def _weight(self, term: str) -> float:
         """How much a question word counts: topic-naming words fully, words only seen in bodies or unknown less."""
         if term in GENERIC:

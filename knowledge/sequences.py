@@ -26,6 +26,20 @@ _INDEX = {"first": 0, "1st": 0, "lowest": 0, "earliest": 0, "beginning": 0, "sta
           "highest": -1, "most advanced": -1, "most mature": -1, "latest": -1}
 
 
+HOW_MANY = re.compile(r"\b(?:how many|number of|list (?:of )?(?:all )?(?:the )?)(?: finops)? "
+                      r"(?P<noun>domains|capabilities|principles|phases|personas|lenses|scopes|stages|"
+                      r"maturity levels|maturity stages)\b(?: (?:are there|exist|are|does|do|in|of|has|have)\b.*)?$")
+OVERVIEWS = {"domains": "domain/overview", "capabilities": "capability/overview", "principles": "principle/overview",
+             "phases": "phase/overview", "personas": "persona/overview", "lenses": "assessment/lenses",
+             "scopes": "scope/overview", "stages": "maturity/overview", "maturity levels": "maturity/overview",
+             "maturity stages": "maturity/overview"}
+WHICH = re.compile(r"^(?:\w+ )*?(?:which|what) (?P<noun>domain|phase|lens|persona|stage|maturity stage) "
+                   r"(?:covers?|has|have|includes?|contains?|is about|is|handles?|owns?|deals with|does)\b"
+                   r"(?P<rest>.+)$")
+KIND_PREFIX = {"domain": "domain/", "phase": "phase/", "lens": "assessment/lens-", "persona": "persona/",
+               "stage": "maturity/", "maturity stage": "maturity/"}
+
+
 def neighbour(topic: str | None, step: int) -> str | None:
     """The next (step=1) or previous (step=-1) topic of a sequence; an overview's next is its first member."""
     if topic in STARTS:
