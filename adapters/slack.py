@@ -111,8 +111,9 @@ class SlackAdapter:
         whose ``payload`` is not a JSON object, or JSON that is not an object), or nested too deeply would escape
         as a 500: those are a 400.
         """
-        if not request.headers.get("X-Slack-Request-Timestamp", "").isdigit():
-            return web.json_response({"error": "invalid request"}, status=401)  # unsigned: not even parsed
+        stamp = request.headers.get("X-Slack-Request-Timestamp")
+        if stamp is not None and not stamp.isdigit():  # bolt's int() would fail; an absent one is bolt's 401
+            return web.json_response({"error": "invalid request"}, status=401)  # (or an unsigned ssl_check's 200)
         try:
             bolt_request = await to_bolt_request(request)
         except (*MALFORMED, RecursionError):  # not UTF-8, not JSON, not an object, fields of the wrong type
