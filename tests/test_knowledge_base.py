@@ -145,6 +145,13 @@ def kb() -> KnowledgeBase:
     ("anomoly managment", "capability/anomaly-management"),
     ("what is the maturity model", "maturity/overview"),
     ("what is budgeting", "capability/budgeting"),
+    ("what comes after the inform phase?", "phase/optimize"),
+    ("what's the highest maturity stage", "maturity/run"),
+    ("how many domains are there", "domain/overview"),
+    ("which domain covers budgets and forecasts", "domain/quantify-business-value"),
+    ("I'm an accountant, where do I fit?", "persona/finance"),
+    ("spot vs on demand?", "term/spot-instances"),
+    ("unit econ", "capability/unit-economics"),
 ])
 def test_search_finds_the_topic(kb: KnowledgeBase, question: str, topic: str) -> None:
     result = kb.search(question)
