@@ -25,6 +25,7 @@ CALIBRATION = (-4.25, 3.9, 3.1, 0.0, 1.65, 0.9)  # bias; top score, margin to th
 K1, B = 1.2, 0.5
 FIELD_WEIGHTS = (3.0, 2.0, 1.0)  # title, aliases, body
 CANDIDATES = 24
+DAMPED = {"focus": 0.85}  # kinds that should win only when named ("focus", "column") or matched in full
 RANK_WEIGHTS = (0.4, 0.3, 0.25, 0.15, 0.08)  # best title/alias phrase, name coverage, term score, body coverage, kind
 # question words never seen in a title or alias count less; unknown and typo-corrected ones too (but still dilute)
 BODY_ONLY, UNKNOWN, CORRECTED = 0.5, 0.7, 0.6
@@ -48,7 +49,7 @@ _PERSONA = re.compile(
     r"exec|cfo|cto|cio|ceo|vp|architect|controller|accountant|buyer|officer|sre|pm|po|director|person|"
     r"finance|procurement|sustainability|security|itam|tbm|itsm|leadership|team))\b\s*(?P<rest>.*)$")
 _ROLE_QUESTION = re.compile(
-    r"^(?:what|how) (?:does|do|should|can|would|will) (?:an? |the |our )?(?P<who>[a-z ]{2,40}?) "
+    r"^(?:what|how|why) (?:does|do|should|can|would|will) (?:an? |the |our )?(?P<who>[a-z ]{2,40}?) "
     r"(?:do|contribute|need|want|expect|bring|fit|help|care|own)\b(?P<rest>.*)$")
 _ROLE_OF = re.compile(r"^(?:whats |what is |what are )?(?:the )?roles? of (?:an? |the )?(?P<who>[a-z ]{2,30}?)"
                       r"(?P<rest>(?: in| for| within| on) .*)?$")
@@ -339,7 +340,10 @@ class Index:
                           + bonus) / q_mass)
         body = sum(v for s, v in q_w.items() if s in self.doc_terms[i]) / q_mass
         w_best, w_names, w_bm25, w_body, w_kind = RANK_WEIGHTS
-        return w_best * best + w_names * names + w_bm25 * min(1.0, bm25) + w_body * body + w_kind * (kind in hints)
+        total = w_best * best + w_names * names + w_bm25 * min(1.0, bm25) + w_body * body + w_kind * (kind in hints)
+        if kind in DAMPED and kind not in hints and names < 0.99:  # "cost center tag" is not about the Tags column
+            total *= DAMPED[kind]
+        return total
 
 
 def confidence(top: float, margin: float, cover: float, known: float, named: float) -> float:
