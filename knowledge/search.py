@@ -237,7 +237,7 @@ class Index:
             if w in self.vocab or stem(w) in self.idf or not w.isalpha() or len(w) < 4:
                 out.append(w)
                 continue
-            fixed = self._correct(w) if len(w) >= 5 else None
+            fixed = self._correct(w)
             fixed = fixed or (self._complete(w) if len(w) <= 5 else None)
             if fixed:
                 fixed_words.add(fixed)
@@ -262,6 +262,8 @@ class Index:
         if not found:
             return None
         same_start = [f for f in found if f[0][0] == word[0]]  # typos rarely change the first letter
+        if len(word) == 4:  # short words: only swapped letters ("wlak"), or "rome" would become "role"
+            same_start = [f for f in same_start if sorted(f[0]) == sorted(word)]
         if not same_start:
             return None
         return min(same_start, key=lambda f: (f[1], self.idf.get(stem(f[0]), 99.0)))[0]  # then the commonest
