@@ -234,8 +234,12 @@ class Index:
         for w in content_words(said):
             if w.isdigit() and stem(w) not in self.idf:
                 continue  # "finops 101", "40 aws accounts": a number that names nothing
-            if w in self.vocab or stem(w) in self.idf or not w.isalpha() or len(w) < 4:
+            if w in self.vocab or not w.isalpha() or len(w) < 4:
                 out.append(w)
+                continue
+            if stem(w) in self.idf:  # a new form of a known word, unless a long typo stems onto another word
+                near = self._correct(w) if len(w) >= 9 else None
+                out.append(near if near and stem(near) != stem(w) else w)
                 continue
             fixed = self._correct(w)
             fixed = fixed or (self._complete(w) if len(w) <= 5 else None)
