@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import json
+import os
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from pathlib import Path
+from unittest import mock
 
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -132,3 +134,29 @@ def test_tags_without_outer_braces_as_written_by_cost_management(db_url: str, tm
     assert (p.rows_imported, p.rows_rejected) == (1, 1)
     assert p.rejected == ((3, "Tags is not a JSON object"),)
     assert _by_team(svc) == {("data-platform", "USD"): Decimal(3)}
+
+
+def test_parts_of_one_export_add_up_and_a_later_import_replaces(db_url: str, tmp_path: Path) -> None:
+    """AWS and Azure split a month's export into several files; imported together they are one export."""
+    part1 = write(tmp_path / "export-00001.csv", [row("10"), row("1", team=None)])
+    part2 = write(tmp_path / "export-00002.csv", [row("5", day="2024-09-20"), row("-2", category="Credit")])
+    svc = service_for(db_url)
+    batch: list[tuple[int, str]] = []
+    for path in (part1, part2, part1):  # the same content twice in one command still counts once
+        r = svc.import_file(path, tuple(batch))
+        batch.append((r.import_id, r.parsed.checksum))
+    assert _by_team(svc) == {("payments", "USD"): Decimal(13), (None, "USD"): Decimal(1)}
+    svc.import_file(part2)  # a later command: a new export of the period replaces all of it
+    assert _by_team(svc) == {("payments", "USD"): Decimal(3)}
+
+
+def test_cli_imports_the_files_of_one_command_as_one_export(tmp_path: Path, capsys) -> None:  # type: ignore[no-untyped-def]
+    from bot.cli import main
+
+    url = f"sqlite:///{tmp_path / 'cli.db'}"
+    part1 = write(tmp_path / "part_0_0001.csv", [row("1.5")])
+    part2 = write(tmp_path / "part_0_0002.csv", [row("2.25", day="2024-09-02")])
+    with mock.patch.dict(os.environ, {"DATABASE_URL": url}):
+        assert main(["costs", "import", "--no-alerts", str(part1), str(part2)]) == 0
+        assert main(["costs", "totals"]) == 0
+    assert "USD\tunallocated\t3.75" in capsys.readouterr().out

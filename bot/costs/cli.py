@@ -28,13 +28,15 @@ def _import(args: argparse.Namespace, settings: Settings) -> int:
     configure(settings.log_level)
     services = open_services(settings)
     failed = 0
+    batch: list[tuple[int, str]] = []  # files of one command are parts of one export: they add up
     for name in args.files:
         try:
-            r = services.budgets.import_file(Path(name))
+            r = services.budgets.import_file(Path(name), tuple(batch))
         except UserError as exc:
             failed += 1
             print(f"error: {exc} (nothing from this file was stored)")
             continue
+        batch.append((r.import_id, r.parsed.checksum))
         p = r.parsed
         as_of = f"data as of {p.data_as_of:%Y-%m-%d %H:%M} UTC" if p.data_as_of else "no valid rows"
         print(f"{p.file_name}: {p.rows_imported:,} rows imported, {p.rows_rejected:,} rejected, "
@@ -105,7 +107,8 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Add the ``costs`` and ``budget`` commands."""
     p = sub.add_parser("costs", help="import FOCUS cost exports and inspect imported data")
     cs = p.add_subparsers(dest="costs_command", required=True, metavar="{import,imports,totals}")
-    q = cs.add_parser("import", help="import FOCUS files (CSV, .csv.gz, Parquet)")
+    q = cs.add_parser("import", help="import FOCUS files (CSV, .csv.gz, Parquet); files given together are parts of "
+                                     "one export and add up, a later import replaces their billing periods")
     q.add_argument("files", nargs="+", metavar="FILE")
     q.add_argument("--no-alerts", action="store_true", help="do not check budget thresholds afterwards")
     q.set_defaults(run=_import)

@@ -28,13 +28,13 @@ class BudgetService:
         self.costs = CostStore(db, settings.allocation_tag)
         self.budgets = BudgetStore(db)
 
-    def import_file(self, path: Path) -> ImportResult:
+    def import_file(self, path: Path, batch: tuple[tuple[int, str], ...] = ()) -> ImportResult:
         """Import one FOCUS file (alerts are checked separately: ``bot.costs.alerts.check_alerts``).
 
         Counted in ``finops_cost_imports_total{status}``: ok, partial (some rows rejected) or failed.
         """
         try:
-            result = self.costs.import_file(path)
+            result = self.costs.import_file(path, batch)
         except Exception:
             self._count("failed")
             raise

@@ -63,14 +63,19 @@ class CostStore:
             self.tag_key, [(t.name, t.aliases or ()) for t in teams.values()],
             [Rule(r.kind, r.match_key, r.match_value, teams[r.team_id].name) for r in rules if r.team_id in teams])
 
-    def import_file(self, path: Path) -> ImportResult:
+    def import_file(self, path: Path, batch: tuple[tuple[int, str], ...] = ()) -> ImportResult:
         """Read, allocate and store one file in one transaction (a failure leaves the previous data intact)."""
         alloc = self.allocator()
         parsed = read_focus(path, alloc.tag_keys, alloc.team_for)
-        return self.store(parsed)
+        return self.store(parsed, batch)
 
-    def store(self, parsed: ParsedFile) -> ImportResult:
-        """Replace the file's (source, billing period) pairs with its aggregates and record the import."""
+    def store(self, parsed: ParsedFile, batch: tuple[tuple[int, str], ...] = ()) -> ImportResult:
+        """Replace the file's (source, billing period) pairs with its aggregates and record the import.
+
+        ``batch`` lists the (import id, checksum) of files stored earlier in the same command: parts of one export
+        (AWS and Azure split a month into several files) add up instead of replacing each other; the same content
+        twice still replaces."""
+        keep = [i for i, digest in batch if digest != parsed.checksum]
         now = utcnow()
         with self.db.session() as s:
             if self.db.dialect == "postgresql":
@@ -80,6 +85,7 @@ class CostStore:
             for i in range(0, len(pairs), 200):
                 chunk = pairs[i:i + 200]
                 cond = or_(*(and_(CostDaily.source == src, CostDaily.billing_period == bp) for src, bp in chunk))
+                cond = and_(cond, CostDaily.import_id.not_in(keep)) if keep else cond  # type: ignore[attr-defined]
                 replaced += s.execute(delete(CostDaily).where(cond)).rowcount or 0
             record = CostImport(
                 file_name=parsed.file_name[:512], checksum=parsed.checksum, sources=sorted({p[0] for p in pairs}),
