@@ -17,13 +17,18 @@ _COLUMN = re.compile(r"\b(?:amorti[sz]ed|effective)(?: ?costs?)?\b|\b(?:billed|i
 _CONCEPT = re.compile(r"^(?:what|why|explain|define|tell me about)\b.*\b(?:budgeting|a budget|budgets)\b(?! status)")
 _PATTERNS = (
     re.compile(r"^(?:show |get |what'?s |what is )?(?:the |our |my )?budget status(?: (?:for|of) (?P<team>.+))?$"),
-    re.compile(r"^(?:show |get )?(?:the )?(?:budget|spend|spending|costs?)(?: status)? (?:for|of) (?:team )?"
-               r"(?P<team>.+)$"),
+    re.compile(r"^(?:show(?: me)? |get |give me |check )?(?:the )?(?:cloud |monthly )?(?:budget|spend|spending|costs?)"
+               r"(?: status)? (?:for|of) (?:team |the )?(?P<team>.+?)(?: team)?$"),
+    re.compile(r"^(?:are|is) (?:we|i|us) (?:over|under|within|on) (?:the |our )?budget (?:on|for|in|with) "
+               r"(?:team |the )?(?P<team>.+?)(?: team)?$"),
+    re.compile(r"^how much (?:did|have|has|is) (?P<team>we|i|.+?) (?:team )?(?:spend|spent|spending)(?: so far)?"
+               r"(?: (?:this|so far this) (?:month|quarter))?(?: on (?:cloud|aws|azure|gcp))?$"),
+    re.compile(r"^how'?s (?:our|my|the team'?s) (?:cloud )?(?:budget|spend|spending|costs?)(?: looking| doing)?$"),
     re.compile(r"^how (?:is|are) (?:the )?(?P<team>.+?) (?:team )?doing (?:on|against|with|vs) "
                r"(?:the |our |its |their )?(?:budget|spend|spending|costs?)$"),
     re.compile(r"^(?:are|is) (?P<team>we|i|.+?) (?:team )?(?:over|under|within|on) (?:the |our |its |their )?budget$"),
-    re.compile(r"^(?:what'?s|what is|show(?: me)?) (?:our|my|the team'?s) (?:spend|spending|costs?|budget)"
-               r"(?: (?:this|so far this) (?:month|quarter))?$"),
+    re.compile(r"^(?:what'?s|what is|wats|show(?: me)?) (?:our|my|the team'?s) (?:cloud )?"
+               r"(?:spend|spending|costs?|budget)(?: (?:this|so far this) (?:month|quarter))?$"),
     re.compile(r"^(?!(?:a|an|the|my|our|what|how|why|which|is|are|do|does|can)\b)(?P<team>[\w-]+(?: [\w-]+)?) "
                r"(?:team )?budget(?: status)?$"),
 )
