@@ -25,6 +25,7 @@ CALIBRATION = (-4.25, 3.9, 3.1, 0.0, 1.65, 0.9)  # bias; top score, margin to th
 K1, B = 1.2, 0.5
 FIELD_WEIGHTS = (3.0, 2.0, 1.0)  # title, aliases, body
 CANDIDATES = 24
+LONG = 7  # content words from which a question counts as long and rambling
 DAMPED = {"focus": 0.85}  # kinds that should win only when named ("focus", "column") or matched in full
 RANK_WEIGHTS = (0.4, 0.3, 0.25, 0.15, 0.08)  # best title/alias phrase, name coverage, term score, body coverage, kind
 # question words never seen in a title or alias count less; unknown and typo-corrected ones too (but still dilute)
@@ -226,6 +227,13 @@ class Index:
             if first.answered and left in ids[1:3]:
                 hits = tuple(sorted(full.hits, key=lambda h: h.id != left))
                 return Result(hits, full.confidence, full.refusal, full.features)
+        words = content_words(said)
+        if len(words) >= LONG and full.hits:  # a long, rambling question: do its topic words alone agree?
+            topical = " ".join(w for w in words if stem(w) in self.name_stems and stem(w) not in GENERIC)
+            focused = self._rank(topical, k) if topical else None
+            if focused and focused.top == full.top and focused.confidence > full.confidence:
+                conf = (full.confidence + focused.confidence) / 2
+                return Result(full.hits, conf, None if conf >= self.threshold else "low_confidence", full.features)
         return full
 
     def _words(self, said: str) -> tuple[list[str], set[str]]:
