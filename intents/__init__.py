@@ -11,6 +11,7 @@ from intents.cancel import CancelIntent
 from intents.fallback import FallbackIntent
 from intents.framework_question import FrameworkQuestionIntent
 from intents.help import HelpIntent
+from intents.team_admin import TeamAdminIntent
 from intents.maturity_status import MaturityStatusIntent
 from intents.nudge import NudgeIntent
 from intents.start_assessment import StartAssessmentIntent
@@ -27,6 +28,7 @@ INTENTS: tuple[type, ...] = (
     BudgetStatusIntent,
     BudgetSetIntent,
     AdminIntent,
+    TeamAdminIntent,
     StartAssessmentIntent,
     MaturityStatusIntent,
     NudgeIntent,
