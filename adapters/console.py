@@ -57,7 +57,8 @@ class ConsoleSession:
             action = Action(id="choice", value=self._choices[int(text) - 1][1])
         if action is not None:
             text = action.value
-        return IncomingMessage(self.key, text, event_id=uuid.uuid4().hex, is_direct=True, action=action)
+        return IncomingMessage(self.key, text, event_id=uuid.uuid4().hex, is_direct=True, action=action,
+                               images=False)
 
     async def send(self, text: str) -> list[str]:
         """Route one line and return the rendered replies."""

@@ -55,7 +55,8 @@ async def answer_lines(router: Router, lines: Iterable[str], out: TextIO, json_m
     for n, raw in enumerate(lines):
         question = raw.rstrip("\r\n")
         key = ConversationKey("console", "local", "ask", f"{run}-{n}", "you")  # the local operator
-        result = await router.handle(IncomingMessage(key, question, event_id=f"ask-{run}-{n}", is_direct=True))
+        msg = IncomingMessage(key, question, event_id=f"ask-{run}-{n}", is_direct=True, images=False)
+        result = await router.handle(msg)
         out.write((as_json(question, result) if json_mode else as_text(result)) + "\n")
         count += 1
     out.flush()

@@ -51,6 +51,7 @@ class IncomingMessage:
     action: Action | None = None
     raw: Mapping[str, Any] | None = None
     user_name: str | None = None
+    images: bool = True  # the adapter can show pictures; the terminal and ``ask`` cannot, so no chart is drawn
 
 
 @dataclass(frozen=True)

@@ -11,12 +11,12 @@ from intents.cancel import CancelIntent
 from intents.fallback import FallbackIntent
 from intents.framework_question import FrameworkQuestionIntent
 from intents.help import HelpIntent
-from intents.team_admin import TeamAdminIntent
 from intents.maturity_status import MaturityStatusIntent
 from intents.nudge import NudgeIntent
 from intents.start_assessment import StartAssessmentIntent
 from intents.survey import SurveyIntent
 from intents.survey_answer import SurveyAnswerIntent
+from intents.team_admin import TeamAdminIntent
 
 if TYPE_CHECKING:
     from bot.services import Services

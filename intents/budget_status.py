@@ -84,7 +84,7 @@ class BudgetStatusIntent:
         if not svc.access.can_view_team(msg.key.user_ref, team):
             return [Reply(f"Only {team.name}'s members, its owners and FinOps practitioners can see its budget.")]
         today = ctx.now.astimezone(svc.settings.tz).date()
-        reply = await svc.db.run(svc.budgets.status_reply, team.name, today, column)
+        reply = await svc.db.run(svc.budgets.status_reply, team.name, today, column, msg.images)
         if reply is None:
             return [Reply("No cost data has been imported yet, so I can't report spend. An admin can load a FOCUS "
                           "export with `finops-bot costs import FILE`.")]

@@ -68,7 +68,7 @@ class SurveyIntent:
             return [Reply("Surveys are not enabled on this server.")]
         practitioner = await s.db.run(s.access.is_practitioner, me)
         if op == "results":
-            return await self._results(ctx, int(match.slots["id"]), me, practitioner)
+            return await self._results(ctx, int(match.slots["id"]), me, practitioner, msg.images)
         if not practitioner:
             return [Reply(NEED_PRACTITIONER)]
         if op == "compose":
@@ -137,7 +137,8 @@ class SurveyIntent:
                                              ctx.now))
         return [Reply("\n".join(lines), title="Surveys")]
 
-    async def _results(self, ctx: TurnContext, sid: int, me: str, practitioner: bool) -> list[Reply]:
+    async def _results(self, ctx: TurnContext, sid: int, me: str, practitioner: bool,
+                       images: bool = True) -> list[Reply]:
         s = ctx.services
         assert s.surveys is not None
         info = await s.db.run(s.surveys.get, sid)
@@ -150,7 +151,7 @@ class SurveyIntent:
         invites = await s.db.run(s.surveys.invites, sid)
         answers = await s.db.run(s.surveys.answers, sid)
         results = compute(info, invites, answers, s.settings.survey_min_responses, now=ctx.now)
-        return results_replies(results)
+        return await s.db.run(results_replies, results, images)  # the chart is drawn off the event loop
 
     async def _export(self, ctx: TurnContext, sid: int) -> list[Reply]:
         s = ctx.services
