@@ -71,13 +71,14 @@ class Router:
     async def _turn(self, msg: IncomingMessage, key: str, ref: str) -> TurnResult:
         store, now, db = self.services.conversations, self.clock(), self.services.db
         try:
-            if not await db.run(store.claim_event, msg.event_id, now):
+            loaded = await db.run(store.begin_turn, msg.event_id, key, now)
+            if loaded is None:
                 self.services.metrics.duplicates.inc()
                 return TurnResult((), intent="duplicate", duplicate=True)
+            state = loaded
             if msg.key.platform != "console" and not self.limiter.allow(msg.key.user_ref):
                 self.services.metrics.errors.labels("rate_limited").inc()
                 return TurnResult((Reply(SLOW_DOWN, ephemeral=True),), intent="rate_limited")
-            state = await db.run(store.load, key, now)
         except UNAVAILABLE_ERRORS:
             log.warning("database unavailable event=%s key=%s ref=%s", msg.event_id, key, ref)
             self.services.metrics.errors.labels("database").inc()

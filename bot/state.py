@@ -7,12 +7,26 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import delete, insert, update
+from sqlalchemy import bindparam, delete, insert, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import select
 
 from bot.db import Database, as_utc
 from bot.tables import ConversationState, ProcessedEvent
+
+_LOAD = (select(ConversationState.intent, ConversationState.step, ConversationState.data,  # type: ignore[call-overload]
+                 ConversationState.version, ConversationState.expires_at)
+         .where(ConversationState.key == bindparam("key")))
+
+
+_STATE_PARAMS = {"intent": bindparam("p_intent"), "step": bindparam("p_step"),
+                 "data": bindparam("p_data", type_=ConversationState.__table__.c.data.type),  # type: ignore[attr-defined]
+                 "updated_at": bindparam("p_updated"), "expires_at": bindparam("p_expires")}
+_UPDATE = (update(ConversationState)
+           .where(ConversationState.key == bindparam("p_key"), ConversationState.version == bindparam("p_version"))
+           .values(version=ConversationState.version + 1, **_STATE_PARAMS))
 
 
 class StaleStateError(RuntimeError):
@@ -48,6 +62,13 @@ class ConversationStore:
 
     def __init__(self, db: Database) -> None:
         self.db = db
+        dialect_insert = pg_insert if db.dialect == "postgresql" else sqlite_insert
+        self._claim = dialect_insert(ProcessedEvent).values(
+            event_id=bindparam("event_id"), created_at=bindparam("created_at")
+        ).on_conflict_do_nothing().returning(ProcessedEvent.event_id)
+        self._create = dialect_insert(ConversationState).values(
+            key=bindparam("p_key"), version=1, **_STATE_PARAMS
+        ).on_conflict_do_nothing().returning(ConversationState.key)
 
     def claim_event(self, event_id: str, now: datetime) -> bool:
         """Insert the event id; False when some turn (any replica) already claimed it."""
@@ -58,10 +79,25 @@ class ConversationStore:
         except IntegrityError:
             return False
 
+    def begin_turn(self, event_id: str, key: str, now: datetime) -> FlowState | None:
+        """Claim the event and load the state in one transaction; None when the event was already claimed."""
+        # Runs on every turn: prebuilt Core statements on one connection, and INSERT … ON CONFLICT DO NOTHING
+        # instead of a savepoint (half the statements; the claim is still a unique insert).
+        with self.db.engine.begin() as conn:
+            claimed = conn.execute(self._claim, {"event_id": event_id[:255], "created_at": now}).first()
+            if claimed is None:  # RETURNING gives no row when the insert hit the conflict
+                return None
+            row = conn.execute(_LOAD, {"key": key}).first()
+        return self._state(row, now)
+
     def load(self, key: str, now: datetime) -> FlowState:
         """The state for ``key``; an expired flow comes back cleared with ``expired`` set."""
         with self.db.session() as s:
             row = s.exec(select(ConversationState).where(ConversationState.key == key)).first()
+        return self._state(row, now)
+
+    @staticmethod
+    def _state(row: Any, now: datetime) -> FlowState:
         if row is None:
             return FlowState()
         state = FlowState(row.intent, row.step, dict(row.data or {}), row.version, as_utc(row.expires_at))
@@ -73,22 +109,15 @@ class ConversationStore:
     def save(self, key: str, state: FlowState, now: datetime, ttl: timedelta) -> None:
         """Write the state if nobody else did since it was loaded; raises StaleStateError otherwise."""
         expires = now + ttl if (state.intent or state.data) else None
-        values = dict(intent=state.intent, step=state.step, data=state.data, updated_at=now, expires_at=expires)
-        with self.db.session() as s:
+        params = {"p_key": key, "p_version": state.version, "p_intent": state.intent, "p_step": state.step,
+                  "p_data": state.data, "p_updated": now, "p_expires": expires}
+        with self.db.engine.begin() as conn:
             if state.version == 0:
-                try:
-                    with s.begin_nested():
-                        s.execute(insert(ConversationState).values(key=key, version=1, **values))
-                except IntegrityError:
-                    raise StaleStateError(key) from None
+                saved = conn.execute(self._create, params).first() is not None
             else:
-                result = s.execute(
-                    update(ConversationState)
-                    .where(ConversationState.key == key, ConversationState.version == state.version)
-                    .values(version=ConversationState.version + 1, **values)
-                )
-                if result.rowcount != 1:
-                    raise StaleStateError(key)
+                saved = conn.execute(_UPDATE, params).rowcount == 1
+        if not saved:
+            raise StaleStateError(key)
         state.version += 1
         state.expires_at = expires
 
