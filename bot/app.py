@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -38,6 +39,7 @@ class Bot:
     router: Router
     on_start: list[Hook] = field(default_factory=list)
     on_stop: list[Hook] = field(default_factory=list)
+    background: list[asyncio.Task[None]] = field(default_factory=list)  # one-off start-up work
 
 
 def build_services(settings: Settings) -> Services:
@@ -127,6 +129,24 @@ def build_bot(settings: Settings, *, migrate: bool = True, demo: bool | None = N
     return bot
 
 
+def demo_in_background(bot: Bot) -> Hook:
+    """A start hook that loads the demo into an empty database without delaying start-up.
+
+    Two replicas starting together on an empty database may both try: the loser's unique-key error is logged.
+    """
+
+    async def start() -> None:
+        async def load() -> None:
+            try:
+                await bot.services.db.run(load_demo, bot.services)
+            except Exception as exc:
+                log.warning("demo data not loaded: %s", type(exc).__name__)
+
+        bot.background.append(asyncio.create_task(load(), name="finops-demo"))
+
+    return start
+
+
 def build_web_app(bot: Bot) -> web.Application:
     """The aiohttp application: health, metrics, and the chat platforms that are configured."""
     app = web.Application(client_max_size=1024 * 1024)
@@ -148,6 +168,8 @@ def build_web_app(bot: Bot) -> web.Application:
             await hook()
 
     async def _stop(_app: web.Application) -> None:
+        if bot.background:
+            await asyncio.wait(bot.background, timeout=30)  # never stop half-way through the demo load
         for hook in reversed(bot.on_stop):
             await hook()
         bot.services.db.dispose()

@@ -25,14 +25,16 @@ Registrar = Callable[["argparse._SubParsersAction[argparse.ArgumentParser]"], No
 def _serve(args: argparse.Namespace, settings: Settings) -> int:
     from aiohttp import web
 
-    from bot.app import build_bot, build_web_app
+    from bot.app import build_bot, build_web_app, demo_in_background
 
     configure(settings.log_level, settings.log_format)
     if args.socket_mode:
         if not (settings.slack_enabled and settings.slack_app_token.startswith("xapp-")):
             raise ConfigError("--socket-mode needs SLACK_BOT_TOKEN, SLACK_SIGNING_SECRET and an xapp- SLACK_APP_TOKEN")
         settings = replace(settings, slack_socket_mode=True)
-    bot = build_bot(settings, demo=settings.demo and not args.no_demo)
+    bot = build_bot(settings, demo=False)
+    if settings.demo and not args.no_demo:
+        bot.on_start.insert(0, demo_in_background(bot))  # /healthz answers while a first start loads the demo
     app = build_web_app(bot)
     bot.services.metrics  # noqa: B018  (built before the first request)
     print(f"finops-bot serving on http://{args.host}:{args.port} (healthz: /healthz)", flush=True)
