@@ -71,9 +71,9 @@ def test_every_catalog_topic_has_a_valid_article() -> None:
 
 
 def test_shipped_catalog_is_the_shared_one() -> None:
-    shared = Path("/work/shared/knowledge-topics.yaml")
+    shared = Path(__file__).resolve().parents[2] / "shared" / "knowledge-topics.yaml"  # shared/ beside the repo
     if not shared.exists():
-        pytest.skip("shared catalog not present on this machine")
+        pytest.skip(reason="the shared catalog is not checked out beside the repository")
     assert (CONTENT.parent / "topics.yaml").read_text() == shared.read_text()
 
 
