@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import re
 
+_CUR = (r"(?:usd|eur|euros?|dollars?|gbp|pounds?|sterling|yen|jpy|chf|francs?|inr|rupees?|cad|aud|cny|yuan|"
+        r"bucks|pesos?|krona|kronor)")
+
 # Each pattern runs on ``text.light`` output: lower-case words separated by single spaces, no punctuation.
 _RULES: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
     (name, re.compile(pattern))
@@ -40,6 +43,12 @@ _RULES: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
                       r"recommend (?:a|me a|some) (?:book|movie|film|show|series|podcast|song|game|restaurant)s?|"
                       r"cover letter|resume|cv|elections?|voting|politics|political party|"
                       r"write (?:me )?(?:an? )?(?:essay|email|letter|story|poem))\b"),
+        ("conversion", rf"\bconvert (?:\d+|an? amount|money|{_CUR})\b|\b\d+ ?(?:k |m )?{_CUR} (?:to|in|into) {_CUR}\b"
+                       rf"|\bhow (?:many|much) {_CUR} (?:is|are|in|for|do i get)\b|\b{_CUR} to {_CUR} (?:rate|today)\b"
+                       rf"|\bexchange rates? (?:from|between|for) {_CUR}\b|\b(?:todays|current|live) exchange rates?\b"
+                       r"|\bexchange rates? today\b"),
+        ("career", r"\b(?:(?:a|my|pay|salary) (?:raise|rise|increase|bump)|promotion|promoted|job offer|job interview"
+                   r"|negotiate (?:my|a) (?:salary|offer|contract)|quit my job|get hired|performance review)\b"),
         ("data", r"\b(?:how much|what) (?:did|do|does|have|has|is|was|were|are) (?:we|our|us|i|my|the company|"
                  r"the \w+ team|team \w+|\w+ team)\b.*\b(?:spen[dt]|spending|pay|paid|cost|costs|bill(?:ed)?|"
                  r"invoiced?|charged?|burn(?:ing)?|owe)\b"

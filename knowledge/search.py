@@ -33,6 +33,13 @@ BODY_ONLY, UNKNOWN, CORRECTED = 0.5, 0.7, 0.6
 GENERIC = frozenset(stem(w) for w in ("finops", "cloud", "cost", "team", "data", "management", "practice",
                                        "business", "framework", "aws", "new", "azure", "gcp", "google", "amazon",
                                        "microsoft"))  # weak words in questions
+# ordinary words that name a topic only next to their alias partner ("FinOps manager", "discovery questions")
+WEAK = frozenset(stem(w) for w in ("manager", "managers", "question", "questions", "dev", "devs", "env", "envs",
+                                   "environment", "environments", "member", "members", "people", "person", "step",
+                                   "steps", "lead", "leads", "folks", "boss"))
+# a person the asker mentions ("my manager keeps saying it") is context, not the subject of the question
+_MENTIONED = re.compile(r"\b(?:my|our) (?:boss|bosses|manager|managers|director|team lead|lead|supervisor|"
+                        r"cto|cfo|ceo|cio|vp|coworkers?|colleagues?|higher ups|execs?|leadership|management)\b")
 KIND_WORDS = {kind: frozenset(stem(w) for w in words.split()) for kind, words in (
     ("persona", "persona allied core"), ("phase", "phase"), ("maturity", "stage"), ("assessment", "lens"),
     ("domain", "domain"), ("focus", "column"), ("scope", "scope"), ("capability", "capability"),
@@ -111,6 +118,7 @@ class _Phrase:
     title: bool = False
     dropped: bool = False  # a kind word ("column", "lens") was dropped from it
     mass: float = 1.0  # summed (weighted) idf of the stems, set once the index is built
+    pairs: frozenset[str] = frozenset()  # adjacent stem pairs ("finop_manag") when it has ordinary (WEAK) words
 
 
 class Index:
@@ -168,7 +176,9 @@ class Index:
             stems = frozenset(stem(w) for w in words)
             own = KIND_WORDS.get(doc_id.split("/", 1)[0], frozenset())
             core = stems - own if not doc_id.endswith("/overview") else stems
-            out.append(_Phrase(" ".join(words), core or stems, title, bool(core) and core != stems))
+            pairs = frozenset(f"{stem(a)}_{stem(b)}" for a, b in itertools.pairwise(words)) if stems & WEAK else None
+            out.append(_Phrase(" ".join(words), core or stems, title, bool(core) and core != stems,
+                               pairs=pairs or frozenset()))
             self.exact.setdefault(" ".join(sorted(core or stems)), []).append(i)
         return out
 
@@ -219,6 +229,8 @@ class Index:
             persona = self._rank(f"{m['who']} persona", k, only="persona/")
             if persona.answered and str(persona.top).startswith("persona/"):
                 return persona
+        if (mentioned := _MENTIONED.sub("my", said)) != said and content_words(mentioned):
+            said = mentioned
         full = self._rank(said, k)
         exact = " ".join(sorted({stem(w) for w in content_words(said)})) in self.exact
         if (m := _VERSUS.match(said)) and full.hits and not exact:
@@ -314,7 +326,8 @@ class Index:
         hints = {_KIND_HINTS[s] for s in q_stems if s in _KIND_HINTS}
         vague = all(s in _KIND_HINTS or s in GENERIC for s in q_stems)  # "how does an assessment work"
         joined = " ".join(words)
-        scored = [(self._score(i, float(bm25[i]), q_w, q_mass, joined, hints)
+        pairs = frozenset(t for t in q_terms if "_" in t)
+        scored = [(self._score(i, float(bm25[i]), q_w, q_mass, joined, hints, pairs)
                    + (0.1 if vague and self.kinds[i] in hints and self.ids[i].endswith("/overview") else 0.0), i)
                   for i in cands]
         ranked = sorted(scored, reverse=True)
@@ -333,12 +346,14 @@ class Index:
         return Result(hits[:k], conf, None if conf >= self.threshold else "low_confidence", features)
 
     def _score(self, i: int, bm25: float, q_w: dict[str, float], q_mass: float, joined: str,
-               hints: set[str]) -> float:
+               hints: set[str], pairs: frozenset[str] = frozenset()) -> float:
         """Ranking score: best title/alias phrase, name coverage, term score, body coverage, kind hint."""
         best, kind = 0.0, self.kinds[i]
         bonus = sum(v for s, v in q_w.items() if _KIND_HINTS.get(s) == kind)
         for p in self.phrases[i]:
             inter = p.stems & q_w.keys()
+            if p.pairs and not p.pairs & pairs:  # "manager" alone does not name "FinOps manager"
+                inter -= WEAK
             if not inter:
                 continue
             hit = sum(q_w[s] for s in inter)

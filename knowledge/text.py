@@ -38,6 +38,7 @@ line sentence brief briefly short summary summarize tldr nutshell point purpose 
 u ur r ya yall out figure anymore nobody stuff guys folks theory basically
 pros cons pro con advantages disadvantages downsides upsides drawbacks honestly literally seriously totally
 dont doesnt isnt arent cant wont didnt ive id youre theyre thats theres lets every even usually normally
+ask asks asked asking mention mentions mentioned mentioning few
 """))
 
 def _forms(stem_word: str, endings: str) -> list[str]:
@@ -76,6 +77,9 @@ _NGRAMS: dict[tuple[str, ...], str] = {
     ("costs", "per"): "unitcost cost", ("spend", "per"): "unitcost spend", ("nobody", "uses"): "unused",
     ("not", "used"): "unused", ("no", "longer", "used"): "unused", ("left", "running"): "idle",
     ("forgot", "to", "turn", "off"): "idle", ("turn", "off"): "shutdown", ("shut", "down"): "shutdown",
+    ("whats", "the", "deal", "with"): "", ("what", "is", "the", "deal", "with"): "", ("whats", "up", "with"): "",
+    ("whats", "the", "story", "with"): "", ("covered", "by"): "coverage", ("sum", "up"): "summarize",
+    ("wont", "stop"): "", ("cant", "stop"): "", ("is", "covered"): "coverage",
 }
 _WORD_MAP = {
     "licence": "license", "licences": "license", "centre": "center", "centres": "center", "behaviour": "behavior",
@@ -83,8 +87,18 @@ _WORD_MAP = {
     "greenops": "greenops sustainability", "genai": "ai", "onpremise": "onprem", "onpremises": "onprem",
     **{w: "rightsizing" for w in _forms("rightsiz", "e,es,ed,ing")},
     **{w: "rightsizing downsizing" for w in _forms("downsiz", "e,es,ed,ing")},
+    # chat slang and shorthand → plain words (most then fall away as stopwords)
+    **dict.fromkeys(("shld", "shd", "shud", "shuld", "shoud"), "should"), **dict.fromkeys(("w", "wit"), "with"),
+    **dict.fromkeys(("abt", "bout"), "about"), **dict.fromkeys(("bc", "cuz", "coz", "bcoz"), "because"),
+    **dict.fromkeys(("ppl", "peeps"), "people"), **dict.fromkeys(("idk", "dunno", "tbh", "imo", "imho", "afaik",
+                                                                   "fyi", "rn", "asap", "plsss", "pleeease"), ""),
+    "wdym": "what", "diff": "difference", "thru": "through", "b4": "before", "n": "and", "wat": "what",
+    "hw": "how", "wht": "what", "whch": "which",
 }
-_MAX_N = 4
+_SKIP = frozenset(("even", "actually", "really", "exactly", "ever", "possibly", "honestly", "basically", "like"))
+_START = re.compile(r"\b(?:where (?:\w+ ){0,4}?|how (?:do|should|can|would|to) (?:we |i |you |one )?)"
+                    r"(?:start|begin|kick off|get going)\w*\b")
+_MAX_N = 5
 _FIRST = frozenset(k[0] for k in _NGRAMS)
 
 
@@ -92,6 +106,7 @@ def _rewrite(words: list[str]) -> list[str]:
     """Apply the n-gram and word rewrites, longest match first."""
     out: list[str] = []
     i = 0
+    words = [w for w in words if w not in _SKIP]
     while i < len(words):
         w = words[i]
         if w in _FIRST:
@@ -235,7 +250,7 @@ def light(text: str, joined: bool = True) -> str:
         text = "".join(c for c in text if not unicodedata.combining(c))
     text = split_camel(text, joined).lower()
     text = _MENTION.sub(" ", text).replace("'", "").replace("%", " percent ").replace("&", " and ")
-    text = " ".join(_rewrite(_WORD.findall(text)))
+    text = _START.sub("getstarted", " ".join(_rewrite(_WORD.findall(text))))
     return _FILLER.sub("", text).strip()
 
 
