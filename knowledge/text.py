@@ -38,7 +38,7 @@ line sentence brief briefly short summary summarize tldr nutshell point purpose 
 u ur r ya yall out figure anymore nobody stuff guys folks theory basically
 pros cons pro con advantages disadvantages downsides upsides drawbacks honestly literally seriously totally
 dont doesnt isnt arent cant wont didnt ive id youre theyre thats theres lets every even usually normally
-ask asks asked asking mention mentions mentioned mentioning few
+ask asks asked asking mention mentions mentioned mentioning few if whether yesterday today lately recently
 """))
 
 def _forms(stem_word: str, endings: str) -> list[str]:
@@ -79,7 +79,7 @@ _NGRAMS: dict[tuple[str, ...], str] = {
     ("forgot", "to", "turn", "off"): "idle", ("turn", "off"): "shutdown", ("shut", "down"): "shutdown",
     ("whats", "the", "deal", "with"): "", ("what", "is", "the", "deal", "with"): "", ("whats", "up", "with"): "",
     ("whats", "the", "story", "with"): "", ("covered", "by"): "coverage", ("sum", "up"): "summarize",
-    ("wont", "stop"): "", ("cant", "stop"): "", ("is", "covered"): "coverage",
+    ("out", "of", "nowhere"): "anomaly", ("wont", "stop"): "", ("cant", "stop"): "", ("is", "covered"): "coverage",
 }
 _WORD_MAP = {
     "licence": "license", "licences": "license", "centre": "center", "centres": "center", "behaviour": "behavior",
@@ -93,6 +93,9 @@ _WORD_MAP = {
     **dict.fromkeys(("ppl", "peeps"), "people"), **dict.fromkeys(("idk", "dunno", "tbh", "imo", "imho", "afaik",
                                                                    "fyi", "rn", "asap", "plsss", "pleeease"), ""),
     "wdym": "what", "diff": "difference", "thru": "through", "b4": "before", "n": "and", "wat": "what",
+    **dict.fromkeys(("slash", "slashing", "slashed", "trim", "trimming", "chop", "chopping"), "saving optimize"),
+    **dict.fromkeys(("exploding", "exploded", "explode", "explodes", "ballooning", "ballooned", "balloon",
+                     "skyrocketing", "soaring", "soared"), ""), "suddenly": "anomaly",
     "hw": "how", "wht": "what", "whch": "which",
 }
 _SKIP = frozenset(("even", "actually", "really", "exactly", "ever", "possibly", "honestly", "basically", "like"))
