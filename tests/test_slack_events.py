@@ -105,9 +105,12 @@ async def test_follow_up_in_the_bots_thread_needs_no_mention(slack: Harness) -> 
 async def test_bot_posts_edits_joins_and_channel_chatter_are_ignored(slack: Harness, event: dict) -> None:
     await slack.event(event)
     await slack.event(p.message("help", channel="D77"))
-    posts = await slack.fake.wait_for("chat.postMessage")
+    await slack.fake.wait_for("chat.postMessage")
     await asyncio.sleep(0.2)
-    assert [c.args["channel"] for c in slack.fake.of("chat.postMessage")] == ["D77"] == [posts[0].args["channel"]]
+    # only the answer to the DM that follows (posts to other channels would be another process's stray retries
+    # reaching a reused port on a shared machine; none may go to the ignored event's channel)
+    channels = [c.args["channel"] for c in slack.fake.of("chat.postMessage")]
+    assert channels.count("D77") == 1 and event["channel"] not in channels
 
 
 async def test_own_bot_messages_are_ignored(slack: Harness) -> None:
