@@ -241,7 +241,8 @@ class Index:
                 return Result(hits, full.confidence, full.refusal, full.features)
         words = content_words(said)
         if len(words) >= LONG and full.hits:  # a long, rambling question: do its topic words alone agree?
-            topical = " ".join(w for w in words if stem(w) in self.name_stems and stem(w) not in GENERIC)
+            named = [w for w in words if stem(w) in self.name_stems]
+            topical = " ".join([w for w in named if stem(w) not in GENERIC] or named)  # else "finops" alone
             focused = self._rank(topical, k) if topical else None
             if focused and focused.top == full.top and focused.confidence > full.confidence:
                 conf = (full.confidence + focused.confidence) / 2
