@@ -68,6 +68,8 @@ class Server:
             with contextlib.suppress(aiohttp.ClientError):
                 async with session.get(f"{self.base}/healthz") as resp:
                     if resp.status == 200:
+                        await asyncio.sleep(0.2)  # a 200 from another process on a recycled port is not ours
+                        assert self.proc.returncode is None, f"serve exited: {self.tail()}"
                         return self
             await asyncio.sleep(0.05)
         raise AssertionError(f"serve did not answer /healthz: {self.tail()}")
