@@ -137,9 +137,15 @@ async def rig(tmp_path: Path) -> AsyncIterator[tuple[SlowSlack, Slack, list[Serv
 
 async def serve(rig: tuple[SlowSlack, Slack, list[Server]], url: str, tmp_path: Path, name: str) -> Server:
     fake, slack, servers = rig
-    server = Server(url, fake.api_url, tmp_path / f"{name}.log")
-    servers.append(server)
-    return await server.start(slack.session)
+    for attempt in range(3):  # a port picked by free_port() can be taken by another process before we bind it
+        server = Server(url, fake.api_url, tmp_path / f"{name}-{attempt}.log")
+        servers.append(server)
+        try:
+            return await server.start(slack.session)
+        except AssertionError:
+            if "address already in use" not in server.tail():
+                raise
+    raise AssertionError("no free port for serve after 3 attempts")
 
 
 async def start_assessment(slack: Slack, server: Server, user: str) -> int:
