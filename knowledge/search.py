@@ -299,7 +299,7 @@ class Index:
 
     def _weight(self, term: str) -> float:
         """How much a question word counts: topic-naming words fully, words only seen in bodies or unknown less."""
-        if term in GENERIC:
+        if term in GENERIC or term in WEAK:
             return 0.35
         if term in self.name_stems or "_" in term:
             return 1.0

@@ -39,7 +39,7 @@ u ur r ya yall out figure anymore nobody stuff guys folks theory basically
 pros cons pro con advantages disadvantages downsides upsides drawbacks honestly literally seriously totally
 dont doesnt isnt arent cant wont didnt ive id youre theyre thats theres lets every even usually normally
 ask asks asked asking mention mentions mentioned mentioning few if whether yesterday today lately recently
-but dumb stupid silly noob newbie sorry matter matters talks talked
+but dumb stupid silly noob newbie sorry matter matters talks talked wants wanted wanting
 """))
 
 def _forms(stem_word: str, endings: str) -> list[str]:
@@ -81,6 +81,7 @@ _NGRAMS: dict[tuple[str, ...], str] = {
     ("whats", "the", "deal", "with"): "", ("what", "is", "the", "deal", "with"): "", ("whats", "up", "with"): "",
     ("whats", "the", "story", "with"): "", ("covered", "by"): "coverage", ("sum", "up"): "summarize",
     ("new", "here"): "", ("im", "new"): "", ("i", "am", "new"): "", ("new", "to"): "", ("new", "joiner"): "",
+    ("roll", "out"): "rollout adopt", ("rolling", "out"): "rollout adopt", ("small", "steps"): "small iteration",
     ("new", "hire"): "", ("just", "joined"): "", ("out", "of", "nowhere"): "anomaly",
     ("wont", "stop"): "", ("cant", "stop"): "", ("is", "covered"): "coverage",
 }
