@@ -40,6 +40,10 @@ WEAK = frozenset(stem(w) for w in ("manager", "managers", "question", "questions
 # a person the asker mentions ("my manager keeps saying it") is context, not the subject of the question
 _MENTIONED = re.compile(r"\b(?:my|our) (?:boss|bosses|manager|managers|director|team lead|lead|supervisor|"
                         r"cto|cfo|ceo|cio|vp|coworkers?|colleagues?|higher ups|execs?|leadership|management)\b")
+# how-to wording about running something: a capability rather than the term it is named after
+_PROCESS = re.compile(r"\b(?:run|running|implement\w*|setup|operate|operating|operationali[sz]e|rollout|"
+                      r"establish\w*|workflow|automate|organi[sz]e|manage|managing)\b")
+_DEFINING = re.compile(r"^(?:whats|what is|what are|what does|define|meaning)\b|\b(?:mean|means|definition)\b")
 KIND_WORDS = {kind: frozenset(stem(w) for w in words.split()) for kind, words in (
     ("persona", "persona allied core"), ("phase", "phase"), ("maturity", "stage"), ("assessment", "lens"),
     ("domain", "domain"), ("focus", "column"), ("scope", "scope"), ("capability", "capability"),
@@ -49,7 +53,9 @@ _KIND_HINTS = {stem(w): kind for kind, words in (
     ("phase", "phase phases lifecycle"), ("maturity", "stage stages level levels maturity"),
     ("assessment", "lens lenses assessment assessments"), ("domain", "domain domains"),
     ("focus", "focus column columns field fields specification"), ("scope", "scope scopes"),
-    ("principle", "principle principles"), ("capability", "capability capabilities")) for w in words.split()}
+    ("principle", "principle principles"),
+    ("capability", "capability capabilities"))
+    for w in words.split()}
 
 _PERSONA = re.compile(
     r"^(?:as an?|as the|im an?|i am an?|speaking as an?|being an?|for an?|from an?)\s+"
@@ -126,6 +132,7 @@ class Index:
 
     def __init__(self, docs: Sequence[Doc], threshold: float = THRESHOLD) -> None:
         self.ids = [d.id for d in docs]
+        self.pos = {d: i for i, d in enumerate(self.ids)}
         self.kinds = [d.id.split("/", 1)[0] for d in docs]
         self.threshold = threshold
         self._build(docs)
@@ -239,6 +246,14 @@ class Index:
             if first.answered and left in ids[1:3]:
                 hits = tuple(sorted(full.hits, key=lambda h: h.id != left))
                 return Result(hits, full.confidence, full.refusal, full.features)
+        if full.answered and str(full.top).startswith("term/") and _PROCESS.search(said) \
+                and not _DEFINING.search(said):  # "how do we run chargeback": the capability
+            said_stems = {stem(w) for w in content_words(said)} - GENERIC
+            named = said_stems & self.names[self.pos[full.hits[0].id]]
+            for hit in full.hits[1:3]:  # the capability must carry the term's name too ("invoicing and chargeback")
+                if hit.id.startswith("capability/") and named & self.names[self.pos[hit.id]]:
+                    hits = (hit, *(h for h in full.hits if h is not hit))
+                    return Result(hits, full.confidence, full.refusal, full.features)
         words = content_words(said)
         if len(words) >= LONG and full.hits:  # a long, rambling question: do its topic words alone agree?
             named = [w for w in words if stem(w) in self.name_stems]
