@@ -48,7 +48,9 @@ _RULES: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
                        rf"|\bexchange rates? (?:from|between|for) {_CUR}\b|\b(?:todays|current|live) exchange rates?\b"
                        r"|\bexchange rates? today\b"),
         ("career", r"\b(?:(?:a|my|pay|salary) (?:raise|rise|increase|bump)|promotion|promoted|job offer|job interview"
-                   r"|negotiate (?:my|a) (?:salary|offer|contract)|quit my job|get hired|performance review)\b"),
+                   r"|negotiate (?:my|a) (?:salary|offer|contract)|quit my job|get hired|performance review"
+                   r"|who (?:is|are) my (?:manager|boss|director|team lead|lead|skip level|hr \w+)|who do i report to"
+                   r"|(?:vacation|holiday|sick|pto|parental) (?:days?|leave)|expense reports?|burn(?:t|ed) out)\b"),
         ("data", r"\b(?:how much|what) (?:did|do|does|have|has|is|was|were|are) (?:we|our|us|i|my|the company|"
                  r"the \w+ team|team \w+|\w+ team)\b.*\b(?:spen[dt]|spending|pay|paid|cost|costs|bill(?:ed)?|"
                  r"invoiced?|charged?|burn(?:ing)?|owe)\b"

@@ -25,6 +25,7 @@ CALIBRATION = (-4.25, 3.9, 3.1, 0.0, 1.65, 0.9)  # bias; top score, margin to th
 K1, B = 1.2, 0.5
 FIELD_WEIGHTS = (3.0, 2.0, 1.0)  # title, aliases, body
 CANDIDATES = 24
+RAMBLING, SURE = 16, 0.9  # words from which a question rambles; the confidence its topic words alone need
 LONG = 7  # content words from which a question counts as long and rambling
 DAMPED = {"focus": 0.85}  # kinds that should win only when named ("focus", "column") or matched in full
 RANK_WEIGHTS = (0.4, 0.3, 0.25, 0.15, 0.08)  # best title/alias phrase, name coverage, term score, body coverage, kind
@@ -255,13 +256,15 @@ class Index:
                     hits = (hit, *(h for h in full.hits if h is not hit))
                     return Result(hits, full.confidence, full.refusal, full.features)
         words = content_words(said)
-        if len(words) >= LONG and full.hits:  # a long, rambling question: do its topic words alone agree?
+        if (len(words) >= LONG or len(said.split()) >= RAMBLING) and full.hits:  # do its topic words alone agree?
             named = [w for w in words if stem(w) in self.name_stems]
-            topical = " ".join([w for w in named if stem(w) not in GENERIC] or named)  # else "finops" alone
+            topical = " ".join([w for w in named if stem(w) not in GENERIC] or [w for w in named if w == "finops"])
             focused = self._rank(topical, k) if topical else None
-            if focused and focused.top == full.top and focused.confidence > full.confidence:
+            if focused and focused.top == full.top and focused.confidence > full.confidence and full.features[2] >= 0.3:
                 conf = (full.confidence + focused.confidence) / 2
                 return Result(full.hits, conf, None if conf >= self.threshold else "low_confidence", full.features)
+            if focused and not full.answered and focused.confidence >= SURE:  # chatter drowned a clear topic
+                return Result(focused.hits, focused.confidence * 0.8, None, focused.features)
         return full
 
     def _words(self, said: str) -> tuple[list[str], set[str]]:

@@ -82,7 +82,8 @@ _NGRAMS: dict[tuple[str, ...], str] = {
     ("whats", "the", "story", "with"): "", ("covered", "by"): "coverage", ("sum", "up"): "summarize",
     ("new", "here"): "", ("im", "new"): "", ("i", "am", "new"): "", ("new", "to"): "", ("new", "joiner"): "",
     ("roll", "out"): "rollout adopt", ("rolling", "out"): "rollout adopt", ("small", "steps"): "small iteration",
-    ("new", "hire"): "", ("just", "joined"): "", ("out", "of", "nowhere"): "anomaly",
+    ("stand", "for"): "", ("stands", "for"): "", ("new", "hire"): "", ("just", "joined"): "",
+    ("out", "of", "nowhere"): "anomaly",
     ("wont", "stop"): "", ("cant", "stop"): "", ("is", "covered"): "coverage",
 }
 _WORD_MAP = {
@@ -94,8 +95,8 @@ _WORD_MAP = {
     # chat slang and shorthand → plain words (most then fall away as stopwords)
     **dict.fromkeys(("shld", "shd", "shud", "shuld", "shoud"), "should"), **dict.fromkeys(("w", "wit"), "with"),
     **dict.fromkeys(("abt", "bout"), "about"), **dict.fromkeys(("bc", "cuz", "coz", "bcoz"), "because"),
-    **dict.fromkeys(("ppl", "peeps"), "people"), **dict.fromkeys(("idk", "dunno", "tbh", "imo", "imho", "afaik",
-                                                                   "fyi", "rn", "asap", "plsss", "pleeease"), ""),
+    **dict.fromkeys(("ppl", "peeps"), "people"),
+    **dict.fromkeys(("idk", "dunno", "tbh", "imo", "imho", "afaik", "fyi", "rn", "asap", "wtf", "omg", "smh"), ""),
     "wdym": "what", "diff": "difference", "thru": "through", "b4": "before", "n": "and", "wat": "what",
     **dict.fromkeys(("slash", "slashing", "slashed", "trim", "trimming", "chop", "chopping"), "saving optimize"),
     **dict.fromkeys(("exploding", "exploded", "explode", "explodes", "ballooning", "ballooned", "balloon",
@@ -129,6 +130,8 @@ def _rewrite(words: list[str]) -> list[str]:
             continue
         if w in _WORD_MAP:
             out.extend(_WORD_MAP[w].split())
+        elif w[-1] == "x" and w[:-1].isdigit():  # "the bill went 4x"
+            out.append("spike")
         else:
             out.append("amortiz" + w[7:] if w.startswith("amortis") else w)
         i += 1
