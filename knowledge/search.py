@@ -41,6 +41,9 @@ WEAK = frozenset(stem(w) for w in ("manager", "managers", "question", "questions
 # a person the asker mentions ("my manager keeps saying it") is context, not the subject of the question
 _MENTIONED = re.compile(r"\b(?:my|our) (?:boss|bosses|manager|managers|director|team lead|lead|supervisor|"
                         r"cto|cfo|ceo|cio|vp|coworkers?|colleagues?|higher ups|execs?|leadership|management)\b")
+# ... and so is the audience of an explanation ("finops explained for a new engineer")
+_AUDIENCE = re.compile(r"\b(explained|explain it|explanation|intro|introduction|summary|primer|eli5) (?:for|to) "
+                       r"(?:an? |my |our |the )?(?:new |junior |non technical )?\w+$")
 # how-to wording about running something: a capability rather than the term it is named after
 _PROCESS = re.compile(r"\b(?:run|running|implement\w*|setup|operate|operating|operationali[sz]e|rollout|"
                       r"establish\w*|workflow|automate|organi[sz]e|manage|managing)\b")
@@ -237,7 +240,7 @@ class Index:
             persona = self._rank(f"{m['who']} persona", k, only="persona/")
             if persona.answered and str(persona.top).startswith("persona/"):
                 return persona
-        if (mentioned := _MENTIONED.sub("my", said)) != said and content_words(mentioned):
+        if (mentioned := _AUDIENCE.sub(r"\1", _MENTIONED.sub("my", said))) != said and content_words(mentioned):
             said = mentioned
         full = self._rank(said, k)
         exact = " ".join(sorted({stem(w) for w in content_words(said)})) in self.exact

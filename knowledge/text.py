@@ -83,7 +83,9 @@ _NGRAMS: dict[tuple[str, ...], str] = {
     ("new", "here"): "", ("im", "new"): "", ("i", "am", "new"): "", ("new", "to"): "", ("new", "joiner"): "",
     ("roll", "out"): "rollout adopt", ("rolling", "out"): "rollout adopt", ("small", "steps"): "small iteration",
     ("stand", "for"): "", ("stands", "for"): "", ("new", "hire"): "", ("just", "joined"): "",
-    ("out", "of", "nowhere"): "anomaly",
+    ("out", "of", "nowhere"): "anomaly", ("run", "for", "everything"): "run everywhere",
+    ("run", "for", "every"): "run everywhere", ("run", "for", "all"): "run everywhere",
+    ("run", "in", "every"): "run everywhere", ("run", "across", "the", "board"): "run everywhere",
     ("wont", "stop"): "", ("cant", "stop"): "", ("is", "covered"): "coverage",
 }
 _WORD_MAP = {
