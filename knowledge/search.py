@@ -6,7 +6,6 @@ from __future__ import annotations
 import bisect
 import itertools
 import math
-import re
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -16,6 +15,7 @@ from rapidfuzz import fuzz, process
 from rapidfuzz.distance import OSA
 
 from knowledge.guard import classify
+from knowledge.shapes import AUDIENCE, DEFINING, MENTIONED, NOT_WHO, PERSONA, PROCESS, ROLE_OF, ROLE_QUESTION, VERSUS
 from knowledge.text import STOPWORDS, SYNONYMS, content_words, has_camel, light, stem, terms
 
 THRESHOLD = 0.4  # answer at or above this confidence, otherwise say "I don't know" (tuned in bench/knowledge.py)
@@ -38,16 +38,6 @@ GENERIC = frozenset(stem(w) for w in ("finops", "cloud", "cost", "team", "data",
 WEAK = frozenset(stem(w) for w in ("manager", "managers", "question", "questions", "dev", "devs", "env", "envs",
                                    "environment", "environments", "member", "members", "people", "person", "step",
                                    "steps", "lead", "leads", "folks", "boss"))
-# a person the asker mentions ("my manager keeps saying it") is context, not the subject of the question
-_MENTIONED = re.compile(r"\b(?:my|our) (?:boss|bosses|manager|managers|director|team lead|lead|supervisor|"
-                        r"cto|cfo|ceo|cio|vp|coworkers?|colleagues?|higher ups|execs?|leadership|management)\b")
-# ... and so is the audience of an explanation ("finops explained for a new engineer")
-_AUDIENCE = re.compile(r"\b(explained|explain it|explanation|intro|introduction|summary|primer|eli5) (?:for|to) "
-                       r"(?:an? |my |our |the )?(?:new |junior |non technical )?\w+$")
-# how-to wording about running something: a capability rather than the term it is named after
-_PROCESS = re.compile(r"\b(?:run|running|implement\w*|setup|operate|operating|operationali[sz]e|rollout|"
-                      r"establish\w*|workflow|automate|organi[sz]e|manage|managing)\b")
-_DEFINING = re.compile(r"^(?:whats|what is|what are|what does|define|meaning)\b|\b(?:mean|means|definition)\b")
 KIND_WORDS = {kind: frozenset(stem(w) for w in words.split()) for kind, words in (
     ("persona", "persona allied core"), ("phase", "phase"), ("maturity", "stage"), ("assessment", "lens"),
     ("domain", "domain"), ("focus", "column"), ("scope", "scope"), ("capability", "capability"),
@@ -61,21 +51,6 @@ _KIND_HINTS = {stem(w): kind for kind, words in (
     ("capability", "capability capabilities"))
     for w in words.split()}
 
-_PERSONA = re.compile(
-    r"^(?:as an?|as the|im an?|i am an?|speaking as an?|being an?|for an?|from an?)\s+"
-    r"(?P<who>(?:\w+\s+){0,3}?(?:owner|manager|engineer|developer|dev|analyst|practitioner|lead|leader|executive|"
-    r"exec|cfo|cto|cio|ceo|vp|architect|controller|accountant|buyer|officer|sre|pm|po|director|person|"
-    r"finance|procurement|sustainability|security|itam|tbm|itsm|leadership|team))\b\s*(?P<rest>.*)$")
-_ROLE_QUESTION = re.compile(
-    r"^(?:what|how|why) (?:does|do|should|can|would|will) (?:an? |the |our )?(?P<who>[a-z ]{2,40}?) "
-    r"(?:do|contribute|need|want|expect|bring|fit|help|care|own)\b(?P<rest>.*)$")
-_ROLE_OF = re.compile(r"^(?:whats |what is |what are )?(?:the )?roles? of (?:an? |the )?(?P<who>[a-z ]{2,30}?)"
-                      r"(?P<rest>(?: in| for| within| on) .*)?$")
-_NOT_WHO = frozenset(("i", "we", "you", "they", "it", "this", "that", "people", "teams", "team", "everyone",
-                     "someone", "companies", "organizations"))
-_VERSUS = re.compile(r"^(?:.*?\b(?:difference|diff) between (?P<left>.+?) and |(?P<first>.+?) "
-                     r"(?:vs|versus|compared to|compared with|better than|worse than|instead of|rather than)\b)"
-                     r"(?P<right>.+)$")
 _ROLE_WORDS = ("role roles job jobs responsibility responsibilities responsible involved involvement expected expect "
                "day finops cloud cost costs spend matter matters important should care relevant fit part contribute "
                "duties task tasks daily supposed doing own owning meeting meetings pulled dragged invited why "
@@ -137,6 +112,7 @@ class Index:
     def __init__(self, docs: Sequence[Doc], threshold: float = THRESHOLD) -> None:
         self.ids = [d.id for d in docs]
         self.pos = {d: i for i, d in enumerate(self.ids)}
+        self.persona_ids = [i for i, d in enumerate(self.ids) if d.startswith("persona/") and "overview" not in d]
         self.kinds = [d.id.split("/", 1)[0] for d in docs]
         self.threshold = threshold
         self._build(docs)
@@ -226,7 +202,7 @@ class Index:
         category = classify(said)
         if category is not None:
             return Result((), 0.0, f"off_topic:{category}")
-        m = _PERSONA.match(said)
+        m = PERSONA.match(said)
         if m:
             rest = {stem(w) for w in content_words(m["rest"])}
             persona = self._rank(f"{m['who']} persona", k, only="persona/")
@@ -234,30 +210,34 @@ class Index:
                 first = self._rank(m["rest"], k)
                 return first if first.answered or not persona.answered else persona
             return persona
-        m = _ROLE_QUESTION.match(said) or _ROLE_OF.match(said)
-        if (m and m["who"] not in _NOT_WHO and not {stem(w) for w in content_words(m["rest"] or "")} - _ROLE_GENERIC
+        m = ROLE_QUESTION.match(said) or ROLE_OF.match(said)
+        if (m and m["who"] not in NOT_WHO and not {stem(w) for w in content_words(m["rest"] or "")} - _ROLE_GENERIC
                 and str(self._rank(m["who"], k).top).startswith("persona/")):  # not "what does the foundation do"
             persona = self._rank(f"{m['who']} persona", k, only="persona/")
             if persona.answered and str(persona.top).startswith("persona/"):
                 return persona
-        if (mentioned := _AUDIENCE.sub(r"\1", _MENTIONED.sub("my", said))) != said and content_words(mentioned):
+        if (mentioned := AUDIENCE.sub(r"\1", MENTIONED.sub("my", said))) != said and content_words(mentioned):
             said = mentioned
         full = self._rank(said, k)
         exact = " ".join(sorted({stem(w) for w in content_words(said)})) in self.exact
-        if (m := _VERSUS.match(said)) and full.hits and not exact:
+        if (m := VERSUS.match(said)) and full.hits and not exact:
             first = self._rank(m["left"] or m["first"], k)
             left, ids = first.top, [h.id for h in full.hits]
             if first.answered and left in ids[1:3]:
                 hits = tuple(sorted(full.hits, key=lambda h: h.id != left))
                 return Result(hits, full.confidence, full.refusal, full.features)
-        if full.answered and str(full.top).startswith("term/") and _PROCESS.search(said) \
-                and not _DEFINING.search(said):  # "how do we run chargeback": the capability
+        if full.answered and str(full.top).startswith("term/") and PROCESS.search(said) \
+                and not DEFINING.search(said):  # "how do we run chargeback": the capability
             said_stems = {stem(w) for w in content_words(said)} - GENERIC
             named = said_stems & self.names[self.pos[full.hits[0].id]]
             for hit in full.hits[1:3]:  # the capability must carry the term's name too ("invoicing and chargeback")
                 if hit.id.startswith("capability/") and named & self.names[self.pos[hit.id]]:
                     hits = (hit, *(h for h in full.hits if h is not hit))
                     return Result(hits, full.confidence, full.refusal, full.features)
+        if full.answered and str(full.top).startswith("persona/") and self._several_personas(said):
+            for hit in full.hits[1:3]:  # "why should finance and devs talk": about them both, not one persona
+                if not hit.id.startswith("persona/") and hit.score >= 0.6 * full.hits[0].score:
+                    return Result((hit, *(h for h in full.hits if h is not hit)), full.confidence, None, full.features)
         words = content_words(said)
         if (len(words) >= LONG or len(said.split()) >= RAMBLING) and full.hits:  # do its topic words alone agree?
             named = [w for w in words if stem(w) in self.name_stems]
@@ -269,6 +249,13 @@ class Index:
             if focused and not full.answered and focused.confidence >= SURE:  # chatter drowned a clear topic
                 return Result(focused.hits, focused.confidence * 0.8, None, focused.features)
         return full
+
+    def _several_personas(self, said: str) -> bool:
+        """Whether the question names two personas by different words ("finance and devs", not just "owner")."""
+        said_stems = {stem(w) for w in content_words(said)} - GENERIC - WEAK
+        named = {frozenset(said_stems & self.names[i]) for i in self.persona_ids} - {frozenset()}
+        named = {n for n in named if not any(n < other for other in named)}
+        return len(named) >= 2 and not frozenset.intersection(*named)
 
     def _words(self, said: str) -> tuple[list[str], set[str]]:
         """Content words with typos corrected against the vocabulary, and the set of corrected words."""
