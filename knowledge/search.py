@@ -261,8 +261,8 @@ class Index:
         """Content words with typos corrected against the vocabulary, and the set of corrected words."""
         out, fixed_words = [], set()
         for w in content_words(said):
-            if w.isdigit() and stem(w) not in self.idf:
-                continue  # "finops 101", "40 aws accounts": a number that names nothing
+            if any(c.isdigit() for c in w) and stem(w) not in self.idf:
+                continue  # "finops 101", "40 aws accounts", "q3": a number or code that names nothing
             if w in self.vocab or not w.isalpha() or len(w) < 4:
                 out.append(w)
                 continue

@@ -70,9 +70,7 @@ _NGRAMS: dict[tuple[str, ...], str] = {
     ("lower", "costs"): "saving optimize", ("cost", "cutting"): "saving optimize",
     ("set", "up"): "setup", ("too", "big"): "oversized", ("too", "large"): "oversized", ("off", "by"): "variance",
     ("over", "provisioned"): "oversized", ("getting", "started"): "getstarted", ("get", "started"): "getstarted",
-    ("where", "to", "start"): "getstarted", ("where", "do", "i", "start"): "getstarted",
-    ("where", "do", "we", "start"): "getstarted", ("where", "should", "we", "start"): "getstarted",
-    ("first", "steps"): "getstarted", ("how", "to", "start"): "getstarted", ("blew", "up"): "spike",
+    ("first", "steps"): "getstarted", ("blew", "up"): "spike",
     ("went", "nuts"): "spike", ("went", "crazy"): "spike", ("through", "the", "roof"): "spike",
     ("out", "of", "control"): "spike", ("went", "up"): "spike", ("cost", "per"): "unitcost cost",
     ("costs", "per"): "unitcost cost", ("spend", "per"): "unitcost spend", ("nobody", "uses"): "unused",
@@ -106,8 +104,10 @@ _WORD_MAP = {
     "hw": "how", "wht": "what", "whch": "which",
 }
 _SKIP = frozenset(("even", "actually", "really", "exactly", "ever", "possibly", "honestly", "basically", "like"))
+# "where would we even begin (with finops)": getting started with FinOps itself, not with one topic ("with tagging")
 _START = re.compile(r"\b(?:where (?:\w+ ){0,4}?|how (?:do|should|can|would|to) (?:we |i |you |one )?)"
-                    r"(?:start|begin|kick off|get going)\w*\b")
+                    r"(?:start|begin|kick off|get going)\w*"
+                    r"(?=$| (?:with |on |in |doing |a |our )?(?:finops|it|this)\b)")
 _MAX_N = 5
 _FIRST = frozenset(k[0] for k in _NGRAMS)
 
