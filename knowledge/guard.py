@@ -35,7 +35,9 @@ _RULES: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
                       r"who won the (?:game|match)|recipes?|cook(?:ing)?|bake|pizza|lasagna|restaurants?|movies?|"
                       r"netflix|tv shows?|horoscope|zodiac|dating|girlfriend|boyfriend|meaning of life|"
                       r"capital of|president of|prime minister|stock price|share price|bitcoin|crypto(?:currency)?|"
-                      r"lottery|how old are you|are you (?:human|alive|sentient|a robot)|"
+                      r"lottery|^(?:whats |what is )?(?:the |any )?(?:latest |todays )?news$|"
+                      r"(?:world|breaking|sports) news|"
+                      r"how old are you|are you (?:human|alive|sentient|a robot)|"
                       r"what time is it|whats the time|todays date|(?:whats |what is )?the date today|"
                       r"what day is (?:it|today)|what year is it|who is the (?:ceo|cfo|cto|founder|president|owner) "
                       r"of|tell me about yourself|favorite (?:color|food)|"
@@ -46,7 +48,8 @@ _RULES: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
         ("conversion", rf"\bconvert (?:\d+|an? amount|money|{_CUR})\b|\b\d+ ?(?:k |m )?{_CUR} (?:to|in|into) {_CUR}\b"
                        rf"|\bhow (?:many|much) {_CUR} (?:is|are|in|for|do i get)\b|\b{_CUR} to {_CUR} (?:rate|today)\b"
                        rf"|\bexchange rates? (?:from|between|for) {_CUR}\b|\b(?:todays|current|live) exchange rates?\b"
-                       r"|\bexchange rates? today\b"),
+                       r"|\bexchange rates? today\b|\bwhat is \d+ (?:percent|plus|minus|times|divided by) (?:of )?\d+\b"
+                       r"|\bcalculate \d+|\b\d+ (?:plus|minus|times|divided by) \d+\b"),
         ("career", r"\b(?:(?:a|my|pay|salary) (?:raise|rise|increase|bump)|promotion|promoted|job offer|job interview"
                    r"|negotiate (?:my|a) (?:salary|offer|contract)|quit my job|get hired|performance review"
                    r"|who (?:is|are) my (?:manager|boss|director|team lead|lead|skip level|hr \w+)|who do i report to"
