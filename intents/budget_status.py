@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
 import re
 from typing import TYPE_CHECKING
 
+from bot.costs.report import status_reply
 from bot.models import Choice, IncomingMessage, Match, Reply
 from intents.base import TurnContext
 from intents.text import normalize
@@ -84,11 +86,13 @@ class BudgetStatusIntent:
         if not svc.access.can_view_team(msg.key.user_ref, team):
             return [Reply(f"Only {team.name}'s members, its owners and FinOps practitioners can see its budget.")]
         today = ctx.now.astimezone(svc.settings.tz).date()
-        reply = await svc.db.run(svc.budgets.status_reply, team.name, today, column, msg.images)
-        if reply is None:
+        status = await svc.db.run(svc.budgets.status, team.name, today, column)
+        if status is None:
             return [Reply("No cost data has been imported yet, so I can't report spend. An admin can load a FOCUS "
                           "export with `finops-bot costs import FILE`.")]
-        return [reply]
+        # The chart is drawn in a plain thread: database threads stay free for other turns.
+        png = await asyncio.to_thread(svc.budgets.chart, status) if msg.images else None
+        return [status_reply(status, png)]
 
     async def _team(self, msg: IncomingMessage, text: str | None, column: str | None) -> tuple[
             TeamInfo | None, Reply | None]:

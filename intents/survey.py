@@ -6,6 +6,7 @@ a preview with Send and Cancel; ``surveys``, ``survey close 3``, ``survey result
 
 from __future__ import annotations
 
+import asyncio
 import re
 from dataclasses import replace
 
@@ -151,7 +152,7 @@ class SurveyIntent:
         invites = await s.db.run(s.surveys.invites, sid)
         answers = await s.db.run(s.surveys.answers, sid)
         results = compute(info, invites, answers, s.settings.survey_min_responses, now=ctx.now)
-        return await s.db.run(results_replies, results, images)  # the chart is drawn off the event loop
+        return await asyncio.to_thread(results_replies, results, images)  # the chart is drawn off the event loop
 
     async def _export(self, ctx: TurnContext, sid: int) -> list[Reply]:
         s = ctx.services

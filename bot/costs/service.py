@@ -58,15 +58,18 @@ class BudgetService:
         s = self.status(team, today, column)
         if s is None:
             return None
-        png = None
-        if chart:
-            from bot.costs.chart import render
+        return status_reply(s, self.chart(s) if chart else None)
 
-            try:
-                png = render(s)
-            except Exception:  # the numbers still go out without a picture
-                log.exception("budget chart failed for team %s", team)
-        return status_reply(s, png)
+    @staticmethod
+    def chart(s: BudgetStatus) -> bytes | None:
+        """The PNG chart for a status (CPU-bound: callers off the event loop run it in a plain thread)."""
+        from bot.costs.chart import render
+
+        try:
+            return render(s)
+        except Exception:  # the numbers still go out without a picture
+            log.exception("budget chart failed for team %s", s.team)
+            return None
 
     def summary_line(self, team_name: str) -> str | None:
         """One line for App Home ("1,234.00 USD of 2,000.00 USD (62%) …"), or None without cost data."""
