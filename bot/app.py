@@ -42,9 +42,9 @@ class Bot:
     background: list[asyncio.Task[None]] = field(default_factory=list)  # one-off start-up work
 
 
-def build_services(settings: Settings) -> Services:
+def build_services(settings: Settings, *, inline_db: bool = False) -> Services:
     """Open the database and create every store."""
-    db = Database(settings.database_url)
+    db = Database(settings.database_url, inline=inline_db)
     metrics = Metrics()
     teams = TeamStore(db)
     roles = RoleStore(db)
@@ -111,9 +111,9 @@ def _attach_assessments(services: Services) -> None:
     register_reminders(services, services.maturity)
 
 
-def build_bot(settings: Settings, *, migrate: bool = True, demo: bool | None = None) -> Bot:
-    """Everything but the HTTP server: used by ``serve``, ``chat``, ``ask`` and the tests."""
-    services = build_services(settings)
+def build_bot(settings: Settings, *, migrate: bool = True, demo: bool | None = None, inline_db: bool = False) -> Bot:
+    """Everything but the HTTP server: used by ``serve``, ``chat``, ``ask`` (``inline_db``) and the tests."""
+    services = build_services(settings, inline_db=inline_db)
     if migrate:
         services.db.upgrade()
     if settings.demo if demo is None else demo:

@@ -71,7 +71,7 @@ def _stdin_lines() -> Iterable[str]:
 
 def run_ask(settings: Settings, words: list[str], *, json_mode: bool, demo: bool) -> int:
     """Entry for the CLI: the question from arguments, or every stdin line."""
-    bot = build_bot(settings, demo=demo)
+    bot = build_bot(settings, demo=demo, inline_db=True)
     lines: Iterable[str] = [" ".join(words)] if words else _stdin_lines()
     asyncio.run(answer_lines(bot.router, lines, sys.stdout, json_mode))
     bot.services.db.dispose()

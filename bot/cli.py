@@ -51,7 +51,7 @@ def _chat(args: argparse.Namespace, settings: Settings) -> int:
     from bot.app import build_bot
 
     configure("WARNING" if settings.log_level == "INFO" else settings.log_level)
-    bot = build_bot(settings, demo=settings.demo and not args.no_demo)
+    bot = build_bot(settings, demo=settings.demo and not args.no_demo, inline_db=True)
     for platform in ("console", "slack", "teams"):  # in the terminal, nudges and alerts are printed
         bot.services.delivery.register(ConsolePoster(sys.stdout, platform))
 

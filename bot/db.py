@@ -70,12 +70,15 @@ def make_engine(url: str) -> Engine:
 class Database:
     """The engine plus helpers to open sessions and to run blocking store calls off the event loop."""
 
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, *, inline: bool = False) -> None:
         self.url = url
         self.engine = make_engine(url)
         self.dialect = self.engine.dialect.name  # "sqlite" | "postgresql"
         # Our own pool, sized to the connection pool: the loop's default executor (cores + 4 threads) is
         # shared with DNS and file I/O and starves PostgreSQL concurrency on small machines.
+        # Terminal commands (chat, ask) serve one person: a thread hop per call costs more than the query. The server
+        # keeps worker threads, so a write lock held by another process (a cost import) never blocks its event loop.
+        self.inline = inline
         self._executor = ThreadPoolExecutor(max_workers=THREADS.get(self.dialect, 4), thread_name_prefix="db")
 
     @contextmanager
@@ -90,7 +93,9 @@ class Database:
                 raise
 
     async def run(self, fn: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
-        """Run a blocking store call in one of the database worker threads."""
+        """Run a blocking store call in one of the database worker threads (or inline, for terminal commands)."""
+        if self.inline:
+            return fn(*args, **kwargs)
         loop = asyncio.get_running_loop()
         return await loop.run_in_executor(self._executor, functools.partial(fn, *args, **kwargs))
 
