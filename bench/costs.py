@@ -81,8 +81,20 @@ def _child(kind: str, path: str, db: str) -> None:
     else:
         groups = store.import_file(Path(path)).stored_rows
     seconds = time.perf_counter() - started
-    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    rss = _peak_rss_mb(resource)
     print(json.dumps({"seconds": seconds, "rss_mb": rss, "groups": groups}))
+
+
+def _peak_rss_mb(resource: Any) -> float:
+    """This process's peak RSS. Linux keeps ``ru_maxrss`` across exec (it would report the forking parent's peak),
+    so read the memory map's own high-water mark, ``VmHWM``, where there is one."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return float(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss) / 1024
 
 
 def _measure(kind: str, path: Path, db: Path) -> dict[str, Any]:
