@@ -8,7 +8,7 @@ from bot.access import NEED_ADMIN
 from bot.models import IncomingMessage, Match, Reply
 from bot.practice.roles import ROLES
 from intents.base import TurnContext
-from intents.text import normalize
+from intents.text import normalize, user_ref_from
 
 _USER = r"(<@[A-Z0-9]+>|(?:slack|teams|console):\S+)"
 _GRANT = re.compile(rf"^(grant|give|revoke|remove|take)\s+(?:the\s+)?(admin|practitioner)(?:\s+role)?\s+"
@@ -18,10 +18,6 @@ _GRANT_REVERSED = re.compile(rf"^(grant|give|revoke|remove)\s+{_USER}\s+(?:the\s
 _AUDIT = re.compile(r"^(?:show\s+)?(?:the\s+)?audit(?:\s+log)?(?:\s+(?:last\s+)?(\d{1,3}))?$")
 _ROLES = re.compile(r"^(?:list\s+|show\s+)?(?:all\s+)?roles$|^(?:my roles|what are my roles|who am i)\??$")
 
-
-def _user_ref(token: str, platform: str) -> str:
-    mention = re.fullmatch(r"<@([A-Z0-9]+)>", token)
-    return f"{platform}:{mention.group(1)}" if mention else token
 
 
 class AdminIntent:
@@ -70,7 +66,7 @@ class AdminIntent:
 
     async def _change(self, msg: IncomingMessage, match: Match, ctx: TurnContext) -> Reply:
         s, me = ctx.services, msg.key.user_ref
-        role, user = match.slots["role"], _user_ref(match.slots["user"], msg.key.platform)
+        role, user = match.slots["role"], user_ref_from(match.slots["user"], msg.key.platform)
         granting = match.slots["op"] in ("grant", "give")
         try:
             changed = await s.db.run(s.roles.grant if granting else s.roles.revoke, user, role,

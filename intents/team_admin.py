@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 from bot.access import NEED_OWNER, NEED_PRACTITIONER
 from bot.models import IncomingMessage, Match, Reply
 from intents.base import TurnContext
+from intents.text import user_ref_from
 
 if TYPE_CHECKING:
     from bot.services import Services
@@ -26,10 +27,6 @@ COMMANDS = (
 )
 PRACTITIONER_ONLY = {"add_team", "map_account", "map_tag"}
 
-
-def _user_ref(token: str, platform: str) -> str:
-    mention = re.fullmatch(r"<@([A-Z0-9]+)>", token)
-    return f"{platform}:{mention.group(1)}" if mention else token
 
 
 class TeamAdminIntent:
@@ -77,7 +74,7 @@ class TeamAdminIntent:
     async def _change(self, msg: IncomingMessage, slots: dict[str, str], team: str) -> Reply:
         s, me, op = self.services, msg.key.user_ref, slots["op"]
         if op in ("add_person", "remove_person"):
-            user = _user_ref(slots["user"], msg.key.platform)
+            user = user_ref_from(slots["user"], msg.key.platform)
             if op == "remove_person":
                 return await self._apply(me, "team.member.remove", team, s.teams.remove_member, team, user)
             return await self._apply(me, "team.member.add", team, s.teams.add_member, team, user,

@@ -22,6 +22,12 @@ def normalize(text: str) -> str:
     return text.lower()
 
 
+def user_ref_from(token: str, platform: str) -> str:
+    """A Slack mention ``<@U123>`` as ``slack:U123``; platform-qualified ids pass through unchanged."""
+    mention = re.fullmatch(r"<@([A-Z0-9]+)>", token)
+    return f"{platform}:{mention.group(1)}" if mention else token
+
+
 def words(text: str) -> list[str]:
     """Lower-case word tokens (letters, digits, &, +, %)."""
     return re.findall(r"[a-z0-9&+%]+", normalize(text))

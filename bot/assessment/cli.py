@@ -5,15 +5,13 @@ from __future__ import annotations
 import argparse
 import csv
 import io
-import sys
 from collections.abc import Iterable
-from pathlib import Path
 
 from bot.assessment.model import CAPABILITY_BY_ID, LENS_BY_ID, maturity_label, question_at
 from bot.assessment.rollup import fmt, score_of
 from bot.assessment.store import AssessmentInfo
 from bot.config import Settings
-from bot.errors import UserError
+from bot.export import write_csv
 
 HEADER = ("assessment_id", "team", "respondent", "finished_at", "capability", "capability_score_0_20",
           "capability_level", "lens", "answer_0_4")
@@ -51,14 +49,7 @@ def _export(args: argparse.Namespace, settings: Settings) -> int:
         text = to_csv(AssessmentStore(db).finished())
     finally:
         db.dispose()
-    if args.out in (None, "-"):
-        sys.stdout.write(text)
-        return 0
-    out = Path(args.out)
-    if out.is_dir() or not out.parent.exists():
-        raise UserError(f"cannot write {args.out}: the folder does not exist or it is a folder")
-    out.write_text(text, encoding="utf-8")
-    print(f"wrote {text.count(chr(10)) - 1} answers to {out}")
+    write_csv(text, args.out)
     return 0
 
 

@@ -8,11 +8,11 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import sys
 from pathlib import Path
 
 from bot.config import Settings
 from bot.errors import UserError
+from bot.export import write_csv
 
 CLI_ACTOR = "cli"
 
@@ -136,14 +136,7 @@ def _export(args: argparse.Namespace, settings: Settings) -> int:
         text = to_csv(info, bot.services.surveys.answers(args.id), settings.survey_min_responses)
     finally:
         bot.services.db.dispose()
-    if args.out in (None, "-"):
-        sys.stdout.write(text)
-        return 0
-    out = Path(args.out)
-    if out.is_dir() or not out.parent.exists():
-        raise UserError(f"cannot write {args.out}: the folder does not exist or it is a folder")
-    out.write_text(text, encoding="utf-8")
-    print(f"wrote {text.count(chr(10)) - 1} answers to {out}")
+    write_csv(text, args.out)
     return 0
 
 
