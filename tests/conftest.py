@@ -6,15 +6,19 @@ import ipaddress
 import os
 import socket
 import uuid
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 import sqlalchemy as sa
+from aiohttp.test_utils import TestClient
 
-from bot.app import Bot, build_bot
+from bot.app import Bot, build_bot, build_web_app
 from bot.config import Settings
 from bot.models import ConversationKey, IncomingMessage
+from tests.fakes.bf_connector import FakeConnector
+from tests.fakes.teams_activities import TeamsClient
 
 PG_ADMIN_URL = os.environ.get("FINOPS_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
@@ -116,3 +120,25 @@ def message(text: str, user: str = "you", thread: str = "t1", event_id: str | No
     """A console message with a unique event id unless one is given."""
     key = ConversationKey(platform, "local", channel, thread, user)
     return IncomingMessage(key, text, event_id or uuid.uuid4().hex, is_direct=True, **kw)  # type: ignore[arg-type]
+
+
+# --- Teams: a local fake Bot Framework connector; test modules define their own ``teams_bot`` -------------------
+@pytest.fixture
+async def connector() -> AsyncIterator[FakeConnector]:
+    """A fake Bot Framework connector on loopback (records what the bot posts)."""
+    fake = FakeConnector()
+    await fake.start()
+    yield fake
+    await fake.stop()
+
+
+@pytest.fixture
+async def client(teams_bot: Bot, aiohttp_client: Any) -> TestClient:
+    """The real aiohttp app of the module's ``teams_bot``."""
+    return await aiohttp_client(build_web_app(teams_bot))
+
+
+@pytest.fixture
+def user(connector: FakeConnector) -> TeamsClient:
+    """A Teams user whose activities carry the fake connector as serviceUrl."""
+    return TeamsClient(connector.url)

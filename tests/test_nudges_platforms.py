@@ -52,14 +52,6 @@ async def test_slack_practitioner_nudges_two_teams_and_sees_delivery(slack: Harn
     assert (await eventually(lambda: texts(h, "D9")))[0] == NEED_PRACTITIONER
 
 
-@pytest.fixture
-async def connector() -> AsyncIterator[FakeConnector]:
-    fake = FakeConnector()
-    await fake.start()
-    yield fake
-    await fake.stop()
-
-
 async def test_teams_practitioner_nudges_a_team_channel(db_url: str, connector: FakeConnector,
                                                         aiohttp_client: Any) -> None:
     bot = build_bot(make_settings(db_url, teams_enabled=True), demo=False)

@@ -77,14 +77,6 @@ async def test_slack_compose_send_answer_double_click_and_results(slack: Harness
 
 
 @pytest.fixture
-async def connector() -> AsyncIterator[FakeConnector]:
-    fake = FakeConnector()
-    await fake.start()
-    yield fake
-    await fake.stop()
-
-
-@pytest.fixture
 def teams_bot(db_url: str) -> Bot:
     bot = build_bot(make_settings(db_url, teams_enabled=True), demo=False)
     bot.services.roles.grant("teams:29:1alex-aad-user", "practitioner", "test")

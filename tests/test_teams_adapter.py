@@ -3,7 +3,6 @@ Bot Framework connector, conversation references stored (SQLite and PostgreSQL).
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
@@ -16,26 +15,8 @@ from tests.fakes.teams_activities import TeamsClient
 
 
 @pytest.fixture
-async def connector() -> AsyncIterator[FakeConnector]:
-    fake = FakeConnector()
-    await fake.start()
-    yield fake
-    await fake.stop()
-
-
-@pytest.fixture
 def teams_bot(db_url: str) -> Bot:
     return build_bot(make_settings(db_url, teams_enabled=True), demo=True)
-
-
-@pytest.fixture
-async def client(teams_bot: Bot, aiohttp_client: Any) -> TestClient:
-    return await aiohttp_client(build_web_app(teams_bot))
-
-
-@pytest.fixture
-def user(connector: FakeConnector) -> TeamsClient:
-    return TeamsClient(connector.url)
 
 
 async def post(client: TestClient, activity: dict[str, Any]) -> int:

@@ -3,45 +3,25 @@ conversation or a removed bot is a failed delivery, never a crash (SQLite and Po
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
 from aiohttp.test_utils import TestClient
 
 from adapters.teams import TeamsAdapter
-from bot.app import Bot, build_bot, build_web_app
+from bot.app import Bot, build_bot
 from bot.delivery import Target
 from bot.models import Choice, Field, Reply
 from tests.conftest import make_settings
 from tests.fakes.bf_connector import FakeConnector
-from tests.fakes.teams_activities import TeamsClient
 
 ALERT = Reply("Payments is at 92% of its monthly budget.", title="Budget alert",
               fields=(Field("Actual", "$9,200"), Field("Budget", "$10,000")), choices=(Choice("Details", "budget"),))
 
 
 @pytest.fixture
-async def connector() -> AsyncIterator[FakeConnector]:
-    fake = FakeConnector()
-    await fake.start()
-    yield fake
-    await fake.stop()
-
-
-@pytest.fixture
 def teams_bot(db_url: str) -> Bot:
     return build_bot(make_settings(db_url, teams_enabled=True), demo=False)
-
-
-@pytest.fixture
-async def client(teams_bot: Bot, aiohttp_client: Any) -> TestClient:
-    return await aiohttp_client(build_web_app(teams_bot))
-
-
-@pytest.fixture
-def user(connector: FakeConnector) -> TeamsClient:
-    return TeamsClient(connector.url)
 
 
 async def install(client: TestClient, connector: FakeConnector, activity: dict[str, Any]) -> None:
