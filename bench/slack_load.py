@@ -4,8 +4,9 @@
 generator does not share its event loop); the load generator and the fake Slack Web API share this process and
 are the same for both. 50 workers each send a signed event to ``POST /slack/events`` and wait until the fake Web
 API receives the ``chat.postMessage`` answering it (matched by ``thread_ts``), 2,000 events in all (closed loop:
-50 events in flight). Our server answers through the whole stack (signature check, bolt, router with the event
-claimed in SQLite, conversation state, help intent, Block Kit, thread memory); the bare app echoes the text.
+50 events in flight). Our server is ``finops-bot serve`` as deployed (SQLite, no demo data) and answers through the
+whole stack (signature check, bolt, router with the event claimed in SQLite, conversation state, help intent, Block
+Kit, thread memory); the bare app echoes the text.
 Two alternating rounds per server; each server's best round (by throughput) is reported.
 """
 
@@ -28,20 +29,6 @@ from tests.fakes.slack_api import Call, FakeSlackAPI
 
 EVENTS, CONCURRENCY, WARMUP, USERS, CHANNELS, ROUNDS = 2000, 50, 100, 200, 20, 2
 TOKEN = "xoxb-bench"
-
-
-def _serve_ours(port: int, api_url: str, db_path: str) -> None:
-    from aiohttp import web
-
-    from bot.app import build_bot, build_web_app
-    from bot.config import Settings
-    from bot.logs import configure
-
-    settings = Settings.from_env({"DATABASE_URL": f"sqlite:///{db_path}", "SLACK_BOT_TOKEN": TOKEN,
-                                  "SLACK_SIGNING_SECRET": payloads.SECRET, "SLACK_API_URL": api_url,
-                                  "LOG_LEVEL": "WARNING", "FINOPS_DEMO": "false"})  # as deployed: no demo data
-    configure(settings.log_level)
-    web.run_app(build_web_app(build_bot(settings)), host="127.0.0.1", port=port, print=None, access_log=None)
 
 
 def _serve_bare(port: int, api_url: str) -> None:
@@ -122,8 +109,13 @@ def _cpu_seconds(pid: int) -> float:
 
 def _start(kind: str, port: int, api_url: str, db_path: str) -> subprocess.Popen[bytes]:
     env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parent.parent)}
-    return subprocess.Popen([sys.executable, "-m", "bench.slack_load", "serve", kind, str(port), api_url, db_path],
-                            env=env, stdout=subprocess.DEVNULL)
+    if kind == "bare":
+        command = ["-m", "bench.slack_load", "serve-bare", str(port), api_url]
+    else:  # ours exactly as deployed: `finops-bot serve`, without demo data
+        command = ["-m", "bot", "serve", "--no-demo", "--host", "127.0.0.1", "--port", str(port)]
+        env.update({"DATABASE_URL": f"sqlite:///{db_path}", "SLACK_BOT_TOKEN": TOKEN, "LOG_LEVEL": "WARNING",
+                    "SLACK_SIGNING_SECRET": payloads.SECRET, "SLACK_API_URL": api_url, "FINOPS_DEMO": "false"})
+    return subprocess.Popen([sys.executable, *command], env=env, stdout=subprocess.DEVNULL)
 
 
 async def _ready(url: str, proc: subprocess.Popen[bytes]) -> None:
@@ -192,9 +184,8 @@ def run() -> list[dict[str, Any]]:
 
 
 if __name__ == "__main__":
-    if sys.argv[1:2] == ["serve"]:
-        kind, port, api_url, db_path = sys.argv[2], int(sys.argv[3]), sys.argv[4], sys.argv[5]
-        _serve_ours(port, api_url, db_path) if kind == "ours" else _serve_bare(port, api_url)
+    if sys.argv[1:2] == ["serve-bare"]:
+        _serve_bare(int(sys.argv[2]), sys.argv[3])
     else:
         for line in run():
             print(line)
