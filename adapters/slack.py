@@ -54,6 +54,11 @@ def _click_id(*parts: str) -> str:
     return "slack:click:" + hashlib.sha256("\x1f".join(parts).encode()).hexdigest()[:40]
 
 
+def _same_token_warning(record: logging.LogRecord) -> bool:
+    """Drop bolt's "`token` will be unused" warning (the token it found in the environment is the client's)."""
+    return "`token` will be unused" not in record.getMessage()
+
+
 def _ignored(event: dict[str, Any]) -> bool:
     """Bot posts, edits, joins and other subtypes are not questions."""
     return event.get("subtype") not in ANSWERED_SUBTYPES or bool(event.get("bot_id")) or not event.get("user")
@@ -68,9 +73,15 @@ class SlackAdapter:
         retry = [AsyncConnectionErrorRetryHandler(), AsyncRateLimitErrorRetryHandler(max_retry_count=3)]
         self.client = client or AsyncWebClient(token=settings.slack_bot_token, base_url=settings.slack_api_url,
                                                retry_handlers=retry)
-        # The client carries the token (passing both logs a bolt warning); bolt acks before listeners run.
-        self.app = AsyncApp(client=self.client, signing_secret=settings.slack_signing_secret,
-                            process_before_response=False)
+        # The client carries the token; bolt acks before listeners run. Bolt also reads SLACK_BOT_TOKEN from the
+        # environment (where our settings come from) and would warn that it is unused: the client holds that token.
+        bolt_log = logging.getLogger("slack_bolt.AsyncApp")
+        bolt_log.addFilter(_same_token_warning)
+        try:
+            self.app = AsyncApp(client=self.client, signing_secret=settings.slack_signing_secret,
+                                process_before_response=False)
+        finally:
+            bolt_log.removeFilter(_same_token_warning)
         self.sender = SlackSender(self.client)
         self.threads = SlackThreadStore(bot.services.db)
         self._refs_seen: set[tuple[str, str, str]] = set()
@@ -150,7 +161,7 @@ class SlackAdapter:
             await asyncio.sleep(FLUSH_SECONDS)
             if self.threads.pending:
                 try:
-                    await self.services.db.run(self.threads.flush)
+                    await self.services.db.run_short(self.threads.flush)
                 except Exception:  # the database is down: the threads stay pending and are retried
                     log.warning("slack: could not store %d bot threads yet", self.threads.pending)
 
@@ -169,7 +180,7 @@ class SlackAdapter:
             self._flusher.cancel()
         if self.threads.pending:
             try:
-                await self.services.db.run(self.threads.flush)
+                await self.services.db.run_short(self.threads.flush)
             except Exception:
                 log.warning("slack: %d bot threads were not stored at shutdown", self.threads.pending)
         if self.client.session is not None:
@@ -199,7 +210,7 @@ class SlackAdapter:
         if refs is None or (key.tenant, key.channel, user_ref) in self._refs_seen:
             return
         try:
-            await self.services.db.run(refs.remember, "slack", key.tenant, key.channel, user_ref, kind,
+            await self.services.db.run_short(refs.remember, "slack", key.tenant, key.channel, user_ref, kind,
                                        {"team_id": key.tenant})
             self._refs_seen.add((key.tenant, key.channel, user_ref))
         except UNAVAILABLE_ERRORS:  # an outage is reported once per turn by the router; retried next message
@@ -230,7 +241,7 @@ class SlackAdapter:
             if not thread or (bot_id and f"<@{bot_id}" in text):
                 return  # not our thread, or an @mention (answered by app_mention)
             if not (self.threads.cached(team, channel, thread)
-                    or await self.services.db.run(self.threads.is_known, team, channel, thread)):
+                    or await self.services.db.run_short(self.threads.is_known, team, channel, thread)):
                 return
         key = ConversationKey("slack", team, channel, thread, event["user"])
         msg = IncomingMessage(key, clean_text(text, context.bot_user_id), body["event_id"], is_direct=True,

@@ -40,6 +40,8 @@ class SlackThreadStore:
         self.db = db
         self._cache: OrderedDict[Thread, None] = OrderedDict()
         self._pending: list[Thread] = []
+        insert = pg_insert if db.dialect == "postgresql" else sqlite_insert
+        self._insert = insert(SlackThread.__table__).on_conflict_do_nothing()  # type: ignore[attr-defined]
 
     def _cached(self, ident: Thread) -> None:
         self._cache[ident] = None
@@ -66,10 +68,9 @@ class SlackThreadStore:
             return 0
         now = utcnow()
         rows = [{"tenant": t, "channel": c, "thread_ts": ts, "created_at": now} for t, c, ts in dict.fromkeys(batch)]
-        insert = pg_insert if self.db.dialect == "postgresql" else sqlite_insert
         try:
-            with self.db.session() as s:
-                s.execute(insert(SlackThread).on_conflict_do_nothing(), rows)
+            with self.db.engine.begin() as conn:  # Core executemany: a tenth of the ORM's bulk-insert cost
+                conn.execute(self._insert, rows)
         except Exception:
             self._pending = batch + self._pending  # keep them for the next try
             raise

@@ -132,7 +132,7 @@ class TeamsAdapter:
         user = activity.from_property.id if kind == "dm" and activity.from_property else ""
         channel = split_conversation_id(conv.id)[0]
         try:
-            await self.services.db.run(refs.remember, PLATFORM, tenant_of(activity), channel,
+            await self.services.db.run_short(refs.remember, PLATFORM, tenant_of(activity), channel,
                                        f"{PLATFORM}:{user}" if user else "", kind, reference_of(activity))
         except UNAVAILABLE_ERRORS:
             log.warning("could not store the Teams conversation reference (database unavailable)")

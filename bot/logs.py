@@ -50,5 +50,9 @@ def configure(level: str = "INFO", fmt: str = "text", stream: Any = None) -> Non
     handler.setFormatter(JsonFormatter() if fmt == "json" else TextFormatter())
     root.addHandler(handler)
     root.setLevel(level)
-    for noisy in ("aiohttp.access", "alembic.runtime.migration", "matplotlib", "urllib3"):
+    for noisy in ("aiohttp.access", "alembic", "matplotlib", "urllib3"):
         logging.getLogger(noisy).setLevel(max(logging.WARNING, root.level))
+    # slack_sdk tests its client logger's own level (not the effective one) before formatting two debug strings per
+    # Web API call: left unset (0), it formats them on every call only for logging to drop them.
+    for client in ("slack_sdk.web.async_base_client", "slack_sdk.web.base_client"):
+        logging.getLogger(client).setLevel(root.level)

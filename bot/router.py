@@ -71,7 +71,7 @@ class Router:
     async def _turn(self, msg: IncomingMessage, key: str, ref: str) -> TurnResult:
         store, now, db = self.services.conversations, self.clock(), self.services.db
         try:
-            loaded = await db.run(store.begin_turn, msg.event_id, key, now)
+            loaded = await db.run_short(store.begin_turn, msg.event_id, key, now)
             if loaded is None:
                 self.services.metrics.duplicates.inc()
                 return TurnResult((), intent="duplicate", duplicate=True)
@@ -91,7 +91,7 @@ class Router:
             replies = await self._dispatch(msg, ctx)
             if state.snapshot() != before or state.expired:
                 ttl = timedelta(seconds=self.services.settings.flow_ttl_seconds)
-                await db.run(store.save, key, state, now, ttl)
+                await db.run_short(store.save, key, state, now, ttl)
         except StaleStateError:
             self.services.metrics.errors.labels("race").inc()
             return TurnResult((Reply(RACE),), intent="race")
