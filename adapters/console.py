@@ -6,10 +6,11 @@ import asyncio
 import sys
 import uuid
 from collections.abc import Sequence
+from dataclasses import dataclass, field
 from typing import TextIO
 
 from bot.delivery import DeliveryResult, Target
-from bot.models import Action, ConversationKey, IncomingMessage, Reply
+from bot.models import Action, ConversationKey, Form, IncomingMessage, Input, Reply
 from bot.router import Router
 
 PROMPT = "you> "
@@ -38,6 +39,59 @@ def render(reply: Reply, number_from: int = 1) -> str:
     return "\n".join(parts)
 
 
+def prompt(field: Input, number: int, total: int) -> str:
+    """One form field as a question: label, hint, numbered options, what Enter does."""
+    line = f"[{number}/{total}] {field.label}" + (f" — {field.hint}" if field.hint else "")
+    if field.kind == "choice":
+        line += "\n" + "  ".join(f"[{n}] {o.label}" for n, o in enumerate(field.options, start=1))
+    if field.initial:
+        shown = next((o.label for o in field.options if o.value == field.initial), field.initial)
+        line += f"\n(Enter keeps: {shown})"
+    elif field.optional:
+        line += "\n(optional: Enter skips it)"
+    return line
+
+
+@dataclass
+class _Filling:
+    """A form being filled in the terminal."""
+
+    form: Form
+    values: dict[str, str] = field(default_factory=dict)
+    index: int = 0
+
+    @property
+    def current(self) -> Input:
+        return self.form.inputs[self.index]
+
+    def prompt(self) -> str:
+        return prompt(self.current, self.index + 1, len(self.form.inputs))
+
+    def answer(self, text: str) -> str | None:
+        """Take the answer to the current field; a problem to show (and ask again) or None."""
+        field, text = self.current, text.strip()
+        if not text:
+            if not (field.initial or field.optional):
+                return f"{field.label} is needed."
+            text = field.initial
+        elif field.kind == "choice":
+            options = field.options
+            by_text = {o.label.lower(): o.value for o in options} | {o.value.lower(): o.value for o in options}
+            if text.isdigit() and 1 <= int(text) <= len(options):
+                text = options[int(text) - 1].value
+            elif text.lower() in by_text:
+                text = by_text[text.lower()]
+            else:
+                return f"Please pick one of the {len(options)} options by number or name."
+        self.values[field.name] = text
+        self.index += 1
+        return None
+
+    @property
+    def done(self) -> bool:
+        return self.index >= len(self.form.inputs)
+
+
 class ConsoleSession:
     """One person chatting in the terminal; typing a choice's number presses that button."""
 
@@ -45,6 +99,7 @@ class ConsoleSession:
         self.router = router
         self.key = ConversationKey("console", tenant, "console", "", user)
         self._choices: list[tuple[str, str]] = []  # (label, value) of the last replies' buttons
+        self._filling: _Filling | None = None  # a form being filled, one field per line
 
     def _message(self, text: str) -> IncomingMessage:
         text = text.strip()
@@ -61,12 +116,36 @@ class ConsoleSession:
                                images=False)
 
     async def send(self, text: str) -> list[str]:
-        """Route one line and return the rendered replies."""
-        result = await self.router.handle(self._message(text))
+        """Route one line (or take it as the answer to a form's field) and return what to show."""
+        filling = self._filling
+        if filling is not None:
+            if text.strip().lower() in ("cancel", "stop", "quit form"):
+                self._filling = None
+                return [f"Closed the form “{filling.form.title}”; nothing was submitted."]
+            problem = filling.answer(text)
+            if problem is not None:
+                return [f"{problem}\n{filling.prompt()}"]
+            if not filling.done:
+                return [filling.prompt()]
+            self._filling = None
+            form_id = filling.form.id
+            msg = IncomingMessage(self.key, form_id, event_id=uuid.uuid4().hex, is_direct=True, images=False,
+                                  action=Action(form_id, form_id, dict(filling.values)))
+            return self._show((await self.router.handle(msg)).replies)
+        return self._show((await self.router.handle(self._message(text))).replies)
+
+    def _show(self, replies: Sequence[Reply]) -> list[str]:
         out, self._choices = [], []
-        for reply in result.replies:
-            out.append(render(reply, number_from=len(self._choices) + 1))
+        for reply in replies:
+            shown = render(reply, number_from=len(self._choices) + 1)
             self._choices.extend((c.label, c.value) for c in reply.choices)
+            if reply.form is not None and reply.form.inputs:
+                self._filling = _Filling(reply.form)
+                shown += (f"\nFill in the form, one field at a time ({len(reply.form.inputs)} fields; "
+                          "type 'cancel' to stop):")
+                out.extend((shown, self._filling.prompt()))
+            else:
+                out.append(shown)
         return out
 
 

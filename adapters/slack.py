@@ -192,13 +192,14 @@ class SlackAdapter:
         return SlackPoster(self.sender)
 
     # --- one turn --------------------------------------------------------------------------------
-    async def _turn(self, msg: IncomingMessage, channel: str, thread_ts: str, kind: str) -> TurnResult:
+    async def _turn(self, msg: IncomingMessage, channel: str, thread_ts: str, kind: str,
+                    trigger_id: str = "") -> TurnResult:
         """Route, post the replies where the message came from, remember where we can post later."""
         result = await self.bot.router.handle(msg)
         if result.duplicate or not result.replies:
             return result
         try:
-            await self.sender.post(channel, result.replies, thread_ts, user=msg.key.user)
+            await self.sender.post(channel, result.replies, thread_ts, user=msg.key.user, trigger_id=trigger_id)
         except SEND_ERRORS as exc:
             log.warning("slack reply failed event=%s channel=%s error=%s", msg.event_id, channel, slack_error(exc))
         await self._remember(msg.key, kind)
@@ -278,7 +279,7 @@ class SlackAdapter:
         if result.duplicate:
             return
         try:
-            await self.sender.post(channel, result.replies, user=user)
+            await self.sender.post(channel, result.replies, user=user, trigger_id=str(command.get("trigger_id") or ""))
         except SlackClientError as exc:  # a private channel the bot is not in: answer privately instead
             log.info("slack: /finops answer falls back to the response_url (%s)", slack_error(exc))
             answer = "\n\n".join(escape(r.text) for r in result.replies)
@@ -303,23 +304,30 @@ class SlackAdapter:
             event_id = _click_id(str(view.get("id")), str(view.get("hash")), action_id, value, user)
         key = ConversationKey("slack", team, channel, thread, user)
         msg = IncomingMessage(key, value, event_id[:255], is_direct=True, action=Action(action_id, value), raw=body)
-        result = await self._turn(msg, channel, thread, "dm" if channel.startswith("D") else "channel")
+        result = await self._turn(msg, channel, thread, "dm" if channel.startswith("D") else "channel",
+                                  str(body.get("trigger_id") or ""))
         if ts and message.get("blocks") and not result.duplicate:
             label = str((action.get("text") or {}).get("text") or value)
             await self.sender.update(channel, ts, message.get("text", ""),
                                      selected_blocks(message["blocks"], label, user))
 
     async def _on_view(self, ack: Any, body: dict[str, Any], view: dict[str, Any]) -> None:
-        """A modal of ours was submitted: its inputs become ``Action.form`` (the modal closes on ack)."""
+        """A modal of ours was submitted: its inputs become ``Action.form`` (the modal closes on ack).
+
+        The answer goes where the form was opened (its metadata); a form that comes back with a problem opens
+        again, filled in, through the submission's own trigger.
+        """
         await ack()
         user, team, meta = body["user"]["id"], team_of(body), metadata(view.get("private_metadata"))
         channel = meta.get("channel") or await self.sender.dm_channel(user)
-        thread, text = meta.get("thread", ""), meta.get("text") or view.get("callback_id", "")
+        form_id = meta.get("form") or view.get("callback_id", "")
+        thread, text = meta.get("thread", ""), meta.get("text") or form_id
         key = ConversationKey("slack", team, channel, thread, user)
-        action = Action(view.get("callback_id", ""), text, view_form(view.get("state", {}).get("values", {})))
+        action = Action(form_id, text, view_form(view.get("state", {}).get("values", {})))
         msg = IncomingMessage(key, text, f"view:{view.get('id')}:{view.get('hash')}", is_direct=True, action=action,
                               raw=body)
-        await self._turn(msg, channel, thread, "dm" if channel.startswith("D") else "channel")
+        await self._turn(msg, channel, thread, "dm" if channel.startswith("D") else "channel",
+                         str(body.get("trigger_id") or ""))
 
 
 def mount_slack(web_app: web.Application, bot: Bot) -> SlackAdapter:

@@ -81,5 +81,10 @@ async def home_view(services: Services, intents: Sequence[Intent], user_ref: str
             "e.g. _budget status for payments_.")}})
     blocks.append({"type": "divider"})
     blocks.append(_buttons(_quick(None)[2:], "finops_home_actions"))
+    if await services.db.run(services.access.is_practitioner, user_ref):  # each opens its form as a modal
+        blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": "*For FinOps practitioners*"}})
+        blocks.append(_buttons([Choice("Compose a nudge", "compose nudge"), Choice("New survey", "compose survey"),
+                                Choice("Set a budget", "set budget"), Choice("Surveys", "surveys")],
+                               "finops_home_practice"))
     blocks.extend(_help(intents))
     return {"type": "home", "blocks": blocks[:100]}

@@ -21,6 +21,7 @@ MAX_BLOCKS, MAX_SECTION, MAX_FIELDS, MAX_FIELD = 50, 3000, 10, 2000
 MAX_BUTTONS, MAX_BUTTON_TEXT, MAX_VALUE, MAX_CONTEXT, MAX_HEADER = 25, 75, 2000, 10, 150
 MAX_TEXT = 3900  # the top-level ``text`` is shown in notifications; Slack truncates very long text itself
 ACTION_PREFIX = "finops_choice_"
+OPEN_FORM = "Open the form"  # a form in a plain message (no trigger to open a modal with): a click opens it
 _LINK = re.compile(r"\[([^\]\n]+)\]\((https?://[^)\s]+)\)")
 _BOLD = re.compile(r"\*\*(.+?)\*\*")
 _HEADING = re.compile(r"^#{1,6}\s+(.+)$", re.MULTILINE)
@@ -122,7 +123,8 @@ def reply_blocks(reply: Reply) -> list[Block]:
     blocks.extend(_field_sections(reply))
     if reply.image is not None:
         blocks.extend(_context([f":bar_chart: {escape(reply.image.alt)}"]))
-    blocks.extend(_actions(reply.choices))
+    choices = reply.choices if reply.form is None else (*reply.choices, Choice(OPEN_FORM, reply.form.id, "primary"))
+    blocks.extend(_actions(choices))
     if reply.sources:
         links = [f"<{s.url}|{escape(s.title)}>" if s.url.startswith("http") else escape(s.title) for s in reply.sources]
         blocks.extend(_context([":books: Sources: " + " · ".join(links)]))

@@ -10,6 +10,7 @@ import aiohttp
 from slack_sdk.errors import SlackApiError, SlackClientError
 from slack_sdk.web.async_client import AsyncWebClient
 
+from adapters.slack_modal import modal_view
 from adapters.slack_render import render
 from bot.delivery import DeliveryResult, Target
 from bot.models import Reply
@@ -39,10 +40,18 @@ class SlackSender:
             channel = self._dms[user_id] = str(resp["channel"]["id"])
         return channel
 
-    async def post(self, channel: str, replies: Sequence[Reply], thread_ts: str = "", user: str = "") -> list[str]:
-        """Post every reply in order; ephemeral ones only to ``user``. Returns the ts of each message posted."""
+    async def post(self, channel: str, replies: Sequence[Reply], thread_ts: str = "", user: str = "",
+                   trigger_id: str = "") -> list[str]:
+        """Post every reply in order; ephemeral ones only to ``user``. Returns the ts of each message posted.
+
+        A reply with a form opens as a modal when the turn came with a ``trigger_id`` (a slash command, a click,
+        a submitted modal; Slack accepts it for 3 s, once); otherwise it is posted with an "Open the form" button.
+        """
         posted: list[str] = []
         for reply in replies:
+            if reply.form is not None and trigger_id and await self._open(trigger_id, reply, channel, thread_ts):
+                trigger_id = ""
+                continue
             if reply.ephemeral and user:
                 await self._ephemeral(channel, user, reply, thread_ts)
                 continue
@@ -56,6 +65,15 @@ class SlackSender:
                                                   content=reply.image.png, filename=reply.image.filename,
                                                   title=reply.image.alt[:250], alt_txt=reply.image.alt[:1000])
         return posted
+
+    async def _open(self, trigger_id: str, reply: Reply, channel: str, thread_ts: str) -> bool:
+        assert reply.form is not None
+        try:
+            await self.client.views_open(trigger_id=trigger_id, view=modal_view(reply, reply.form, channel, thread_ts))
+            return True
+        except (SlackClientError, ValueError) as exc:  # an expired trigger: the form goes out as a message instead
+            log.info("views.open failed (%s): posting the form's button instead", slack_error(exc))
+            return False
 
     async def _ephemeral(self, channel: str, user: str, reply: Reply, thread_ts: str) -> None:
         # Files cannot be ephemeral: the chart's alternative text is already in the blocks.

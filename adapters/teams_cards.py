@@ -7,7 +7,7 @@ import json
 import re
 from typing import Any
 
-from bot.models import Choice, Reply
+from bot.models import Choice, Form, Input, Reply
 
 CARD_CONTENT_TYPE = "application/vnd.microsoft.card.adaptive"
 CARD_SCHEMA = "http://adaptivecards.io/schemas/adaptive-card.json"
@@ -20,6 +20,7 @@ FACTS_PER_SET = 10
 # ActionSet rows inside the body so none is hidden.
 MAX_CARD_ACTIONS, ROW_ACTIONS = 6, 5
 _STYLES = {"primary": "positive", "danger": "destructive"}
+FORM_KEY = "finops_form"  # in a submitted card's value: the id of the form whose inputs come with it
 
 
 def teams_markdown(text: str) -> str:
@@ -29,7 +30,7 @@ def teams_markdown(text: str) -> str:
 
 def wants_card(reply: Reply) -> bool:
     """Whether the reply has anything a plain markdown message cannot show."""
-    return bool(reply.title or reply.choices or reply.fields or reply.sources or reply.footer)
+    return bool(reply.title or reply.choices or reply.fields or reply.sources or reply.footer or reply.form)
 
 
 def submit_action(choice: Choice) -> dict[str, Any]:
@@ -52,6 +53,28 @@ def submit_action(choice: Choice) -> dict[str, Any]:
     return action
 
 
+def form_input(field: Input) -> dict[str, Any]:
+    """An Input.Text or Input.ChoiceSet; required fields are checked by Teams before the card is sent."""
+    element: dict[str, Any] = {"id": field.name, "label": field.label, "isRequired": not field.optional}
+    if not field.optional:
+        element["errorMessage"] = f"{field.label} is needed"
+    if field.kind == "choice":
+        element.update({"type": "Input.ChoiceSet", "style": "compact",
+                        "choices": [{"title": o.label, "value": o.value} for o in field.options]})
+    else:
+        element.update({"type": "Input.Text", "isMultiline": field.kind == "multiline"})
+        if field.hint:
+            element["placeholder"] = field.hint
+    if field.initial:
+        element["value"] = field.initial
+    return element
+
+
+def form_submit(form: Form) -> dict[str, Any]:
+    """The form's submit button: Teams sends the inputs and ``{FORM_KEY: form.id}`` as the activity's value."""
+    return {"type": "Action.Submit", "title": form.submit[:80], "style": "positive", "data": {FORM_KEY: form.id}}
+
+
 def _cut(text: str) -> str:
     return text if len(text) <= MAX_ELEMENT_CHARS else text[: MAX_ELEMENT_CHARS - 1] + "…"
 
@@ -65,6 +88,8 @@ def _elements(reply: Reply) -> list[dict[str, Any]]:
     facts = [{"title": _cut(f.label), "value": _cut(f.value)} for f in reply.fields]
     for start in range(0, len(facts), FACTS_PER_SET):
         body.append({"type": "FactSet", "facts": facts[start:start + FACTS_PER_SET]})
+    if reply.form is not None:
+        body.extend(form_input(f) for f in reply.form.inputs)
     if reply.sources:
         links = " · ".join(f"[{s.title.replace(']', ')')}]({s.url})" for s in reply.sources)
         body.append({"type": "TextBlock", "text": _cut(f"Sources: {links}"), "size": "Small", "isSubtle": True,
@@ -90,6 +115,8 @@ def card_size(card: dict[str, Any]) -> int:
 def _buttons(reply: Reply) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     """(card-level actions, ActionSet rows for the body): rows only when there are too many for one set."""
     actions = [submit_action(c) for c in reply.choices]
+    if reply.form is not None:
+        actions.insert(0, form_submit(reply.form))
     if len(actions) <= MAX_CARD_ACTIONS:
         return actions, []
     return [], [{"type": "ActionSet", "actions": actions[i:i + ROW_ACTIONS]}

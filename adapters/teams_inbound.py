@@ -16,6 +16,7 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
+from adapters.teams_cards import FORM_KEY
 from adapters.teams_poster import PLATFORM, split_conversation_id
 from bot.models import Action, Choice, ConversationKey, IncomingMessage, Reply
 
@@ -102,8 +103,15 @@ def to_incoming(activity: Activity) -> IncomingMessage | None:
     key = ConversationKey(PLATFORM, tenant_of(activity), channel, thread, user.id)
     text = without_bot_mention(activity)
     chosen, form = submitted_value(activity.value)
+    form_id = activity.value.get(FORM_KEY) if isinstance(activity.value, dict) else None
     action = None
-    if chosen is not None:
+    if isinstance(form_id, str) and form_id:  # a card form: its inputs, under the form's id
+        values = {k: v for k, v in form.items() if k != FORM_KEY}
+        action, text = Action(id=form_id, value=form_id, form=values), form_id
+        window = str(int((activity.timestamp or datetime.now(UTC)).timestamp() // DOUBLE_CLICK_SECONDS))
+        event_id = "teams:form:" + _digest(conv.id, activity.reply_to_id or "", user.id, form_id,
+                                           json.dumps(values, sort_keys=True), window)
+    elif chosen is not None:
         # A double-clicked card sends two activities with different ids: the same card, user and value within
         # a short window are one event, so the second is dropped by the router's event claim.
         action, text = Action(id="choice", value=chosen, form=form), chosen

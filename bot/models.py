@@ -53,6 +53,11 @@ class IncomingMessage:
     user_name: str | None = None
     images: bool = True  # the adapter can show pictures; the terminal and ``ask`` cannot, so no chart is drawn
 
+    def submitted(self, form_id: str) -> Mapping[str, str] | None:
+        """The values of form ``form_id`` when this message is its submission, else None."""
+        action = self.action
+        return action.form if action is not None and action.id == form_id and action.form else None
+
 
 @dataclass(frozen=True)
 class Choice:
@@ -89,6 +94,33 @@ class Source:
 
 
 @dataclass(frozen=True)
+class Input:
+    """One field of a form: free text (one line or several) or a choice among options."""
+
+    name: str  # the key of the value in ``Action.form``
+    label: str
+    kind: str = "text"  # "text" | "multiline" | "choice"
+    options: tuple[Choice, ...] = ()  # for "choice": label shown, value submitted
+    hint: str = ""  # an example or a short explanation under the field
+    initial: str = ""  # a value filled in already (a choice's value)
+    optional: bool = False
+
+
+@dataclass(frozen=True)
+class Form:
+    """Fields to fill in one go: a Slack modal, an Adaptive Card with inputs, questions one by one in the terminal.
+
+    ``id`` is also the command that opens the form; a filled form comes back as ``Action(id, id, form=values)``
+    with ``id`` as the text. Every form has a one-line command as well, which the reply's text names.
+    """
+
+    id: str
+    title: str  # short: Slack shows 24 characters
+    submit: str  # the submit button's label
+    inputs: tuple[Input, ...]
+
+
+@dataclass(frozen=True)
 class Reply:
     """One message to show. ``text`` is always complete on its own; the rest is optional richness."""
 
@@ -100,6 +132,7 @@ class Reply:
     sources: tuple[Source, ...] = ()
     footer: str | None = None  # small print, e.g. the framework edition or "data as of"
     ephemeral: bool = False
+    form: Form | None = None  # fields to fill (a modal on Slack, inputs on a Teams card, prompts in the terminal)
 
 
 @dataclass(frozen=True)

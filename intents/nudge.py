@@ -8,7 +8,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 from bot.access import NEED_PRACTITIONER
-from bot.models import Choice, Field, IncomingMessage, Match, Reply
+from bot.models import Choice, Field, Form, IncomingMessage, Input, Match, Reply
 from bot.practice.audience import canonical, parse_specs, resolve
 from bot.practice.nudge_text import audience_label, list_line, status_text, when_label
 from bot.practice.nudges import Plan
@@ -28,6 +28,8 @@ _EDIT = re.compile(r"^(?:edit|change|update)\s+nudge\s+#?(\d+)\s*:\s*(?P<text>\S
 _MOVE = re.compile(r"^(?:reschedule|move)\s+nudge\s+#?(\d+)\s+(?:to|for|at)\s+(?P<when>.+)$")
 _STATUS = re.compile(r"^(?:nudge\s+#?(\d+)(?:\s+(?:status|delivery))?"
                      r"|(?:status|delivery)\s+(?:of\s+)?nudge\s+#?(\d+))$")
+_FORM = re.compile(r"^(?:(?:compose|new|create|write|draft)\s+(?:a\s+|new\s+)*|send\s+a\s+(?:new\s+)?)nudge$")
+FORM_ID = "compose nudge"
 _CONFIRM = ("send", "send nudge", "send it", "yes", "confirm", "schedule", "schedule it", "schedule nudge")
 STEP = "preview"
 
@@ -59,6 +61,10 @@ class NudgeIntent:
     def match(self, msg: IncomingMessage) -> Match | None:
         """Explicit nudge commands only."""
         raw, text = " ".join(msg.text.split()), normalize(msg.text)
+        if (values := msg.submitted(FORM_ID)) is not None:
+            return Match(self.name, 0.99, slots={"op": "form_submit", "values": dict(values)})
+        if _FORM.match(text.rstrip(".!?")):
+            return Match(self.name, 0.95, slots={"op": "form"})
         if m := _EDIT.match(raw):
             return Match(self.name, 0.97, slots={"op": "edit", "id": int(m[1]), "text": m["text"]})
         if (m := _COMPOSE.match(raw)) and (parts := split_compose(m["rest"])):
@@ -83,8 +89,16 @@ class NudgeIntent:
         svc = s.nudges
         if svc is None:
             return [Reply("Nudges are not enabled on this bot.")]
+        if op == "form":
+            return [compose_form()]
+        if op == "form_submit":
+            return await self._submitted(msg, match.slots["values"], ctx, svc)
         if op == "compose":
-            return await self._preview(msg, match, ctx, svc)
+            try:
+                body, when = split_schedule(match.slots["body"].strip(), ctx.now, s.settings.tz)
+            except ValueError as exc:
+                return [Reply(f"{exc}.")]
+            return await self._preview(msg, match.slots["audience"], body, when, ctx, svc)
         if op == "confirm":
             return [Reply("There is no nudge preview waiting. Compose one like: "
                           "nudge payments, checkout: Tag your resources by Friday")]
@@ -114,15 +128,32 @@ class NudgeIntent:
                       choices=(Choice("Delivery status", f"nudge {nudge.id} status"),
                                *(() if now else (Choice("Cancel it", f"cancel nudge {nudge.id}", "danger"),))))]
 
-    async def _preview(self, msg: IncomingMessage, match: Match, ctx: TurnContext, svc: NudgeService) -> list[Reply]:
+    async def _submitted(self, msg: IncomingMessage, values: dict[str, str], ctx: TurnContext,
+                         svc: NudgeService) -> list[Reply]:
+        """A filled compose form: the same checks and preview as the one-line command; a problem sends the form
+        back with what was typed, so nothing has to be typed twice."""
+        audience, body = values.get("audience", "").strip(), values.get("message", "").strip()
+        when_text = values.get("when", "").strip()
+        if not audience or not body:
+            missing = " and ".join(n for n, v in (("who gets it", audience), ("the message", body)) if not v)
+            return [compose_form(values, f"The nudge needs {missing}.")]
+        when = None
+        if when_text and normalize(when_text) not in ("now", "right now", "immediately"):
+            try:
+                when = parse_when(when_text, ctx.now, self.services.settings.tz)
+            except ValueError as exc:
+                return [compose_form(values, f"I couldn't read “{when_text}” as a time: {exc}.")]
+        replies = await self._preview(msg, audience, body, when, ctx, svc)
+        if (ctx.state.intent, ctx.state.step) != (self.name, STEP):  # no preview: nobody to send to, or no text
+            return [compose_form(values, replies[0].text)]
+        return replies
+
+    async def _preview(self, msg: IncomingMessage, audience: str, body: str, when: When | None, ctx: TurnContext,
+                       svc: NudgeService) -> list[Reply]:
         s = self.services
         if ctx.state.intent == self.name:
             ctx.state.clear()  # a new compose replaces an unsent preview
-        try:
-            body, when = split_schedule(match.slots["body"].strip(), ctx.now, s.settings.tz)
-        except ValueError as exc:
-            return [Reply(f"{exc}.")]
-        specs = parse_specs(match.slots["audience"], msg.key.platform)
+        specs = parse_specs(audience, msg.key.platform)
         kept, problems, targets = [], [], []
         for spec in specs:
             spec = await s.db.run(canonical, spec, s.teams)
@@ -172,3 +203,18 @@ class NudgeIntent:
             return Reply(f"Nudge {nudge_id} now goes out {when_label(svc, plan)} (job {nudge.job_id}).")
         except (LookupError, ValueError) as exc:
             return Reply(f"{str(exc)[:1].upper()}{str(exc)[1:]}.")
+
+
+def compose_form(values: dict[str, str] | None = None, problem: str = "") -> Reply:
+    """The compose form (filled with ``values`` when it comes back with a ``problem`` to fix)."""
+    values = values or {}
+    intro = "Who gets the nudge, what it says and when it goes out. You see a preview before anything is sent."
+    text = (f"{problem} Please check the form." if problem else intro) + (
+        "\nIn one line: nudge payments, #finops: Tag your resources by Friday tomorrow 9:00")
+    return Reply(text, title="Compose a nudge", form=Form(FORM_ID, "Compose a nudge", "Preview", (
+        Input("audience", "To", hint="teams and #channels, separated by commas: payments, checkout, #finops",
+              initial=values.get("audience", "")),
+        Input("message", "Message", "multiline", initial=values.get("message", "")),
+        Input("when", "When", hint="now, tomorrow 9:00, friday 14:30, every monday 9:00 (empty: now)",
+              initial=values.get("when", ""), optional=True),
+    )))

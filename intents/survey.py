@@ -11,7 +11,7 @@ import re
 from dataclasses import replace
 
 from bot.access import NEED_PRACTITIONER
-from bot.models import IncomingMessage, Match, Reply
+from bot.models import Choice, Form, IncomingMessage, Input, Match, Reply
 from bot.practice import survey_render as render
 from bot.practice.survey_compose import is_command, parse_command
 from bot.practice.survey_results import compute, results_replies, to_csv
@@ -27,6 +27,11 @@ _OP = re.compile(r"^/?(?:survey\s+(?P<op>send|discard|close|results|result|expor
 _LIST = re.compile(r"^/?(?:(?:list|show)\s+(?:all\s+|my\s+|the\s+)?surveys|surveys|survey\s+list|my\s+surveys)[.!?]*$")
 _MENTION = re.compile(r"^<@([UW][A-Z0-9]+)(?:\|[^>]*)?>$")
 MAX_CSV_IN_CHAT = 3500
+FORM_ID = "compose survey"
+_FORM = re.compile(r"^(?:(?:compose|new|create|write|draft|start)\s+(?:a\s+|new\s+)*|send\s+a\s+(?:new\s+)?)"
+                   r"(?:pulse\s+)?survey$")
+_KINDS = (Choice("Scale 1–5", "scale"), Choice("Yes / no", "yes/no"), Choice("One of some options", "options"),
+          Choice("Several of some options", "multi"), Choice("Free text", "text"))
 
 
 def _op(m: re.Match[str]) -> tuple[str, int]:
@@ -53,6 +58,10 @@ class SurveyIntent:
     def match(self, msg: IncomingMessage) -> Match | None:
         """Explicit survey commands only."""
         said = normalize(msg.text)
+        if (values := msg.submitted(FORM_ID)) is not None:
+            return Match(self.name, 0.99, slots={"op": "form_submit", "values": dict(values)})
+        if _FORM.match(said.rstrip(".!?")):
+            return Match(self.name, 0.95, slots={"op": "form"})
         if m := _OP.match(said):
             op, sid = _op(m)
             return Match(self.name, 0.98, slots={"op": op, "id": sid})
@@ -72,8 +81,17 @@ class SurveyIntent:
             return await self._results(ctx, int(match.slots["id"]), me, practitioner, msg.images)
         if not practitioner:
             return [Reply(NEED_PRACTITIONER)]
+        if op == "form":
+            return [compose_form()]
+        if op == "form_submit":
+            values = {k: v.strip() for k, v in match.slots["values"].items()}
+            line, problem = form_command(values)
+            if problem:
+                return [compose_form(values, problem)]
+            replies, drafted = await self._compose(replace(msg, text=line), ctx)
+            return replies if drafted else [compose_form(values, replies[0].text)]
         if op == "compose":
-            return await self._compose(msg, ctx)
+            return (await self._compose(msg, ctx))[0]
         if op == "list":
             return await self._list(ctx)
         sid = int(match.slots["id"])
@@ -90,13 +108,14 @@ class SurveyIntent:
             return [Reply(f"Closed survey #{sid}: it no longer accepts answers. Say “survey results {sid}”.")]
         return await self._export(ctx, sid)
 
-    async def _compose(self, msg: IncomingMessage, ctx: TurnContext) -> list[Reply]:
+    async def _compose(self, msg: IncomingMessage, ctx: TurnContext) -> tuple[list[Reply], bool]:
+        """A draft and its preview: (replies, whether a draft was stored)."""
         s, me = ctx.services, msg.key.user_ref
         defaults = (s.settings.survey_reminder_hours, s.settings.survey_max_reminders)
         try:
             draft = parse_command(msg.text, ctx.now, s.settings.tz, defaults)
         except SurveyError as exc:
-            return [Reply(f"I couldn't set up that survey: {exc}.")]
+            return [Reply(f"I couldn't set up that survey: {exc}.")], False
         draft = _with_people(draft, msg.key.platform)
         assert s.surveys is not None
         info = await s.db.run(s.surveys.create, draft, me, ctx.now)
@@ -104,7 +123,7 @@ class SurveyIntent:
                        questions=len(info.questions), anonymous=info.anonymous)
         audience = await s.db.run(resolve, s, info)
         return [render.preview(info, len(audience.people), len(audience.channels), audience.problems,
-                               s.settings.tz)]
+                               s.settings.tz)], True
 
     async def _send(self, ctx: TurnContext, sid: int, me: str) -> list[Reply]:
         s = ctx.services
@@ -179,3 +198,44 @@ def _with_people(draft: SurveyDraft, platform: str) -> SurveyDraft:
     people = tuple(f"slack:{m[1]}" if (m := _MENTION.match(a)) else a for a in draft.audience)
     return replace(draft, audience=people) if people != draft.audience else draft
 
+
+
+def form_command(values: dict[str, str]) -> tuple[str, str]:
+    """The one-line survey command a filled form stands for, or a problem to fix (one parser for both)."""
+    audience, question = values.get("audience", ""), " ".join(values.get("question", "").split())
+    kind, options = values.get("kind") or "scale", values.get("options", "")
+    if not audience or not question:
+        missing = " and ".join(n for n, v in (("who is asked", audience), ("the question", question)) if not v)
+        return "", f"The survey needs {missing}."
+    if kind in ("options", "multi"):
+        parts = [o.strip() for o in re.split(r"\s*[|\n,;]\s*", options) if o.strip()]
+        if len(parts) < 2:
+            return "", "List at least two options (one per line, or separated by commas)."
+        kind = f"{kind}: {' | '.join(parts)}"
+    line = f"survey {audience}: {question} {kind}"
+    if values.get("deadline"):
+        line += f" by {values['deadline']}"
+    if values.get("anonymous") == "yes":
+        line += " anonymous"
+    return line, ""
+
+
+def compose_form(values: dict[str, str] | None = None, problem: str = "") -> Reply:
+    """The survey form (filled with ``values`` when it comes back with a ``problem`` to fix)."""
+    values = values or {}
+    intro = "One question to some teams or people. You see a preview before anything is sent."
+    text = (f"{problem} Please check the form." if problem else intro) + (
+        "\nIn one line: survey payments, checkout: How useful is the cost report? scale by friday anonymous")
+    return Reply(text, title="New survey", form=Form(FORM_ID, "New survey", "Preview", (
+        Input("audience", "Ask", hint="teams (or people), separated by commas: payments, checkout",
+              initial=values.get("audience", "")),
+        Input("question", "Question", "multiline", initial=values.get("question", "")),
+        Input("kind", "Answer", "choice", _KINDS, initial=values.get("kind", "") or "scale"),
+        Input("options", "Options", "multiline", hint="for option answers: one per line, or separated by commas",
+              initial=values.get("options", ""), optional=True),
+        Input("deadline", "Closes", hint="friday, in 3 days, 2026-12-01 (empty: in a week)",
+              initial=values.get("deadline", ""), optional=True),
+        Input("anonymous", "Anonymous", "choice", (Choice("No, show who answered", "no"),
+                                                    Choice("Yes, anonymous", "yes")),
+              initial=values.get("anonymous", "") or "no"),
+    )))

@@ -10,8 +10,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from adapters.slack_modal import modal_view
 from adapters.slack_render import escape, mrkdwn, render, selected_blocks, split_text
 from bot.models import Choice, Field, Image, Reply, Source
+from intents.nudge import compose_form
 
 SNAPSHOTS = Path(__file__).parent / "snapshots" / "slack"
 LONG = "\n\n".join(f"Paragraph {n}: " + "cost allocation & showback <tags> " * 12 for n in range(30))
@@ -32,6 +34,7 @@ SHAPES = {
     "long_text": Reply(LONG, title="A very long answer " + "x" * 200),
     "many_buttons": Reply("Pick a team", choices=tuple(Choice(f"Team {n} " + "y" * 80, f"team {n}")
                                                        for n in range(30))),
+    "form": compose_form({"audience": "payments"}, "I don't know a team called “paymnts”."),
 }
 
 
@@ -47,6 +50,17 @@ def test_block_kit_snapshot(name: str) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(json.dumps(got, indent=1, ensure_ascii=False) + "\n")
     assert path.exists(), f"missing snapshot {path.name}: run with UPDATE_SNAPSHOTS=1 and review the diff"
+    assert got == json.loads(path.read_text())
+
+
+def test_modal_snapshot() -> None:
+    path = SNAPSHOTS / "modal.json"
+    reply = compose_form({"audience": "payments", "message": "Tag <everything> & more", "when": "friday 9:00"},
+                         "I couldn't read “fri 25:00” as a time.")
+    assert reply.form is not None
+    got = modal_view(reply, reply.form, "C1", "1700000000.000100")
+    if os.environ.get("UPDATE_SNAPSHOTS") == "1":
+        path.write_text(json.dumps(got, indent=1, ensure_ascii=False) + "\n")
     assert got == json.loads(path.read_text())
 
 

@@ -1,6 +1,7 @@
 """A local fake of the Slack Web API (aiohttp on 127.0.0.1) that records every call; for tests and benchmarks.
 
-Answers auth.test, chat.postMessage, chat.postEphemeral, chat.update, views.publish, conversations.open,
+Answers auth.test, chat.postMessage, chat.postEphemeral, chat.update, views.publish, views.open (a trigger works
+once; a view breaking Slack's rules is refused with ``invalid_arguments``), conversations.open,
 files.getUploadURLExternal, the upload URL, files.completeUploadExternal and response_url posts. Failures can be
 scripted per method (``fail``), e.g. ``ratelimited`` with HTTP 429 and ``Retry-After``.
 """
@@ -52,6 +53,7 @@ class FakeSlackAPI:
         self.url = ""
         self.socket_envelopes: asyncio.Queue[dict[str, Any]] = asyncio.Queue()  # pushed to Socket Mode clients
         self.socket_acks: list[dict[str, Any]] = []
+        self._triggers_used: set[str] = set()
 
     @property
     def api_url(self) -> str:
@@ -143,6 +145,15 @@ class FakeSlackAPI:
             return {"ok": True, "message_ts": ts}
         if method == "conversations.open":
             return {"ok": True, "channel": {"id": "D" + str(args.get("users", "X")).lstrip("UW")}}
+        if method == "views.open":
+            trigger, view = str(args.get("trigger_id") or ""), args.get("view") or {}
+            if not trigger or trigger in self._triggers_used:
+                return {"ok": False, "error": "expired_trigger_id"}
+            self._triggers_used.add(trigger)
+            problems = view_problems(view)
+            if problems:
+                return {"ok": False, "error": "invalid_arguments", "response_metadata": {"messages": problems}}
+            return {"ok": True, "view": {"id": f"V{next(self._ts)}", "hash": f"h{next(self._ts)}", **view}}
         if method == "views.publish":
             return {"ok": True, "view": {"id": "V1", **(args.get("view") or {})}}
         if method == "files.getUploadURLExternal":
@@ -180,3 +191,44 @@ class FakeSlackAPI:
     async def _respond(self, request: web.Request) -> web.Response:
         self.calls.append(Call("response_url", {"token": request.match_info["token"], **await request.json()}))
         return web.Response(text="ok")
+
+
+def _text_over(obj: Any, limit: int) -> bool:
+    return not isinstance(obj, dict) or obj.get("type") != "plain_text" or not 0 < len(obj.get("text", "")) <= limit
+
+
+def view_problems(view: dict[str, Any]) -> list[str]:
+    """What Slack would refuse in a modal (the rules of views.open that our modals touch)."""
+    problems = []
+    if view.get("type") != "modal":
+        problems.append("type must be modal")
+    for name in ("title", "submit", "close"):
+        if name in view and _text_over(view[name], 24):
+            problems.append(f"{name} must be plain_text of 1-24 characters")
+    blocks = view.get("blocks") or []
+    if not 0 < len(blocks) <= 100:
+        problems.append("a view has 1-100 blocks")
+    if any(b.get("type") == "input" for b in blocks) and "submit" not in view:
+        problems.append("a view with input blocks needs submit")
+    if len(view.get("private_metadata", "")) > 3000 or len(view.get("callback_id", "")) > 255:
+        problems.append("private_metadata max 3000, callback_id max 255 characters")
+    ids = [b.get("block_id") for b in blocks if b.get("block_id")]
+    if len(ids) != len(set(ids)):
+        problems.append("block_id must be unique")
+    for block in (b for b in blocks if b.get("type") == "input"):
+        element = block.get("element") or {}
+        if _text_over(block.get("label"), 2000) or ("hint" in block and _text_over(block["hint"], 2000)):
+            problems.append("input label and hint: plain_text of 1-2000 characters")
+        if element.get("type") == "static_select":
+            options = element.get("options") or []
+            if not 0 < len(options) <= 100 or any(_text_over(o.get("text"), 75) or not 0 < len(o.get("value", ""))
+                                                  <= 150 for o in options):
+                problems.append("static_select: 1-100 options of 75 characters, values of 1-150")
+            if "initial_option" in element and element["initial_option"] not in options:
+                problems.append("initial_option must be one of the options")
+        elif element.get("type") == "plain_text_input":
+            if len(element.get("initial_value", "")) > 3000:
+                problems.append("initial_value max 3000 characters")
+        else:
+            problems.append(f"unexpected element {element.get('type')!r}")
+    return problems

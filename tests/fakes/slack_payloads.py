@@ -96,8 +96,28 @@ def view_submission(callback_id: str, values: dict[str, dict[str, dict[str, Any]
     """The form body of a modal submission."""
     payload = {
         "type": "view_submission", "team": {"id": TEAM, "domain": "fake"}, "user": {"id": user, "team_id": TEAM},
-        "api_app_id": "A0001", "token": "legacy", "trigger_id": "tr.modal",
+        "api_app_id": "A0001", "token": "legacy", "trigger_id": f"tr.{uuid.uuid4().hex[:12]}",
         "view": {"id": view_id, "type": "modal", "callback_id": callback_id, "hash": view_hash,
                  "private_metadata": private_metadata, "state": {"values": values}, "blocks": []},
     }
     return urlencode({"payload": json.dumps(payload)})
+
+
+def filled_view(view: dict[str, Any], answers: dict[str, str], user: str = "U1") -> str:
+    """Submitting a modal the bot opened (as ``views.open`` returned it) with ``answers`` by action id: the
+    ``state.values`` Slack builds from the view's input blocks (untouched inputs keep their initial values)."""
+    values: dict[str, dict[str, dict[str, Any]]] = {}
+    for block in view["blocks"]:
+        if block.get("type") != "input":
+            continue
+        element = block["element"]
+        name = element["action_id"]
+        if element["type"] == "static_select":
+            chosen = next((o for o in element["options"] if o["value"] == answers.get(name)),
+                          element.get("initial_option"))
+            state = {"type": "static_select", "selected_option": chosen}
+        else:
+            state = {"type": "plain_text_input", "value": answers.get(name, element.get("initial_value"))}
+        values[block["block_id"]] = {name: state}
+    return view_submission(view["callback_id"], values, view.get("private_metadata", ""), user=user,
+                           view_id=view["id"], view_hash=view["hash"])

@@ -80,6 +80,20 @@ class TeamsClient:
         return self._base("message", conv, text=teams.get("text", ""), value=data, replyToId=reply_to,
                           entities=[_client_info()])
 
+    def fill(self, card: dict[str, Any], answers: dict[str, str], reply_to: str,
+             conversation: dict[str, Any]) -> dict[str, Any]:
+        """Filling a card's inputs and pressing its form button, as Teams does: the value is the button's data plus
+        every input by id (initial values for untouched ones); Teams refuses to send with a required input empty."""
+        inputs = {e["id"]: e for e in card["body"] if str(e.get("type", "")).startswith("Input.")}
+        value = {name: answers.get(name, e.get("value", "")) for name, e in inputs.items()}
+        missing = [n for n, e in inputs.items() if e.get("isRequired") and not value[n]]
+        if missing:
+            raise AssertionError(f"Teams would not send the card: {missing} required")
+        [button] = [a for a in card.get("actions", []) if a["type"] == "Action.Submit" and "finops_form" in a["data"]]
+        conv = {k: v for k, v in conversation.items() if k != "tenantId"}
+        return self._base("message", conv, value={**button["data"], **value}, replyToId=reply_to,
+                          entities=[_client_info()])
+
     def installed(self, scope: str = "personal") -> dict[str, Any]:
         """The conversationUpdate Teams sends when the app is added (personal, groupChat or team)."""
         conversation = {

@@ -1,0 +1,223 @@
+"""Forms: compose a nudge, a survey or a budget in one go, as a Slack modal, a Teams card with inputs or field by
+field in the terminal; a problem brings the form back filled in, and every form has its one-line command too."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator
+from decimal import Decimal
+from typing import Any
+
+import pytest
+
+from adapters.console import ConsoleSession
+from adapters.slack_modal import modal_view
+from bot.app import build_bot, build_web_app
+from bot.models import Choice, Form, Input, Reply
+from intents import budget_set, nudge, survey
+from tests.conftest import make_settings
+from tests.fakes import slack_payloads as p
+from tests.fakes.bf_connector import FakeConnector
+from tests.fakes.slack_api import view_problems
+from tests.fakes.slack_harness import Harness, eventually, start_harness
+from tests.fakes.teams_activities import TeamsClient
+
+
+@pytest.fixture
+async def slack(db_url: str, aiohttp_client: Any) -> AsyncIterator[Harness]:
+    h = await start_harness(db_url, aiohttp_client)
+    h.bot.services.roles.grant("slack:U1", "practitioner", "test")
+    yield h
+    await h.fake.stop()
+
+
+def texts(h: Harness, channel: str) -> list[str]:
+    return [c.args["text"] for c in h.fake.of("chat.postMessage") if c.args["channel"] == channel]
+
+
+def inputs(view: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    return {b["block_id"]: b for b in view["blocks"] if b["type"] == "input"}
+
+
+# --- Slack -----------------------------------------------------------------------------------------------------
+async def test_slash_nudge_opens_a_modal_whose_submission_gives_the_preview(slack: Harness) -> None:
+    h = slack
+    await h.form(p.slash_command("nudge", user="U1", channel="C7", trigger_id="tr.slash1"))
+    [opened] = await eventually(lambda: h.fake.of("views.open"))
+    view = opened.args["view"]
+    assert opened.args["trigger_id"] == "tr.slash1" and view_problems(view) == []
+    assert list(inputs(view)) == ["audience", "message", "when"] and inputs(view)["when"]["optional"] is True
+    assert json.loads(view["private_metadata"]) == {"form": "compose nudge", "channel": "C7", "thread": ""}
+    assert h.fake.of("chat.postMessage") == []  # the modal is the answer
+    shown = {**view, "id": "V1", "hash": "h1"}
+    await h.form(p.filled_view(shown, {"audience": "payments, checkout", "message": "Tag your resources by Friday",
+                                       "when": "tomorrow 9:00"}))
+    [preview] = await eventually(lambda: texts(h, "C7"))
+    assert "Preview of your nudge" in preview and "Tag your resources by Friday" in preview
+    assert "C0PAYMENTS" in preview and "C0CHECKOUT" in preview
+    await h.form(p.block_actions("send nudge", user="U1", channel="C7", label="Send"))
+    assert (await eventually(lambda: [t for t in texts(h, "C7") if "is scheduled (job" in t]))
+    [stored] = h.bot.services.nudges.store.list()
+    assert stored.text == "Tag your resources by Friday"
+
+
+async def test_a_problem_reopens_the_modal_filled_in(slack: Harness) -> None:
+    h = slack
+    await h.form(p.slash_command("nudge", user="U1", channel="C7"))
+    [opened] = await eventually(lambda: h.fake.of("views.open"))
+    view = {**opened.args["view"], "id": "V1", "hash": "h1"}
+    await h.form(p.filled_view(view, {"audience": "paymnts", "message": "Review idle VMs", "when": "someday"}))
+    again = (await eventually(lambda: len(h.fake.of("views.open")) > 1 and h.fake.of("views.open")))[1]
+    refilled = again.args["view"]
+    assert "someday" in refilled["blocks"][0]["text"]["text"]  # the problem, on top of the form
+    assert inputs(refilled)["audience"]["element"]["initial_value"] == "paymnts"
+    assert inputs(refilled)["message"]["element"]["initial_value"] == "Review idle VMs"
+    assert h.bot.services.nudges.store.list() == [] and texts(h, "C7") == []
+
+
+async def test_a_form_without_a_trigger_is_posted_with_a_button_that_opens_it(slack: Harness) -> None:
+    h = slack
+    await h.event(p.message("new survey", user="U1", channel="D1", ts="1700000200.000001"))
+    [post] = await eventually(lambda: h.fake.of("chat.postMessage"))
+    buttons = [e for b in post.args["blocks"] if b["type"] == "actions" for e in b["elements"]]
+    assert [(b["text"]["text"], b["value"]) for b in buttons] == [("Open the form", "compose survey")]
+    assert "In one line: survey" in post.args["text"]
+    await h.form(p.block_actions("compose survey", user="U1", channel="D1", message_ts=post.args.get("ts") or "1.2",
+                                 label="Open the form"))
+    [opened] = await eventually(lambda: h.fake.of("views.open"))
+    view = {**opened.args["view"], "id": "V2", "hash": "h2"}
+    assert view_problems(view) == [] and inputs(view)["kind"]["element"]["initial_option"]["value"] == "scale"
+    await h.form(p.filled_view(view, {"audience": "payments", "question": "Is the cost report useful?",
+                                      "kind": "options", "options": "yes\nsomewhat\nno", "anonymous": "yes"}))
+    [preview] = await eventually(lambda: [t for t in texts(h, "D1") if "(draft)" in t])
+    assert "yes | somewhat | no" in preview
+    [draft] = h.bot.services.surveys.list(5)
+    assert draft.anonymous and draft.questions[0].options == ("yes", "somewhat", "no")
+
+
+async def test_an_expired_trigger_falls_back_to_the_button(slack: Harness) -> None:
+    h = slack
+    h.fake.fail("views.open", "expired_trigger_id")
+    await h.form(p.slash_command("setbudget payments", user="U1", channel="C7"))
+    [post] = await eventually(lambda: h.fake.of("chat.postMessage"))
+    assert "Set a budget" in post.args["text"]
+    buttons = [e["value"] for b in post.args["blocks"] if b["type"] == "actions" for e in b["elements"]]
+    assert buttons == ["set budget"]
+
+
+async def test_budget_modal_saves_the_budget(slack: Harness) -> None:
+    h = slack
+    await h.form(p.slash_command("setbudget payments", user="U1", channel="C7"))
+    [opened] = await eventually(lambda: h.fake.of("views.open"))
+    view = {**opened.args["view"], "id": "V3", "hash": "h3"}
+    team = inputs(view)["team"]["element"]
+    assert team["type"] == "static_select" and team["initial_option"]["value"] == "payments"
+    await h.form(p.filled_view(view, {"amount": "12,500", "currency": "eur", "period": "quarterly",
+                                      "thresholds": "80, forecast:100"}))
+    [done] = await eventually(lambda: texts(h, "C7"))
+    assert "quarterly budget of payments is 12,500.00 EUR" in done
+    [budget] = [b for b in h.bot.services.budgets.budgets.budgets("payments") if b.period == "quarterly"]
+    assert (budget.amount, budget.currency, budget.thresholds) == (Decimal(12500), "EUR",
+                                                                       ("actual:80", "forecast:100"))
+
+
+async def test_people_without_the_role_get_no_form(slack: Harness) -> None:
+    h = slack
+    await h.form(p.slash_command("setbudget", user="U9", channel="D9"))
+    [post] = await eventually(lambda: h.fake.of("chat.postMessage"))
+    assert "Only team owners, FinOps practitioners and admins" in post.args["text"]
+    await h.form(p.slash_command("nudge", user="U9", channel="D9"))
+    assert (await eventually(lambda: len(h.fake.of("chat.postMessage")) > 1 and h.fake.of("chat.postMessage")))
+    assert h.fake.of("views.open") == []
+
+
+def test_modal_view_respects_slacks_limits() -> None:
+    long_options = tuple(Choice(f"team {'x' * 90} {n}", f"v{n}{'y' * 200}") for n in range(150))
+    form = Form("compose thing", "A very long form title that Slack would cut", "Send it to everybody now", (
+        Input("who", "Who " * 600, "choice", long_options, initial="v3" + "y" * 200),
+        Input("what", "What", "multiline", hint="h" * 3000, initial="z" * 5000),
+    ))
+    view = modal_view(Reply("intro " * 2000, form=form), form, "C1", "1.2")
+    view = {**view, "id": "V", "hash": "h"}
+    assert view_problems(view) == []
+
+
+# --- Teams -----------------------------------------------------------------------------------------------------
+async def test_teams_budget_card_with_inputs(db_url: str, connector: FakeConnector, aiohttp_client: Any) -> None:
+    bot = build_bot(make_settings(db_url, teams_enabled=True), demo=True)
+    alex = TeamsClient(connector.url)
+    bot.services.roles.grant(f"teams:{alex.user_id}", "practitioner", "test")
+    client = await aiohttp_client(build_web_app(bot))
+    conversation = {"conversationType": "personal", "id": alex.personal_id}
+    assert (await client.post("/api/messages", json=alex.personal("set budget for checkout"))).status == 201
+    [card] = connector.posted[-1].cards()
+    fields = {e["id"]: e for e in card["body"] if e["type"].startswith("Input.")}
+    assert fields["team"]["type"] == "Input.ChoiceSet" and fields["team"]["value"] == "checkout"
+    assert fields["amount"]["isRequired"] and not fields["thresholds"]["isRequired"]
+    with pytest.raises(AssertionError, match="required"):
+        alex.fill(card, {}, reply_to="bot-msg-1", conversation=conversation)
+    bad = alex.fill(card, {"amount": "lots"}, reply_to="bot-msg-1", conversation=conversation)
+    assert (await client.post("/api/messages", json=bad)).status == 201
+    [again] = connector.posted[-1].cards()
+    assert "not an amount" in connector.posted[-1].text
+    assert {e["id"]: e.get("value") for e in again["body"] if e["type"].startswith("Input.")}["amount"] == "lots"
+    good = alex.fill(again, {"amount": "30k", "currency": "GBP"}, reply_to="bot-msg-2", conversation=conversation)
+    assert (await client.post("/api/messages", json=good)).status == 201
+    assert "monthly budget of checkout is 30,000.00 GBP" in connector.posted[-1].text
+    bot.services.db.dispose()
+
+
+# --- terminal ----------------------------------------------------------------------------------------------------
+async def test_console_fills_a_form_field_by_field(db_url: str) -> None:
+    bot = build_bot(make_settings(db_url), demo=True)
+    chat = ConsoleSession(bot.router)  # console:you, the local operator
+    out = await chat.send("compose nudge")
+    assert "Compose a nudge" in out[0] and out[1].startswith("[1/3] To")
+    assert (await chat.send("")) == ["To is needed.\n" + out[1]]
+    assert (await chat.send("payments"))[0].startswith("[2/3] Message")
+    assert (await chat.send("Review idle VMs"))[0].startswith("[3/3] When")
+    preview = await chat.send("")  # optional: now
+    assert "Preview of your nudge" in preview[0] and "When: now" in preview[0]
+    out = await chat.send("set budget")
+    assert "[1] checkout" in out[1]
+    assert "pick one of the" in (await chat.send("9"))[0]
+    assert (await chat.send("payments"))[0].startswith("[2/5] Amount")
+    assert (await chat.send("cancel")) == ["Closed the form “Set a budget”; nothing was submitted."]
+    assert "[2/5]" not in (await chat.send("what is the inform phase?"))[0]  # lines are routed again
+    bot.services.db.dispose()
+
+
+async def test_console_problem_brings_the_form_back(db_url: str) -> None:
+    bot = build_bot(make_settings(db_url), demo=True)
+    chat = ConsoleSession(bot.router)
+    await chat.send("set budget")
+    await chat.send("payments")
+    await chat.send("-5")
+    await chat.send("")
+    await chat.send("")
+    out = await chat.send("")
+    assert "positive amount" in out[0] and out[1].startswith("[1/5] Team")
+    assert "(Enter keeps: payments)" in out[1]
+    bot.services.db.dispose()
+
+
+def test_one_line_commands_behind_the_survey_form() -> None:
+    line, problem = survey.form_command({"audience": "payments", "question": "Useful?", "kind": "multi",
+                                         "options": "a, b;c", "deadline": "friday", "anonymous": "yes"})
+    assert (line, problem) == ("survey payments: Useful? multi: a | b | c by friday anonymous", "")
+    assert survey.form_command({"audience": "payments", "question": "Q", "kind": "options", "options": "only"})[1]
+    assert "who is asked and the question" in survey.form_command({})[1]
+    assert nudge.FORM_ID == "compose nudge" and budget_set.FORM_ID == "set budget"
+
+
+async def test_app_home_offers_practitioners_the_forms(slack: Harness) -> None:
+    h = slack
+    for user in ("U1", "U9"):
+        await h.event({"type": "app_home_opened", "user": user, "channel": f"D{user[1:]}", "tab": "home",
+                       "event_ts": "1700000300.000001"}, event_id=f"EvHome{user}")
+    publishes = await eventually(lambda: len(h.fake.of("views.publish")) == 2 and h.fake.of("views.publish"))
+    rows = {c.args["user_id"]: [b.get("block_id") for b in c.args["view"]["blocks"]] for c in publishes}
+    assert "finops_home_practice" in rows["U1"] and "finops_home_practice" not in rows["U9"]
+    await h.form(p.home_click("compose nudge", user="U1"))
+    [opened] = await eventually(lambda: h.fake.of("views.open"))
+    assert json.loads(opened.args["view"]["private_metadata"])["channel"] == "D1"  # answers go to the DM
