@@ -306,7 +306,9 @@ class SlackAdapter:
         msg = IncomingMessage(key, value, event_id[:255], is_direct=True, action=Action(action_id, value), raw=body)
         result = await self._turn(msg, channel, thread, "dm" if channel.startswith("D") else "channel",
                                   str(body.get("trigger_id") or ""))
-        if ts and message.get("blocks") and not result.duplicate:
+        # The clicked message loses its buttons (no second answer), unless the click opened a form: closing the
+        # modal without submitting must leave a way to open it again.
+        if ts and message.get("blocks") and not result.duplicate and not any(r.form for r in result.replies):
             label = str((action.get("text") or {}).get("text") or value)
             await self.sender.update(channel, ts, message.get("text", ""),
                                      selected_blocks(message["blocks"], label, user))

@@ -93,6 +93,7 @@ async def test_a_form_without_a_trigger_is_posted_with_a_button_that_opens_it(sl
     assert "yes | somewhat | no" in preview
     [draft] = h.bot.services.surveys.list(5)
     assert draft.anonymous and draft.questions[0].options == ("yes", "somewhat", "no")
+    assert h.fake.of("chat.update") == []  # the button stayed: closing the modal must not lose the way back
 
 
 async def test_an_expired_trigger_falls_back_to_the_button(slack: Harness) -> None:
