@@ -95,6 +95,8 @@ class SlackAdapter:
         self.app.event("app_mention")(on(self._on_mention))
         self.app.event("message")(on(self._on_message))
         self.app.event("app_home_opened")(on(self._on_home))
+        self.app.event("app_uninstalled")(on(self._on_uninstalled))
+        self.app.event("tokens_revoked")(on(self._on_uninstalled))
         self.app.command("/finops")(on(self._on_command))
         self.app.action(re.compile(r"^finops_"))(on(self._on_action))
         self.app.view(re.compile(r"^finops"))(on(self._on_view))
@@ -258,6 +260,22 @@ class SlackAdapter:
             await self.client.views_publish(user_id=event["user"], view=view)
         except SEND_ERRORS as exc:
             log.warning("slack: views.publish failed: %s", slack_error(exc))
+
+    async def _on_uninstalled(self, body: dict[str, Any]) -> None:
+        """The app was removed from a workspace (or its tokens revoked): forget where we could post there and the
+        threads we were in, so later nudges to it are recorded as failed instead of being attempted."""
+        team = team_of(body)
+        if not team:
+            return
+        self._refs_seen = {seen for seen in self._refs_seen if seen[0] != team}
+        refs = self.services.refs
+        try:
+            forgotten = await self.services.db.run(refs.forget, "slack", team) if refs is not None else 0
+            threads = await self.services.db.run(self.threads.forget_workspace, team)
+        except UNAVAILABLE_ERRORS:
+            log.warning("slack: could not forget an uninstalled workspace yet (database unavailable)")
+            return
+        log.info("slack: app removed from a workspace; forgot %d conversations and %d threads", forgotten, threads)
 
     # --- slash command, buttons, modals ----------------------------------------------------------
     async def _on_command(self, ack: Any, command: dict[str, Any], respond: Any, context: Any) -> None:

@@ -98,6 +98,14 @@ class SlackThreadStore:
             self._cached(ident)
         return row is not None
 
+    def forget_workspace(self, tenant: str) -> int:
+        """Drop every thread of a workspace that uninstalled the app (memory, pending batch and table)."""
+        self._pending = [t for t in self._pending if t[0] != tenant]
+        for ident in [i for i in self._cache if i[0] == tenant]:
+            del self._cache[ident]
+        with self.db.session() as s:
+            return s.execute(delete(SlackThread).where(SlackThread.tenant == tenant)).rowcount
+
     def forget_before(self, cutoff: datetime) -> int:
         """Drop threads older than the cutoff (old threads go quiet)."""
         with self.db.session() as s:

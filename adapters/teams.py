@@ -137,6 +137,16 @@ class TeamsAdapter:
         except UNAVAILABLE_ERRORS:
             log.warning("could not store the Teams conversation reference (database unavailable)")
 
+    async def forget(self, activity: Activity) -> None:
+        """Drop the stored reference of a conversation the app was removed from."""
+        refs, conv = self.services.refs, activity.conversation
+        if refs is None or conv is None or not conv.id:
+            return
+        try:
+            await self.services.db.run(refs.forget, PLATFORM, tenant_of(activity), split_conversation_id(conv.id)[0])
+        except UNAVAILABLE_ERRORS:
+            log.warning("could not forget a Teams conversation reference (database unavailable)")
+
     async def on_message(self, context: TurnContext) -> None:
         """A message or a card submission: route it and send the replies into the same conversation/thread."""
         msg = to_incoming(context.activity)
@@ -240,6 +250,17 @@ class _Handler(ActivityHandler):
     async def on_installation_update_add(self, turn_context: TurnContext) -> None:
         """Installed (the conversationUpdate that follows says hello): only store the reference."""
         await self.adapter.remember(turn_context.activity)
+
+    async def on_installation_update_remove(self, turn_context: TurnContext) -> None:
+        """Uninstalled from a chat or team: forget its reference (later posts are recorded as failed)."""
+        await self.adapter.forget(turn_context.activity)
+
+    async def on_members_removed_activity(self, members_removed: list[ChannelAccount],
+                                          turn_context: TurnContext) -> None:
+        """The bot itself removed from a conversation (not a person leaving a team): forget it too."""
+        bot_id = turn_context.activity.recipient.id if turn_context.activity.recipient else None
+        if bot_id and any(m is not None and m.id == bot_id for m in members_removed or []):
+            await self.adapter.forget(turn_context.activity)
 
 
 def mount_teams(app: web.Application, bot: Bot) -> TeamsAdapter:

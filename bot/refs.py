@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import insert, update
+from sqlalchemy import delete, insert, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
 
@@ -79,6 +79,18 @@ class ConversationRefStore:
         with self.db.session() as s:
             row = s.exec(query.order_by(col(ConversationRef.updated_at).desc(), col(ConversationRef.id).desc())).first()
         return None if row is None else _view(row)
+
+    def forget(self, platform: str, tenant: str, channel: str | None = None) -> int:
+        """Delete the references of an uninstalled app (a whole workspace or tenant, or one conversation);
+        later posts there are recorded as failed ("no conversation stored") instead of being attempted."""
+        where = [ConversationRef.platform == platform, ConversationRef.tenant == tenant]
+        if channel is not None:
+            where.append(ConversationRef.channel == channel)
+        with self.db.session() as s:
+            count = s.execute(delete(ConversationRef).where(*where)).rowcount
+        for ident in [i for i in self._known if i[:2] == (platform, tenant) and channel in (None, i[2])]:
+            del self._known[ident]
+        return int(count or 0)
 
     def list(self, platform: str | None = None) -> builtins.list[StoredRef]:
         """All references (of one platform when given), oldest first."""
