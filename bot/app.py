@@ -153,7 +153,7 @@ def build_web_app(bot: Bot) -> web.Application:
     app["bot"] = bot
 
     async def healthz(_request: web.Request) -> web.Response:
-        ok = await bot.services.db.run(bot.services.db.ping)
+        ok = await bot.services.db.run_short(bot.services.db.ping)  # never queued behind background work
         return web.json_response({"status": "ok" if ok else "database unavailable"}, status=200 if ok else 503)
 
     async def metrics(_request: web.Request) -> web.Response:
