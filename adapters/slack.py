@@ -14,6 +14,7 @@ import hashlib
 import logging
 import re
 from collections.abc import Awaitable, Callable
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 import aiohttp
@@ -28,6 +29,7 @@ from slack_sdk.http_retry.builtin_async_handlers import (
 from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.slack_home import home_view
+from adapters.slack_modal import modal_view
 from adapters.slack_render import escape, selected_blocks
 from adapters.slack_send import SlackPoster, SlackSender, slack_error
 from adapters.slack_shape import well_formed
@@ -44,6 +46,7 @@ PATH = "/slack/events"
 ANSWERED_SUBTYPES = (None, "thread_broadcast", "file_share")  # anything else is an edit, join, bot post …
 SEND_ERRORS = (SlackClientError, aiohttp.ClientError, OSError, TimeoutError)
 DRAIN_SECONDS = 10.0  # at shutdown, turns already acknowledged get this long to finish
+ACK_SECONDS = 2.0  # a modal submission's turn runs before its ack for this long (Slack allows 3 s)
 Listener = Callable[..., Awaitable[None]]
 MALFORMED = (KeyError, IndexError, TypeError, AttributeError, ValueError)  # a field missing or of the wrong type
 
@@ -197,7 +200,10 @@ class SlackAdapter:
     async def _turn(self, msg: IncomingMessage, channel: str, thread_ts: str, kind: str,
                     trigger_id: str = "") -> TurnResult:
         """Route, post the replies where the message came from, remember where we can post later."""
-        result = await self.bot.router.handle(msg)
+        return await self._deliver(msg, await self.bot.router.handle(msg), channel, thread_ts, kind, trigger_id)
+
+    async def _deliver(self, msg: IncomingMessage, result: TurnResult, channel: str, thread_ts: str, kind: str,
+                       trigger_id: str = "") -> TurnResult:
         if result.duplicate or not result.replies:
             return result
         try:
@@ -332,12 +338,13 @@ class SlackAdapter:
                                      selected_blocks(message["blocks"], label, user))
 
     async def _on_view(self, ack: Any, body: dict[str, Any], view: dict[str, Any]) -> None:
-        """A modal of ours was submitted: its inputs become ``Action.form`` (the modal closes on ack).
+        """A modal of ours was submitted: its inputs become ``Action.form``.
 
-        The answer goes where the form was opened (its metadata); a form that comes back with a problem opens
-        again, filled in, through the submission's own trigger.
+        The turn runs before the ack (Slack waits up to 3 s for it): when the intent sends the form back with a
+        problem, the ack answers ``response_action: update`` with it, so the modal stays open, filled in, with the
+        problem on top. Otherwise the ack closes the modal and the answer goes where the form was opened (its
+        metadata). A turn slower than ACK_SECONDS is acknowledged first and answered afterwards.
         """
-        await ack()
         user, team, meta = body["user"]["id"], team_of(body), metadata(view.get("private_metadata"))
         channel = meta.get("channel") or await self.sender.dm_channel(user)
         form_id = meta.get("form") or view.get("callback_id", "")
@@ -346,8 +353,23 @@ class SlackAdapter:
         action = Action(form_id, text, view_form(view.get("state", {}).get("values", {})))
         msg = IncomingMessage(key, text, f"view:{view.get('id')}:{view.get('hash')}", is_direct=True, action=action,
                               raw=body)
-        await self._turn(msg, channel, thread, "dm" if channel.startswith("D") else "channel",
-                         str(body.get("trigger_id") or ""))
+        kind, trigger = "dm" if channel.startswith("D") else "channel", str(body.get("trigger_id") or "")
+        turn = asyncio.ensure_future(self.bot.router.handle(msg))
+        done, _ = await asyncio.wait({turn}, timeout=ACK_SECONDS)
+        if not done:  # answer after the ack; the turn itself is never cut short
+            await ack()
+            await self._deliver(msg, await turn, channel, thread, kind, trigger)
+            return
+        result = turn.result()
+        again = [r for r in result.replies if r.form is not None]
+        if again and not result.duplicate:
+            assert again[0].form is not None
+            await ack(response_action="update", view=modal_view(again[0], again[0].form, channel, thread))
+            rest = replace(result, replies=tuple(r for r in result.replies if r.form is None))
+            await self._deliver(msg, rest, channel, thread, kind)
+            return
+        await ack()
+        await self._deliver(msg, result, channel, thread, kind, trigger)
 
 
 def mount_slack(web_app: web.Application, bot: Bot) -> SlackAdapter:

@@ -61,18 +61,24 @@ async def test_slash_nudge_opens_a_modal_whose_submission_gives_the_preview(slac
     assert stored.text == "Tag your resources by Friday"
 
 
-async def test_a_problem_reopens_the_modal_filled_in(slack: Harness) -> None:
+async def test_a_problem_keeps_the_modal_open_filled_in(slack: Harness) -> None:
     h = slack
     await h.form(p.slash_command("nudge", user="U1", channel="C7"))
     [opened] = await eventually(lambda: h.fake.of("views.open"))
     view = {**opened.args["view"], "id": "V1", "hash": "h1"}
-    await h.form(p.filled_view(view, {"audience": "paymnts", "message": "Review idle VMs", "when": "someday"}))
-    again = (await eventually(lambda: len(h.fake.of("views.open")) > 1 and h.fake.of("views.open")))[1]
-    refilled = again.args["view"]
+    resp = await h.form(p.filled_view(view, {"audience": "paymnts", "message": "Review idle VMs", "when": "someday"}))
+    ack = await resp.json()  # the ack itself updates the open modal (response_action), nothing is posted
+    assert ack["response_action"] == "update" and view_problems(ack["view"]) == []
+    refilled = ack["view"]
     assert "someday" in refilled["blocks"][0]["text"]["text"]  # the problem, on top of the form
     assert inputs(refilled)["audience"]["element"]["initial_value"] == "paymnts"
     assert inputs(refilled)["message"]["element"]["initial_value"] == "Review idle VMs"
-    assert h.bot.services.nudges.store.list() == [] and texts(h, "C7") == []
+    assert h.bot.services.nudges.store.list() == [] and texts(h, "C7") == [] and len(h.fake.of("views.open")) == 1
+    fixed = {**refilled, "id": "V1", "hash": "h2"}
+    resp = await h.form(p.filled_view(fixed, {"audience": "payments", "when": "tomorrow 9:00"}))
+    assert await resp.text() == ""  # a plain ack closes the modal
+    [preview] = await eventually(lambda: texts(h, "C7"))
+    assert "Review idle VMs" in preview and "C0PAYMENTS" in preview
 
 
 async def test_a_form_without_a_trigger_is_posted_with_a_button_that_opens_it(slack: Harness) -> None:
@@ -222,3 +228,18 @@ async def test_app_home_offers_practitioners_the_forms(slack: Harness) -> None:
     await h.form(p.home_click("compose nudge", user="U1"))
     [opened] = await eventually(lambda: h.fake.of("views.open"))
     assert json.loads(opened.args["view"]["private_metadata"])["channel"] == "D1"  # answers go to the DM
+
+
+async def test_a_slow_submission_is_acknowledged_first_and_answered_after(slack: Harness,
+                                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    import adapters.slack
+
+    monkeypatch.setattr(adapters.slack, "ACK_SECONDS", 0.0)  # as if the database took longer than Slack waits
+    h = slack
+    await h.form(p.slash_command("nudge", user="U1", channel="C7"))
+    [opened] = await eventually(lambda: h.fake.of("views.open"))
+    view = {**opened.args["view"], "id": "V1", "hash": "h1"}
+    resp = await h.form(p.filled_view(view, {"audience": "payments", "message": "Review idle VMs", "when": "someday"}))
+    assert await resp.text() == ""
+    again = (await eventually(lambda: len(h.fake.of("views.open")) == 2 and h.fake.of("views.open")))[1]
+    assert inputs(again.args["view"])["when"]["element"]["initial_value"] == "someday"
