@@ -34,7 +34,7 @@ from adapters.slack_render import escape, selected_blocks
 from adapters.slack_send import SlackPoster, SlackSender, slack_error
 from adapters.slack_shape import well_formed
 from adapters.slack_text import clean_text, metadata, slash_help, slash_text, team_of, view_form
-from adapters.slack_threads import FLUSH_SECONDS, SlackThreadStore
+from adapters.threads import FLUSH_SECONDS, SlackThreadStore
 from bot.db import UNAVAILABLE_ERRORS
 from bot.models import Action, ConversationKey, IncomingMessage, TurnResult
 
@@ -277,7 +277,7 @@ class SlackAdapter:
         refs = self.services.refs
         try:
             forgotten = await self.services.db.run(refs.forget, "slack", team) if refs is not None else 0
-            threads = await self.services.db.run(self.threads.forget_workspace, team)
+            threads = await self.services.db.run(self.threads.forget, team)
         except UNAVAILABLE_ERRORS:
             log.warning("slack: could not forget an uninstalled workspace yet (database unavailable)")
             return

@@ -18,11 +18,12 @@ from botbuilder.schema import Activity, ChannelAccount, ConversationParameters, 
 from msrest.exceptions import ClientRequestError, HttpOperationError
 
 from adapters.teams_cards import render_activities
-from adapters.teams_inbound import tenant_of, to_incoming, welcome_reply
+from adapters.teams_inbound import mentions_bot, tenant_of, to_incoming, welcome_reply
 from adapters.teams_poster import PLATFORM, TeamsPoster, split_conversation_id
+from adapters.threads import TeamsThreadStore
 from bot.db import UNAVAILABLE_ERRORS
 from bot.delivery import DeliveryResult
-from bot.models import Reply
+from bot.models import ConversationKey, Reply
 
 if TYPE_CHECKING:
     from bot.app import Bot
@@ -106,6 +107,7 @@ class TeamsAdapter:
         self.cloud = CloudAdapter(_StrictAuthentication(config))
         self.cloud.on_turn_error = self._on_turn_error
         self.handler = _Handler(self)
+        self.threads = TeamsThreadStore(bot.services.db)
 
     async def handle_request(self, request: web.Request) -> web.StreamResponse:
         """The aiohttp route: 415/400 for bad bodies, 401 for bad tokens, 201 (or an invoke response) otherwise."""
@@ -142,20 +144,50 @@ class TeamsAdapter:
         refs, conv = self.services.refs, activity.conversation
         if refs is None or conv is None or not conv.id:
             return
+        tenant, channel = tenant_of(activity), split_conversation_id(conv.id)[0]
         try:
-            await self.services.db.run(refs.forget, PLATFORM, tenant_of(activity), split_conversation_id(conv.id)[0])
+            await self.services.db.run(refs.forget, PLATFORM, tenant, channel)
+            await self.services.db.run(self.threads.forget, tenant, channel)
         except UNAVAILABLE_ERRORS:
             log.warning("could not forget a Teams conversation reference (database unavailable)")
 
     async def on_message(self, context: TurnContext) -> None:
-        """A message or a card submission: route it and send the replies into the same conversation/thread."""
-        msg = to_incoming(context.activity)
+        """A message or a card submission: route it and send the replies into the same conversation/thread.
+
+        In a channel, a message without an @mention of the bot (Teams delivers those when the app has the
+        ``ChannelMessage.Read.Group`` permission) is answered only in a thread the bot already replied in.
+        """
+        activity = context.activity
+        msg = to_incoming(activity)
         if msg is None:
             return
-        await self.remember(context.activity)
+        in_channel = activity.conversation is not None and activity.conversation.conversation_type == "channel"
+        key = msg.key
+        if in_channel and msg.action is None and not mentions_bot(activity) and not await self._our_thread(key):
+            return  # channel chatter, not for us
+        await self.remember(activity)
         result = await self.router.handle(msg)
         if result.replies:
             await self._reply(context, result.replies)
+            if in_channel and key.thread:
+                await self._remember_thread(key.tenant, key.channel, key.thread)
+
+    async def _our_thread(self, key: ConversationKey) -> bool:
+        """Whether the bot replied in this channel thread before (this replica's memory, then the database)."""
+        if not key.thread:
+            return False
+        if self.threads.cached(key.tenant, key.channel, key.thread):
+            return True
+        return await self.services.db.run_short(self.threads.is_known, key.tenant, key.channel, key.thread)
+
+    async def _remember_thread(self, tenant: str, channel: str, thread: str) -> None:
+        """Remember a channel thread we answered in (one small write the first time, cached afterwards)."""
+        if self.threads.cached(tenant, channel, thread):
+            return
+        try:
+            await self.services.db.run_short(self.threads.remember, tenant, channel, thread)
+        except UNAVAILABLE_ERRORS:
+            log.warning("could not remember a Teams thread (database unavailable)")
 
     async def on_installed(self, context: TurnContext) -> None:
         """The bot was added to a chat, group chat or team: store the reference and say hello."""

@@ -70,6 +70,17 @@ def _plain(text: str) -> str:
     return html.unescape(text).replace("\xa0", " ")
 
 
+def mentions_bot(activity: Activity) -> bool:
+    """Whether the message @mentions the bot (with RSC, Teams also delivers channel messages that do not)."""
+    bot_id = activity.recipient.id if activity.recipient is not None else None
+    for mention in _mentions(activity):
+        props = mention.additional_properties or {}
+        mentioned = props.get("mentioned") if isinstance(props.get("mentioned"), dict) else {}
+        if bot_id and mentioned.get("id") == bot_id:
+            return True
+    return False
+
+
 def _mentions(activity: Activity) -> list[Any]:
     """The mention entities (botbuilder's ``get_mentions`` fails on an entity without a type)."""
     return [e for e in activity.entities or [] if e is not None and str(e.type or "").lower() == "mention"]

@@ -1,6 +1,6 @@
 """Imports every table module so SQLModel.metadata knows them all (used by migrations and tests)."""
 
-from adapters import slack_threads  # noqa: F401
+from adapters import threads  # noqa: F401
 from bot import tables  # noqa: F401
 from bot.assessment import tables as assessment_tables  # noqa: F401
 from bot.costs import tables as cost_tables  # noqa: F401

@@ -40,8 +40,13 @@ def intent_commands(intent_classes: Iterable[type]) -> list[dict[str, str]]:
 
 
 def build_manifest(app_id: str, template: dict[str, Any], commands: list[dict[str, str]],
-                   version: str = __version__) -> dict[str, Any]:
-    """The template with the app/bot id, the package version and the command list filled in."""
+                   version: str = __version__, thread_followups: bool = False) -> dict[str, Any]:
+    """The template with the app/bot id, the package version and the command list filled in.
+
+    ``thread_followups`` asks for the resource-specific permission ``ChannelMessage.Read.Group`` (granted by the
+    team owner at install): Teams then also delivers channel messages without an @mention, and the bot answers
+    those only in threads it already replied in (the rest is dropped unread).
+    """
     if not _GUID.match(app_id):
         raise UserError(f"the Microsoft app id must be a GUID (like 5f1c8a52-2b7e-…), got {app_id!r}")
     manifest = json.loads(json.dumps(template))  # deep copy
@@ -50,6 +55,10 @@ def build_manifest(app_id: str, template: dict[str, Any], commands: list[dict[st
         bot["botId"] = app_id
         for command_list in bot.get("commandLists", []):
             command_list["commands"] = commands
+    if thread_followups:
+        manifest["webApplicationInfo"] = {"id": app_id, "resource": f"api://botid-{app_id}"}
+        manifest["authorization"] = {"permissions": {"resourceSpecific": [
+            {"name": "ChannelMessage.Read.Group", "type": "Application"}]}}
     return manifest
 
 
@@ -83,7 +92,8 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
     app_id = (args.app_id or settings.teams_app_id).strip()
     if not app_id:
         raise UserError("give --app-id or set MICROSOFT_APP_ID (the Azure Bot's Microsoft App ID)")
-    manifest = build_manifest(app_id, _load_template(), intent_commands(INTENTS))
+    manifest = build_manifest(app_id, _load_template(), intent_commands(INTENTS),
+                              thread_followups=args.thread_followups)
     out = write_package(manifest, Path(args.out))
     print(f"wrote {out} (app id {app_id}, {len(manifest['bots'][0]['commandLists'][0]['commands'])} commands); "
           "upload it in Teams: Apps → Manage your apps → Upload an app")
@@ -95,4 +105,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = sub.add_parser("teams-package", help="write the Microsoft Teams app package (zip) with your app id")
     p.add_argument("--app-id", default="", help="Microsoft App ID of the Azure Bot (default: MICROSOFT_APP_ID)")
     p.add_argument("--out", default=DEFAULT_OUT, help=f"zip file or folder to write (default: ./{DEFAULT_OUT})")
+    p.add_argument("--thread-followups", action="store_true",
+                   help="let people follow up in a channel thread without @mentioning the bot again (asks the team "
+                        "owner for ChannelMessage.Read.Group at install)")
     p.set_defaults(run=_run)

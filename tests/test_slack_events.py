@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from adapters.slack_threads import SlackThreadStore
+from adapters.threads import SlackThreadStore
 from tests.fakes import slack_payloads as p
 from tests.fakes.slack_api import BOT_USER, TEAM
 from tests.fakes.slack_harness import Harness, eventually, start_harness

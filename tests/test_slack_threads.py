@@ -6,7 +6,7 @@ from datetime import timedelta
 
 import pytest
 
-from adapters.slack_threads import SlackThreadStore
+from adapters.threads import SlackThreadStore
 from bot.db import Database, utcnow
 
 

@@ -8,7 +8,9 @@ from typing import Any
 import pytest
 from aiohttp.test_utils import TestClient
 
+from adapters.teams import TeamsAdapter
 from bot.app import Bot, build_bot, build_web_app
+from bot.models import ConversationKey
 from tests.conftest import make_settings
 from tests.fakes.bf_connector import FakeConnector
 from tests.fakes.teams_activities import TeamsClient
@@ -56,6 +58,25 @@ async def test_channel_mention_is_removed_and_reply_goes_to_the_thread(client, c
     assert await post(client, other.channel("help")) == 201
     again = await teams_bot.services.db.run(teams_bot.services.refs.find, "teams", user.channel_id)
     assert again is not None and again.updated_at == stored.updated_at
+
+
+async def test_channel_followups_without_a_mention_only_in_our_threads(client, connector, user, teams_bot) -> None:
+    # With ChannelMessage.Read.Group (teams-package --thread-followups) Teams delivers every channel message.
+    assert await post(client, user.channel("what is showback?", mention=False)) == 201
+    assert connector.posted == []  # channel chatter: not for us
+    root = user.channel("what is the inform phase?")
+    assert await post(client, root) == 201 and len(connector.posted) == 1
+    thread = root["conversation"]["id"].split(";messageid=")[1]
+    assert await post(client, user.channel("tell me more", thread=thread, mention=False)) == 201
+    assert len(connector.posted) == 2 and connector.posted[1].conversation_id == root["conversation"]["id"]
+    other_root = user.channel("lunch?", mention=False)
+    other_thread = other_root["conversation"]["id"].split(";messageid=")[1]
+    assert await post(client, user.channel("anyone?", thread=other_thread, mention=False)) == 201
+    assert len(connector.posted) == 2
+    # another replica knows the thread from the database
+    replica = build_bot(make_settings(teams_bot.services.settings.database_url, teams_enabled=True), demo=False)
+    assert await TeamsAdapter(replica)._our_thread(ConversationKey("teams", user.tenant, user.channel_id, thread, "x"))
+    replica.services.db.dispose()
 
 
 async def test_channel_thread_is_one_conversation_key(client, connector, user, teams_bot) -> None:

@@ -44,6 +44,17 @@ def test_package_has_the_app_id_scopes_and_icons(tmp_path: Path) -> None:
     assert len(manifest["name"]["short"]) <= 30 and len(manifest["description"]["short"]) <= 80
 
 
+def test_thread_followups_ask_for_the_channel_message_permission(tmp_path: Path) -> None:
+    plain, rsc = tmp_path / "plain.zip", tmp_path / "rsc.zip"
+    assert main(["teams-package", "--app-id", APP_ID, "--out", str(plain)]) == 0
+    assert main(["teams-package", "--app-id", APP_ID, "--out", str(rsc), "--thread-followups"]) == 0
+    assert "authorization" not in _manifest(plain)  # by default the bot only hears @mentions in channels
+    manifest = _manifest(rsc)
+    assert manifest["authorization"]["permissions"]["resourceSpecific"] == [
+        {"name": "ChannelMessage.Read.Group", "type": "Application"}]
+    assert manifest["webApplicationInfo"]["id"] == APP_ID
+
+
 def test_app_id_from_the_environment_and_folder_output(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("MICROSOFT_APP_ID", APP_ID)
     monkeypatch.setenv("MICROSOFT_APP_PASSWORD", "x")

@@ -59,15 +59,17 @@ class TeamsClient:
                           text=f"{tag} {text}" if mention else text, textFormat="plain",
                           entities=[self._mention(tag), _client_info()] if mention else [_client_info()])
 
-    def channel(self, text: str, thread: str | None = None) -> dict[str, Any]:
-        """A channel post mentioning the bot: a new thread (root = this message) or a reply in ``thread``."""
+    def channel(self, text: str, thread: str | None = None, mention: bool = True) -> dict[str, Any]:
+        """A channel post mentioning the bot: a new thread (root = this message) or a reply in ``thread``.
+        Without ``mention``: a post Teams delivers only to an app with the ChannelMessage.Read.Group permission."""
         message_id = str(next(_ids))
         root = thread or message_id
         tag = f"<at>{self.bot_name}</at>"
         activity = self._base(
             "message",
             {"conversationType": "channel", "isGroup": True, "id": f"{self.channel_id};messageid={root}"},
-            text=f"{tag} {text}", textFormat="plain", entities=[self._mention(tag), _client_info()],
+            text=f"{tag} {text}" if mention else text, textFormat="plain",
+            entities=[self._mention(tag), _client_info()] if mention else [_client_info()],
             channelData=self._team_data())
         activity["id"] = message_id
         return activity

@@ -1,8 +1,10 @@
-"""Threads the bot replied in, so follow-ups there are answered without a new @mention.
+"""Threads the bot replied in (Slack threads, Teams channel threads), so follow-ups there are answered without a
+new @mention.
 
 Writes are batched: ``add`` records a thread in process memory at once (this replica knows it immediately) and
 ``flush`` (run by the adapter every ``FLUSH_SECONDS`` and at shutdown) stores the batch in one statement that
-ignores threads already stored, so a mention costs no database round trip of its own.
+ignores threads already stored, so a mention costs no database round trip of its own. One store class, one table
+per platform (their ids differ in shape and length).
 """
 
 from __future__ import annotations
@@ -33,15 +35,27 @@ class SlackThread(SQLModel, table=True):
     created_at: datetime = Field(index=True)
 
 
-class SlackThreadStore:
+class TeamsThread(SQLModel, table=True):
+    """A Teams channel thread (tenant id, channel ``19:…@thread.tacv2``, root message id) the bot replied in."""
+
+    __tablename__ = "teams_thread"
+    tenant: str = Field(primary_key=True, max_length=64)
+    channel: str = Field(primary_key=True, max_length=255)
+    thread_ts: str = Field(primary_key=True, max_length=64)
+    created_at: datetime = Field(index=True)
+
+
+class ThreadStore:
     """Bot threads in SQL (shared by replicas), a bounded in-process cache, and a batch of unsaved threads."""
+
+    table: type[SlackThread] | type[TeamsThread] = SlackThread
 
     def __init__(self, db: Database) -> None:
         self.db = db
         self._cache: OrderedDict[Thread, None] = OrderedDict()
         self._pending: list[Thread] = []
         insert = pg_insert if db.dialect == "postgresql" else sqlite_insert
-        self._insert = insert(SlackThread.__table__).on_conflict_do_nothing()  # type: ignore[attr-defined]
+        self._insert = insert(self.table.__table__).on_conflict_do_nothing()  # type: ignore[attr-defined]
 
     def _cached(self, ident: Thread) -> None:
         self._cache[ident] = None
@@ -90,7 +104,7 @@ class SlackThreadStore:
         ident = (tenant, channel, thread_ts)
         if ident in self._cache:
             return True
-        t = SlackThread
+        t = self.table
         with self.db.session() as s:
             row = s.execute(select(t.thread_ts).where(t.tenant == tenant, t.channel == channel,
                                                       t.thread_ts == thread_ts)).first()
@@ -98,15 +112,31 @@ class SlackThreadStore:
             self._cached(ident)
         return row is not None
 
-    def forget_workspace(self, tenant: str) -> int:
-        """Drop every thread of a workspace that uninstalled the app (memory, pending batch and table)."""
-        self._pending = [t for t in self._pending if t[0] != tenant]
-        for ident in [i for i in self._cache if i[0] == tenant]:
+    def forget(self, tenant: str, channel: str | None = None) -> int:
+        """Drop the threads of a workspace (or of one channel) that uninstalled the app: memory, batch and table."""
+        def gone(ident: Thread) -> bool:
+            return ident[0] == tenant and channel in (None, ident[1])
+
+        self._pending = [t for t in self._pending if not gone(t)]
+        for ident in [i for i in self._cache if gone(i)]:
             del self._cache[ident]
+        where = [self.table.tenant == tenant] + ([self.table.channel == channel] if channel is not None else [])
         with self.db.session() as s:
-            return s.execute(delete(SlackThread).where(SlackThread.tenant == tenant)).rowcount
+            return s.execute(delete(self.table).where(*where)).rowcount
 
     def forget_before(self, cutoff: datetime) -> int:
         """Drop threads older than the cutoff (old threads go quiet)."""
         with self.db.session() as s:
-            return s.execute(delete(SlackThread).where(SlackThread.created_at < cutoff)).rowcount
+            return s.execute(delete(self.table).where(self.table.created_at < cutoff)).rowcount
+
+
+class SlackThreadStore(ThreadStore):
+    """Slack threads the bot replied in."""
+
+    table = SlackThread
+
+
+class TeamsThreadStore(ThreadStore):
+    """Teams channel threads the bot replied in."""
+
+    table = TeamsThread
