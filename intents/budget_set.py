@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 from bot.errors import UserError
 from bot.models import Choice, Form, IncomingMessage, Input, Match, Reply
 from intents.base import TurnContext
-from intents.text import normalize
+from intents.text import form_text, normalize
 
 if TYPE_CHECKING:
     from bot.services import Services
@@ -92,8 +92,7 @@ class BudgetSetIntent:
         else:
             team = Input("team", "Team", hint="the team's name as in “teams”", initial=values.get("team", ""))
         intro = "A monthly or quarterly budget for one team, in one currency; alerts go to the team's channel."
-        text = (f"{problem} Please check the form." if problem else intro) + (
-            "\nIn one line: set budget for payments to 12000 USD monthly thresholds 50,80,100")
+        text = form_text(problem, intro, "set budget for payments to 12000 USD monthly thresholds 50,80,100")
         return Reply(text, title="Set a budget", form=Form(FORM_ID, "Set a budget", "Save budget", (
             team,
             Input("amount", "Amount", hint="12000, 12,000.50 or 12k", initial=values.get("amount", "")),

@@ -14,7 +14,7 @@ from bot.practice.nudge_text import audience_label, list_line, status_text, when
 from bot.practice.nudges import Plan
 from bot.practice.when import When, parse_when, split_schedule
 from intents.base import TurnContext
-from intents.text import normalize
+from intents.text import form_text, normalize
 
 if TYPE_CHECKING:
     from bot.practice.nudges import NudgeService
@@ -209,8 +209,7 @@ def compose_form(values: dict[str, str] | None = None, problem: str = "") -> Rep
     """The compose form (filled with ``values`` when it comes back with a ``problem`` to fix)."""
     values = values or {}
     intro = "Who gets the nudge, what it says and when it goes out. You see a preview before anything is sent."
-    text = (f"{problem} Please check the form." if problem else intro) + (
-        "\nIn one line: nudge payments, #finops: Tag your resources by Friday tomorrow 9:00")
+    text = form_text(problem, intro, "nudge payments, #finops: Tag your resources by Friday tomorrow 9:00")
     return Reply(text, title="Compose a nudge", form=Form(FORM_ID, "Compose a nudge", "Preview", (
         Input("audience", "To", hint="teams and #channels, separated by commas: payments, checkout, #finops",
               initial=values.get("audience", "")),

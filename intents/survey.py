@@ -18,7 +18,7 @@ from bot.practice.survey_results import compute, results_replies, to_csv
 from bot.practice.survey_send import close, refresh_assessment, resolve, send_survey
 from bot.practice.survey_spec import SurveyDraft, SurveyError, SurveyInfo
 from intents.base import TurnContext
-from intents.text import normalize
+from intents.text import form_text, normalize
 
 _OP = re.compile(r"^/?(?:survey\s+(?P<op>send|discard|close|results|result|export|cancel)\s+#?(?P<id>\d{1,9})"
                  r"|(?P<op2>close|export)\s+survey\s+#?(?P<id2>\d{1,9})"
@@ -224,8 +224,8 @@ def compose_form(values: dict[str, str] | None = None, problem: str = "") -> Rep
     """The survey form (filled with ``values`` when it comes back with a ``problem`` to fix)."""
     values = values or {}
     intro = "One question to some teams or people. You see a preview before anything is sent."
-    text = (f"{problem} Please check the form." if problem else intro) + (
-        "\nIn one line: survey payments, checkout: How useful is the cost report? scale by friday anonymous")
+    example = "survey payments, checkout: How useful is the cost report? scale by friday anonymous"
+    text = form_text(problem, intro, example)
     return Reply(text, title="New survey", form=Form(FORM_ID, "New survey", "Preview", (
         Input("audience", "Ask", hint="teams (or people), separated by commas: payments, checkout",
               initial=values.get("audience", "")),

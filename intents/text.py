@@ -31,3 +31,9 @@ def user_ref_from(token: str, platform: str) -> str:
 def words(text: str) -> list[str]:
     """Lower-case word tokens (letters, digits, &, +, %)."""
     return re.findall(r"[a-z0-9&+%]+", normalize(text))
+
+
+def form_text(problem: str, intro: str, one_line: str) -> str:
+    """The text above a form: the problem to fix (when it came back filled in) or what it is for, then the
+    one-line command that does the same (the text must be complete without the form)."""
+    return (f"{problem} Please check the form." if problem else intro) + f"\nIn one line: {one_line}"

@@ -122,6 +122,18 @@ def message(text: str, user: str = "you", thread: str = "t1", event_id: str | No
     return IncomingMessage(key, text, event_id or uuid.uuid4().hex, is_direct=True, **kw)  # type: ignore[arg-type]
 
 
+# --- Slack: the real app against a local fake Web API -------------------------------------------------------------
+@pytest.fixture
+async def slack(db_url: str, aiohttp_client: Any) -> AsyncIterator[Any]:
+    """The bot (demo data) served with Slack on, on both databases; ``slack:U1`` is a FinOps practitioner."""
+    from tests.fakes.slack_harness import start_harness  # it imports this module's make_settings
+
+    h = await start_harness(db_url, aiohttp_client)
+    h.bot.services.roles.grant("slack:U1", "practitioner", "test")
+    yield h
+    await h.fake.stop()
+
+
 # --- Teams: a local fake Bot Framework connector; test modules define their own ``teams_bot`` -------------------
 @pytest.fixture
 async def connector() -> AsyncIterator[FakeConnector]:

@@ -4,7 +4,6 @@ field in the terminal; a problem brings the form back filled in, and every form 
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator
 from decimal import Decimal
 from typing import Any
 
@@ -19,16 +18,8 @@ from tests.conftest import make_settings
 from tests.fakes import slack_payloads as p
 from tests.fakes.bf_connector import FakeConnector
 from tests.fakes.slack_api import view_problems
-from tests.fakes.slack_harness import Harness, eventually, start_harness
+from tests.fakes.slack_harness import Harness, eventually
 from tests.fakes.teams_activities import TeamsClient
-
-
-@pytest.fixture
-async def slack(db_url: str, aiohttp_client: Any) -> AsyncIterator[Harness]:
-    h = await start_harness(db_url, aiohttp_client)
-    h.bot.services.roles.grant("slack:U1", "practitioner", "test")
-    yield h
-    await h.fake.stop()
 
 
 def texts(h: Harness, channel: str) -> list[str]:

@@ -3,26 +3,15 @@ the preview, the scheduler posts to two teams' channels, and "nudge 1 status" sh
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from typing import Any
-
-import pytest
 
 from bot.access import NEED_PRACTITIONER
 from bot.app import build_bot, build_web_app
 from tests.conftest import make_settings
 from tests.fakes import slack_payloads as p
 from tests.fakes.bf_connector import FakeConnector
-from tests.fakes.slack_harness import Harness, eventually, start_harness
+from tests.fakes.slack_harness import Harness, eventually
 from tests.fakes.teams_activities import TeamsClient
-
-
-@pytest.fixture
-async def slack(db_url: str, aiohttp_client: Any) -> AsyncIterator[Harness]:
-    h = await start_harness(db_url, aiohttp_client)
-    h.bot.services.roles.grant("slack:U1", "practitioner", "test")
-    yield h
-    await h.fake.stop()
 
 
 def texts(h: Harness, channel: str) -> list[str]:

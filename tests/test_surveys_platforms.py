@@ -3,7 +3,6 @@ typing, a double click, results — through the fake Slack Web API and the fake 
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
@@ -14,18 +13,10 @@ from tests.conftest import make_settings
 from tests.fakes import slack_payloads as p
 from tests.fakes.bf_connector import FakeConnector
 from tests.fakes.slack_api import Call
-from tests.fakes.slack_harness import Harness, eventually, start_harness
+from tests.fakes.slack_harness import Harness, eventually
 from tests.fakes.teams_activities import TeamsClient
 
 PULSE = "survey payments, checkout: Do you read the weekly cost report? options: yes | no | sometimes by friday"
-
-
-@pytest.fixture
-async def slack(db_url: str, aiohttp_client: Any) -> AsyncIterator[Harness]:
-    h = await start_harness(db_url, aiohttp_client)
-    h.bot.services.roles.grant("slack:U1", "practitioner", "test")
-    yield h
-    await h.fake.stop()
 
 
 def buttons(call: Call) -> list[tuple[str, str]]:

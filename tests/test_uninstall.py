@@ -3,7 +3,6 @@ bot leaving a conversation forget the stored conversations, so later posts are r
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
@@ -16,15 +15,8 @@ from tests.conftest import make_settings
 from tests.fakes import slack_payloads as p
 from tests.fakes.bf_connector import FakeConnector
 from tests.fakes.slack_api import TEAM
-from tests.fakes.slack_harness import Harness, eventually, start_harness
+from tests.fakes.slack_harness import Harness, eventually
 from tests.fakes.teams_activities import TeamsClient
-
-
-@pytest.fixture
-async def slack(db_url: str, aiohttp_client: Any) -> AsyncIterator[Harness]:
-    h = await start_harness(db_url, aiohttp_client)
-    yield h
-    await h.fake.stop()
 
 
 def _threads(h: Harness) -> int:
