@@ -42,6 +42,9 @@ class Bot:
     background: list[asyncio.Task[None]] = field(default_factory=list)  # one-off start-up work
 
 
+BOT_KEY = web.AppKey("bot", Bot)  # the Bot on its aiohttp application
+
+
 def build_services(settings: Settings, *, inline_db: bool = False) -> Services:
     """Open the database and create every store."""
     db = Database(settings.database_url, inline=inline_db)
@@ -150,7 +153,7 @@ def demo_in_background(bot: Bot) -> Hook:
 def build_web_app(bot: Bot) -> web.Application:
     """The aiohttp application: health, metrics, and the chat platforms that are configured."""
     app = web.Application(client_max_size=1024 * 1024)
-    app["bot"] = bot
+    app[BOT_KEY] = bot
 
     async def healthz(_request: web.Request) -> web.Response:
         ok = await bot.services.db.run_short(bot.services.db.ping)  # never queued behind background work

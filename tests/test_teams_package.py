@@ -77,7 +77,8 @@ def test_icons_are_the_sizes_teams_requires() -> None:
     color = Image.open(TEAMS_DIR / "color.png")
     outline = Image.open(TEAMS_DIR / "outline.png").convert("RGBA")
     assert color.size == (192, 192) and outline.size == (32, 32)
-    pixels = list(outline.getdata())
+    raw = outline.tobytes()  # RGBA bytes (getdata() is deprecated in Pillow 12)
+    pixels = [tuple(raw[i:i + 4]) for i in range(0, len(raw), 4)]
     assert any(a == 0 for *_, a in pixels) and any(a == 255 for *_, a in pixels)  # transparent background
     assert all((r, g, b) == (255, 255, 255) for r, g, b, a in pixels if a > 0)  # white only
 
