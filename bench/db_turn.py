@@ -1,8 +1,9 @@
 """Why stores are sync-in-a-thread: one turn's database work (claim event, load, save) both ways.
 
-Runs 2,000 turns at 50 concurrent on SQLite and PostgreSQL through our ConversationStore (sync SQLAlchemy in
-``asyncio.to_thread``) and through the same SQL on SQLAlchemy's async engine (aiosqlite / psycopg async), and
-prints turns per second for both. ``python -m bench.db_turn``.
+Runs 2,000 turns at 50 concurrent on SQLite and PostgreSQL through our ConversationStore (sync SQLAlchemy in the
+database's worker threads) and through the same SQL on SQLAlchemy's async engine (aiosqlite / psycopg async), and
+prints turns per second for both; then the turn as the router does it today (claim and load in one transaction,
+then save, through ``Database.run_short``) against the same async baseline. ``python -m bench.db_turn``.
 """
 
 from __future__ import annotations
@@ -38,6 +39,15 @@ async def _sync_turn(db: Database, store: ConversationStore, n: int) -> None:
     await db.run(store.save, f"k{n % KEYS}", state, now, timedelta(hours=1))
 
 
+async def _routed_turn(db: Database, store: ConversationStore, n: int) -> None:
+    now, key = utcnow(), f"k{n % KEYS}"
+    state = await db.run_short(store.begin_turn, f"e-{uuid.uuid4().hex}", key, now)
+    if state is None:
+        return
+    state.data["n"] = n
+    await db.run_short(store.save, key, state, now, timedelta(hours=1))
+
+
 async def _async_turn(engine: Any, n: int) -> None:
     now, key = utcnow(), f"k{n % KEYS}"
     async with engine.begin() as conn:
@@ -70,11 +80,11 @@ async def _drive(turn: Any) -> float:
     return TURNS / (time.perf_counter() - started)
 
 
-def _measure(sync_url: str, async_url: str) -> tuple[float, float]:
+def _measure(sync_url: str, async_url: str, turn: Any = _sync_turn) -> tuple[float, float]:
     db = Database(sync_url)
     db.upgrade()
     store = ConversationStore(db)
-    sync_rate = asyncio.run(_drive(lambda n: _sync_turn(db, store, n)))
+    sync_rate = asyncio.run(_drive(lambda n: turn(db, store, n)))
     db.dispose()
 
     async def run_async() -> float:
@@ -110,6 +120,8 @@ def run() -> list[dict[str, Any]]:
     with tempfile.TemporaryDirectory() as tmp:
         sync_rate, async_rate = _measure(f"sqlite:///{tmp}/a.db", f"sqlite+aiosqlite:///{tmp}/a.db")
         rows.append(("db turn (SQLite) turns/s", sync_rate, async_rate))
+        routed, async_rate = _measure(f"sqlite:///{tmp}/b.db", f"sqlite+aiosqlite:///{tmp}/b.db", _routed_turn)
+        rows.append(("db turn as routed (SQLite) turns/s", routed, async_rate))
     try:
         url, aurl, drop = _pg_schema_urls()
     except Exception as exc:  # PostgreSQL not running: say so instead of failing the whole suite
@@ -118,6 +130,8 @@ def run() -> list[dict[str, Any]]:
         try:
             sync_rate, async_rate = _measure(url, aurl)
             rows.append(("db turn (PostgreSQL) turns/s", sync_rate, async_rate))
+            routed, async_rate = _measure(url, aurl, _routed_turn)
+            rows.append(("db turn as routed (PostgreSQL) turns/s", routed, async_rate))
         finally:
             drop()
     # The default database must not be slower than the async alternative; PostgreSQL is reported for the
