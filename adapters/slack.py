@@ -36,7 +36,7 @@ from adapters.slack_shape import well_formed
 from adapters.slack_text import clean_text, metadata, slash_help, slash_text, team_of, view_form
 from adapters.threads import FLUSH_SECONDS, SlackThreadStore
 from bot.db import UNAVAILABLE_ERRORS
-from bot.models import Action, ConversationKey, IncomingMessage, TurnResult
+from bot.models import Action, ConversationKey, IncomingMessage, Reply, TurnResult
 
 if TYPE_CHECKING:
     from bot.app import Bot
@@ -203,15 +203,29 @@ class SlackAdapter:
         return await self._deliver(msg, await self.bot.router.handle(msg), channel, thread_ts, kind, trigger_id)
 
     async def _deliver(self, msg: IncomingMessage, result: TurnResult, channel: str, thread_ts: str, kind: str,
-                       trigger_id: str = "") -> TurnResult:
+                       trigger_id: str = "", dm_fallback: bool = False) -> TurnResult:
+        """Post the replies; with ``dm_fallback`` (a modal opened from a channel the bot cannot post in, such as a
+        private channel it was not invited to) a refused channel post goes to the person's DM instead."""
         if result.duplicate or not result.replies:
             return result
         try:
             await self.sender.post(channel, result.replies, thread_ts, user=msg.key.user, trigger_id=trigger_id)
         except SEND_ERRORS as exc:
             log.warning("slack reply failed event=%s channel=%s error=%s", msg.event_id, channel, slack_error(exc))
+            if dm_fallback and not channel.startswith("D"):
+                await self._to_dm(msg, result)
+            return result
         await self._remember(msg.key, kind)
         return result
+
+    async def _to_dm(self, msg: IncomingMessage, result: TurnResult) -> None:
+        note = Reply("I can't post in the channel you opened this from (invite me there to share answers), so "
+                     "here it is privately.")
+        try:
+            dm = await self.sender.dm_channel(msg.key.user)
+            await self.sender.post(dm, (note, *result.replies), user=msg.key.user)
+        except SEND_ERRORS as exc:
+            log.warning("slack reply to the DM failed too event=%s error=%s", msg.event_id, slack_error(exc))
 
     async def _remember(self, key: ConversationKey, kind: str) -> None:
         refs = self.services.refs
@@ -358,7 +372,7 @@ class SlackAdapter:
         done, _ = await asyncio.wait({turn}, timeout=ACK_SECONDS)
         if not done:  # answer after the ack; the turn itself is never cut short
             await ack()
-            await self._deliver(msg, await turn, channel, thread, kind, trigger)
+            await self._deliver(msg, await turn, channel, thread, kind, trigger, dm_fallback=True)
             return
         result = turn.result()
         again = [r for r in result.replies if r.form is not None]
@@ -366,10 +380,10 @@ class SlackAdapter:
             assert again[0].form is not None
             await ack(response_action="update", view=modal_view(again[0], again[0].form, channel, thread))
             rest = replace(result, replies=tuple(r for r in result.replies if r.form is None))
-            await self._deliver(msg, rest, channel, thread, kind)
+            await self._deliver(msg, rest, channel, thread, kind, dm_fallback=True)
             return
         await ack()
-        await self._deliver(msg, result, channel, thread, kind, trigger)
+        await self._deliver(msg, result, channel, thread, kind, trigger, dm_fallback=True)
 
 
 def mount_slack(web_app: web.Application, bot: Bot) -> SlackAdapter:

@@ -234,3 +234,18 @@ async def test_a_slow_submission_is_acknowledged_first_and_answered_after(slack:
     assert await resp.text() == ""
     again = (await eventually(lambda: len(h.fake.of("views.open")) == 2 and h.fake.of("views.open")))[1]
     assert inputs(again.args["view"])["when"]["element"]["initial_value"] == "someday"
+
+
+async def test_a_modal_from_a_channel_the_bot_cannot_post_in_answers_in_the_dm(slack: Harness) -> None:
+    h = slack
+    await h.form(p.slash_command("nudge", user="U1", channel="G77"))  # a private channel without the bot
+    [opened] = await eventually(lambda: h.fake.of("views.open"))
+    view = {**opened.args["view"], "id": "V1", "hash": "h1"}
+    h.fake.fail("chat.postMessage", "channel_not_found")
+    await h.form(p.filled_view(view, {"audience": "payments", "message": "Review idle VMs"}))
+    def dm_posts() -> list[Any]:
+        return [c for c in h.fake.of("chat.postMessage") if c.args["channel"] == "D1"]
+
+    posts = await eventually(lambda: len(dm_posts()) >= 2 and dm_posts())
+    assert "can't post in the channel" in posts[0].args["text"]
+    assert "Preview of your nudge" in posts[1].args["text"]
