@@ -360,7 +360,12 @@ class SlackAdapter:
         metadata). A turn slower than ACK_SECONDS is acknowledged first and answered afterwards.
         """
         user, team, meta = body["user"]["id"], team_of(body), metadata(view.get("private_metadata"))
-        channel = meta.get("channel") or await self.sender.dm_channel(user)
+        try:
+            channel = meta.get("channel") or await self.sender.dm_channel(user)
+        except SEND_ERRORS as exc:  # nowhere to answer: close the modal rather than leave Slack waiting
+            log.warning("slack: no conversation for a modal submission: %s", slack_error(exc))
+            await ack()
+            return
         form_id = meta.get("form") or view.get("callback_id", "")
         thread, text = meta.get("thread", ""), meta.get("text") or form_id
         key = ConversationKey("slack", team, channel, thread, user)
