@@ -139,7 +139,10 @@ class ConsoleSession:
         for reply in replies:
             shown = render(reply, number_from=len(self._choices) + 1)
             self._choices.extend((c.label, c.value) for c in reply.choices)
-            if reply.form is not None and reply.form.inputs:
+            if reply.form is not None and len(reply.form.inputs) == 1:  # the reply asks for it: the next line
+                self._filling = _Filling(reply.form)
+                out.append(shown)
+            elif reply.form is not None and reply.form.inputs:
                 self._filling = _Filling(reply.form)
                 shown += (f"\nFill in the form, one field at a time ({len(reply.form.inputs)} fields; "
                           "type 'cancel' to stop):")

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import functools
-import hashlib
 import logging
 import re
 from collections.abc import Awaitable, Callable
@@ -28,6 +27,7 @@ from slack_sdk.http_retry.builtin_async_handlers import (
 )
 from slack_sdk.web.async_client import AsyncWebClient
 
+from adapters.press_ids import press_id
 from adapters.slack_home import home_view
 from adapters.slack_modal import modal_view
 from adapters.slack_render import escape, selected_blocks
@@ -54,7 +54,7 @@ MALFORMED = (KeyError, IndexError, TypeError, AttributeError, ValueError)  # a f
 def _click_id(*parts: str) -> str:
     """A button press's event id: the same click twice gives the same id, but the id never reveals the value
     pressed or who pressed it (it is stored and logged; anonymous survey answers are buttons)."""
-    return "slack:click:" + hashlib.sha256("\x1f".join(parts).encode()).hexdigest()[:40]
+    return "slack:click:" + press_id(*parts)
 
 
 def _same_token_warning(record: logging.LogRecord) -> bool:

@@ -16,6 +16,7 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
+from adapters.press_ids import press_id
 from adapters.teams_cards import FORM_KEY
 from adapters.teams_poster import PLATFORM, split_conversation_id
 from bot.models import Action, Choice, ConversationKey, IncomingMessage, Reply
@@ -102,6 +103,7 @@ def submitted_value(value: Any) -> tuple[str | None, dict[str, str]]:
 
 
 def _digest(*parts: str) -> str:
+    """A plain message's id: the same activity redelivered (to any replica) gives the same id; it carries no answer."""
     return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()[:32]
 
 
@@ -120,14 +122,14 @@ def to_incoming(activity: Activity) -> IncomingMessage | None:
         values = {k: v for k, v in form.items() if k != FORM_KEY}
         action, text = Action(id=form_id, value=form_id, form=values), form_id
         window = str(int((activity.timestamp or datetime.now(UTC)).timestamp() // DOUBLE_CLICK_SECONDS))
-        event_id = "teams:form:" + _digest(conv.id, activity.reply_to_id or "", user.id, form_id,
-                                           json.dumps(values, sort_keys=True), window)
+        event_id = "teams:form:" + press_id(conv.id, activity.reply_to_id or "", user.id, form_id,
+                                            json.dumps(values, sort_keys=True), window)
     elif chosen is not None:
         # A double-clicked card sends two activities with different ids: the same card, user and value within
         # a short window are one event, so the second is dropped by the router's event claim.
         action, text = Action(id="choice", value=chosen, form=form), chosen
         window = str(int((activity.timestamp or datetime.now(UTC)).timestamp() // DOUBLE_CLICK_SECONDS))
-        event_id = "teams:card:" + _digest(conv.id, activity.reply_to_id or "", user.id, chosen, window)
+        event_id = "teams:card:" + press_id(conv.id, activity.reply_to_id or "", user.id, chosen, window)
     else:
         event_id = "teams:" + _digest(conv.id, activity.id or uuid.uuid4().hex)
     if not text:

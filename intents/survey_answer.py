@@ -147,6 +147,17 @@ class SurveyAnswerIntent:
                           ephemeral=True), self._ask(ctx, info, nxt)]
         question = info.questions[q]
         if question.kind == "text":
+            submitted = msg.submitted(render.button(info.id, q, "text"))
+            if opt != "text" or submitted is None:
+                return [self._ask(ctx, info, q)]
+            text = str(submitted.get("answer", "")).strip()
+            if not text:
+                return [self._ask(ctx, info, q, note="The answer was empty; please write something.")]
+            if len(text) > MAX_TEXT:
+                return [self._ask(ctx, info, q, note=f"Please keep your answer under {MAX_TEXT:,} characters (yours "
+                                                     f"has {len(text):,}).", typed=text[:MAX_TEXT])]
+            return await self._record(msg, ctx, info, q, (), text)
+        if opt == "text":  # a text form for a question with options (an old or forged value): ask again
             return [self._ask(ctx, info, q)]
         if question.kind == "multi":
             data = ctx.state.data
@@ -180,9 +191,9 @@ class SurveyAnswerIntent:
         return [self._ask(ctx, info, nxt, note="Thanks, recorded.")]
 
     def _ask(self, ctx: TurnContext, info: SurveyInfo, q: int, picked: tuple[int, ...] = (),
-             note: str | None = None) -> Reply:
+             note: str | None = None, typed: str = "") -> Reply:
         ctx.state.start(self.name, info.questions[q].kind, {"sid": info.id, "q": q, "picked": list(picked)})
-        return render.question_reply(info, q, picked, note)
+        return render.question_reply(info, q, picked, note, typed)
 
     def _leave(self, ctx: TurnContext, sid: int) -> None:
         if ctx.state.intent == self.name and ctx.state.data.get("sid") == sid:

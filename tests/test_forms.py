@@ -249,3 +249,16 @@ async def test_a_modal_from_a_channel_the_bot_cannot_post_in_answers_in_the_dm(s
     posts = await eventually(lambda: len(dm_posts()) >= 2 and dm_posts())
     assert "can't post in the channel" in posts[0].args["text"]
     assert "Preview of your nudge" in posts[1].args["text"]
+
+
+async def test_console_answers_a_free_text_survey_question_on_the_next_line(db_url: str) -> None:
+    bot = build_bot(make_settings(db_url), demo=False)
+    chat = ConsoleSession(bot.router)
+    await chat.send("survey console:you: What should the next report show? text")
+    await chat.send("survey send 1")
+    [asked] = await chat.send("answer survey 1")
+    assert "Type your answer here" in asked and "Fill in the form" not in asked
+    assert "Thank you" in (await chat.send("Cost per team, please"))[0]
+    [answer] = bot.services.surveys.answers(1)
+    assert answer.text == "Cost per team, please"
+    bot.services.db.dispose()

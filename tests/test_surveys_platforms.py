@@ -3,16 +3,20 @@ typing, a double click, results — through the fake Slack Web API and the fake 
 
 from __future__ import annotations
 
+import hashlib
+from datetime import datetime
 from typing import Any
 
 import pytest
+import sqlalchemy as sa
 from aiohttp.test_utils import TestClient
 
+from adapters.teams_inbound import DOUBLE_CLICK_SECONDS
 from bot.app import Bot, build_bot, build_web_app
 from tests.conftest import make_settings
 from tests.fakes import slack_payloads as p
 from tests.fakes.bf_connector import FakeConnector
-from tests.fakes.slack_api import Call
+from tests.fakes.slack_api import Call, view_problems
 from tests.fakes.slack_harness import Harness, eventually
 from tests.fakes.teams_activities import TeamsClient
 
@@ -67,6 +71,30 @@ async def test_slack_compose_send_answer_double_click_and_results(slack: Harness
     await eventually(lambda: any("author and practitioners" in c.args["text"] for c in posts_to(h, "D0DEMO2")))
 
 
+async def test_slack_free_text_answer_in_a_modal(slack: Harness) -> None:
+    h = slack
+    await h.event(p.message("survey slack:U0DEMO1: What should the next cost report show? text anonymous",
+                            user="U1", channel="D1"))
+    await eventually(lambda: posts_to(h, "D1"))
+    await click(h, "U1", "D1", "survey send 1", "1700000000.000001")
+    [invite] = await eventually(lambda: posts_to(h, "D0DEMO1"))
+    assert [v for _, v in buttons(invite)] == ["survey:1:0:start"]
+    await click(h, "U0DEMO1", "D0DEMO1", "survey:1:0:start", invite.args.get("ts") or "1700000000.000009")
+    [opened] = await eventually(lambda: h.fake.of("views.open"))
+    view = {**opened.args["view"], "id": "V9", "hash": "h1"}
+    assert view_problems(view) == []
+    [field] = [b for b in view["blocks"] if b["type"] == "input"]
+    assert field["label"]["text"] == "What should the next cost report show?" and "Anonymous" in field["hint"]["text"]
+    resp = await h.form(p.filled_view(view, {"answer": "   "}, user="U0DEMO1"))
+    assert (await resp.json())["response_action"] == "update"  # blank: the modal stays open with a note
+    again = {**(await resp.json())["view"], "id": "V9", "hash": "h2"}
+    resp = await h.form(p.filled_view(again, {"answer": "Cost per customer & per feature"}, user="U0DEMO1"))
+    assert await resp.text() == ""
+    await eventually(lambda: any("Thank you" in c.args["text"] for c in posts_to(h, "D0DEMO1")))
+    [answer] = h.bot.services.surveys.answers(1)
+    assert (answer.user_ref, answer.text) == (None, "Cost per customer & per feature")
+
+
 @pytest.fixture
 def teams_bot(db_url: str) -> Bot:
     bot = build_bot(make_settings(db_url, teams_enabled=True), demo=False)
@@ -79,12 +107,12 @@ async def send(client: TestClient, activity: dict[str, Any]) -> None:
 
 
 def invitation(connector: FakeConnector, sid: int) -> Any:
-    return next(x for x in connector.posted if any(a["data"]["value"].startswith(f"survey:{sid}:")
+    return next(x for x in connector.posted if any(a["data"].get("value", "").startswith(f"survey:{sid}:")
                                                    for a in x.actions()))
 
 
 def action(posted: Any, value: str) -> dict[str, Any]:
-    return next(a for a in posted.actions() if a["data"]["value"] == value)
+    return next(a for a in posted.actions() if a["data"].get("value") == value)
 
 
 async def test_teams_compose_send_answer_by_card_and_by_typing(teams_bot: Bot, connector: FakeConnector,
@@ -115,6 +143,18 @@ async def test_teams_compose_send_answer_by_card_and_by_typing(teams_bot: Bot, c
     s = teams_bot.services
     [answer] = s.surveys.answers(1)
     assert answer.user_ref is None and answer.choice == (0,)
+    # The stored event ids of the two presses cannot be recomputed from a guess of who pressed what.
+    with s.db.engine.connect() as conn:
+        stored = {r[0] for r in conn.execute(sa.text("SELECT event_id FROM processed_event"))}
+    cards = {e for e in stored if e.startswith("teams:card:")}
+    assert len(cards) == 3  # Send, and the two answer presses
+    for value in ("survey:1:0:0", "survey:1:0:1"):
+        for activity in (first, second):
+            at = datetime.fromisoformat(activity["timestamp"].replace("Z", "+00:00")).timestamp()
+            window = str(int(at // DOUBLE_CLICK_SECONDS))
+            guess = hashlib.sha256("\x1f".join((conversation["id"], "bot-msg-2", alex.user_id, value, window))
+                                   .encode()).hexdigest()
+            assert not any(guess[:32] in e or guess[:40] in e for e in cards)
 
     await send(client, alex.personal(f"survey {me}: What should the next report show? text"))
     await send(client, alex.submit(action(connector.posted[-1], "survey send 2"), reply_to="bot-msg-5",
@@ -123,8 +163,30 @@ async def test_teams_compose_send_answer_by_card_and_by_typing(teams_bot: Bot, c
     assert "What should the next report show?" in invite.text
     await send(client, alex.submit(action(invite, "survey:2:0:start"), reply_to="bot-msg-6",
                                    conversation=conversation))
-    assert "Type your answer" in connector.posted[-1].text
+    asked = connector.posted[-1]
+    assert "Type your answer" in asked.text
+    assert [e["id"] for e in asked.cards()[0]["body"] if e["type"] == "Input.Text"] == ["answer"]  # or in the card
     await send(client, alex.personal("Cost per customer, please"))
     assert "Thank you" in connector.posted[-1].text
     await send(client, alex.personal("survey results 2"))
     assert f"{me}: Cost per customer, please" in connector.posted[-1].text
+
+
+async def test_teams_free_text_answer_in_the_card(teams_bot: Bot, connector: FakeConnector,
+                                                  aiohttp_client: Any) -> None:
+    client = await aiohttp_client(build_web_app(teams_bot))
+    alex = TeamsClient(connector.url)
+    await send(client, alex.installed("personal"))
+    me, conversation = f"teams:{alex.user_id}", alex.sent[-1]["conversation"]
+    await send(client, alex.personal(f"survey {me}: What should the next report show? text"))
+    await send(client, alex.submit(action(connector.posted[-1], "survey send 1"), reply_to="bot-msg-1",
+                                   conversation=conversation))
+    invite = invitation(connector, 1)
+    await send(client, alex.submit(action(invite, "survey:1:0:start"), reply_to="bot-msg-2",
+                                   conversation=conversation))
+    [card] = connector.posted[-1].cards()
+    await send(client, alex.fill(card, {"answer": "Unit cost per customer"}, reply_to="bot-msg-3",
+                                 conversation=conversation))
+    assert "Thank you" in connector.posted[-1].text
+    [answer] = teams_bot.services.surveys.answers(1)
+    assert (answer.user_ref, answer.text) == (me, "Unit cost per customer")

@@ -1,7 +1,9 @@
 """Survey messages: a question with its buttons, invitations, channel announcements, reminders, previews.
 
 Button values are ``survey:<id>:<question>:<option>`` (option = index, ``done`` or ``start``), so a click on an
-old message or a second click is recognised; the text of every message is complete without the buttons.
+old message or a second click is recognised; the text of every message is complete without the buttons. A free-text
+question also carries a one-field form ``survey:<id>:<question>:text`` (a Slack modal, a Teams card input); typing
+the answer works as well.
 """
 
 from __future__ import annotations
@@ -10,10 +12,10 @@ import re
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from bot.models import Choice, Field, Reply
+from bot.models import Choice, Field, Form, Input, Reply
 from bot.practice.survey_spec import Question, SurveyInfo
 
-VALUE = re.compile(r"^survey:(?P<sid>\d{1,9}):(?P<q>\d{1,2}):(?P<opt>\d{1,2}|done|start)$")
+VALUE = re.compile(r"^survey:(?P<sid>\d{1,9}):(?P<q>\d{1,2}):(?P<opt>\d{1,2}|done|start|text)$")
 KIND_LABEL = {"single": "one choice", "multi": "several choices", "scale": "scale 1–5", "text": "free text"}
 
 
@@ -33,8 +35,10 @@ def privacy_note(info: SurveyInfo) -> str:
     return "Not anonymous: the author sees who answered what."
 
 
-def question_reply(info: SurveyInfo, q: int, picked: tuple[int, ...] = (), note: str | None = None) -> Reply:
-    """Question ``q`` with a button per option (multi choice: toggles plus Done; text: typed)."""
+def question_reply(info: SurveyInfo, q: int, picked: tuple[int, ...] = (), note: str | None = None,
+                   typed: str = "") -> Reply:
+    """Question ``q`` with a button per option (multi choice: toggles plus Done; text: typed, or a one-field form
+    holding ``typed`` when it comes back with a note)."""
     question = info.questions[q]
     head = f"Question {q + 1} of {len(info.questions)}: {question.text}" if len(info.questions) > 1 else question.text
     lines = [note] if note else []
@@ -42,6 +46,9 @@ def question_reply(info: SurveyInfo, q: int, picked: tuple[int, ...] = (), note:
     choices: list[Choice] = []
     if question.kind == "text":
         lines.append("Type your answer here (one message).")
+        form = Form(button(info.id, q, "text"), "Your answer", "Send answer", (
+            Input("answer", question.text[:2000], "multiline", hint=privacy_note(info), initial=typed),))
+        return Reply("\n".join(lines), title=info.title, footer=privacy_note(info), form=form)
     elif question.kind == "scale":
         lines.append("Answer from 1 (not at all) to 5 (very): press a number or type it.")
         choices = [Choice(o, button(info.id, q, i)) for i, o in enumerate(question.options)]
