@@ -116,13 +116,9 @@ class BudgetSetIntent:
                           choices=tuple(Choice(t.name, msg.text.replace(name, t.name)) for t in close))], False
         if not svc.access.can_manage_team(msg.key.user_ref, team):
             return [Reply(f"Only {team.name}'s owners, FinOps practitioners and admins can set its budget.")], False
-        currency = str(slots["currency"])
-        if not re.fullmatch(r"[A-Z]{3}", currency):
-            return [Reply(f"I couldn't set that budget: the currency must be a three-letter code like USD, "
-                          f"got “{currency}”.")], False
         try:
             amount, thresholds = parse_amount(str(slots["amount"])), parse_thresholds(slots.get("thresholds"))
-            budget = await svc.db.run(svc.budgets.budgets.set_budget, team.name, amount, currency,
+            budget = await svc.db.run(svc.budgets.budgets.set_budget, team.name, amount, str(slots["currency"]),
                                       str(slots["period"]), thresholds if slots.get("thresholds") else None,
                                       msg.key.user_ref)
         except UserError as exc:

@@ -262,3 +262,16 @@ async def test_console_answers_a_free_text_survey_question_on_the_next_line(db_u
     [answer] = bot.services.surveys.answers(1)
     assert answer.text == "Cost per team, please"
     bot.services.db.dispose()
+
+
+async def test_budget_modal_with_a_bad_currency_stays_open(slack: Harness) -> None:
+    h = slack
+    await h.form(p.slash_command("setbudget", user="U1", channel="C7"))
+    [opened] = await eventually(lambda: h.fake.of("views.open"))
+    view = {**opened.args["view"], "id": "V4", "hash": "h1"}
+    resp = await h.form(p.filled_view(view, {"team": "checkout", "amount": "9000", "currency": "euros"}))
+    ack = await resp.json()
+    assert ack["response_action"] == "update" and "3-letter ISO code" in ack["view"]["blocks"][0]["text"]["text"]
+    currency = next(b for b in ack["view"]["blocks"] if b.get("block_id") == "currency")
+    assert currency["element"]["initial_value"] == "euros"  # what was typed, to correct
+    assert [b for b in h.bot.services.budgets.budgets.budgets("checkout") if b.currency == "EUROS"] == []
