@@ -3,7 +3,8 @@
 Events, slash commands and interactivity share ``POST /slack/events`` on the bot's aiohttp server (or arrive over
 Socket Mode). Bolt verifies the signature and acknowledges; with ``process_before_response=False`` every listener
 runs after the ack, so a slow answer never makes Slack retry. A retried delivery carries the same ``event_id``,
-which the router claims once in the database.
+which the router claims once in the database. The slash command, button and modal listeners are in
+``slack_interactive.py`` (a mixin of the adapter).
 """
 
 from __future__ import annotations
@@ -13,30 +14,26 @@ import functools
 import logging
 import re
 from collections.abc import Awaitable, Callable
-from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 import aiohttp
 from aiohttp import web
 from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
 from slack_bolt.async_app import AsyncApp
-from slack_sdk.errors import SlackClientError
 from slack_sdk.http_retry.builtin_async_handlers import (
     AsyncConnectionErrorRetryHandler,
     AsyncRateLimitErrorRetryHandler,
 )
 from slack_sdk.web.async_client import AsyncWebClient
 
-from adapters.press_ids import press_id
 from adapters.slack_home import home_view
-from adapters.slack_modal import modal_view
-from adapters.slack_render import escape, selected_blocks
-from adapters.slack_send import SlackPoster, SlackSender, slack_error
+from adapters.slack_interactive import Interactivity
+from adapters.slack_send import SEND_ERRORS, SlackPoster, SlackSender, slack_error
 from adapters.slack_shape import well_formed
-from adapters.slack_text import clean_text, metadata, slash_help, slash_text, team_of, view_form
+from adapters.slack_text import clean_text, team_of
 from adapters.threads import FLUSH_SECONDS, SlackThreadStore
 from bot.db import UNAVAILABLE_ERRORS
-from bot.models import Action, ConversationKey, IncomingMessage, Reply, TurnResult
+from bot.models import ConversationKey, IncomingMessage, Reply, TurnResult
 
 if TYPE_CHECKING:
     from bot.app import Bot
@@ -44,17 +41,9 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 PATH = "/slack/events"
 ANSWERED_SUBTYPES = (None, "thread_broadcast", "file_share")  # anything else is an edit, join, bot post …
-SEND_ERRORS = (SlackClientError, aiohttp.ClientError, OSError, TimeoutError)
 DRAIN_SECONDS = 10.0  # at shutdown, turns already acknowledged get this long to finish
-ACK_SECONDS = 2.0  # a modal submission's turn runs before its ack for this long (Slack allows 3 s)
 Listener = Callable[..., Awaitable[None]]
 MALFORMED = (KeyError, IndexError, TypeError, AttributeError, ValueError)  # a field missing or of the wrong type
-
-
-def _click_id(*parts: str) -> str:
-    """A button press's event id: the same click twice gives the same id, but the id never reveals the value
-    pressed or who pressed it (it is stored and logged; anonymous survey answers are buttons)."""
-    return "slack:click:" + press_id(*parts)
 
 
 def _same_token_warning(record: logging.LogRecord) -> bool:
@@ -67,7 +56,7 @@ def _ignored(event: dict[str, Any]) -> bool:
     return event.get("subtype") not in ANSWERED_SUBTYPES or bool(event.get("bot_id")) or not event.get("user")
 
 
-class SlackAdapter:
+class SlackAdapter(Interactivity):
     """Turns Slack payloads into IncomingMessages for the router and posts the replies."""
 
     def __init__(self, bot: Bot, client: AsyncWebClient | None = None) -> None:
@@ -296,99 +285,6 @@ class SlackAdapter:
             log.warning("slack: could not forget an uninstalled workspace yet (database unavailable)")
             return
         log.info("slack: app removed from a workspace; forgot %d conversations and %d threads", forgotten, threads)
-
-    # --- slash command, buttons, modals ----------------------------------------------------------
-    async def _on_command(self, ack: Any, command: dict[str, Any], respond: Any, context: Any) -> None:
-        """``/finops <subcommand>``: ack at once, then answer in the channel (help stays private)."""
-        await ack()
-        team, channel, user = team_of(command), command["channel_id"], command["user_id"]
-        text = slash_text(command.get("text", ""), context.bot_user_id)
-        key = ConversationKey("slack", team, channel, "", user)
-        event_id = f"cmd:{command.get('trigger_id') or command.get('response_url', '')}"
-        if text is None:
-            word = clean_text(command.get("text", "")).partition(" ")[0]
-            unknown = "" if word.lower() in ("", "help", "ask") else word
-            await respond(text=slash_help(command.get("command", "/finops"), escape(unknown)),
-                          response_type="ephemeral")
-            return
-        msg = IncomingMessage(key, text, event_id, is_direct=True, raw=command,
-                              user_name=command.get("user_name"))
-        result = await self.bot.router.handle(msg)
-        if result.duplicate:
-            return
-        try:
-            await self.sender.post(channel, result.replies, user=user, trigger_id=str(command.get("trigger_id") or ""))
-        except SlackClientError as exc:  # a private channel the bot is not in: answer privately instead
-            log.info("slack: /finops answer falls back to the response_url (%s)", slack_error(exc))
-            answer = "\n\n".join(escape(r.text) for r in result.replies)
-            await respond(text=f"{answer}\n\n_(Invite me to this channel to share answers here.)_",
-                          response_type="ephemeral")
-            return
-        await self._remember(key, "dm" if channel.startswith("D") else "channel")
-
-    async def _on_action(self, ack: Any, body: dict[str, Any], action: dict[str, Any]) -> None:
-        """A button of ours: its value goes through the router as text and as ``Action``; a double click once."""
-        await ack()
-        user, team = body["user"]["id"], team_of(body)
-        value = str(action.get("value") or (action.get("selected_option") or {}).get("value", ""))
-        action_id = action["action_id"]
-        container, message = body.get("container") or {}, body.get("message") or {}
-        if container.get("type") == "message" and container.get("channel_id"):
-            channel, thread, ts = container["channel_id"], message.get("thread_ts") or "", container["message_ts"]
-            event_id = _click_id(ts, action_id, value, user)
-        else:  # App Home or a modal: answer in the user's DM
-            view = body.get("view") or {}
-            channel, thread, ts = await self.sender.dm_channel(user), "", ""
-            event_id = _click_id(str(view.get("id")), str(view.get("hash")), action_id, value, user)
-        key = ConversationKey("slack", team, channel, thread, user)
-        msg = IncomingMessage(key, value, event_id[:255], is_direct=True, action=Action(action_id, value), raw=body)
-        result = await self._turn(msg, channel, thread, "dm" if channel.startswith("D") else "channel",
-                                  str(body.get("trigger_id") or ""))
-        # The clicked message loses its buttons (no second answer), unless the click opened a form: closing the
-        # modal without submitting must leave a way to open it again.
-        if ts and message.get("blocks") and not result.duplicate and not any(r.form for r in result.replies):
-            label = str((action.get("text") or {}).get("text") or value)
-            await self.sender.update(channel, ts, message.get("text", ""),
-                                     selected_blocks(message["blocks"], label, user))
-
-    async def _on_view(self, ack: Any, body: dict[str, Any], view: dict[str, Any]) -> None:
-        """A modal of ours was submitted: its inputs become ``Action.form``.
-
-        The turn runs before the ack (Slack waits up to 3 s for it): when the intent sends the form back with a
-        problem, the ack answers ``response_action: update`` with it, so the modal stays open, filled in, with the
-        problem on top. Otherwise the ack closes the modal and the answer goes where the form was opened (its
-        metadata). A turn slower than ACK_SECONDS is acknowledged first and answered afterwards.
-        """
-        user, team, meta = body["user"]["id"], team_of(body), metadata(view.get("private_metadata"))
-        try:
-            channel = meta.get("channel") or await self.sender.dm_channel(user)
-        except SEND_ERRORS as exc:  # nowhere to answer: close the modal rather than leave Slack waiting
-            log.warning("slack: no conversation for a modal submission: %s", slack_error(exc))
-            await ack()
-            return
-        form_id = meta.get("form") or view.get("callback_id", "")
-        thread, text = meta.get("thread", ""), meta.get("text") or form_id
-        key = ConversationKey("slack", team, channel, thread, user)
-        action = Action(form_id, text, view_form(view.get("state", {}).get("values", {})))
-        msg = IncomingMessage(key, text, f"view:{view.get('id')}:{view.get('hash')}", is_direct=True, action=action,
-                              raw=body)
-        kind, trigger = "dm" if channel.startswith("D") else "channel", str(body.get("trigger_id") or "")
-        turn = asyncio.ensure_future(self.bot.router.handle(msg))
-        done, _ = await asyncio.wait({turn}, timeout=ACK_SECONDS)
-        if not done:  # answer after the ack; the turn itself is never cut short
-            await ack()
-            await self._deliver(msg, await turn, channel, thread, kind, trigger, dm_fallback=True)
-            return
-        result = turn.result()
-        again = [r for r in result.replies if r.form is not None]
-        if again and not result.duplicate:
-            assert again[0].form is not None
-            await ack(response_action="update", view=modal_view(again[0], again[0].form, channel, thread))
-            rest = replace(result, replies=tuple(r for r in result.replies if r.form is None))
-            await self._deliver(msg, rest, channel, thread, kind, dm_fallback=True)
-            return
-        await ack()
-        await self._deliver(msg, result, channel, thread, kind, trigger, dm_fallback=True)
 
 
 def mount_slack(web_app: web.Application, bot: Bot) -> SlackAdapter:

@@ -16,6 +16,7 @@ from bot.delivery import DeliveryResult, Target
 from bot.models import Reply
 
 log = logging.getLogger(__name__)
+SEND_ERRORS = (SlackClientError, aiohttp.ClientError, OSError, TimeoutError)  # a post that did not go out
 
 
 def slack_error(exc: Exception) -> str:

@@ -223,9 +223,9 @@ async def test_app_home_offers_practitioners_the_forms(slack: Harness) -> None:
 
 async def test_a_slow_submission_is_acknowledged_first_and_answered_after(slack: Harness,
                                                                           monkeypatch: pytest.MonkeyPatch) -> None:
-    import adapters.slack
+    import adapters.slack_interactive
 
-    monkeypatch.setattr(adapters.slack, "ACK_SECONDS", 0.0)  # as if the database took longer than Slack waits
+    monkeypatch.setattr(adapters.slack_interactive, "ACK_SECONDS", 0.0)  # as if the turn took longer than Slack waits
     h = slack
     await h.form(p.slash_command("nudge", user="U1", channel="C7"))
     [opened] = await eventually(lambda: h.fake.of("views.open"))

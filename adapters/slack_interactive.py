@@ -1,0 +1,142 @@
+"""Slack interactivity: the `/finops` slash command, clicks on our buttons and submitted modals.
+
+A mixin of ``SlackAdapter`` (``adapters/slack.py``), which registers these listeners and provides the turn and
+posting helpers they use.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from dataclasses import replace
+from typing import TYPE_CHECKING, Any
+
+from slack_sdk.errors import SlackClientError
+
+from adapters.press_ids import press_id
+from adapters.slack_modal import modal_view
+from adapters.slack_render import escape, selected_blocks
+from adapters.slack_send import SEND_ERRORS, slack_error
+from adapters.slack_text import clean_text, metadata, slash_help, slash_text, team_of, view_form
+from bot.models import Action, ConversationKey, IncomingMessage, TurnResult
+
+if TYPE_CHECKING:
+    from adapters.slack_send import SlackSender
+    from bot.app import Bot
+
+log = logging.getLogger(__name__)
+ACK_SECONDS = 2.0  # a modal submission's turn runs before its ack for this long (Slack allows 3 s)
+
+
+def _click_id(*parts: str) -> str:
+    """A button press's event id: the same click twice gives the same id, but the id never reveals the value
+    pressed or who pressed it (it is stored and logged; anonymous survey answers are buttons)."""
+    return "slack:click:" + press_id(*parts)
+
+
+class Interactivity:
+    """The slash command, button and modal listeners (mixed into ``SlackAdapter``)."""
+
+    if TYPE_CHECKING:
+        bot: Bot
+        sender: SlackSender
+
+        async def _turn(self, msg: IncomingMessage, channel: str, thread_ts: str, kind: str,
+                        trigger_id: str = "") -> TurnResult: ...
+
+        async def _deliver(self, msg: IncomingMessage, result: TurnResult, channel: str, thread_ts: str, kind: str,
+                           trigger_id: str = "", dm_fallback: bool = False) -> TurnResult: ...
+
+        async def _remember(self, key: ConversationKey, kind: str) -> None: ...
+
+    async def _on_command(self, ack: Any, command: dict[str, Any], respond: Any, context: Any) -> None:
+        """``/finops <subcommand>``: ack at once, then answer in the channel (help stays private)."""
+        await ack()
+        team, channel, user = team_of(command), command["channel_id"], command["user_id"]
+        text = slash_text(command.get("text", ""), context.bot_user_id)
+        key = ConversationKey("slack", team, channel, "", user)
+        event_id = f"cmd:{command.get('trigger_id') or command.get('response_url', '')}"
+        if text is None:
+            word = clean_text(command.get("text", "")).partition(" ")[0]
+            unknown = "" if word.lower() in ("", "help", "ask") else word
+            await respond(text=slash_help(command.get("command", "/finops"), escape(unknown)),
+                          response_type="ephemeral")
+            return
+        msg = IncomingMessage(key, text, event_id, is_direct=True, raw=command,
+                              user_name=command.get("user_name"))
+        result = await self.bot.router.handle(msg)
+        if result.duplicate:
+            return
+        try:
+            await self.sender.post(channel, result.replies, user=user, trigger_id=str(command.get("trigger_id") or ""))
+        except SlackClientError as exc:  # a private channel the bot is not in: answer privately instead
+            log.info("slack: /finops answer falls back to the response_url (%s)", slack_error(exc))
+            answer = "\n\n".join(escape(r.text) for r in result.replies)
+            await respond(text=f"{answer}\n\n_(Invite me to this channel to share answers here.)_",
+                          response_type="ephemeral")
+            return
+        await self._remember(key, "dm" if channel.startswith("D") else "channel")
+
+    async def _on_action(self, ack: Any, body: dict[str, Any], action: dict[str, Any]) -> None:
+        """A button of ours: its value goes through the router as text and as ``Action``; a double click once."""
+        await ack()
+        user, team = body["user"]["id"], team_of(body)
+        value = str(action.get("value") or (action.get("selected_option") or {}).get("value", ""))
+        action_id = action["action_id"]
+        container, message = body.get("container") or {}, body.get("message") or {}
+        if container.get("type") == "message" and container.get("channel_id"):
+            channel, thread, ts = container["channel_id"], message.get("thread_ts") or "", container["message_ts"]
+            event_id = _click_id(ts, action_id, value, user)
+        else:  # App Home or a modal: answer in the user's DM
+            view = body.get("view") or {}
+            channel, thread, ts = await self.sender.dm_channel(user), "", ""
+            event_id = _click_id(str(view.get("id")), str(view.get("hash")), action_id, value, user)
+        key = ConversationKey("slack", team, channel, thread, user)
+        msg = IncomingMessage(key, value, event_id[:255], is_direct=True, action=Action(action_id, value), raw=body)
+        result = await self._turn(msg, channel, thread, "dm" if channel.startswith("D") else "channel",
+                                  str(body.get("trigger_id") or ""))
+        # The clicked message loses its buttons (no second answer), unless the click opened a form: closing the
+        # modal without submitting must leave a way to open it again.
+        if ts and message.get("blocks") and not result.duplicate and not any(r.form for r in result.replies):
+            label = str((action.get("text") or {}).get("text") or value)
+            await self.sender.update(channel, ts, message.get("text", ""),
+                                     selected_blocks(message["blocks"], label, user))
+
+    async def _on_view(self, ack: Any, body: dict[str, Any], view: dict[str, Any]) -> None:
+        """A modal of ours was submitted: its inputs become ``Action.form``.
+
+        The turn runs before the ack (Slack waits up to 3 s for it): when the intent sends the form back with a
+        problem, the ack answers ``response_action: update`` with it, so the modal stays open, filled in, with the
+        problem on top. Otherwise the ack closes the modal and the answer goes where the form was opened (its
+        metadata). A turn slower than ACK_SECONDS is acknowledged first and answered afterwards.
+        """
+        user, team, meta = body["user"]["id"], team_of(body), metadata(view.get("private_metadata"))
+        try:
+            channel = meta.get("channel") or await self.sender.dm_channel(user)
+        except SEND_ERRORS as exc:  # nowhere to answer: close the modal rather than leave Slack waiting
+            log.warning("slack: no conversation for a modal submission: %s", slack_error(exc))
+            await ack()
+            return
+        form_id = meta.get("form") or view.get("callback_id", "")
+        thread, text = meta.get("thread", ""), meta.get("text") or form_id
+        key = ConversationKey("slack", team, channel, thread, user)
+        action = Action(form_id, text, view_form(view.get("state", {}).get("values", {})))
+        msg = IncomingMessage(key, text, f"view:{view.get('id')}:{view.get('hash')}", is_direct=True, action=action,
+                              raw=body)
+        kind, trigger = "dm" if channel.startswith("D") else "channel", str(body.get("trigger_id") or "")
+        turn = asyncio.ensure_future(self.bot.router.handle(msg))
+        done, _ = await asyncio.wait({turn}, timeout=ACK_SECONDS)
+        if not done:  # answer after the ack; the turn itself is never cut short
+            await ack()
+            await self._deliver(msg, await turn, channel, thread, kind, trigger, dm_fallback=True)
+            return
+        result = turn.result()
+        again = [r for r in result.replies if r.form is not None]
+        if again and not result.duplicate:
+            assert again[0].form is not None
+            await ack(response_action="update", view=modal_view(again[0], again[0].form, channel, thread))
+            rest = replace(result, replies=tuple(r for r in result.replies if r.form is None))
+            await self._deliver(msg, rest, channel, thread, kind, dm_fallback=True)
+            return
+        await ack()
+        await self._deliver(msg, result, channel, thread, kind, trigger, dm_fallback=True)
