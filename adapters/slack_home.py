@@ -47,14 +47,15 @@ def _buttons(choices: list[Choice], block_id: str) -> Block:
     return {"type": "actions", "block_id": block_id, "elements": elements}
 
 
-async def _team_card(services: Services, team: str, n: int) -> list[Block]:
+async def _team_card(services: Services, team: str, n: int, owner: bool = False) -> list[Block]:
     lines = [f"*{escape(team)}*"]
     for feature, label in (("budgets", "Budget"), ("maturity", "Maturity")):
         line = await _summary(services, feature, team)
         if line:
             lines.append(f"{label}: {escape(line)}")
+    quick = _quick(team)[:2] + ([Choice("Set its budget", f"set budget for {team}")] if owner else [])
     return [{"type": "section", "text": {"type": "mrkdwn", "text": "\n".join(lines)}},
-            _buttons(_quick(team)[:2], f"finops_home_team_{n}")]
+            _buttons(quick, f"finops_home_team_{n}")]
 
 
 def _help(intents: Sequence[Intent]) -> list[Block]:
@@ -73,8 +74,8 @@ async def home_view(services: Services, intents: Sequence[Intent], user_ref: str
     blocks: list[Block] = [{"type": "header", "text": {"type": "plain_text", "text": "FinOps assistant"}}]
     if teams:
         blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": "*Your teams at a glance*"}})
-        for n, team in enumerate(teams[:MAX_TEAMS]):
-            blocks.extend(await _team_card(services, team.name, n))
+        for n, team in enumerate(teams[:MAX_TEAMS]):  # owners set their team's budget from here (a modal)
+            blocks.extend(await _team_card(services, team.name, n, owner=user_ref in team.owners))
     else:
         blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": (
             "You are not in a team of the FinOps directory yet. Ask for a team's status by name, "

@@ -275,3 +275,17 @@ async def test_budget_modal_with_a_bad_currency_stays_open(slack: Harness) -> No
     currency = next(b for b in ack["view"]["blocks"] if b.get("block_id") == "currency")
     assert currency["element"]["initial_value"] == "euros"  # what was typed, to correct
     assert [b for b in h.bot.services.budgets.budgets.budgets("checkout") if b.currency == "EUROS"] == []
+
+
+async def test_team_owners_set_their_budget_from_app_home(slack: Harness) -> None:
+    h = slack
+    await h.event({"type": "app_home_opened", "user": "U0DEMO1", "channel": "D0DEMO1", "tab": "home",
+                   "event_ts": "1700000500.000001"}, event_id="EvHomeOwner")
+    [publish] = await eventually(lambda: h.fake.of("views.publish"))
+    values = [e.get("value") for b in publish.args["view"]["blocks"] if b["type"] == "actions" for e in b["elements"]]
+    assert "set budget for payments" in values and "compose nudge" not in values  # an owner, not a practitioner
+    await h.form(p.home_click("set budget for payments", user="U0DEMO1"))
+    [opened] = await eventually(lambda: h.fake.of("views.open"))
+    team = next(b for b in opened.args["view"]["blocks"] if b.get("block_id") == "team")
+    assert [o["value"] for o in team["element"]["options"]] == ["payments"]  # only the teams they may manage
+    assert team["element"]["initial_option"]["value"] == "payments"
