@@ -178,7 +178,11 @@ class TeamsAdapter:
             return False
         if self.threads.cached(key.tenant, key.channel, key.thread):
             return True
-        return await self.services.db.run_short(self.threads.is_known, key.tenant, key.channel, key.thread)
+        try:
+            return await self.services.db.run_short(self.threads.is_known, key.tenant, key.channel, key.thread)
+        except UNAVAILABLE_ERRORS:  # unsure: stay quiet rather than answer channel chatter
+            log.warning("could not look up a Teams thread (database unavailable)")
+            return False
 
     async def _remember_thread(self, tenant: str, channel: str, thread: str) -> None:
         """Remember a channel thread we answered in (one small write the first time, cached afterwards)."""
@@ -257,6 +261,11 @@ class TeamsAdapter:
         return opened[0] if opened else f"Teams did not open a chat with {user_id}"
 
 
+def _is_the_bot_among(members: list[ChannelAccount] | None, turn_context: TurnContext) -> bool:
+    bot_id = turn_context.activity.recipient.id if turn_context.activity.recipient else None
+    return bool(bot_id) and any(m is not None and m.id == bot_id for m in members or [])
+
+
 class _Handler(ActivityHandler):
     """botbuilder's activity dispatch, forwarding the activity types the bot handles."""
 
@@ -269,8 +278,7 @@ class _Handler(ActivityHandler):
 
     async def on_members_added_activity(self, members_added: list[ChannelAccount], turn_context: TurnContext) -> None:
         """Welcome only when the bot itself was added (not for every person joining a team)."""
-        bot_id = turn_context.activity.recipient.id if turn_context.activity.recipient else None
-        if bot_id and any(m is not None and m.id == bot_id for m in members_added or []):
+        if _is_the_bot_among(members_added, turn_context):
             await self.adapter.on_installed(turn_context)
 
     async def on_invoke_activity(self, turn_context: TurnContext) -> InvokeResponse:
@@ -290,8 +298,7 @@ class _Handler(ActivityHandler):
     async def on_members_removed_activity(self, members_removed: list[ChannelAccount],
                                           turn_context: TurnContext) -> None:
         """The bot itself removed from a conversation (not a person leaving a team): forget it too."""
-        bot_id = turn_context.activity.recipient.id if turn_context.activity.recipient else None
-        if bot_id and any(m is not None and m.id == bot_id for m in members_removed or []):
+        if _is_the_bot_among(members_removed, turn_context):
             await self.adapter.forget(turn_context.activity)
 
 
