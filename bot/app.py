@@ -43,6 +43,7 @@ class Bot:
 
 
 BOT_KEY = web.AppKey("bot", Bot)  # the Bot on its aiohttp application
+THREAD_DAYS = 90  # threads the bot replied in are remembered this long
 
 
 def build_services(settings: Settings, *, inline_db: bool = False) -> Services:
@@ -86,12 +87,17 @@ def _attach_features(services: Services) -> None:
 
 
 def _attach_maintenance(services: Services) -> None:
-    """Daily housekeeping: forget processed event ids older than a day (platforms stop retrying in minutes)."""
+    """Daily housekeeping: forget processed event ids older than a day (platforms stop retrying in minutes) and
+    threads the bot replied in more than THREAD_DAYS ago (a follow-up there needs an @mention again)."""
+    from adapters.threads import SlackThreadStore, TeamsThreadStore
 
     async def prune(_job: object) -> None:
         cutoff = utcnow() - timedelta(days=1)
         removed = await services.db.run(services.conversations.forget_events_before, cutoff)
-        log.info("maintenance: forgot %d processed event ids", removed)
+        old = utcnow() - timedelta(days=THREAD_DAYS)
+        threads = sum([await services.db.run(store(services.db).forget_before, old)
+                       for store in (SlackThreadStore, TeamsThreadStore)])
+        log.info("maintenance: forgot %d processed event ids and %d old threads", removed, threads)
 
     services.scheduler.register(PRUNE_JOB, prune)
 

@@ -7,7 +7,9 @@ from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
+import sqlalchemy as sa
 
+from adapters.threads import SlackThread, SlackThreadStore, TeamsThreadStore
 from bot.app import build_bot
 from bot.practice.recurrence import next_occurrence
 from bot.practice.scheduler import Job
@@ -158,7 +160,15 @@ async def test_ensure_creates_one_recurring_job_and_maintenance_prunes_events(bo
     sched, now = bot.services.scheduler, datetime.now(UTC)
     assert sched.ensure("house", now, "daily") and not sched.ensure("house", now, "daily")
     bot.services.conversations.claim_event("old-event", now - timedelta(days=3))
+    db = bot.services.db
+    old_thread, new_thread = SlackThreadStore(db), TeamsThreadStore(db)
+    old_thread.remember("T1", "C1", "1.1")
+    new_thread.remember("tenant", "19:c@thread.tacv2", "42")
+    with db.engine.begin() as conn:  # replied in 100 days ago
+        conn.execute(sa.update(SlackThread).values(created_at=now - timedelta(days=100)))
     for hook in bot.on_start[:-1]:  # ensure the maintenance job, without starting the polling loop
         await hook()
     await sched.run_due(now + timedelta(hours=2))
     assert bot.services.conversations.claim_event("old-event", now)  # forgotten, so claimable again
+    assert not SlackThreadStore(db).is_known("T1", "C1", "1.1")  # a fresh replica asks the table
+    assert TeamsThreadStore(db).is_known("tenant", "19:c@thread.tacv2", "42")
