@@ -51,6 +51,9 @@ def _same_token_warning(record: logging.LogRecord) -> bool:
     return "`token` will be unused" not in record.getMessage()
 
 
+_MENTION = re.compile(r"<@[UW][A-Z0-9]+")  # a person mentioned in a message (the bot's own is checked first)
+
+
 def _ignored(event: dict[str, Any]) -> bool:
     """Bot posts, edits, joins and other subtypes are not questions."""
     return event.get("subtype") not in ANSWERED_SUBTYPES or bool(event.get("bot_id")) or not event.get("user")
@@ -248,17 +251,25 @@ class SlackAdapter(Interactivity):
             return
         team, channel, thread = team_of(body), event["channel"], event.get("thread_ts") or ""
         text = event.get("text", "")
-        if event.get("channel_type") != "im":
+        in_thread = event.get("channel_type") != "im"
+        if in_thread:
             bot_id = context.bot_user_id
             if not thread or (bot_id and f"<@{bot_id}" in text):
                 return  # not our thread, or an @mention (answered by app_mention)
+            if _MENTION.search(text):
+                return  # addressed to someone else in the thread
             if not (self.threads.cached(team, channel, thread)
                     or await self.services.db.run_short(self.threads.is_known, team, channel, thread)):
                 return
         key = ConversationKey("slack", team, channel, thread, event["user"])
         msg = IncomingMessage(key, clean_text(text, context.bot_user_id), body["event_id"], is_direct=True,
                               raw=event)
-        await self._turn(msg, channel, thread, "dm" if event.get("channel_type") == "im" else "channel")
+        if in_thread:  # people also talk to each other in the thread: what the bot does not understand, it ignores
+            result = await self.bot.router.handle(msg)
+            if result.intent != self.bot.router.fallback.name:
+                await self._deliver(msg, result, channel, thread, "channel")
+            return
+        await self._turn(msg, channel, thread, "dm")
 
     async def _on_home(self, body: dict[str, Any], event: dict[str, Any]) -> None:
         """App Home opened: publish the user's team cards, quick actions and help."""

@@ -163,10 +163,13 @@ class TeamsAdapter:
             return
         in_channel = activity.conversation is not None and activity.conversation.conversation_type == "channel"
         key = msg.key
-        if in_channel and msg.action is None and not mentions_bot(activity) and not await self._our_thread(key):
+        followup = in_channel and msg.action is None and not mentions_bot(activity)
+        if followup and not await self._our_thread(key):
             return  # channel chatter, not for us
         await self.remember(activity)
         result = await self.router.handle(msg)
+        if followup and result.intent == self.router.fallback.name:
+            return  # people also talk to each other in the thread: what the bot does not understand, it ignores
         if result.replies:
             await self._reply(context, result.replies)
             if in_channel and key.thread:

@@ -95,6 +95,20 @@ async def test_follow_up_in_the_bots_thread_needs_no_mention(slack: Harness) -> 
     await eventually(lambda: other_replica.is_known(TEAM, "C1", root))  # stored by the flush loop
 
 
+async def test_thread_talk_between_people_is_left_alone(slack: Harness) -> None:
+    root = "1700000030.000100"
+    await slack.event(p.app_mention("what is showback?", ts=root))
+    await slack.fake.wait_for("chat.postMessage", 1)
+    for n, text in enumerate(("thanks, that helps!", "<@U2> can you look at our tags tomorrow?",
+                              "lol same", "what is chargeback?")):
+        await slack.event(p.message(text, user="U2", channel="C1", channel_type="channel",
+                                    ts=f"1700000031.00010{n}", thread_ts=root))
+    posts = await slack.fake.wait_for("chat.postMessage", 2)
+    await asyncio.sleep(0.3)
+    in_thread = [c.args["text"] for c in slack.fake.of("chat.postMessage") if c.args.get("thread_ts") == root]
+    assert len(in_thread) == 2 and "chargeback" in posts[1].args["text"].lower()  # only the question for the bot
+
+
 @pytest.mark.parametrize("event", [
     p.message("help", bot_id="B9"),
     p.message("help", subtype="message_changed"),

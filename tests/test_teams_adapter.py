@@ -69,6 +69,8 @@ async def test_channel_followups_without_a_mention_only_in_our_threads(client, c
     thread = root["conversation"]["id"].split(";messageid=")[1]
     assert await post(client, user.channel("tell me more", thread=thread, mention=False)) == 201
     assert len(connector.posted) == 2 and connector.posted[1].conversation_id == root["conversation"]["id"]
+    assert await post(client, user.channel("thanks, see you at standup", thread=thread, mention=False)) == 201
+    assert len(connector.posted) == 2  # people talking to each other in the thread: not answered
     other_root = user.channel("lunch?", mention=False)
     other_thread = other_root["conversation"]["id"].split(";messageid=")[1]
     assert await post(client, user.channel("anyone?", thread=other_thread, mention=False)) == 201
