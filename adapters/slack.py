@@ -20,6 +20,7 @@ import aiohttp
 from aiohttp import web
 from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
 from slack_bolt.async_app import AsyncApp
+from slack_sdk.errors import SlackClientError
 from slack_sdk.http_retry.builtin_async_handlers import (
     AsyncConnectionErrorRetryHandler,
     AsyncRateLimitErrorRetryHandler,
@@ -28,6 +29,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.slack_home import home_view
 from adapters.slack_interactive import Interactivity
+from adapters.slack_oauth import INSTALL_PATH, REDIRECT_PATH, Installations
 from adapters.slack_send import SEND_ERRORS, SlackPoster, SlackSender, slack_error
 from adapters.slack_shape import well_formed
 from adapters.slack_text import clean_text, team_of
@@ -65,19 +67,24 @@ class SlackAdapter(Interactivity):
     def __init__(self, bot: Bot, client: AsyncWebClient | None = None) -> None:
         settings = bot.services.settings
         self.bot, self.services, self.settings = bot, bot.services, settings
-        retry = [AsyncConnectionErrorRetryHandler(), AsyncRateLimitErrorRetryHandler(max_retry_count=3)]
-        self.client = client or AsyncWebClient(token=settings.slack_bot_token, base_url=settings.slack_api_url,
-                                               retry_handlers=retry)
-        # The client carries the token; bolt acks before listeners run. Bolt also reads SLACK_BOT_TOKEN from the
-        # environment (where our settings come from) and would warn that it is unused: the client holds that token.
+        self._retry = [AsyncConnectionErrorRetryHandler(), AsyncRateLimitErrorRetryHandler(max_retry_count=3)]
+        self.client = client or AsyncWebClient(token=settings.slack_bot_token or None,
+                                               base_url=settings.slack_api_url, retry_handlers=self._retry)
+        # One workspace: the client carries its bot token. Several (OAuth): bolt finds each request's token in the
+        # installation store, and we find the token of the workspace we post to (``sender_for``).
+        self.installations = Installations(settings) if settings.slack_oauth else None
+        oauth = {"oauth_settings": self.installations.settings} if self.installations is not None else {}
+        # Bolt also reads SLACK_BOT_TOKEN from the environment (where our settings come from) and would warn that
+        # it is unused: the client holds that token.
         bolt_log = logging.getLogger("slack_bolt.AsyncApp")
         bolt_log.addFilter(_same_token_warning)
-        try:
+        try:  # bolt acks before listeners run
             self.app = AsyncApp(client=self.client, signing_secret=settings.slack_signing_secret,
-                                process_before_response=False)
+                                process_before_response=False, **oauth)  # type: ignore[arg-type]
         finally:
             bolt_log.removeFilter(_same_token_warning)
         self.sender = SlackSender(self.client)
+        self._senders: dict[str, SlackSender] = {}  # OAuth: one per installed workspace
         self.threads = SlackThreadStore(bot.services.db)
         self._refs_seen: set[tuple[str, str, str]] = set()
         self._socket: Any = None
@@ -136,8 +143,11 @@ class SlackAdapter(Interactivity):
             return web.json_response({"error": "unexpected payload shape"}, status=400)
 
     def mount(self, web_app: web.Application) -> None:
-        """Add the route, the shared HTTP session and (when asked) the Socket Mode connection."""
+        """Add the route(s), the shared HTTP session and (when asked) the Socket Mode connection."""
         web_app.router.add_post(PATH, self.handle_http)
+        if self.installations is not None:  # bolt's OAuth flow: start an install, finish it
+            web_app.router.add_get(INSTALL_PATH, self.handle_oauth)
+            web_app.router.add_get(REDIRECT_PATH, self.handle_oauth)
         web_app.on_startup.append(self._start)
         web_app.on_cleanup.append(self._stop)
 
@@ -151,6 +161,41 @@ class SlackAdapter(Interactivity):
             self._socket = AsyncSocketModeHandler(self.app, self.settings.slack_app_token, web_client=self.client)
             await self._socket.connect_async()
             log.info("slack: connected over Socket Mode")
+
+    async def handle_oauth(self, request: web.Request) -> web.Response:
+        """``GET /slack/install`` (redirect to Slack's consent page) and ``/slack/oauth_redirect`` (store the
+        installation): bolt's OAuth flow with slack_sdk's stores."""
+        flow = self.app.oauth_flow
+        assert flow is not None
+        bolt_request = await to_bolt_request(request)
+        if request.path == INSTALL_PATH:
+            return await to_aiohttp_response(await flow.handle_installation(bolt_request))
+        return await to_aiohttp_response(await flow.handle_callback(bolt_request))
+
+    async def sender_for(self, team: str, channel: str = "", user_ref: str = "") -> SlackSender:
+        """The sender for a workspace: the one bot token, or (OAuth) that workspace's. A proactive post may not
+        know its workspace: then the conversation references tell, or the only installation."""
+        if self.installations is None:
+            return self.sender
+        team = team or await self._workspace_of(channel, user_ref)
+        sender = self._senders.get(team)
+        if sender is None:
+            token = await self.installations.bot_token(team) if team else None
+            if token is None:
+                raise SlackClientError(f"the app is not installed in workspace {team or '(unknown)'}")
+            client = AsyncWebClient(token=token, base_url=self.settings.slack_api_url, retry_handlers=self._retry,
+                                    session=self.client.session)
+            sender = self._senders[team] = SlackSender(client)
+        return sender
+
+    async def _workspace_of(self, channel: str, user_ref: str) -> str:
+        refs = self.services.refs
+        if refs is not None and (channel or user_ref):
+            found = await self.services.db.run(refs.find, "slack", channel or None, user_ref or None)
+            if found is not None and found.tenant:
+                return found.tenant
+        assert self.installations is not None
+        return await self.installations.only_workspace() or ""
 
     async def _flush_threads(self) -> None:
         """Store remembered threads in batches (one statement per interval, shared with other replicas)."""
@@ -182,11 +227,13 @@ class SlackAdapter(Interactivity):
                 log.warning("slack: %d bot threads were not stored at shutdown", self.threads.pending)
         if self.client.session is not None:
             await self.client.session.close()
+        if self.installations is not None:
+            await self.installations.close()
 
     @property
     def poster(self) -> SlackPoster:
         """The proactive-delivery poster for ``services.delivery``."""
-        return SlackPoster(self.sender)
+        return SlackPoster(self.sender_for)
 
     # --- one turn --------------------------------------------------------------------------------
     async def _turn(self, msg: IncomingMessage, channel: str, thread_ts: str, kind: str,
@@ -201,7 +248,8 @@ class SlackAdapter(Interactivity):
         if result.duplicate or not result.replies:
             return result
         try:
-            await self.sender.post(channel, result.replies, thread_ts, user=msg.key.user, trigger_id=trigger_id)
+            sender = await self.sender_for(msg.key.tenant)
+            await sender.post(channel, result.replies, thread_ts, user=msg.key.user, trigger_id=trigger_id)
         except SEND_ERRORS as exc:
             log.warning("slack reply failed event=%s channel=%s error=%s", msg.event_id, channel, slack_error(exc))
             if dm_fallback and not channel.startswith("D"):
@@ -214,8 +262,9 @@ class SlackAdapter(Interactivity):
         note = Reply("I can't post in the channel you opened this from (invite me there to share answers), so "
                      "here it is privately.")
         try:
-            dm = await self.sender.dm_channel(msg.key.user)
-            await self.sender.post(dm, (note, *result.replies), user=msg.key.user)
+            sender = await self.sender_for(msg.key.tenant)
+            dm = await sender.dm_channel(msg.key.user)
+            await sender.post(dm, (note, *result.replies), user=msg.key.user)
         except SEND_ERRORS as exc:
             log.warning("slack reply to the DM failed too event=%s error=%s", msg.event_id, slack_error(exc))
 
@@ -277,7 +326,7 @@ class SlackAdapter(Interactivity):
             return
         try:
             view = await home_view(self.services, self.bot.router.intents, f"slack:{event['user']}")
-            await self.client.views_publish(user_id=event["user"], view=view)
+            await (await self.sender_for(team_of(body))).client.views_publish(user_id=event["user"], view=view)
         except SEND_ERRORS as exc:
             log.warning("slack: views.publish failed: %s", slack_error(exc))
 
@@ -288,10 +337,13 @@ class SlackAdapter(Interactivity):
         if not team:
             return
         self._refs_seen = {seen for seen in self._refs_seen if seen[0] != team}
+        self._senders.pop(team, None)
         refs = self.services.refs
         try:
             forgotten = await self.services.db.run(refs.forget, "slack", team) if refs is not None else 0
             threads = await self.services.db.run(self.threads.forget, team)
+            if self.installations is not None:  # its bot token too
+                await self.installations.forget(team)
         except UNAVAILABLE_ERRORS:
             log.warning("slack: could not forget an uninstalled workspace yet (database unavailable)")
             return

@@ -39,7 +39,8 @@ class Interactivity:
 
     if TYPE_CHECKING:
         bot: Bot
-        sender: SlackSender
+
+        async def sender_for(self, team: str, channel: str = "", user_ref: str = "") -> SlackSender: ...
 
         async def _turn(self, msg: IncomingMessage, channel: str, thread_ts: str, kind: str,
                         trigger_id: str = "") -> TurnResult: ...
@@ -68,7 +69,8 @@ class Interactivity:
         if result.duplicate:
             return
         try:
-            await self.sender.post(channel, result.replies, user=user, trigger_id=str(command.get("trigger_id") or ""))
+            sender = await self.sender_for(team)
+            await sender.post(channel, result.replies, user=user, trigger_id=str(command.get("trigger_id") or ""))
         except SlackClientError as exc:  # a private channel the bot is not in: answer privately instead
             log.info("slack: /finops answer falls back to the response_url (%s)", slack_error(exc))
             answer = "\n\n".join(escape(r.text) for r in result.replies)
@@ -89,7 +91,7 @@ class Interactivity:
             event_id = _click_id(ts, action_id, value, user)
         else:  # App Home or a modal: answer in the user's DM
             view = body.get("view") or {}
-            channel, thread, ts = await self.sender.dm_channel(user), "", ""
+            channel, thread, ts = await (await self.sender_for(team)).dm_channel(user), "", ""
             event_id = _click_id(str(view.get("id")), str(view.get("hash")), action_id, value, user)
         key = ConversationKey("slack", team, channel, thread, user)
         msg = IncomingMessage(key, value, event_id[:255], is_direct=True, action=Action(action_id, value), raw=body)
@@ -99,8 +101,8 @@ class Interactivity:
         # modal without submitting must leave a way to open it again.
         if ts and message.get("blocks") and not result.duplicate and not any(r.form for r in result.replies):
             label = str((action.get("text") or {}).get("text") or value)
-            await self.sender.update(channel, ts, message.get("text", ""),
-                                     selected_blocks(message["blocks"], label, user))
+            sender = await self.sender_for(team)
+            await sender.update(channel, ts, message.get("text", ""), selected_blocks(message["blocks"], label, user))
 
     async def _on_view(self, ack: Any, body: dict[str, Any], view: dict[str, Any]) -> None:
         """A modal of ours was submitted: its inputs become ``Action.form``.
@@ -112,7 +114,7 @@ class Interactivity:
         """
         user, team, meta = body["user"]["id"], team_of(body), metadata(view.get("private_metadata"))
         try:
-            channel = meta.get("channel") or await self.sender.dm_channel(user)
+            channel = meta.get("channel") or await (await self.sender_for(team)).dm_channel(user)
         except SEND_ERRORS as exc:  # nowhere to answer: close the modal rather than leave Slack waiting
             log.warning("slack: no conversation for a modal submission: %s", slack_error(exc))
             await ack()

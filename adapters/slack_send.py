@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
 import aiohttp
@@ -20,9 +20,11 @@ SEND_ERRORS = (SlackClientError, aiohttp.ClientError, OSError, TimeoutError)  # 
 
 
 def slack_error(exc: Exception) -> str:
-    """The Slack error code of a failed call (``channel_not_found`` …) or the exception's class name."""
+    """The Slack error code of a failed call (``channel_not_found`` …), our own reason, or the exception's class."""
     if isinstance(exc, SlackApiError):
         return str(exc.response.get("error") or f"http {exc.response.status_code}")
+    if type(exc) is SlackClientError and str(exc):  # raised by us, e.g. "the app is not installed in workspace …"
+        return str(exc)
     return type(exc).__name__
 
 
@@ -90,27 +92,40 @@ class SlackSender:
             log.warning("chat.update failed: %s", slack_error(exc))
 
 
+SenderFor = Callable[[str, str, str], Awaitable["SlackSender"]]  # (team, channel, user_ref) → the workspace's
+
+
 class SlackPoster:
     """The ``Poster`` for Slack: channel posts, DMs and thread replies that report Slack errors as results."""
 
     platform = "slack"
 
-    def __init__(self, sender: SlackSender) -> None:
-        self.sender = sender
+    def __init__(self, sender: SlackSender | SenderFor) -> None:
+        """One sender (one workspace), or a function finding the sender of a target's workspace (OAuth)."""
+        if isinstance(sender, SlackSender):
+            one = sender
+
+            async def same(_team: str, _channel: str = "", _user_ref: str = "") -> SlackSender:
+                return one
+
+            sender = same
+        self.sender_for: SenderFor = sender
 
     async def post(self, target: Target, replies: Sequence[Reply]) -> DeliveryResult:
         """Post to ``target.channel`` (in ``target.thread``) or DM ``target.user_ref``; never raises Slack errors."""
         try:
-            channel = target.channel or await self._dm(target.user_ref)
-            posted = await self.sender.post(channel, replies, thread_ts=target.thread)
+            sender = await self.sender_for(target.tenant, target.channel, target.user_ref)
+            channel = target.channel or await self._dm(sender, target.user_ref)
+            posted = await sender.post(channel, replies, thread_ts=target.thread)
         except (SlackClientError, ValueError, OSError, aiohttp.ClientError, TimeoutError) as exc:
             error = slack_error(exc) if not isinstance(exc, ValueError) else str(exc)
             log.warning("slack delivery to %s failed: %s", target.describe(), error)
             return DeliveryResult(ok=False, error=error)
         return DeliveryResult(ok=True, message_id=posted[0] if posted else None)
 
-    async def _dm(self, user_ref: str) -> str:
+    @staticmethod
+    async def _dm(sender: SlackSender, user_ref: str) -> str:
         platform, _, user = user_ref.partition(":")
         if platform != "slack" or not user:
             raise ValueError(f"not a Slack user: {user_ref or '(none)'}")
-        return await self.sender.dm_channel(user)
+        return await sender.dm_channel(user)

@@ -57,6 +57,20 @@ def _pair(env: Mapping[str, str], first: str, second: str) -> tuple[str, str]:
     return a, b
 
 
+def _slack(env: Mapping[str, str]) -> tuple[str, str, str, str]:
+    """Bot token + signing secret (one workspace), or OAuth client id + secret + signing secret (many)."""
+    client_id, client_secret = _pair(env, "SLACK_CLIENT_ID", "SLACK_CLIENT_SECRET")
+    token, secret = env.get("SLACK_BOT_TOKEN", "").strip(), env.get("SLACK_SIGNING_SECRET", "").strip()
+    if token and client_id:
+        raise ConfigError("set SLACK_BOT_TOKEN (one workspace) or SLACK_CLIENT_ID and SLACK_CLIENT_SECRET (installed "
+                          "into workspaces by OAuth), not both")
+    if client_id and not secret:
+        raise ConfigError("SLACK_CLIENT_ID is set but SLACK_SIGNING_SECRET is missing: an OAuth install needs both")
+    if not client_id:
+        token, secret = _pair(env, "SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET")
+    return token, secret, client_id, client_secret
+
+
 def _admins(env: Mapping[str, str]) -> tuple[str, ...]:
     items = [p.strip() for p in env.get("FINOPS_ADMINS", "").replace(";", ",").split(",") if p.strip()]
     for item in items:
@@ -112,6 +126,8 @@ class Settings:
     forecast_days: int = 7  # run-rate window for the period-end forecast
     slack_bot_token: str = ""
     slack_signing_secret: str = ""
+    slack_client_id: str = ""  # with the secret: installed into workspaces by OAuth, a bot token per workspace
+    slack_client_secret: str = ""
     slack_app_token: str = ""
     slack_api_url: str = "https://slack.com/api/"
     slack_socket_mode: bool = False  # SLACK_SOCKET_MODE or `serve --socket-mode`; needs SLACK_APP_TOKEN
@@ -134,8 +150,13 @@ class Settings:
 
     @property
     def slack_enabled(self) -> bool:
-        """Slack runs only when both secrets are present."""
-        return bool(self.slack_bot_token and self.slack_signing_secret)
+        """Slack runs with a signing secret and either a bot token (one workspace) or an OAuth client."""
+        return bool(self.slack_signing_secret and (self.slack_bot_token or self.slack_oauth))
+
+    @property
+    def slack_oauth(self) -> bool:
+        """Installed into workspaces by OAuth (``/slack/install``) instead of one bot token."""
+        return bool(self.slack_client_id and self.slack_client_secret)
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None, cwd: Path | None = None) -> Settings:
@@ -149,7 +170,7 @@ class Settings:
             ZoneInfo(tz)
         except (ZoneInfoNotFoundError, ValueError):
             raise ConfigError(f"FINOPS_TIMEZONE is not a known IANA time zone: {tz!r}") from None
-        slack_token, slack_secret = _pair(env, "SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET")
+        slack_token, slack_secret, client_id, client_secret = _slack(env)
         app_id, app_password = env.get("MICROSOFT_APP_ID", "").strip(), env.get("MICROSOFT_APP_PASSWORD", "")
         if app_password and not app_id:
             raise ConfigError("MICROSOFT_APP_PASSWORD is set but MICROSOFT_APP_ID is missing: set both or neither")
@@ -176,9 +197,11 @@ class Settings:
             forecast_days=_int(env, "FINOPS_FORECAST_DAYS", 7, 1, 62),
             slack_bot_token=slack_token,
             slack_signing_secret=slack_secret,
+            slack_client_id=client_id,
+            slack_client_secret=client_secret,
             slack_app_token=env.get("SLACK_APP_TOKEN", "").strip(),
             slack_api_url=env.get("SLACK_API_URL", "").strip() or "https://slack.com/api/",
-            slack_socket_mode=_socket_mode(env, bool(slack_token)),
+            slack_socket_mode=_socket_mode(env, bool(slack_token or client_id)),
             teams_app_id=app_id,
             teams_app_password=app_password,
             teams_tenant_id=tenant,

@@ -1,9 +1,10 @@
 """A local fake of the Slack Web API (aiohttp on 127.0.0.1) that records every call; for tests and benchmarks.
 
-Answers auth.test, chat.postMessage, chat.postEphemeral, chat.update, views.publish, views.open (a trigger works
-once; a view breaking Slack's rules is refused with ``invalid_arguments``), conversations.open,
-files.getUploadURLExternal, the upload URL, files.completeUploadExternal and response_url posts. Failures can be
-scripted per method (``fail``), e.g. ``ratelimited`` with HTTP 429 and ``Retry-After``.
+Answers auth.test, oauth.v2.access (install codes in ``installs``), chat.postMessage, chat.postEphemeral,
+chat.update, views.publish, views.open (a trigger works once; a view breaking Slack's rules is refused with
+``invalid_arguments``), conversations.open, files.getUploadURLExternal, the upload URL,
+files.completeUploadExternal and response_url posts; each call records the token it was made with. Failures can
+be scripted per method (``fail``), e.g. ``ratelimited`` with HTTP 429 and ``Retry-After``.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ class Call:
     method: str
     args: dict[str, Any]
     at: float = field(default_factory=time.perf_counter)
+    token: str = ""  # the bearer token the call was made with (each workspace has its own with OAuth)
 
 
 @dataclass
@@ -54,6 +56,7 @@ class FakeSlackAPI:
         self.socket_envelopes: asyncio.Queue[dict[str, Any]] = asyncio.Queue()  # pushed to Socket Mode clients
         self.socket_acks: list[dict[str, Any]] = []
         self._triggers_used: set[str] = set()
+        self.installs: dict[str, str] = {}  # OAuth install code → team id (oauth.v2.access)
 
     @property
     def api_url(self) -> str:
@@ -121,7 +124,8 @@ class FakeSlackAPI:
 
     async def _api(self, request: web.Request) -> web.Response:
         method = request.match_info["method"]
-        call = Call(method, await self._args(request))
+        auth = request.headers.get("Authorization", "")
+        call = Call(method, await self._args(request), token=auth.removeprefix("Bearer ").strip())
         if self.record:
             self.calls.append(call)
         if self.on_post is not None and method == "chat.postMessage":
@@ -145,6 +149,14 @@ class FakeSlackAPI:
             return {"ok": True, "message_ts": ts}
         if method == "conversations.open":
             return {"ok": True, "channel": {"id": "D" + str(args.get("users", "X")).lstrip("UW")}}
+        if method == "oauth.v2.access":  # the install code of ``installs`` → that workspace's bot token
+            team = self.installs.get(str(args.get("code")))
+            if team is None:
+                return {"ok": False, "error": "invalid_code"}
+            return {"ok": True, "app_id": "A0001", "authed_user": {"id": "U1"}, "scope": "chat:write,commands",
+                    "token_type": "bot", "access_token": f"xoxb-{team}", "bot_user_id": BOT_USER,
+                    "team": {"id": team, "name": f"Workspace {team}"}, "enterprise": None,
+                    "is_enterprise_install": False}
         if method == "views.open":
             trigger, view = str(args.get("trigger_id") or ""), args.get("view") or {}
             if not trigger or trigger in self._triggers_used:

@@ -1,0 +1,66 @@
+"""Installing the Slack app into several workspaces by OAuth: slack_sdk's installation and state stores on our
+database, and a bot token per workspace.
+
+With ``SLACK_CLIENT_ID`` and ``SLACK_CLIENT_SECRET`` (instead of ``SLACK_BOT_TOKEN``), ``GET /slack/install`` starts
+the install and ``GET /slack/oauth_redirect`` finishes it (bolt's OAuth flow); each installation is stored by
+slack_sdk's ``AsyncSQLAlchemyInstallationStore`` in ``slack_installations`` / ``slack_bots`` (created by our
+migration ``slack_0002``), and bolt authorizes every request with the token of its workspace.
+"""
+
+from __future__ import annotations
+
+from slack_bolt.oauth.async_oauth_settings import AsyncOAuthSettings
+from slack_sdk.oauth.installation_store.sqlalchemy import AsyncSQLAlchemyInstallationStore
+from slack_sdk.oauth.state_store.sqlalchemy import AsyncSQLAlchemyOAuthStateStore
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+
+from bot.config import Settings
+
+INSTALL_PATH, REDIRECT_PATH = "/slack/install", "/slack/oauth_redirect"
+STATE_SECONDS = 600  # an install must finish within 10 minutes
+# The bot scopes of slack/manifest.yaml (tests/test_slack_oauth.py checks they stay the same).
+BOT_SCOPES = ("app_mentions:read", "channels:history", "groups:history", "im:history", "mpim:history", "chat:write",
+              "chat:write.public", "commands", "im:write", "files:write", "users:read")
+
+
+def async_url(url: str) -> str:
+    """Our DATABASE_URL with the async driver slack_sdk's stores need (aiosqlite, psycopg's async mode)."""
+    if url.startswith("sqlite"):
+        return "sqlite+aiosqlite" + url[url.index(":"):]
+    scheme, rest = url.split("://", 1)
+    return f"postgresql+psycopg://{rest}" if scheme.startswith("postgres") else url
+
+
+class Installations:
+    """The stores, their engine, and the bolt OAuth settings built from them."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.engine: AsyncEngine = create_async_engine(async_url(settings.database_url))
+        self.client_id = settings.slack_client_id
+        self.store = AsyncSQLAlchemyInstallationStore(settings.slack_client_id, self.engine)
+        self.states = AsyncSQLAlchemyOAuthStateStore(STATE_SECONDS, self.engine)
+        self.settings = AsyncOAuthSettings(client_id=settings.slack_client_id,
+                                           client_secret=settings.slack_client_secret, scopes=list(BOT_SCOPES),
+                                           installation_store=self.store, state_store=self.states,
+                                           install_path=INSTALL_PATH, redirect_uri_path=REDIRECT_PATH)
+
+    async def bot_token(self, team_id: str) -> str | None:
+        """The bot token of an installed workspace, or None."""
+        bot = await self.store.async_find_bot(enterprise_id=None, team_id=team_id)
+        return bot.bot_token if bot is not None else None
+
+    async def only_workspace(self) -> str | None:
+        """The team id when exactly one workspace is installed (where a post that names none can go)."""
+        bots = self.store.bots
+        async with self.engine.connect() as conn:
+            teams = (await conn.execute(select(bots.c.team_id).where(bots.c.client_id == self.client_id)
+                                        .distinct().limit(2))).scalars().all()
+        return str(teams[0]) if len(teams) == 1 and teams[0] else None
+
+    async def forget(self, team_id: str) -> None:
+        """The app was removed from a workspace: delete its installation and bot token."""
+        await self.store.async_delete_all(enterprise_id=None, team_id=team_id)
+
+    async def close(self) -> None:
+        await self.engine.dispose()
