@@ -124,6 +124,17 @@ def message(text: str, user: str = "you", thread: str = "t1", event_id: str | No
 
 # --- Slack: the real app against a local fake Web API -------------------------------------------------------------
 @pytest.fixture
+async def fake() -> AsyncIterator[Any]:
+    """A local fake of the Slack Web API (``fake.api_url`` for the client; ``fake.of(method)`` for the calls)."""
+    from tests.fakes.slack_api import FakeSlackAPI
+
+    api = FakeSlackAPI()
+    await api.start()
+    yield api
+    await api.stop()
+
+
+@pytest.fixture
 async def slack(db_url: str, aiohttp_client: Any) -> AsyncIterator[Any]:
     """The bot (demo data) served with Slack on, on both databases; ``slack:U1`` is a FinOps practitioner."""
     from tests.fakes.slack_harness import start_harness  # it imports this module's make_settings

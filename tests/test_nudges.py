@@ -3,7 +3,7 @@ limit, edit/reschedule/cancel, and delivery recorded per recipient (SQLite and P
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -18,14 +18,6 @@ from tests.nudge_helpers import first, freeze, say, use_slack
 
 BERLIN = ZoneInfo("Europe/Berlin")
 MONDAY_NOON = datetime(2030, 6, 3, 10, 0, tzinfo=UTC)  # Monday 12:00 in Berlin (CEST, UTC+2)
-
-
-@pytest.fixture
-async def fake() -> AsyncIterator[FakeSlackAPI]:
-    api = FakeSlackAPI()
-    await api.start()
-    yield api
-    await api.stop()
 
 
 def _bot(db_url: str, **overrides: object) -> Bot:

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import re
-from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
@@ -22,14 +21,6 @@ from tests.conftest import make_settings
 from tests.fakes import slack_payloads as p
 from tests.fakes.slack_api import FakeSlackAPI
 from tests.fakes.slack_harness import eventually
-
-
-@pytest.fixture
-async def fake() -> AsyncIterator[FakeSlackAPI]:
-    api = FakeSlackAPI()
-    await api.start()
-    yield api
-    await api.stop()
 
 
 @pytest.fixture

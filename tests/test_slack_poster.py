@@ -29,14 +29,6 @@ def _png() -> bytes:
     return buf.getvalue()
 
 
-@pytest.fixture
-async def fake():
-    api = FakeSlackAPI()
-    await api.start()
-    yield api
-    await api.stop()
-
-
 def _delivery(fake: FakeSlackAPI, **client: Any) -> Delivery:
     from slack_sdk.http_retry.builtin_async_handlers import AsyncRateLimitErrorRetryHandler
 
