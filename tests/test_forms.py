@@ -26,6 +26,13 @@ def texts(h: Harness, channel: str) -> list[str]:
     return [c.args["text"] for c in h.fake.of("chat.postMessage") if c.args["channel"] == channel]
 
 
+async def open_modal(h: Harness, command: str, channel: str, view_id: str) -> dict[str, Any]:
+    """``/finops <command>`` by practitioner U1: the modal it opened, as Slack shows it (with an id and a hash)."""
+    await h.form(p.slash_command(command, user="U1", channel=channel))
+    opened = await eventually(lambda: h.fake.of("views.open"))
+    return {**opened[-1].args["view"], "id": view_id, "hash": "h1"}
+
+
 def inputs(view: dict[str, Any]) -> dict[str, dict[str, Any]]:
     return {b["block_id"]: b for b in view["blocks"] if b["type"] == "input"}
 
@@ -54,9 +61,7 @@ async def test_slash_nudge_opens_a_modal_whose_submission_gives_the_preview(slac
 
 async def test_a_problem_keeps_the_modal_open_filled_in(slack: Harness) -> None:
     h = slack
-    await h.form(p.slash_command("nudge", user="U1", channel="C7"))
-    [opened] = await eventually(lambda: h.fake.of("views.open"))
-    view = {**opened.args["view"], "id": "V1", "hash": "h1"}
+    view = await open_modal(h, "nudge", "C7", "V1")
     resp = await h.form(p.filled_view(view, {"audience": "paymnts", "message": "Review idle VMs", "when": "someday"}))
     ack = await resp.json()  # the ack itself updates the open modal (response_action), nothing is posted
     assert ack["response_action"] == "update" and view_problems(ack["view"]) == []
@@ -105,9 +110,7 @@ async def test_an_expired_trigger_falls_back_to_the_button(slack: Harness) -> No
 
 async def test_budget_modal_saves_the_budget(slack: Harness) -> None:
     h = slack
-    await h.form(p.slash_command("setbudget payments", user="U1", channel="C7"))
-    [opened] = await eventually(lambda: h.fake.of("views.open"))
-    view = {**opened.args["view"], "id": "V3", "hash": "h3"}
+    view = await open_modal(h, "setbudget payments", "C7", "V3")
     team = inputs(view)["team"]["element"]
     assert team["type"] == "static_select" and team["initial_option"]["value"] == "payments"
     await h.form(p.filled_view(view, {"amount": "12,500", "currency": "eur", "period": "quarterly",
@@ -227,9 +230,7 @@ async def test_a_slow_submission_is_acknowledged_first_and_answered_after(slack:
 
     monkeypatch.setattr(adapters.slack_interactive, "ACK_SECONDS", 0.0)  # as if the turn took longer than Slack waits
     h = slack
-    await h.form(p.slash_command("nudge", user="U1", channel="C7"))
-    [opened] = await eventually(lambda: h.fake.of("views.open"))
-    view = {**opened.args["view"], "id": "V1", "hash": "h1"}
+    view = await open_modal(h, "nudge", "C7", "V1")
     resp = await h.form(p.filled_view(view, {"audience": "payments", "message": "Review idle VMs", "when": "someday"}))
     assert await resp.text() == ""
     again = (await eventually(lambda: len(h.fake.of("views.open")) == 2 and h.fake.of("views.open")))[1]
@@ -238,9 +239,7 @@ async def test_a_slow_submission_is_acknowledged_first_and_answered_after(slack:
 
 async def test_a_modal_from_a_channel_the_bot_cannot_post_in_answers_in_the_dm(slack: Harness) -> None:
     h = slack
-    await h.form(p.slash_command("nudge", user="U1", channel="G77"))  # a private channel without the bot
-    [opened] = await eventually(lambda: h.fake.of("views.open"))
-    view = {**opened.args["view"], "id": "V1", "hash": "h1"}
+    view = await open_modal(h, "nudge", "G77", "V1")  # a private channel without the bot
     h.fake.fail("chat.postMessage", "channel_not_found")
     await h.form(p.filled_view(view, {"audience": "payments", "message": "Review idle VMs"}))
     def dm_posts() -> list[Any]:
@@ -266,9 +265,7 @@ async def test_console_answers_a_free_text_survey_question_on_the_next_line(db_u
 
 async def test_budget_modal_with_a_bad_currency_stays_open(slack: Harness) -> None:
     h = slack
-    await h.form(p.slash_command("setbudget", user="U1", channel="C7"))
-    [opened] = await eventually(lambda: h.fake.of("views.open"))
-    view = {**opened.args["view"], "id": "V4", "hash": "h1"}
+    view = await open_modal(h, "setbudget", "C7", "V4")
     resp = await h.form(p.filled_view(view, {"team": "checkout", "amount": "9000", "currency": "euros"}))
     ack = await resp.json()
     assert ack["response_action"] == "update" and "3-letter ISO code" in ack["view"]["blocks"][0]["text"]["text"]
