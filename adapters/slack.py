@@ -312,13 +312,8 @@ class SlackAdapter(Interactivity):
                 return
         key = ConversationKey("slack", team, channel, thread, event["user"])
         msg = IncomingMessage(key, clean_text(text, context.bot_user_id), body["event_id"], is_direct=True,
-                              raw=event)
-        if in_thread:  # people also talk to each other in the thread: what the bot does not understand, it ignores
-            result = await self.bot.router.handle(msg)
-            if result.intent != self.bot.router.fallback.name:
-                await self._deliver(msg, result, channel, thread, "channel")
-            return
-        await self._turn(msg, channel, thread, "dm")
+                              raw=event, addressed=not in_thread)
+        await self._turn(msg, channel, thread, "channel" if in_thread else "dm")
 
     async def _on_home(self, body: dict[str, Any], event: dict[str, Any]) -> None:
         """App Home opened: publish the user's team cards, quick actions and help."""

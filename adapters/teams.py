@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
 from aiohttp import ClientError, web
@@ -167,9 +167,7 @@ class TeamsAdapter:
         if followup and not await self._our_thread(key):
             return  # channel chatter, not for us
         await self.remember(activity)
-        result = await self.router.handle(msg)
-        if followup and result.intent == self.router.fallback.name:
-            return  # people also talk to each other in the thread: what the bot does not understand, it ignores
+        result = await self.router.handle(replace(msg, addressed=not followup))
         if result.replies:
             await self._reply(context, result.replies)
             if in_channel and key.thread:

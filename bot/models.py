@@ -52,6 +52,9 @@ class IncomingMessage:
     raw: Mapping[str, Any] | None = None
     user_name: str | None = None
     images: bool = True  # the adapter can show pictures; the terminal and ``ask`` cannot, so no chart is drawn
+    # False for a follow-up without a mention in a channel thread, where people also talk to each other: the
+    # router then leaves a remark it does not understand unanswered (a question still gets "I don't know").
+    addressed: bool = True
 
     def submitted(self, form_id: str) -> Mapping[str, str] | None:
         """The values of form ``form_id`` when this message is its submission, else None."""

@@ -17,6 +17,7 @@ from bot.ratelimit import RateLimiter
 from bot.services import Services
 from bot.state import StaleStateError
 from intents.base import FlowIntent, Intent, Outcome, TurnContext
+from intents.text import is_question
 
 log = logging.getLogger(__name__)
 MIN_SCORE = 0.5  # below this no intent "matches" and the fallback answers
@@ -103,6 +104,8 @@ class Router:
             log.exception("intent failed event=%s key=%s ref=%s", msg.event_id, key, ref)
             self.services.metrics.errors.labels("intent").inc()
             return TurnResult((Reply(APOLOGY.format(ref=ref)),), intent="error")
+        if not msg.addressed and ctx.outcome.intent == self.fallback.name and not is_question(msg.text):
+            replies = []  # a remark between people in a thread the bot is in ("thanks!"): not for the bot
         if state.expired:
             replies = [Reply(EXPIRED), *replies]
         if long_by > 0:

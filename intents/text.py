@@ -22,6 +22,18 @@ def normalize(text: str) -> str:
     return text.lower()
 
 
+_ASKS = frozenset(("what", "whats", "what's", "who", "whos", "who's", "how", "hows", "why", "when", "where", "which",
+                   "can", "could", "should", "would", "is", "are", "do", "does", "did", "explain", "tell", "show",
+                   "define", "give", "list", "any"))
+
+
+def is_question(text: str) -> bool:
+    """Whether a message reads as a question or a request ("what is…", "…?", "explain…"), not a remark."""
+    said = normalize(text)
+    first = said.split(" ", 1)[0] if said else ""
+    return said.endswith("?") or first in _ASKS
+
+
 def user_ref_from(token: str, platform: str) -> str:
     """A Slack mention ``<@U123>`` as ``slack:U123``; platform-qualified ids pass through unchanged."""
     mention = re.fullmatch(r"<@([A-Z0-9]+)>", token)

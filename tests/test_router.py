@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from dataclasses import replace
 from datetime import timedelta
 
 from bot.app import build_bot
@@ -194,3 +195,14 @@ def test_logs_are_structured_and_never_carry_message_text(bot) -> None:
     turn = next(r for r in records if r["message"] == "turn")
     assert turn["event_id"] == "E-LOG" and "latency_ms" in turn and turn["intent"]
     assert "secret survey answer" not in stream.getvalue()
+
+
+async def test_a_remark_in_a_thread_is_left_alone_but_a_question_is_answered(bot) -> None:
+    chatter = replace(message("lol same", thread="t-chat"), addressed=False)
+    result = await bot.router.handle(chatter)
+    assert result.intent == "unknown" and result.replies == ()
+    question = replace(message("what is the airspeed of a swallow?", thread="t-chat"), addressed=False)
+    assert (await bot.router.handle(question)).replies  # a question still gets a plain "I don't know"
+    understood = replace(message("what is showback?", thread="t-chat"), addressed=False)
+    assert (await bot.router.handle(understood)).intent == "framework_question"
+    assert (await bot.router.handle(message("lol same", thread="t-chat2"))).replies  # addressed: always answered

@@ -100,13 +100,15 @@ async def test_thread_talk_between_people_is_left_alone(slack: Harness) -> None:
     await slack.event(p.app_mention("what is showback?", ts=root))
     await slack.fake.wait_for("chat.postMessage", 1)
     for n, text in enumerate(("thanks, that helps!", "<@U2> can you look at our tags tomorrow?",
-                              "lol same", "what is chargeback?")):
+                              "lol same", "what is chargeback?", "what's the weather tomorrow?")):
         await slack.event(p.message(text, user="U2", channel="C1", channel_type="channel",
                                     ts=f"1700000031.00010{n}", thread_ts=root))
-    posts = await slack.fake.wait_for("chat.postMessage", 2)
+    posts = await slack.fake.wait_for("chat.postMessage", 3)
     await asyncio.sleep(0.3)
     in_thread = [c.args["text"] for c in slack.fake.of("chat.postMessage") if c.args.get("thread_ts") == root]
-    assert len(in_thread) == 2 and "chargeback" in posts[1].args["text"].lower()  # only the question for the bot
+    assert len(in_thread) == 3  # the first answer, then only the two questions
+    assert "chargeback" in posts[1].args["text"].lower()
+    assert "outside what I know" in posts[2].args["text"]  # a question off FinOps: said plainly
 
 
 @pytest.mark.parametrize("event", [
