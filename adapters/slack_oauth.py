@@ -12,7 +12,7 @@ from __future__ import annotations
 from slack_bolt.oauth.async_oauth_settings import AsyncOAuthSettings
 from slack_sdk.oauth.installation_store.sqlalchemy import AsyncSQLAlchemyInstallationStore
 from slack_sdk.oauth.state_store.sqlalchemy import AsyncSQLAlchemyOAuthStateStore
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 from bot.config import Settings
@@ -46,9 +46,15 @@ class Installations:
                                            install_path=INSTALL_PATH, redirect_uri_path=REDIRECT_PATH)
 
     async def bot_token(self, team_id: str) -> str | None:
-        """The bot token of an installed workspace, or None."""
-        bot = await self.store.async_find_bot(enterprise_id=None, team_id=team_id)
-        return bot.bot_token if bot is not None else None
+        """The newest bot token of an installed workspace, or None. By workspace id alone, so a workspace of an
+        Enterprise Grid org (its installation carries the org's id too) is found as well."""
+        bots = self.store.bots.c
+        query = (select(bots.bot_token).where(bots.client_id == self.client_id, bots.team_id == team_id,
+                                              bots.bot_token.is_not(None))
+                 .order_by(bots.installed_at.desc()).limit(1))
+        async with self.engine.connect() as conn:
+            token = (await conn.execute(query)).scalar()
+        return str(token) if token else None
 
     async def only_workspace(self) -> str | None:
         """The team id when exactly one workspace is installed (where a post that names none can go)."""
@@ -59,8 +65,11 @@ class Installations:
         return str(teams[0]) if len(teams) == 1 and teams[0] else None
 
     async def forget(self, team_id: str) -> None:
-        """The app was removed from a workspace: delete its installation and bot token."""
-        await self.store.async_delete_all(enterprise_id=None, team_id=team_id)
+        """The app was removed from a workspace: delete its installations and bot tokens (of any org)."""
+        async with self.engine.begin() as conn:
+            for table in (self.store.bots, self.store.installations):
+                await conn.execute(delete(table).where(table.c.client_id == self.client_id,
+                                                       table.c.team_id == team_id))
 
     async def close(self) -> None:
         await self.engine.dispose()

@@ -100,6 +100,19 @@ async def test_one_installed_workspace_takes_posts_that_name_none(oauth_bot: Bot
     assert fake.of("chat.postMessage")[-1].token == "xoxb-T0ONE"
 
 
+async def test_a_workspace_of_an_enterprise_grid_org_is_found_by_its_id(oauth_bot: Bot, aiohttp_client: Any) -> None:
+    from slack_sdk.oauth.installation_store import Installation
+
+    await aiohttp_client(build_web_app(oauth_bot))
+    installations = slack_adapter(oauth_bot).installations
+    await installations.store.async_save(Installation(
+        app_id="A0001", enterprise_id="E0ORG", team_id="T0GRID", user_id="U1", bot_token="xoxb-grid",
+        bot_id="BBOT", bot_user_id="UBOT", bot_scopes=list(BOT_SCOPES)))
+    assert await installations.bot_token("T0GRID") == "xoxb-grid"
+    await installations.forget("T0GRID")
+    assert await installations.bot_token("T0GRID") is None
+
+
 def test_manifest_scopes_are_the_ones_the_install_asks_for() -> None:
     manifest = yaml.safe_load((Path(__file__).parent.parent / "slack" / "manifest.yaml").read_text())
     assert tuple(manifest["oauth_config"]["scopes"]["bot"]) == BOT_SCOPES
