@@ -91,7 +91,11 @@ class Interactivity:
             event_id = _click_id(ts, action_id, value, user)
         else:  # App Home or a modal: answer in the user's DM
             view = body.get("view") or {}
-            channel, thread, ts = await (await self.sender_for(team)).dm_channel(user), "", ""
+            try:
+                channel, thread, ts = await (await self.sender_for(team)).dm_channel(user), "", ""
+            except SEND_ERRORS as exc:
+                log.warning("slack: no DM to answer a click in: %s", slack_error(exc))
+                return
             event_id = _click_id(str(view.get("id")), str(view.get("hash")), action_id, value, user)
         key = ConversationKey("slack", team, channel, thread, user)
         msg = IncomingMessage(key, value, event_id[:255], is_direct=True, action=Action(action_id, value), raw=body)

@@ -178,3 +178,10 @@ async def test_app_home_uses_the_installed_budget_and_maturity_features(slack: H
     assert "payments" in text and expected  # both features are installed in this build
     for line in expected:
         assert escape(line) in text.replace("\\\\", "\\")
+
+
+async def test_a_home_click_without_a_dm_is_logged_not_raised(slack: Harness, caplog: Any) -> None:
+    slack.fake.fail("conversations.open", "user_not_found")
+    await slack.form(p.home_click("help", user="U77"))
+    await eventually(lambda: "no DM to answer a click in: user_not_found" in caplog.text)
+    assert slack.fake.of("chat.postMessage") == []
