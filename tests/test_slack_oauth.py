@@ -12,7 +12,7 @@ import pytest
 import sqlalchemy as sa
 import yaml
 
-from adapters.slack_oauth import BOT_SCOPES, async_url
+from adapters.slack_oauth import BOT_SCOPES, REDIRECT_PATH, async_url
 from bot.app import Bot, build_bot, build_web_app
 from bot.config import ConfigError, Settings
 from bot.delivery import Target
@@ -116,6 +116,7 @@ async def test_a_workspace_of_an_enterprise_grid_org_is_found_by_its_id(oauth_bo
 def test_manifest_scopes_are_the_ones_the_install_asks_for() -> None:
     manifest = yaml.safe_load((Path(__file__).parent.parent / "slack" / "manifest.yaml").read_text())
     assert tuple(manifest["oauth_config"]["scopes"]["bot"]) == BOT_SCOPES
+    assert [u.split("example.com", 1)[1] for u in manifest["oauth_config"]["redirect_urls"]] == [REDIRECT_PATH]
 
 
 @pytest.mark.parametrize(("env", "needle"), [
