@@ -162,6 +162,12 @@ async def client(teams_bot: Bot, aiohttp_client: Any) -> TestClient:
 
 
 @pytest.fixture
+def fakes(fake: Any, connector: FakeConnector) -> tuple[Any, FakeConnector]:
+    """The fake Slack Web API and the fake Bot Framework connector together."""
+    return fake, connector
+
+
+@pytest.fixture
 def user(connector: FakeConnector) -> TeamsClient:
     """A Teams user whose activities carry the fake connector as serviceUrl."""
     return TeamsClient(connector.url)

@@ -3,14 +3,12 @@ failures kept with the platform's reason, and a later check re-posts only where 
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from decimal import Decimal
 from pathlib import Path
 
-import pytest
-
-from bot.app import build_bot
+from bot.app import Bot, build_bot
 from bot.costs.alerts import check_alerts
+from bot.costs.budgets import Budget
 from bot.practice.deliveries import DeliveryLog
 from tests.conftest import make_settings
 from tests.costs_helpers import row, write
@@ -21,26 +19,23 @@ from tests.nudge_helpers import use_slack, use_teams
 CONVERSATION = "19:payments-general@thread.tacv2"
 
 
-@pytest.fixture
-async def fakes() -> AsyncIterator[tuple[FakeSlackAPI, FakeConnector]]:
-    slack, connector = FakeSlackAPI(), FakeConnector()
-    await slack.start()
-    await connector.start()
-    yield slack, connector
-    await connector.stop()
-    await slack.stop()
+def _payments_over_half_its_budget(db_url: str, tmp_path: Path, slack: FakeSlackAPI,
+                                   connector: FakeConnector) -> tuple[Bot, Budget]:
+    """A bot whose payments team (a Slack channel and a Teams conversation) spent 100 of a 200 USD budget."""
+    bot = build_bot(make_settings(db_url, teams_enabled=True), demo=False)
+    s = bot.services
+    s.teams.upsert("payments", slack_channel="C0PAYMENTS", teams_conversation=CONVERSATION)
+    use_slack(bot, slack)
+    use_teams(bot, connector, CONVERSATION)
+    s.budgets.import_file(write(tmp_path / "sep.csv", [row("10", day=f"2024-09-{d:02d}") for d in range(1, 11)]))
+    return bot, s.budgets.budgets.set_budget("payments", Decimal(200), "USD", thresholds=("actual:50",))
 
 
 async def test_alerts_are_recorded_per_channel_with_the_failure_reason(db_url: str, tmp_path: Path, fakes) -> None:
     slack, connector = fakes
-    bot = build_bot(make_settings(db_url, teams_enabled=True), demo=False)
+    bot, budget = _payments_over_half_its_budget(db_url, tmp_path, slack, connector)
     s = bot.services
     try:
-        s.teams.upsert("payments", slack_channel="C0PAYMENTS", teams_conversation=CONVERSATION)
-        use_slack(bot, slack)
-        use_teams(bot, connector, CONVERSATION)
-        s.budgets.import_file(write(tmp_path / "sep.csv", [row("10", day=f"2024-09-{d:02d}") for d in range(1, 11)]))
-        budget = s.budgets.budgets.set_budget("payments", Decimal(200), "USD", thresholds=("actual:50",))
         slack.fail("chat.postMessage", "channel_not_found")
         [outcome] = await check_alerts(s)
         assert outcome.ok and "channel_not_found" in (outcome.error or "")  # Teams got it, Slack did not
@@ -57,14 +52,9 @@ async def test_alerts_are_recorded_per_channel_with_the_failure_reason(db_url: s
 async def test_an_alert_that_failed_everywhere_is_retried_once_per_channel(db_url: str, tmp_path: Path,
                                                                            fakes) -> None:
     slack, connector = fakes
-    bot = build_bot(make_settings(db_url, teams_enabled=True), demo=False)
+    bot, budget = _payments_over_half_its_budget(db_url, tmp_path, slack, connector)
     s = bot.services
     try:
-        s.teams.upsert("payments", slack_channel="C0PAYMENTS", teams_conversation=CONVERSATION)
-        use_slack(bot, slack)
-        use_teams(bot, connector, CONVERSATION)
-        s.budgets.import_file(write(tmp_path / "sep.csv", [row("10", day=f"2024-09-{d:02d}") for d in range(1, 11)]))
-        budget = s.budgets.budgets.set_budget("payments", Decimal(200), "USD", thresholds=("actual:50",))
         slack.fail("chat.postMessage", "channel_not_found")
         connector.mark_gone(CONVERSATION, 403)
         [first] = await check_alerts(s)

@@ -6,10 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import AsyncIterator
 from datetime import timedelta
-
-import pytest
 
 from bot.app import Bot, build_bot
 from bot.config import Settings
@@ -22,16 +19,6 @@ from tests.fakes.slack_api import FakeSlackAPI
 from tests.nudge_helpers import first, say, use_slack, use_teams
 
 CONVERSATION = "19:payments-general@thread.tacv2"
-
-
-@pytest.fixture
-async def fakes() -> AsyncIterator[tuple[FakeSlackAPI, FakeConnector]]:
-    slack, connector = FakeSlackAPI(), FakeConnector()
-    await slack.start()
-    await connector.start()
-    yield slack, connector
-    await connector.stop()
-    await slack.stop()
 
 
 def _replicas(settings: Settings, slack: FakeSlackAPI, connector: FakeConnector, **overrides: object) -> list[Bot]:
