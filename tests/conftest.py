@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ipaddress
 import os
+import shutil
 import socket
 import uuid
 from collections.abc import AsyncIterator, Iterator
@@ -66,26 +67,69 @@ def pg_available() -> bool:
     return ok
 
 
-@pytest.fixture
-def pg_url(pg_available: bool) -> Iterator[str]:
-    """A URL whose search_path is a fresh schema, dropped afterwards."""
+def _migrate(url: str) -> None:
+    from bot.db import Database
+
+    db = Database(url)
+    try:
+        db.upgrade()
+    finally:
+        db.dispose()
+
+
+@pytest.fixture(scope="session")
+def _pg_template(pg_available: bool) -> Iterator[str | None]:
+    """A PostgreSQL database migrated once per test run; each test gets a copy (``CREATE DATABASE … TEMPLATE``)."""
     if not pg_available:
-        pytest.skip(reason="PostgreSQL is not reachable (set CI=true to make this a failure)")
-    schema = f"t_{uuid.uuid4().hex[:12]}"
+        yield None
+        return
+    name = f"finops_tmpl_{uuid.uuid4().hex[:10]}"
     admin = sa.create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
-        conn.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
-    sep = "&" if "?" in PG_ADMIN_URL else "?"
-    yield f"{PG_ADMIN_URL}{sep}options=-csearch_path%3D{schema}"
+        conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    try:
+        _migrate(_pg_database_url(name))
+        yield name
+    finally:
+        with admin.connect() as conn:
+            conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+def _pg_database_url(name: str) -> str:
+    """PG_ADMIN_URL pointing at database ``name`` (query options kept)."""
+    return str(sa.engine.make_url(PG_ADMIN_URL).set(database=name).render_as_string(hide_password=False))
+
+
+@pytest.fixture
+def pg_url(pg_available: bool, _pg_template: str | None) -> Iterator[str]:
+    """A fresh, migrated PostgreSQL database of its own (a copy of the run's template), dropped afterwards."""
+    if not pg_available or _pg_template is None:
+        pytest.skip(reason="PostgreSQL is not reachable (set CI=true to make this a failure)")
+    name = f"finops_t_{uuid.uuid4().hex[:12]}"
+    admin = sa.create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
-        conn.execute(sa.text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
+        conn.execute(sa.text(f'CREATE DATABASE "{name}" TEMPLATE "{_pg_template}"'))
+    yield _pg_database_url(name)
+    with admin.connect() as conn:
+        conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
     admin.dispose()
 
 
+@pytest.fixture(scope="session")
+def _sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """An SQLite file migrated once per test run; each test gets a copy."""
+    path = tmp_path_factory.mktemp("template") / "template.db"
+    _migrate(f"sqlite:///{path}")
+    return path
+
+
 @pytest.fixture
-def sqlite_url(tmp_path: Path) -> str:
-    """A fresh SQLite file."""
-    return f"sqlite:///{tmp_path / 'test.db'}"
+def sqlite_url(tmp_path: Path, _sqlite_template: Path) -> str:
+    """A fresh, migrated SQLite file of its own (a copy of the run's template)."""
+    path = tmp_path / "test.db"
+    shutil.copyfile(_sqlite_template, path)
+    return f"sqlite:///{path}"
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
