@@ -57,7 +57,7 @@ async def test_a_held_write_lock_sends_the_call_to_a_worker_thread_without_block
         await asyncio.sleep(0.01)
         ticks += 1
     assert not turn.done()
-    assert ticks >= 15
+    assert ticks >= 3  # a blocked loop would tick at most once in those 0.3 s; a loaded machine still ticks a few
     other.execute("COMMIT")
     other.close()
     state = await asyncio.wait_for(turn, timeout=10)
