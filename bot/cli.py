@@ -7,7 +7,6 @@ import asyncio
 import gc
 import sys
 from collections.abc import Callable
-from dataclasses import replace
 
 from bot import teams_package
 from bot.assessment import cli as assessment_cli
@@ -32,7 +31,7 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
     if args.socket_mode:
         if not (settings.slack_enabled and settings.slack_app_token.startswith("xapp-")):
             raise ConfigError("--socket-mode needs SLACK_BOT_TOKEN, SLACK_SIGNING_SECRET and an xapp- SLACK_APP_TOKEN")
-        settings = replace(settings, slack_socket_mode=True)
+        settings = settings.replace(slack_socket_mode=True)
     bot = build_bot(settings, demo=False)
     if settings.demo and not args.no_demo:
         bot.on_start.insert(0, demo_in_background(bot))  # /healthz answers while a first start loads the demo

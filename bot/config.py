@@ -1,147 +1,192 @@
-"""Settings: the only module that reads the environment. Invalid values fail fast with one clear line."""
+"""Settings: the only module that reads the environment. Invalid values fail fast with one clear line.
+
+Each setting is a pydantic-settings field whose alias is its environment variable and whose description is the
+documentation (``python -m bot.config --markdown`` writes docs/configuration.md; a test keeps them equal).
+"""
 
 from __future__ import annotations
 
 import os
 import re
+import sys
 from collections.abc import Mapping
-from dataclasses import dataclass
 from pathlib import Path
+from typing import Annotated, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from pydantic import AfterValidator, BeforeValidator, Field, ValidationError, model_validator
+from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
+
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
+APP_TYPES = ("MultiTenant", "SingleTenant", "UserAssignedMSI")
 
 
 class ConfigError(ValueError):
     """A setting is missing or invalid; the message names the variable."""
 
 
-def _int(env: Mapping[str, str], name: str, default: int, low: int, high: int) -> int:
-    raw = env.get(name, "").strip()
-    if not raw:
-        return default
+def _between(low: int, high: int) -> AfterValidator:
+    def check(value: int) -> int:
+        if not low <= value <= high:
+            raise ValueError(f"must be between {low} and {high}, got {value}")
+        return value
+
+    return AfterValidator(check)
+
+
+def _one_of(options: tuple[str, ...], fold: str = "lower") -> AfterValidator:
+    def check(value: str) -> str:
+        folded = {o.lower(): o for o in options}.get(value.lower()) if fold == "keep" else getattr(value, fold)()
+        if folded not in options:
+            raise ValueError(f"must be one of {', '.join(options)}, got {value!r}")
+        return folded
+
+    return AfterValidator(check)
+
+
+def _strip(value: Any) -> Any:
+    return value.strip() if isinstance(value, str) else value
+
+
+def _items(value: Any) -> tuple[str, ...]:
+    """A comma- (or semicolon-) separated list from the environment, or a tuple given in code."""
+    if isinstance(value, str):
+        return tuple(p.strip() for p in value.replace(";", ",").split(",") if p.strip())
+    return tuple(value)
+
+
+def _qualified(items: tuple[str, ...]) -> tuple[str, ...]:
+    for item in items:
+        if ":" not in item:
+            raise ValueError(f"entries must be platform-qualified (slack:U123), got {item!r}")
+    return items
+
+
+def _timezone(value: str) -> str:
+    value = value or "UTC"
     try:
-        value = int(raw)
-    except ValueError:
-        raise ConfigError(f"{name} must be a whole number, got {raw!r}") from None
-    if not low <= value <= high:
-        raise ConfigError(f"{name} must be between {low} and {high}, got {value}")
+        ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValueError(f"is not a known IANA time zone: {value!r}") from None
     return value
 
 
-def _bool(env: Mapping[str, str], name: str, default: bool) -> bool:
-    raw = env.get(name, "").strip().lower()
-    if not raw:
-        return default
-    if raw in ("1", "true", "yes", "on"):
-        return True
-    if raw in ("0", "false", "no", "off"):
-        return False
-    raise ConfigError(f"{name} must be true or false, got {raw!r}")
-
-
-def _choice(env: Mapping[str, str], name: str, options: tuple[str, ...], default: str) -> str:
-    raw = env.get(name, "").strip().lower() or default
-    if raw not in options:
-        raise ConfigError(f"{name} must be one of {', '.join(options)}, got {raw!r}")
-    return raw
-
-
-def _pair(env: Mapping[str, str], first: str, second: str) -> tuple[str, str]:
-    """Both or neither: a half-configured pair of secrets is a start-up error."""
-    a, b = env.get(first, "").strip(), env.get(second, "").strip()
-    if bool(a) != bool(b):
-        missing = second if a else first
-        present = first if a else second
-        raise ConfigError(f"{present} is set but {missing} is missing: set both or neither")
-    return a, b
-
-
-def _slack(env: Mapping[str, str]) -> tuple[str, str, str, str]:
-    """Bot token + signing secret (one workspace), or OAuth client id + secret + signing secret (many)."""
-    client_id, client_secret = _pair(env, "SLACK_CLIENT_ID", "SLACK_CLIENT_SECRET")
-    token, secret = env.get("SLACK_BOT_TOKEN", "").strip(), env.get("SLACK_SIGNING_SECRET", "").strip()
-    if token and client_id:
-        raise ConfigError("set SLACK_BOT_TOKEN (one workspace) or SLACK_CLIENT_ID and SLACK_CLIENT_SECRET (installed "
-                          "into workspaces by OAuth), not both")
-    if client_id and not secret:
-        raise ConfigError("SLACK_CLIENT_ID is set but SLACK_SIGNING_SECRET is missing: an OAuth install needs both")
-    if not client_id:
-        token, secret = _pair(env, "SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET")
-    return token, secret, client_id, client_secret
-
-
-def _admins(env: Mapping[str, str]) -> tuple[str, ...]:
-    items = [p.strip() for p in env.get("FINOPS_ADMINS", "").replace(";", ",").split(",") if p.strip()]
-    for item in items:
-        if ":" not in item:
-            raise ConfigError(f"FINOPS_ADMINS entries must be platform-qualified (slack:U123), got {item!r}")
-    return tuple(items)
-
-
-def _socket_mode(env: Mapping[str, str], slack_enabled: bool) -> bool:
-    on = _bool(env, "SLACK_SOCKET_MODE", False)
-    if on and not (slack_enabled and env.get("SLACK_APP_TOKEN", "").strip().startswith("xapp-")):
-        raise ConfigError("SLACK_SOCKET_MODE needs SLACK_BOT_TOKEN, SLACK_SIGNING_SECRET and an xapp- SLACK_APP_TOKEN")
-    return on
-
-
-def _quiet_hours(env: Mapping[str, str]) -> str:
-    raw = env.get("FINOPS_QUIET_HOURS", "").strip()
+def _quiet_hours(raw: str) -> str:
     m = re.fullmatch(r"([01]?\d|2[0-3]):([0-5]\d)\s*-\s*([01]?\d|2[0-3]):([0-5]\d)", raw)
     if raw and (not m or (int(m[1]), m[2]) == (int(m[3]), m[4])):
-        raise ConfigError(f"FINOPS_QUIET_HOURS must look like 20:00-08:00 (start-end, local time), got {raw!r}")
+        raise ValueError(f"must look like 20:00-08:00 (start-end, local time), got {raw!r}")
     return f"{int(m[1]):02d}:{m[2]}-{int(m[3]):02d}:{m[4]}" if m else ""
 
 
-def _database_url(env: Mapping[str, str], cwd: Path) -> str:
-    url = env.get("DATABASE_URL", "").strip()
-    if not url:
-        return f"sqlite:///{cwd / 'finops-bot.db'}"
-    if url.startswith("postgres://") or url.startswith("postgresql://"):
-        # Heroku-style and bare URLs: use the psycopg 3 driver we ship.
+def _database_url(url: str) -> str:
+    if url.startswith(("postgres://", "postgresql://")):  # Heroku-style and bare URLs: the psycopg 3 driver we ship
         url = "postgresql+psycopg://" + url.split("://", 1)[1]
-    if not (url.startswith("sqlite") or url.startswith("postgresql+psycopg")):
-        raise ConfigError(f"DATABASE_URL must be a sqlite:/// or postgresql:// URL, got {url.split(':')[0]!r}")
+    if url and not url.startswith(("sqlite", "postgresql+psycopg")):
+        raise ValueError(f"must be a sqlite:/// or postgresql:// URL, got {url.split(':')[0]!r}")
     return url
 
 
-@dataclass(frozen=True)
-class Settings:
-    """Every setting of the bot, read once at start-up."""
+Text = Annotated[str, BeforeValidator(_strip)]
+Items = Annotated[tuple[str, ...], BeforeValidator(_items)]
 
-    database_url: str
-    log_level: str = "INFO"
-    timezone: str = "UTC"
-    admins: tuple[str, ...] = ()
-    demo: bool = True
-    flow_ttl_seconds: int = 7 * 24 * 3600
-    assessment_ttl_days: int = 7  # a paused maturity assessment expires after this
-    scheduler_grace_minutes: int = 60
-    rate_limit_per_minute: int = 60
-    log_format: str = "text"
-    scheduler_interval_seconds: int = 5
-    allocation_tag: str = "team"  # FOCUS tag key that names the owning team (case/space-insensitive)
-    cost_column: str = "billed"  # billed (BilledCost) | effective (EffectiveCost, amortized)
-    forecast_days: int = 7  # run-rate window for the period-end forecast
-    slack_bot_token: str = ""
-    slack_signing_secret: str = ""
-    slack_client_id: str = ""  # with the secret: installed into workspaces by OAuth, a bot token per workspace
-    slack_client_secret: str = ""
-    slack_app_token: str = ""
-    slack_api_url: str = "https://slack.com/api/"
-    slack_socket_mode: bool = False  # SLACK_SOCKET_MODE or `serve --socket-mode`; needs SLACK_APP_TOKEN
-    teams_app_id: str = ""
-    teams_app_password: str = ""
-    teams_tenant_id: str = ""
-    teams_app_type: str = "MultiTenant"
-    teams_enabled: bool = False
-    survey_min_responses: int = 5  # anonymous survey results appear once this many people answered a question
-    survey_reminder_hours: int = 24  # default hours between survey reminders
-    survey_max_reminders: int = 2  # default number of reminders to people who have not answered
-    quiet_hours: str = ""  # "20:00-08:00" in the tenant time zone: nudges due then wait until the end
-    nudge_max_per_day: int = 3  # nudges per recipient per local day (0 = no limit)
-    nudge_channels: tuple[str, ...] = ()  # when set, the only channels nudges may go to
+
+def _env(name: str, doc: str, default: Any = "") -> Any:
+    return Field(default, validation_alias=name, description=doc)
+
+
+class Settings(BaseSettings):
+    """Every setting of the bot, read once at start-up (``Settings.from_env``); frozen."""
+
+    model_config = SettingsConfigDict(frozen=True, populate_by_name=True, extra="ignore")
+
+    database_url: Annotated[Text, AfterValidator(_database_url)] = _env(
+        "DATABASE_URL", "SQLite file or `postgresql://user@host:5432/db` (psycopg 3 driver); default "
+        "`sqlite:///./finops-bot.db` in the working directory")
+    log_level: Annotated[Text, _one_of(LOG_LEVELS, "upper")] = _env(
+        "LOG_LEVEL", "`DEBUG`, `INFO`, `WARNING` or `ERROR`", "INFO")
+    log_format: Annotated[Text, _one_of(("text", "json"))] = _env(
+        "LOG_FORMAT", "`text` (key=value lines) or `json` (one object per line); message text is never logged", "text")
+    timezone: Annotated[Text, AfterValidator(_timezone)] = _env(
+        "FINOPS_TIMEZONE", "IANA time zone for schedules, \"today\" and month boundaries", "UTC")
+    admins: Annotated[Items, AfterValidator(_qualified)] = _env(
+        "FINOPS_ADMINS", "comma-separated platform-qualified user ids, e.g. `slack:U0123,teams:29:1abc`", ())
+    demo: bool = _env("FINOPS_DEMO", "load demo data into an empty database (`--no-demo` also turns it off)", True)
+    flow_ttl_seconds: Annotated[int, _between(60, 90 * 24 * 3600)] = _env(
+        "FINOPS_FLOW_TTL_SECONDS", "an unfinished multi-step conversation expires after this long", 7 * 24 * 3600)
+    assessment_ttl_days: Annotated[int, _between(1, 365)] = _env(
+        "FINOPS_ASSESSMENT_TTL_DAYS", "a paused maturity assessment expires this many days after its last answer "
+        "(reminder one day before)", 7)
+    rate_limit_per_minute: Annotated[int, _between(0, 100_000)] = _env(
+        "FINOPS_RATE_LIMIT_PER_MINUTE", "messages per user per minute before the bot asks them to slow down "
+        "(0 = off)", 60)
+    scheduler_grace_minutes: Annotated[int, _between(0, 7 * 24 * 60)] = _env(
+        "FINOPS_SCHEDULER_GRACE_MINUTES", "after downtime, one-off jobs overdue by more than this are marked missed "
+        "instead of sent late", 60)
+    scheduler_interval_seconds: Annotated[int, _between(1, 3600)] = _env(
+        "FINOPS_SCHEDULER_INTERVAL_SECONDS", "how often each replica polls for due nudges, reminders and alerts", 5)
+    allocation_tag: Annotated[Text, AfterValidator(lambda v: v or "team")] = _env(
+        "FINOPS_ALLOCATION_TAG", "FOCUS tag key naming the owning team (keys match case- and space-insensitively)",
+        "team")
+    cost_column: Annotated[Text, _one_of(("billed", "effective"))] = _env(
+        "FINOPS_COST_COLUMN", "default cost column: `billed` (BilledCost) or `effective` (EffectiveCost, amortized)",
+        "billed")
+    forecast_days: Annotated[int, _between(1, 62)] = _env(
+        "FINOPS_FORECAST_DAYS", "run-rate window (days) for the period-end forecast", 7)
+    slack_bot_token: Text = _env("SLACK_BOT_TOKEN", "enable Slack for one workspace (with `SLACK_SIGNING_SECRET`)")
+    slack_signing_secret: Text = _env("SLACK_SIGNING_SECRET", "verifies every Slack request")
+    slack_client_id: Text = _env(
+        "SLACK_CLIENT_ID", "instead of `SLACK_BOT_TOKEN`: install into several workspaces by OAuth (`/slack/install`), "
+        "with `SLACK_CLIENT_SECRET` and `SLACK_SIGNING_SECRET`")
+    slack_client_secret: Text = _env("SLACK_CLIENT_SECRET", "the OAuth client secret (with `SLACK_CLIENT_ID`)")
+    slack_app_token: Text = _env("SLACK_APP_TOKEN", "Socket Mode app-level token (`xapp-…`)")
+    slack_api_url: Annotated[Text, AfterValidator(lambda v: v or "https://slack.com/api/")] = _env(
+        "SLACK_API_URL", "Web API base URL (tests point it at a local fake)", "https://slack.com/api/")
+    slack_socket_mode: bool = _env(
+        "SLACK_SOCKET_MODE", "connect to Slack over Socket Mode (same as `serve --socket-mode`; needs "
+        "`SLACK_APP_TOKEN`)", False)
+    teams_app_id: Text = _env("MICROSOFT_APP_ID", "enable Teams (Bot Framework) with this app id")
+    teams_app_password: str = _env("MICROSOFT_APP_PASSWORD", "the Bot Framework app password (with the app id)")
+    teams_tenant_id: Text = _env("MICROSOFT_APP_TENANT_ID", "single-tenant bots: the tenant id")
+    teams_app_type: Annotated[Text, AfterValidator(lambda v: v or "MultiTenant"), _one_of(APP_TYPES, "keep")] = _env(
+        "MICROSOFT_APP_TYPE", "`MultiTenant`, `SingleTenant` or `UserAssignedMSI`", "MultiTenant")
+    teams_enabled: bool | None = _env(
+        "TEAMS_ENABLED", "mount `POST /api/messages`; default: true when `MICROSOFT_APP_ID` is set", None)
+    survey_min_responses: Annotated[int, _between(1, 1000)] = _env(
+        "FINOPS_SURVEY_MIN_RESPONSES", "an anonymous survey question's results appear once this many people "
+        "answered it", 5)
+    survey_reminder_hours: Annotated[int, _between(1, 336)] = _env(
+        "FINOPS_SURVEY_REMINDER_HOURS", "default hours between survey reminders to people who have not answered", 24)
+    survey_max_reminders: Annotated[int, _between(0, 10)] = _env(
+        "FINOPS_SURVEY_MAX_REMINDERS", "default number of survey reminders (0 = none)", 2)
+    quiet_hours: Annotated[Text, AfterValidator(_quiet_hours)] = _env(
+        "FINOPS_QUIET_HOURS", "e.g. `20:00-08:00` in `FINOPS_TIMEZONE`: a nudge due then goes out when they end")
+    nudge_max_per_day: Annotated[int, _between(0, 1000)] = _env(
+        "FINOPS_NUDGE_MAX_PER_DAY", "nudges per recipient (channel or person) per local day; the excess is recorded "
+        "as skipped (0 = no limit)", 3)
+    nudge_channels: Items = _env(
+        "FINOPS_NUDGE_CHANNELS", "comma-separated allow-list of channels nudges may go to (`C0123`, `#finops`, "
+        "`19:…@thread.tacv2`); DMs are not affected", ())
+
+    @classmethod
+    def settings_customise_sources(cls, settings_cls: type[BaseSettings], init_settings: PydanticBaseSettingsSource,
+                                   **_others: PydanticBaseSettingsSource) -> tuple[PydanticBaseSettingsSource, ...]:
+        """Values come only from ``from_env`` (or code): the environment is read in one place, with one mapping."""
+        return (init_settings,)
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Settings:
+        _check_slack(self)
+        if self.teams_app_password and not self.teams_app_id:
+            raise ValueError("MICROSOFT_APP_PASSWORD is set but MICROSOFT_APP_ID is missing: set both or neither")
+        if self.teams_app_type == "SingleTenant" and self.teams_app_id and not self.teams_tenant_id:
+            raise ValueError("MICROSOFT_APP_TYPE=SingleTenant needs MICROSOFT_APP_TENANT_ID")
+        slack_app = self.slack_bot_token or self.slack_client_id
+        if self.slack_socket_mode and not (slack_app and self.slack_app_token.startswith("xapp-")):
+            raise ValueError("SLACK_SOCKET_MODE needs SLACK_BOT_TOKEN, SLACK_SIGNING_SECRET and an xapp- "
+                             "SLACK_APP_TOKEN")
+        if self.teams_enabled is None:
+            object.__setattr__(self, "teams_enabled", bool(self.teams_app_id))
+        return self
 
     @property
     def tz(self) -> ZoneInfo:
@@ -158,59 +203,79 @@ class Settings:
         """Installed into workspaces by OAuth (``/slack/install``) instead of one bot token."""
         return bool(self.slack_client_id and self.slack_client_secret)
 
+    def replace(self, **changes: Any) -> Settings:
+        """A copy with some settings changed (validated again)."""
+        return type(self)(**{**self.model_dump(), **changes})
+
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None, cwd: Path | None = None) -> Settings:
-        """Read and validate the environment (``os.environ`` by default)."""
+        """Read and validate the environment (``os.environ`` by default); a bad value is one ConfigError line."""
         env = dict(os.environ if env is None else env)
-        level = env.get("LOG_LEVEL", "INFO").strip().upper() or "INFO"
-        if level not in LOG_LEVELS:
-            raise ConfigError(f"LOG_LEVEL must be one of {', '.join(LOG_LEVELS)}, got {level!r}")
-        tz = env.get("FINOPS_TIMEZONE", "UTC").strip() or "UTC"
+        values: dict[str, Any] = {alias: env[alias] for alias in env_names() if env.get(alias, "").strip()}
+        values.setdefault("DATABASE_URL", f"sqlite:///{(cwd or Path.cwd()) / 'finops-bot.db'}")
         try:
-            ZoneInfo(tz)
-        except (ZoneInfoNotFoundError, ValueError):
-            raise ConfigError(f"FINOPS_TIMEZONE is not a known IANA time zone: {tz!r}") from None
-        slack_token, slack_secret, client_id, client_secret = _slack(env)
-        app_id, app_password = env.get("MICROSOFT_APP_ID", "").strip(), env.get("MICROSOFT_APP_PASSWORD", "")
-        if app_password and not app_id:
-            raise ConfigError("MICROSOFT_APP_PASSWORD is set but MICROSOFT_APP_ID is missing: set both or neither")
-        app_type = env.get("MICROSOFT_APP_TYPE", "MultiTenant").strip() or "MultiTenant"
-        if app_type not in ("MultiTenant", "SingleTenant", "UserAssignedMSI"):
-            raise ConfigError(f"MICROSOFT_APP_TYPE must be MultiTenant or SingleTenant, got {app_type!r}")
-        tenant = env.get("MICROSOFT_APP_TENANT_ID", "").strip()
-        if app_type == "SingleTenant" and app_id and not tenant:
-            raise ConfigError("MICROSOFT_APP_TYPE=SingleTenant needs MICROSOFT_APP_TENANT_ID")
-        return cls(
-            database_url=_database_url(env, cwd or Path.cwd()),
-            log_level=level,
-            timezone=tz,
-            admins=_admins(env),
-            demo=_bool(env, "FINOPS_DEMO", True),
-            flow_ttl_seconds=_int(env, "FINOPS_FLOW_TTL_SECONDS", 7 * 24 * 3600, 60, 90 * 24 * 3600),
-            assessment_ttl_days=_int(env, "FINOPS_ASSESSMENT_TTL_DAYS", 7, 1, 365),
-            rate_limit_per_minute=_int(env, "FINOPS_RATE_LIMIT_PER_MINUTE", 60, 0, 100_000),
-            log_format=_choice(env, "LOG_FORMAT", ("text", "json"), "text"),
-            scheduler_grace_minutes=_int(env, "FINOPS_SCHEDULER_GRACE_MINUTES", 60, 0, 7 * 24 * 60),
-            scheduler_interval_seconds=_int(env, "FINOPS_SCHEDULER_INTERVAL_SECONDS", 5, 1, 3600),
-            allocation_tag=env.get("FINOPS_ALLOCATION_TAG", "").strip() or "team",
-            cost_column=_choice(env, "FINOPS_COST_COLUMN", ("billed", "effective"), "billed"),
-            forecast_days=_int(env, "FINOPS_FORECAST_DAYS", 7, 1, 62),
-            slack_bot_token=slack_token,
-            slack_signing_secret=slack_secret,
-            slack_client_id=client_id,
-            slack_client_secret=client_secret,
-            slack_app_token=env.get("SLACK_APP_TOKEN", "").strip(),
-            slack_api_url=env.get("SLACK_API_URL", "").strip() or "https://slack.com/api/",
-            slack_socket_mode=_socket_mode(env, bool(slack_token or client_id)),
-            teams_app_id=app_id,
-            teams_app_password=app_password,
-            teams_tenant_id=tenant,
-            teams_app_type=app_type,
-            teams_enabled=_bool(env, "TEAMS_ENABLED", bool(app_id)),
-            survey_min_responses=_int(env, "FINOPS_SURVEY_MIN_RESPONSES", 5, 1, 1000),
-            survey_reminder_hours=_int(env, "FINOPS_SURVEY_REMINDER_HOURS", 24, 1, 336),
-            survey_max_reminders=_int(env, "FINOPS_SURVEY_MAX_REMINDERS", 2, 0, 10),
-            quiet_hours=_quiet_hours(env),
-            nudge_max_per_day=_int(env, "FINOPS_NUDGE_MAX_PER_DAY", 3, 0, 1000),
-            nudge_channels=tuple(c.strip() for c in env.get("FINOPS_NUDGE_CHANNELS", "").split(",") if c.strip()),
-        )
+            return cls(**values)
+        except ValidationError as exc:
+            raise ConfigError(_one_line(exc, values)) from None
+
+
+def _check_slack(s: Settings) -> None:
+    """Bot token + signing secret (one workspace), or OAuth client id + secret + signing secret (many)."""
+    pairs = (("SLACK_CLIENT_ID", s.slack_client_id), ("SLACK_CLIENT_SECRET", s.slack_client_secret))
+    _pair(*pairs)
+    if s.slack_bot_token and s.slack_client_id:
+        raise ValueError("set SLACK_BOT_TOKEN (one workspace) or SLACK_CLIENT_ID and SLACK_CLIENT_SECRET (installed "
+                         "into workspaces by OAuth), not both")
+    if s.slack_client_id and not s.slack_signing_secret:
+        raise ValueError("SLACK_CLIENT_ID is set but SLACK_SIGNING_SECRET is missing: an OAuth install needs both")
+    if not s.slack_client_id:
+        _pair(("SLACK_BOT_TOKEN", s.slack_bot_token), ("SLACK_SIGNING_SECRET", s.slack_signing_secret))
+
+
+def _pair(first: tuple[str, str], second: tuple[str, str]) -> None:
+    """Both or neither: a half-configured pair of secrets is a start-up error."""
+    if bool(first[1]) != bool(second[1]):
+        present, missing = (first[0], second[0]) if first[1] else (second[0], first[0])
+        raise ValueError(f"{present} is set but {missing} is missing: set both or neither")
+
+
+_TYPE_MESSAGES = {"int_parsing": "must be a whole number", "bool_parsing": "must be true or false",
+                  "int_from_float": "must be a whole number"}
+
+
+def _one_line(exc: ValidationError, values: Mapping[str, Any]) -> str:
+    """The first problem as one line that names the environment variable."""
+    error = exc.errors()[0]
+    message = str(error["msg"]).removeprefix("Value error, ")
+    if not error["loc"]:  # a model-level check: its message names the variables itself
+        return message
+    name = str(error["loc"][0])
+    if error["type"] in _TYPE_MESSAGES:
+        return f"{name} {_TYPE_MESSAGES[error['type']]}, got {values.get(name)!r}"
+    return f"{name} {message}"
+
+
+def env_names() -> tuple[str, ...]:
+    """Every environment variable the bot reads."""
+    return tuple(str(f.validation_alias) for f in Settings.model_fields.values())
+
+
+def markdown() -> str:
+    """docs/configuration.md, generated from the fields above."""
+    rows = ["| variable | default | meaning |", "|---|---|---|"]
+    for field in Settings.model_fields.values():
+        default = field.default
+        text = str(default).lower() if isinstance(default, bool) else str(default)
+        shown = "(none)" if default in ("", (), None) else f"`{text}`"
+        rows.append(f"| `{field.validation_alias}` | {shown} | {field.description} |")
+    head = ("# Configuration\n\nAll settings come from environment variables, read only in `bot/config.py` "
+            "(pydantic-settings). A bad value stops start-up with one line naming the variable (exit status 2).\n"
+            "This page is generated: `python -m bot.config --markdown > docs/configuration.md`.\n\n")
+    return head + "\n".join(rows) + "\n"
+
+
+if __name__ == "__main__":
+    if sys.argv[1:] == ["--markdown"]:
+        sys.stdout.write(markdown())
+    else:
+        sys.exit("usage: python -m bot.config --markdown")

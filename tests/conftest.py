@@ -142,7 +142,7 @@ def db_url(request: pytest.FixtureRequest) -> str:
 def make_settings(url: str, **overrides: object) -> Settings:
     """Settings for tests: no secrets, no environment."""
     base = Settings.from_env({"DATABASE_URL": url})
-    return Settings(**{**base.__dict__, **overrides})  # type: ignore[arg-type]
+    return base.replace(**overrides)
 
 
 @pytest.fixture

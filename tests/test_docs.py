@@ -66,3 +66,10 @@ def test_commands_exist(page: Path) -> None:
 
 def test_readme_stays_a_short_front_door() -> None:
     assert len((ROOT / "README.md").read_bytes()) <= 12 * 1024
+
+
+def test_configuration_page_is_generated_from_the_settings() -> None:
+    from bot.config import markdown
+
+    page = (ROOT / "docs" / "configuration.md").read_text(encoding="utf-8")
+    assert page == markdown(), "regenerate it: python -m bot.config --markdown > docs/configuration.md"
