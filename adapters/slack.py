@@ -38,7 +38,7 @@ from bot.db import UNAVAILABLE_ERRORS
 from bot.models import ConversationKey, IncomingMessage, Reply, TurnResult
 
 if TYPE_CHECKING:
-    from bot.app import Bot
+    from bot.runtime import Bot
 
 log = logging.getLogger(__name__)
 PATH = "/slack/events"

@@ -22,7 +22,7 @@ from bot.models import Action, ConversationKey, IncomingMessage, TurnResult
 
 if TYPE_CHECKING:
     from adapters.slack_send import SlackSender
-    from bot.app import Bot
+    from bot.runtime import Bot
 
 log = logging.getLogger(__name__)
 ACK_SECONDS = 2.0  # a modal submission's turn runs before its ack for this long (Slack allows 3 s)

@@ -26,7 +26,7 @@ from bot.delivery import DeliveryResult
 from bot.models import ConversationKey, Reply
 
 if TYPE_CHECKING:
-    from bot.app import Bot
+    from bot.runtime import Bot
 
 log = logging.getLogger(__name__)
 ROUTE = "/api/messages"

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
 from datetime import timedelta
 
 from aiohttp import web
@@ -21,6 +19,7 @@ from bot.practice.roles import RoleStore
 from bot.practice.scheduler import Scheduler
 from bot.refs import ConversationRefStore
 from bot.router import Router
+from bot.runtime import BOT_KEY, Bot, Hook
 from bot.services import Services
 from bot.state import ConversationStore
 from bot.teams import TeamStore
@@ -28,21 +27,8 @@ from intents import FALLBACK, build_intents
 
 log = logging.getLogger(__name__)
 PRUNE_JOB = "maintenance.prune_events"
-Hook = Callable[[], Awaitable[None]]
 
 
-@dataclass
-class Bot:
-    """A fully wired bot: services, router, and start/stop hooks for background work."""
-
-    services: Services
-    router: Router
-    on_start: list[Hook] = field(default_factory=list)
-    on_stop: list[Hook] = field(default_factory=list)
-    background: list[asyncio.Task[None]] = field(default_factory=list)  # one-off start-up work
-
-
-BOT_KEY = web.AppKey("bot", Bot)  # the Bot on its aiohttp application
 THREAD_DAYS = 90  # threads the bot replied in are remembered this long
 
 
