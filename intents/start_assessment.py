@@ -20,9 +20,10 @@ from bot.assessment.flow import (
     pick_capabilities,
     question_reply,
 )
+from bot.assessment.info import AssessmentInfo
 from bot.assessment.kb import snippet
 from bot.assessment.model import question_at
-from bot.assessment.store import UNFINISHED, AssessmentInfo, AssessmentStore
+from bot.assessment.store import UNFINISHED, AssessmentStore
 from bot.assessment.summary import finish_replies
 from bot.models import Choice, IncomingMessage, Match, Reply
 from bot.teams import TeamInfo

@@ -7,9 +7,9 @@ import csv
 import io
 from collections.abc import Iterable
 
+from bot.assessment.info import AssessmentInfo
 from bot.assessment.model import CAPABILITY_BY_ID, LENS_BY_ID, maturity_label, question_at
 from bot.assessment.rollup import fmt, score_of
-from bot.assessment.store import AssessmentInfo
 from bot.config import Settings
 from bot.export import write_csv
 

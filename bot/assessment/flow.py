@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from bot.assessment.info import AssessmentInfo
 from bot.assessment.model import (
     CAPABILITY_BY_ID,
     DOMAINS,
@@ -20,7 +21,6 @@ from bot.assessment.model import (
     find_domain,
     question_at,
 )
-from bot.assessment.store import AssessmentInfo
 from bot.models import Choice, Reply
 from intents.text import normalize
 

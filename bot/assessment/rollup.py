@@ -12,8 +12,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+from bot.assessment.info import AssessmentInfo
 from bot.assessment.model import CAPABILITY_BY_ID, LENSES, Capability, maturity_label
-from bot.assessment.store import AssessmentInfo
 
 ROUND_DAYS = 30
 DISAGREE = 2  # levels apart

@@ -9,15 +9,17 @@ job kind ``assessment_reminders``) reminds people one day before that and marks 
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import func, update
 from sqlmodel import col, select
 
+from bot.assessment.info import AssessmentInfo
 from bot.assessment.model import LENSES, question_at
+from bot.assessment.rollup import team_status
 from bot.assessment.tables import Assessment, AssessmentAnswer
 from bot.db import Database, as_utc
 from bot.models import ConversationKey
@@ -29,38 +31,6 @@ log = logging.getLogger(__name__)
 UNFINISHED = ("open", "paused")
 REMINDER_JOB = "assessment_reminders"  # scheduler job kind: runs ``due_reminders`` daily
 REMIND_BEFORE = timedelta(days=1)
-
-
-@dataclass(frozen=True)
-class AssessmentInfo:
-    """A read-only view of an assessment with its answers by question index (None = skipped)."""
-
-    id: int
-    user_ref: str
-    team_id: int
-    team_name: str
-    capabilities: tuple[str, ...]
-    position: int
-    status: str
-    created_at: datetime
-    updated_at: datetime
-    finished_at: datetime | None = None
-    answers: Mapping[int, int | None] = field(default_factory=dict)
-    where: tuple[str, str, str, str] = ("", "", "", "")  # platform, tenant, channel, thread
-
-    @property
-    def total(self) -> int:
-        """How many questions the assessment has."""
-        return len(self.capabilities) * len(LENSES)
-
-    def levels(self, capability: str) -> dict[str, int]:
-        """The answered (not skipped) levels of one capability by lens id."""
-        out = {}
-        for q, level in self.answers.items():
-            cap, lens = question_at(self.capabilities, q)
-            if cap.id == capability and level is not None:
-                out[lens.id] = level
-        return out
 
 
 @dataclass(frozen=True)
@@ -223,8 +193,6 @@ class AssessmentStore:
 
     def summary_line(self, team_name: str) -> str | None:
         """One line for the Slack App Home: the team's overall maturity and trend, or None without data."""
-        from bot.assessment.rollup import team_status
-
         with self.db.session() as s:
             team_id = s.exec(select(Team.id).where(func.lower(Team.name) == team_name.strip().lower())).first()
         status = team_status(team_name, self.finished(team_id)) if team_id is not None else None

@@ -5,10 +5,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from bot.assessment.info import AssessmentInfo
 from bot.assessment.kb import snippet
 from bot.assessment.model import CAPABILITY_BY_ID, LENS_BY_ID, Capability, maturity_label
 from bot.assessment.rollup import TeamStatus, fmt, score_of, trend_text, weakest_lenses
-from bot.assessment.store import AssessmentInfo
 from bot.models import Choice, Field, Reply, Source
 
 SCALE_NOTE = "Scores: 5 lenses × 0-4 = 0-20 per capability; Crawl < 8 ≤ Walk ≤ 15 < Run (our mapping, not official)."
