@@ -86,6 +86,45 @@ def _database_url(url: str) -> str:
     return url
 
 
+# Bot Framework service URL hosts the bot may call (Teams' public and government clouds, the Bot Framework itself).
+BOT_FRAMEWORK_HOSTS = ("smba.trafficmanager.net", "*.botframework.com", "*.botframework.us",
+                       "*.teams.microsoft.com", "*.teams.microsoft.us", "*.infra.gov.teams.microsoft.us")
+COST_SOURCE_SCHEMES = ("s3", "az", "abfs", "abfss", "gs", "gcs")
+
+
+def _urls(items: tuple[str, ...]) -> tuple[str, ...]:
+    urls = tuple(u.rstrip("/") for u in items)
+    for url in urls:
+        if not re.fullmatch(r"https?://[A-Za-z0-9.\-\[\]:]+", url):
+            raise ValueError(f"entries must be scheme://host[:port] without a path, got {url!r}")
+    return urls
+
+
+def _cost_sources(urls: tuple[str, ...]) -> tuple[str, ...]:
+    """Export URLs; credentials never belong in them (the providers' own chains supply them)."""
+    for url in urls:
+        scheme = url.split("://", 1)[0].lower() if "://" in url else ""
+        if scheme not in COST_SOURCE_SCHEMES:
+            raise ValueError(f"entries must be s3://, az://, abfs:// or gs:// URLs, got {url!r}")
+        netloc = url.split("://", 1)[1].split("/", 1)[0]
+        if ("@" in netloc and ":" in netloc.split("@", 1)[0]) or "?" in url:
+            raise ValueError("must not carry credentials or SAS tokens: use the provider's standard credentials "
+                             "(environment, profile, managed identity)")
+    return urls
+
+
+def is_loopback(host: str) -> bool:
+    """Whether ``serve --host`` is reachable from this machine only."""
+    import ipaddress
+
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
 Text = Annotated[str, BeforeValidator(_strip)]
 Items = Annotated[tuple[str, ...], BeforeValidator(_items)]
 
@@ -166,6 +205,35 @@ class Settings(BaseSettings):
     nudge_channels: Items = _env(
         "FINOPS_NUDGE_CHANNELS", "comma-separated allow-list of channels nudges may go to (`C0123`, `#finops`, "
         "`19:…@thread.tacv2`); DMs are not affected", ())
+    scheduler_lease_seconds: Annotated[int, _between(1, 3600)] = _env(
+        "FINOPS_SCHEDULER_LEASE_SECONDS", "a running job whose replica stopped renewing its lease this long is taken "
+        "over by another replica", 60)
+    anomaly_threshold_pct: Annotated[int, _between(5, 10_000)] = _env(
+        "FINOPS_ANOMALY_THRESHOLD_PCT", "a day's team/service spend this % above its weekday baseline is a spike", 50)
+    anomaly_min_amount: Annotated[int, _between(0, 10**9)] = _env(
+        "FINOPS_ANOMALY_MIN_AMOUNT", "… and at least this many currency units above it (ignores pennies)", 20)
+    cost_sources: Annotated[Items, AfterValidator(_cost_sources)] = _env(
+        "FINOPS_COST_SOURCES", "comma-separated export URLs (`s3://`, `az://`, `abfs://`, `gs://`) pulled on a "
+        "schedule; credentials come from the provider's standard chain, never from the URL", ())
+    cost_pull_every: Annotated[Text, _one_of(("daily", "weekdays", "weekly"))] = _env(
+        "FINOPS_COST_PULL", "how often the scheduler pulls `FINOPS_COST_SOURCES`: `daily`, `weekdays` or `weekly`",
+        "daily")
+    # --- security (docs/security.md) ---
+    teams_local_test: bool = _env(
+        "TEAMS_LOCAL_TEST", "Teams without an app id and so without authentication, for a local test only: `serve` "
+        "then binds loopback only", False)
+    teams_test_service_urls: Annotated[Items, AfterValidator(_urls)] = _env(
+        "TEAMS_TEST_SERVICE_URLS", "extra allowed Bot Framework serviceUrls (`scheme://host[:port]`, e.g. a local "
+        "fake); the Bot Framework's own hosts are always allowed", ())
+    slack_allowed_teams: Items = _env(
+        "SLACK_ALLOWED_TEAMS", "workspaces (`T…`) or Enterprise Grid orgs (`E…`) that may install and use the bot; "
+        "empty = any", ())
+    teams_allowed_tenants: Items = _env(
+        "TEAMS_ALLOWED_TENANTS", "Entra tenant ids whose Teams activities are handled; empty = any", ())
+    metrics_token: Text = _env(
+        "FINOPS_METRICS_TOKEN", "when set, `GET /metrics` needs `Authorization: Bearer <token>`")
+    token_key: Text = _env(
+        "FINOPS_TOKEN_KEY", "Fernet key that encrypts stored Slack OAuth tokens at rest")
 
     @classmethod
     def settings_customise_sources(cls, settings_cls: type[BaseSettings], init_settings: PydanticBaseSettingsSource,
@@ -186,6 +254,7 @@ class Settings(BaseSettings):
                              "SLACK_APP_TOKEN")
         if self.teams_enabled is None:
             object.__setattr__(self, "teams_enabled", bool(self.teams_app_id))
+        _check_teams_auth(self)
         return self
 
     @property
@@ -230,6 +299,16 @@ def _check_slack(s: Settings) -> None:
         raise ValueError("SLACK_CLIENT_ID is set but SLACK_SIGNING_SECRET is missing: an OAuth install needs both")
     if not s.slack_client_id:
         _pair(("SLACK_BOT_TOKEN", s.slack_bot_token), ("SLACK_SIGNING_SECRET", s.slack_signing_secret))
+
+
+def _check_teams_auth(s: Settings) -> None:
+    """Teams with an empty app id has no authentication: only in the documented local-test mode."""
+    if s.teams_enabled and not s.teams_app_id and not s.teams_local_test:
+        why = " (MICROSOFT_APP_TENANT_ID is set but the app id is not)" if s.teams_tenant_id else ""
+        raise ValueError("TEAMS_ENABLED=true but MICROSOFT_APP_ID is empty" + why + ": Teams authentication would be "
+                         "off; set MICROSOFT_APP_ID/PASSWORD, or TEAMS_LOCAL_TEST=true for a local test on 127.0.0.1")
+    if s.teams_local_test and s.teams_app_id:
+        raise ValueError("TEAMS_LOCAL_TEST=true turns Teams authentication off: unset it or MICROSOFT_APP_ID")
 
 
 def _pair(first: tuple[str, str], second: tuple[str, str]) -> None:
