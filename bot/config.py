@@ -273,8 +273,8 @@ class Settings(BaseSettings):
         return bool(self.slack_client_id and self.slack_client_secret)
 
     def replace(self, **changes: Any) -> Settings:
-        """A copy with some settings changed (validated again)."""
-        return type(self)(**{**self.model_dump(), **changes})
+        """A copy with some settings changed (as code sets them: not validated again, like ``dataclasses.replace``)."""
+        return self.model_copy(update=changes)
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None, cwd: Path | None = None) -> Settings:
