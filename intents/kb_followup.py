@@ -6,9 +6,11 @@ import re
 
 from knowledge.article import Article, Point
 from knowledge.sequences import neighbour
-
-__all__ = ["followup_kind", "measure_points", "neighbour", "sequence_overview", "who_points"]
 from knowledge.text import light
+
+__all__ = ["FOLLOWUP_SHAPES", "followup_kind", "measure_points", "neighbour", "sequence_overview", "who_points"]
+# a follow-up asks for the same answer shapes as a question (knowledge/compose.py)
+FOLLOWUP_SHAPES = {"who": "who", "measure": "kpi", "example": "example", "how": "how", "pitfalls": "pitfalls"}
 
 _THAT = r"(?:it|that|this|those|these|them|the (?:above|last one|same))"
 _KINDS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
@@ -27,6 +29,13 @@ _KINDS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
         ("measure", r"^(?:and )?(?:how (?:do|would|can|should) (?:i|we|you) measure " + _THAT + r"|"
                     r"(?:what are )?(?:the )?(?:kpis|metrics|measures) for " + _THAT + r")$"),
         ("sources", r"^(?:sources?|where (?:is|does) " + _THAT + r" (?:from|come from)|whats the source|citation)$"),
+        ("example", r"^(?:and |so |ok )?(?:(?:can you |could you )?(?:give|show) (?:me |us )?|got |do you have |any )?"
+                    r"(?:an? |some )?(?:example|examples|worked example)(?: please)?(?: of " + _THAT + r")?$"),
+        ("how", r"^(?:and |so |ok )?(?:how (?:do|would|can|should) (?:i|we|you) )?getstarted(?: with " + _THAT + r")?$|"
+                r"^(?:and |so |ok )?how (?:do|would|can|should) (?:i|we|you) (?:start|begin|do " + _THAT
+                + r"|implement " + _THAT + r"|set " + _THAT + r" up)(?: with " + _THAT + r")?$"),
+        ("pitfalls", r"^(?:and |so )?(?:any |what are the |the |common )?(?:pitfalls|mistakes|risks|gotchas)"
+                     r"(?: to avoid)?(?: with " + _THAT + r")?$"),
     )
 )
 _WHO_LABEL = re.compile(r"who|owner|responsib|accountab|role|people|personas?|involved", re.IGNORECASE)
