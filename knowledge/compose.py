@@ -58,8 +58,7 @@ def compose(article: Article, shape: str, other: Article | None = None) -> Compo
     if listed and shape in ("list", DEFINE, "who"):
         full = "\n".join(listed.lines)
         lead = [*lead, full] if shape == "who" and article.section("Who") else [full]
-    names = listed.names if listed else frozenset()
-    blocks = [*lead, *_article_blocks(article, skip=LEADS.get(shape), listed=names)]
+    blocks = [*lead, *_article_blocks(article, skip=LEADS.get(shape))]
     return Composed(tuple(blocks), _fit(blocks, LIMIT, minimum=len(lead) or 1))
 
 
@@ -69,13 +68,11 @@ def continued(done: Composed) -> Composed:
     return Composed(done.blocks, done.shown + _fit(rest, MORE_LIMIT, minimum=1))
 
 
-def _article_blocks(article: Article, skip: str | None, listed: frozenset[str]) -> list[str]:
+def _article_blocks(article: Article, skip: str | None) -> list[str]:
     """The article in reading order: its summary, each definition point, then each other section."""
     blocks = [article.summary]
     definition = article.section("Definition")
-    for point in _definition_points(article, definition):
-        if _label_name(point) not in listed:
-            blocks.append(f"• {point.render()}")
+    blocks += [f"• {point.render()}" for point in _definition_points(article, definition)]
     for name in ORDER[1:]:
         if name != skip and (block := _section_block(article, name)):
             blocks.append("\n".join(block))
@@ -88,11 +85,6 @@ def _definition_points(article: Article, definition: Section | None) -> list[Poi
         rest = points[0].text[len(article.summary):].strip()
         points = ([Point("", rest)] if rest else []) + points[1:]
     return points
-
-
-def _label_name(point: Point) -> str:
-    """A point's label without a count in brackets ("Understand Usage & Cost (4 capabilities)" → the domain)."""
-    return point.label.split(" (", 1)[0].strip()
 
 
 def _section_block(article: Article, name: str, lead_sentence: bool = False) -> list[str]:

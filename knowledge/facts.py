@@ -58,19 +58,18 @@ def load_facts(path: Path = FACTS) -> tuple[ListFact, ...]:
 
 @dataclass(frozen=True)
 class Listed:
-    """The complete list an article presents: its answer lines and the names in it (groups and items)."""
+    """The complete list an article presents, as answer lines."""
 
     lines: tuple[str, ...]
-    names: frozenset[str]
 
 
 def list_for(topic: str) -> Listed | None:
     """The complete list an article presents, or None when it presents none."""
     for fact in load_facts():
         if fact.topic == topic:
-            return Listed(tuple(fact.render()), frozenset((*fact.items, *(g for g, _ in fact.groups if g))))
+            return Listed(tuple(fact.render()))
         if group := fact.group_for(topic):
             name, items = group
             lines = (f"{name} has {len(items)} capabilities:", *(f"{n}. {i}" for n, i in enumerate(items, 1)))
-            return Listed(lines, frozenset((name, *items)))
+            return Listed(lines)
     return None
