@@ -58,14 +58,14 @@ def related_only(kb: KnowledgeBase, article: Article, intro: str) -> Reply:
 
 
 def other_side(kb: KnowledgeBase, article: Article, left: str, right: str) -> tuple[Article, Article | None]:
-    """For "A vs B": the two articles compared (the parsed topic first when it is one side), or (article, None)."""
+    """For "A vs B": the two articles compared, in the question's order, or (article, None) when only one is known."""
     sides = [_topic_of(kb, left), _topic_of(kb, right)]
-    if article.id in sides:
-        rest = [s for s in sides if s and s != article.id]
-        return article, kb.get(rest[0]) if rest else None
     first, second = (kb.get(s or "") for s in sides)
     if first is not None and second is not None and first.id != second.id:
         return first, second
+    if article.id in sides:  # one side is the parsed topic, the other is unknown or the same article
+        rest = [s for s in sides if s and s != article.id]
+        return article, kb.get(rest[0]) if rest else None
     return article, None
 
 

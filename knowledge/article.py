@@ -15,7 +15,7 @@ CC_BY_URL = "https://creativecommons.org/licenses/by/4.0/"
 LICENCE_URLS = {CC_BY: CC_BY_URL}
 
 _POINT = re.compile(r"^\s*[-*]\s+\*\*(?P<label>[^*]{1,80}?):?\*\*:?\s*(?P<text>.+)$")
-_PLAIN_POINT = re.compile(r"^\s*[-*]\s+(?P<text>.+)$")
+_PLAIN_POINT = re.compile(r"^\s*(?:[-*]|(?P<n>\d+)\.)\s+(?P<text>.+)$")
 _SENTENCE = re.compile(r"(.+?(?<!\be\.g)(?<!\bi\.e)(?<!\bvs)(?<!\betc)[.!?])(?:\s|$)", re.DOTALL)
 
 
@@ -133,8 +133,8 @@ def parse_points(text: str) -> tuple[Point, ...]:
         for line in _join_continuations(lines):
             if m := _POINT.match(line):
                 points.append(Point(m["label"].strip(), _clean(m["text"])))
-            elif m := _PLAIN_POINT.match(line):
-                points.append(Point("", _clean(m["text"])))
+            elif m := _PLAIN_POINT.match(line):  # a numbered step keeps its number
+                points.append(Point("", (f"{m['n']}. " if m["n"] else "") + _clean(m["text"])))
             else:
                 points.append(Point("", _clean(line)))
     return tuple(points)

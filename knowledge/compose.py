@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from knowledge.article import Article, Point, Section
@@ -18,6 +19,7 @@ MISSING = {"Who": "The framework names no single owner for {t}.",
            "How to start": "I have no step-by-step guide for {t}.",
            "Examples": "I have no worked example of {t}.", "KPIs": "I have no KPIs listed for {t}.",
            "Pitfalls": "I have no pitfalls listed for {t}."}
+_STEP = re.compile(r"^\d+\. ")
 ORDER = ("Definition", "Who", "How to start", "Examples", "KPIs", "Pitfalls")
 
 
@@ -49,6 +51,8 @@ def compose(article: Article, shape: str, other: Article | None = None) -> Compo
     if shape == "compare" and other is not None and other.id != article.id:
         blocks = _compare(article, other)
         return Composed(blocks, _fit(blocks, LIMIT, minimum=3))
+    if shape == "who" and article.kind == "persona":
+        shape = DEFINE  # a persona article is itself the answer to "who"
     lead: list[str] = []
     if shape in LEADS:
         lead = _section_block(article, LEADS[shape], lead_sentence=True)
@@ -72,7 +76,7 @@ def _article_blocks(article: Article, skip: str | None) -> list[str]:
     """The article in reading order: its summary, each definition point, then each other section."""
     blocks = [article.summary]
     definition = article.section("Definition")
-    blocks += [f"• {point.render()}" for point in _definition_points(article, definition)]
+    blocks += [_bullet(point.render()) for point in _definition_points(article, definition)]
     for name in ORDER[1:]:
         if name != skip and (block := _section_block(article, name)):
             blocks.append("\n".join(block))
@@ -98,7 +102,12 @@ def _section_block(article: Article, name: str, lead_sentence: bool = False) -> 
         return [f"{title[:-1]}{note}: {points[0].text}"] if lead_sentence else [title, f"• {points[0].text}"]
     if lead_sentence and len(points) == 1:
         return [f"{title} {points[0].render()}"]
-    return [title, *(f"• {p.render()}" for p in points)]
+    return [title, *(_bullet(p.render()) for p in points)]
+
+
+def _bullet(line: str) -> str:
+    """A point as an answer line: numbered steps keep their number, other points get a bullet."""
+    return line if _STEP.match(line) else f"• {line}"
 
 
 def _repeats(name: str, label: str) -> str | None:
