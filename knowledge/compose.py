@@ -9,7 +9,8 @@ from knowledge.article import Article, Point, Section
 from knowledge.asks import DEFINE
 from knowledge.facts import list_for
 
-LIMIT = 120  # words in a first answer; "more" shows the rest
+LIMIT = 120  # words in a first answer, the "say more" hint included; "more" shows the rest
+HINT_WORDS = 6  # room kept for the reply's "(Say “more” for the rest.)"
 MORE_LIMIT = 160  # words per "more"
 # which section answers which shape, and what to say when the article has none
 LEADS = {"who": "Who", "how": "How to start", "example": "Examples", "kpi": "KPIs", "pitfalls": "Pitfalls"}
@@ -50,7 +51,7 @@ def compose(article: Article, shape: str, other: Article | None = None) -> Compo
     """The answer to a question of this shape about ``article`` (and ``other`` for a comparison)."""
     if shape == "compare" and other is not None and other.id != article.id:
         blocks = _compare(article, other)
-        return Composed(blocks, _fit(blocks, LIMIT, minimum=3))
+        return Composed(blocks, _fit(blocks, LIMIT - HINT_WORDS, minimum=3))
     if shape == "who" and article.kind == "persona":
         shape = DEFINE  # a persona article is itself the answer to "who"
     lead: list[str] = []
@@ -63,13 +64,13 @@ def compose(article: Article, shape: str, other: Article | None = None) -> Compo
         full = "\n".join(listed.lines)
         lead = [*lead, full] if shape == "who" and article.section("Who") else [full]
     blocks = [*lead, *_article_blocks(article, skip=LEADS.get(shape))]
-    return Composed(tuple(blocks), _fit(blocks, LIMIT, minimum=len(lead) or 1))
+    return Composed(tuple(blocks), _fit(blocks, LIMIT - HINT_WORDS, minimum=len(lead) or 1))
 
 
 def continued(done: Composed) -> Composed:
     """The same answer moved on to the next blocks, for "more"."""
     rest = done.blocks[done.shown:]
-    return Composed(done.blocks, done.shown + _fit(rest, MORE_LIMIT, minimum=1))
+    return Composed(done.blocks, done.shown + _fit(rest, MORE_LIMIT - HINT_WORDS, minimum=1))
 
 
 def _article_blocks(article: Article, skip: str | None) -> list[str]:
