@@ -60,7 +60,7 @@ def compose(article: Article, shape: str, other: Article | None = None) -> Compo
         if not lead:
             lead = [MISSING[LEADS[shape]].format(t=article.title)]
     listed = list_for(article.id)
-    if listed and shape in ("list", DEFINE, "who"):
+    if listed and (shape == "list" or (shape in (DEFINE, "who") and listed.in_definition)):
         full = "\n".join(listed.lines)
         lead = [*lead, full] if shape == "who" and article.section("Who") else [full]
     blocks = [*lead, *_article_blocks(article, skip=LEADS.get(shape))]

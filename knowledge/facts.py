@@ -20,6 +20,7 @@ class ListFact:
     noun: str
     groups: tuple[tuple[str, tuple[str, ...]], ...]  # ("", items) for an ungrouped list
     group_topics: tuple[tuple[str, str], ...] = ()  # group name → the article that presents that group
+    in_definition: bool = True  # also lead a plain "what is …" answer with the list
 
     @property
     def items(self) -> tuple[str, ...]:
@@ -52,22 +53,24 @@ def load_facts(path: Path = FACTS) -> tuple[ListFact, ...]:
         else:
             groups = (("", tuple(str(i) for i in entry["items"])),)
         topics = tuple((str(g), str(t)) for g, t in (entry.get("domain_topics") or {}).items())
-        facts.append(ListFact(str(name), str(entry["topic"]), str(entry.get("noun", name)), groups, topics))
+        facts.append(ListFact(str(name), str(entry["topic"]), str(entry.get("noun", name)), groups, topics,
+                              bool(entry.get("in_definition", True))))
     return tuple(facts)
 
 
 @dataclass(frozen=True)
 class Listed:
-    """The complete list an article presents, as answer lines."""
+    """The complete list an article presents, as answer lines, and whether a definition answer leads with it."""
 
     lines: tuple[str, ...]
+    in_definition: bool = True
 
 
 def list_for(topic: str) -> Listed | None:
     """The complete list an article presents, or None when it presents none."""
     for fact in load_facts():
         if fact.topic == topic:
-            return Listed(tuple(fact.render()))
+            return Listed(tuple(fact.render()), fact.in_definition)
         if group := fact.group_for(topic):
             name, items = group
             lines = (f"{name} has {len(items)} capabilities:", *(f"{n}. {i}" for n, i in enumerate(items, 1)))
