@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import re
 
-from knowledge.article import Article, Point
 from knowledge.sequences import neighbour
 from knowledge.text import light
 
-__all__ = ["FOLLOWUP_SHAPES", "followup_kind", "measure_points", "neighbour", "sequence_overview", "who_points"]
+__all__ = ["FOLLOWUP_SHAPES", "followup_kind", "neighbour", "sequence_overview"]
 # a follow-up asks for the same answer shapes as a question (knowledge/compose.py)
 FOLLOWUP_SHAPES = {"who": "who", "measure": "kpi", "example": "example", "how": "how", "pitfalls": "pitfalls"}
 
@@ -38,7 +37,6 @@ _KINDS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
                      r"(?: to avoid)?(?: with " + _THAT + r")?$"),
     )
 )
-_WHO_LABEL = re.compile(r"who|owner|responsib|accountab|role|people|personas?|involved", re.IGNORECASE)
 _NOUNS = {"phase": "phase/overview", "stage": "maturity/overview", "level": "maturity/overview",
           "lens": "assessment/lenses", "domain": "domain/overview"}
 
@@ -49,17 +47,7 @@ def followup_kind(text: str) -> str | None:
     return next((kind for kind, pattern in _KINDS if pattern.match(said)), None)
 
 
-def who_points(article: Article) -> list[Point]:
-    """The article's points about who is responsible or involved."""
-    return [p for p in article.points if p.label and _WHO_LABEL.search(p.label)]
-
-
 def sequence_overview(text: str) -> str | None:
     """For "what's the next phase?" the overview of the phases (when the last topic is not a phase)."""
     said = light(text)
     return next((topic for noun, topic in _NOUNS.items() if re.search(rf"\b{noun}s?\b", said)), None)
-
-
-def measure_points(article: Article) -> list[Point]:
-    """The article's points about KPIs and measures."""
-    return [p for p in article.points if re.search(r"kpi|measure|metric|target", p.label + " " + p.text, re.I)][:3]

@@ -124,9 +124,11 @@ def _compare(left: Article, right: Article) -> tuple[str, ...]:
     """Both side by side: each one's definition, then each one's first detail, then the rest of each."""
     blocks = [f"{left.title} vs {right.title}:", f"• {left.title}: {left.summary}",
               f"• {right.title}: {right.summary}"]
-    for article in (left, right):
-        points = _definition_points(article, article.section("Definition"))
-        blocks += [f"• {article.title} — {p.render()}" for p in points[:2]]
+    details = [[p.render() for p in _definition_points(a, a.section("Definition"))[:2]] for a in (left, right)]
+    shared = [d for d in details[0] if d in details[1]]  # the same fact on both sides is said once
+    blocks += [f"• Both — {d}" for d in shared]
+    for article, own in zip((left, right), details, strict=True):
+        blocks += [f"• {article.title} — {d}" for d in own if d not in shared]
     return tuple(blocks)
 
 
