@@ -114,6 +114,8 @@ def _bullet(line: str) -> str:
 def _repeats(name: str, label: str) -> str | None:
     """For a label that only repeats the section's name ("Example (illustrative numbers)"), what it adds, else None."""
     root = name.split()[0].rstrip("s").lower()
+    if name == "Examples" and label.lower().startswith("illustrative"):
+        return f" ({label.lower()})"
     if not label or not label.lower().startswith(root):
         return None
     rest = label[len(root):].lstrip("s").strip()
