@@ -150,7 +150,7 @@ def parse_sections(text: str, path: Path) -> tuple[Section, ...]:
 
 def _credits(meta: dict[str, Any], path: Path) -> tuple[Credit, ...]:
     raw: Iterable[Any] = meta.get("sources") or []
-    credits = []
+    credits: list[Credit] = []
     for item in raw:
         if not isinstance(item, dict) or not item.get("title") or not str(item.get("url", "")).startswith("http"):
             raise KnowledgeError(f"each source needs a title and an http(s) url, got {item!r}", path)
@@ -162,6 +162,8 @@ def _credits(meta: dict[str, Any], path: Path) -> tuple[Credit, ...]:
             raise KnowledgeError(f"{url} is published under CC BY 4.0: add 'licence' and 'adapted'", path)
         if "CC BY" in title:
             raise KnowledgeError(f"put the licence in 'licence', not in the title: {title!r}", path)
+        if any(c.url == url for c in credits):
+            raise KnowledgeError(f"source {url} is listed twice", path)
         credits.append(Credit(title, url, licence, bool(item.get("adapted", False))))
     if not credits:
         raise KnowledgeError("missing sources", path)

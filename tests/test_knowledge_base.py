@@ -118,6 +118,9 @@ def test_valid_fixture_loads_with_points(tree: Path) -> None:
         "    licence: CC BY 4.0\n    adapted: true\n", ""), "published under CC BY 4.0: add 'licence'"),
     ("term/alpha", GOOD.format(id="term/alpha", title="Alpha", related="term/beta").replace(
         "licence: CC BY 4.0", "licence: CC BY-SA 9"), "unknown licence"),
+    ("term/alpha", GOOD.format(id="term/alpha", title="Alpha", related="term/beta").replace(
+        "edition:", "  - title: Again\n    url: https://www.finops.org/framework/\n    licence: CC BY 4.0\nedition:"),
+     "listed twice"),
     ("term/alpha", "---\nid: [unclosed\n---\nBody", "invalid YAML"),
     ("term/gamma", GOOD.format(id="term/gamma", title="Gamma", related="term/beta"), "not in the topic catalog"),
 ])
