@@ -119,7 +119,7 @@ def _repeats(name: str, label: str) -> str | None:
     if not label or not label.lower().startswith(root):
         return None
     rest = label[len(root):].lstrip("s").strip()
-    return f" {rest}" if rest.startswith("(") else ("" if not rest else None)
+    return f" {rest}" if rest.startswith("(") else ""  # "Who does what" adds nothing to "Who is involved in …"
 
 
 def _compare(left: Article, right: Article) -> tuple[str, ...]:
