@@ -117,3 +117,20 @@ def test_followup_phrases_and_sequences() -> None:
     assert followup_kind("any pitfalls?") == "pitfalls" and followup_kind("what is an example of showback") is None
     assert neighbour("phase/operate", 1) == "phase/inform" and neighbour("maturity/run", 1) is None
     assert neighbour("phase/overview", 1) == "phase/inform" and neighbour("maturity/walk", -1) == "maturity/crawl"
+
+
+async def test_handle_reads_follow_ups_and_shapes_from_the_text_alone(bot: Bot) -> None:
+    """What the parse may leave out (no follow-up slot, no topic) the handler still reads from the message."""
+    from bot.models import Match
+    from bot.state import FlowState
+    from intents.base import Outcome, TurnContext
+    from intents.framework_question import FrameworkQuestionIntent
+
+    intent = FrameworkQuestionIntent(bot.services)
+    ctx = TurnContext(FlowState(), bot.services, utcnow(), bot.router.intents, Outcome("unknown"), "ref")
+    first = await intent.handle(message("difference between showback and chargeback"),
+                                Match("framework_question", 0.8, topic="term/showback"), ctx)
+    assert first[0].title == "Showback vs Chargeback" and first[0].text.startswith("Showback vs Chargeback:")
+    assert ctx.state.data["kb_other"] == "term/chargeback"
+    follow = await intent.handle(message("an example?"), Match("framework_question", 0.6), ctx)
+    assert follow[0].text.startswith("An example of Showback")
