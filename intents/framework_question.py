@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING
 
 from bot.models import Choice, IncomingMessage, Match, Reply
 from intents.base import Outcome, TurnContext
-from intents.kb_answer import answer_reply, other_side, points_reply, related_only
+from intents.kb_answer import answer_reply, list_home, other_side, points_reply, related_only
 from intents.kb_followup import FOLLOWUP_SHAPES, followup_kind, neighbour, sequence_overview
 from knowledge.article import Point
 from knowledge.asks import DEFINE, ask_of
@@ -82,6 +82,8 @@ class FrameworkQuestionIntent:
         other = None
         if ask.shape == "compare":
             article, other = other_side(kb, article, ask.left, ask.right)
+        elif ask.shape == "list":
+            article = list_home(kb, article, msg.text)
         ctx.outcome = Outcome(self.name, article.id, float(slots.get("confidence", match.score)))
         shape = ask.shape if ask.shape != "compare" or other is not None else DEFINE
         return [self._answer(kb, article.id, ctx, shape, other.id if other else None)]

@@ -6,7 +6,9 @@ from typing import TYPE_CHECKING
 
 from bot.models import Choice, Reply, Source
 from knowledge.article import Article, Point
+from knowledge.asks import words
 from knowledge.compose import Composed
+from knowledge.facts import list_for, load_facts
 
 if TYPE_CHECKING:
     from knowledge.base import KnowledgeBase
@@ -72,3 +74,16 @@ def other_side(kb: KnowledgeBase, article: Article, left: str, right: str) -> tu
 def _topic_of(kb: KnowledgeBase, side: str) -> str | None:
     result = kb.search(side, k=1)
     return result.top if result.hits else None
+
+
+def list_home(kb: KnowledgeBase, article: Article, question: str) -> Article:
+    """For "list the principles" ranked to one principle: the article that holds the whole list, when named."""
+    if list_for(article.id) is not None:
+        return article
+    said = words(question)
+    for fact in load_facts():
+        noun = fact.noun.split()[-1].lower()  # "FinOps principles" → "principles"
+        home = kb.get(fact.topic)
+        if home is not None and f" {noun} " in said and home.kind == article.kind:
+            return home
+    return article

@@ -134,3 +134,15 @@ async def test_handle_reads_follow_ups_and_shapes_from_the_text_alone(bot: Bot) 
     assert ctx.state.data["kb_other"] == "term/chargeback"
     follow = await intent.handle(message("an example?"), Match("framework_question", 0.6), ctx)
     assert follow[0].text.startswith("An example of Showback")
+
+
+async def test_a_list_question_ranked_to_one_member_gets_the_whole_list(bot: Bot) -> None:
+    from bot.models import Match
+    from bot.state import FlowState
+    from intents.base import Outcome, TurnContext
+    from intents.framework_question import FrameworkQuestionIntent
+
+    ctx = TurnContext(FlowState(), bot.services, utcnow(), bot.router.intents, Outcome("unknown"), "ref")
+    ranked = Match("framework_question", 0.8, topic="principle/everyone-takes-ownership")
+    replies = await FrameworkQuestionIntent(bot.services).handle(message("list all the principles"), ranked, ctx)
+    assert replies[0].text.startswith("There are 6 FinOps principles:") and ctx.outcome.topic == "principle/overview"
