@@ -6,15 +6,17 @@ from typing import TYPE_CHECKING
 
 from bot.models import Choice, IncomingMessage, Match, Reply
 from intents.base import Outcome, TurnContext
-from intents.kb_followup import followup_kind, measure_points, neighbour, sequence_overview, who_points
-from knowledge.article import Article, Point
+from intents.kb_answer import answer_reply, list_home, other_side, points_reply, related_only
+from intents.kb_followup import FOLLOWUP_SHAPES, followup_kind, neighbour, sequence_overview
+from knowledge.article import Point
+from knowledge.asks import DEFINE, ask_of
+from knowledge.compose import Composed, compose, continued
 
 if TYPE_CHECKING:
     from bot.services import Services
     from knowledge.base import KnowledgeBase
 
-LAST, SHOWN = "kb_last_topic", "kb_points_shown"
-POINTS = 3
+LAST, SHOWN, SHAPE, OTHER = "kb_last_topic", "kb_shown", "kb_shape", "kb_other"
 MAX_SCORE = 0.9  # stays below the data intents' 0.95, so "budget status for payments" is theirs
 STARTERS = ("framework/what-is-finops", "phase/overview", "maturity/overview")
 REFUSALS = {
@@ -63,35 +65,53 @@ class FrameworkQuestionIntent:
         return None
 
     async def handle(self, msg: IncomingMessage, match: Match, ctx: TurnContext) -> list[Reply]:
-        """Answer, follow up on the last topic, or refuse with suggestions."""
+        """Answer what was asked (who, a comparison, a list, steps …), follow up on the last topic, or refuse."""
         kb = self.kb
         assert kb is not None  # match() returned None otherwise
         slots = match.slots
-        if "followup" in slots:
-            return self._followup(kb, slots["followup"], ctx, msg.text)
+        kind = slots.get("followup") or (followup_kind(msg.text) if not match.topic else None)
+        if kind:
+            return self._followup(kb, kind, ctx, msg.text)
         if "refusal" in slots:
             ctx.outcome = Outcome("unknown", None, float(slots.get("confidence", 0.0)))
             return [self._refuse(kb, slots["refusal"], slots.get("hits", ()))]
         article = kb.get(match.topic or "")
         if article is None:
             return [self._refuse(kb, "unsure", ())]
+        ask = ask_of(msg.text)
+        other = None
+        if ask.shape == "compare":
+            article, other = other_side(kb, article, ask.left, ask.right)
+        elif ask.shape == "list":
+            article = list_home(kb, article, msg.text)
         ctx.outcome = Outcome(self.name, article.id, float(slots.get("confidence", match.score)))
-        return [self._answer(kb, article, ctx)]
+        shape = ask.shape if ask.shape != "compare" or other is not None else DEFINE
+        return [self._answer(kb, article.id, ctx, shape, other.id if other else None)]
 
-    def _answer(self, kb: KnowledgeBase, article: Article, ctx: TurnContext, start: int = 0,
-                intro: str | None = None) -> Reply:
-        points = article.points[start:start + POINTS]
-        ctx.state.data[LAST], ctx.state.data[SHOWN] = article.id, start + len(points)
-        lines = [intro or article.summary]
-        lines += [f"• {p.render()}" for p in points]
-        related = [a for r in article.related if (a := kb.get(r)) is not None]
-        if related:
-            lines.append("Related: " + ", ".join(a.title for a in related))
-        choices = [Choice(a.title[:75], f"tell me about {a.title}") for a in related[:4]]
-        if start + len(points) < len(article.points):
-            choices.insert(0, Choice("Tell me more", "tell me more"))
-        return Reply("\n".join(lines), title=article.title, choices=tuple(choices), sources=article.sources,
-                     footer=f"Framework edition: {article.edition}" if article.edition else None)
+    def _answer(self, kb: KnowledgeBase, topic: str, ctx: TurnContext, shape: str = DEFINE,
+                other: str | None = None, intro: str | None = None) -> Reply:
+        """The composed answer; the conversation remembers topic, shape and how far it got, for "more"."""
+        article, second = kb.get(topic), kb.get(other or "")
+        assert article is not None
+        done = compose(article, shape, second)
+        ctx.state.data.update({LAST: article.id, SHAPE: shape, OTHER: second.id if second else None,
+                               SHOWN: done.shown})
+        return answer_reply(kb, article, done, second, intro)
+
+    def _more(self, kb: KnowledgeBase, ctx: TurnContext) -> Reply:
+        """The next part of the last answer."""
+        data = ctx.state.data
+        article, second = kb.get(str(data.get(LAST, ""))), kb.get(str(data.get(OTHER) or ""))
+        assert article is not None
+        done = compose(article, str(data.get(SHAPE) or DEFINE), second)
+        done = Composed(done.blocks, min(int(data.get(SHOWN, done.shown)), len(done.blocks)))
+        if not done.more:
+            return answer_reply(kb, article, Composed((article.summary,), 1), None,
+                                f"That's all I have on {article.title}. In short:")
+        nxt = continued(done)
+        data[SHOWN] = nxt.shown
+        shown = Composed(nxt.blocks[done.shown:nxt.shown] + nxt.blocks[nxt.shown:], nxt.shown - done.shown)
+        return answer_reply(kb, article, shown, second, f"More on {article.title}:")
 
     def _refuse(self, kb: KnowledgeBase, reason: str, hits: tuple[str, ...]) -> Reply:
         suggestions = [a for h in hits if (a := kb.get(h)) is not None][:3]
@@ -122,35 +142,14 @@ class FrameworkQuestionIntent:
             overview = kb.get(sequence_overview(text) or "") if other is None and outside else None
             if overview is not None:  # "what's the next phase?" after a topic that is not a phase
                 ctx.outcome = Outcome(self.name, overview.id, 1.0)
-                return [self._answer(kb, overview, ctx)]
+                return [self._answer(kb, overview.id, ctx)]
             if other is None:
-                return [self._related_only(kb, article, f"{article.title} has no {kind} step in a sequence.")]
+                return [related_only(kb, article, f"{article.title} has no {kind} step in a sequence.")]
             ctx.outcome = Outcome(self.name, other.id, 1.0)
-            return [self._answer(kb, other, ctx)]
+            return [self._answer(kb, other.id, ctx)]
         if kind == "more":
-            start = int(ctx.state.data.get(SHOWN, POINTS))
-            if start >= len(article.points):
-                return [self._answer(kb, article, ctx, intro=f"That's all I have on {article.title}. In short: "
-                                     f"{article.summary}")]
-            return [self._answer(kb, article, ctx, start, intro=f"More on {article.title}:")]
+            return [self._more(kb, ctx)]
         if kind == "sources":
-            return [self._points(article, f"{article.title} is based on:",
+            return [points_reply(article, f"{article.title} is based on:",
                                  [Point("", f"{s.title}: {s.url}") for s in article.sources])]
-        picked = who_points(article) if kind == "who" else measure_points(article)
-        if not picked:
-            what = "who is responsible for" if kind == "who" else "how to measure"
-            return [self._related_only(kb, article, f"The article on {article.title} doesn't say {what} it.")]
-        intro = f"Who is involved in {article.title}:" if kind == "who" else f"Measuring {article.title}:"
-        return [self._points(article, intro, picked)]
-
-    def _related_only(self, kb: KnowledgeBase, article: Article, intro: str) -> Reply:
-        """A short reply for a follow-up the article cannot answer, with its related topics as buttons."""
-        related = [a for r in article.related if (a := kb.get(r)) is not None][:4]
-        text = intro + (" Related topics: " + ", ".join(a.title for a in related) + "." if related else "")
-        return Reply(text, choices=tuple(Choice(a.title[:75], f"tell me about {a.title}") for a in related))
-
-    @staticmethod
-    def _points(article: Article, intro: str, points: list[Point]) -> Reply:
-        text = "\n".join([intro, *(f"• {p.render()}" for p in points)])
-        return Reply(text, title=article.title, sources=article.sources,
-                     footer=f"Framework edition: {article.edition}" if article.edition else None)
+        return [self._answer(kb, article.id, ctx, FOLLOWUP_SHAPES.get(kind, DEFINE))]

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import re
 
-from knowledge.article import Article, Point
 from knowledge.sequences import neighbour
-
-__all__ = ["followup_kind", "measure_points", "neighbour", "sequence_overview", "who_points"]
 from knowledge.text import light
+
+__all__ = ["FOLLOWUP_SHAPES", "followup_kind", "neighbour", "sequence_overview"]
+# a follow-up asks for the same answer shapes as a question (knowledge/compose.py)
+FOLLOWUP_SHAPES = {"who": "who", "measure": "kpi", "example": "example", "how": "how", "pitfalls": "pitfalls"}
 
 _THAT = r"(?:it|that|this|those|these|them|the (?:above|last one|same))"
 _KINDS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
@@ -27,9 +28,15 @@ _KINDS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
         ("measure", r"^(?:and )?(?:how (?:do|would|can|should) (?:i|we|you) measure " + _THAT + r"|"
                     r"(?:what are )?(?:the )?(?:kpis|metrics|measures) for " + _THAT + r")$"),
         ("sources", r"^(?:sources?|where (?:is|does) " + _THAT + r" (?:from|come from)|whats the source|citation)$"),
+        ("example", r"^(?:and |so |ok )?(?:(?:can you |could you )?(?:give|show) (?:me |us )?|got |do you have |any )?"
+                    r"(?:an? |some )?(?:example|examples|worked example)(?: please)?(?: of " + _THAT + r")?$"),
+        ("how", r"^(?:and |so |ok )?(?:how (?:do|would|can|should) (?:i|we|you) )?getstarted(?: with " + _THAT + r")?$|"
+                r"^(?:and |so |ok )?how (?:do|would|can|should) (?:i|we|you) (?:start|begin|do " + _THAT
+                + r"|implement " + _THAT + r"|set " + _THAT + r" up)(?: with " + _THAT + r")?$"),
+        ("pitfalls", r"^(?:and |so )?(?:any |what are the |the |common )?(?:pitfalls|mistakes|risks|gotchas)"
+                     r"(?: to avoid)?(?: with " + _THAT + r")?$"),
     )
 )
-_WHO_LABEL = re.compile(r"who|owner|responsib|accountab|role|people|personas?|involved", re.IGNORECASE)
 _NOUNS = {"phase": "phase/overview", "stage": "maturity/overview", "level": "maturity/overview",
           "lens": "assessment/lenses", "domain": "domain/overview"}
 
@@ -40,17 +47,7 @@ def followup_kind(text: str) -> str | None:
     return next((kind for kind, pattern in _KINDS if pattern.match(said)), None)
 
 
-def who_points(article: Article) -> list[Point]:
-    """The article's points about who is responsible or involved."""
-    return [p for p in article.points if p.label and _WHO_LABEL.search(p.label)]
-
-
 def sequence_overview(text: str) -> str | None:
     """For "what's the next phase?" the overview of the phases (when the last topic is not a phase)."""
     said = light(text)
     return next((topic for noun, topic in _NOUNS.items() if re.search(rf"\b{noun}s?\b", said)), None)
-
-
-def measure_points(article: Article) -> list[Point]:
-    """The article's points about KPIs and measures."""
-    return [p for p in article.points if re.search(r"kpi|measure|metric|target", p.label + " " + p.text, re.I)][:3]

@@ -9,13 +9,15 @@ from typing import Any
 
 import yaml
 
-from bot.models import Source
-from knowledge.article import Article, first_sentence
+from knowledge.article import LICENCE_URLS, SECTIONS, Article, Credit, Section, first_sentence
 
 ROOT = Path(__file__).resolve().parent
 CONTENT = ROOT / "content"
 CATALOG = ROOT / "topics.yaml"
 _Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+# works published under CC BY 4.0: a source on these sites must say its licence (and whether it is adapted)
+LICENSED_HOSTS = ("https://www.finops.org/", "https://focus.finops.org/",
+                  "https://github.com/FinOps-Open-Cost-and-Usage-Spec/FOCUS_Spec")
 
 
 class KnowledgeError(ValueError):
@@ -68,23 +70,22 @@ def parse_article(path: Path, root: Path = CONTENT) -> Article:
         raise KnowledgeError(f"invalid YAML front matter ({exc})", path) from exc
     if not isinstance(meta, dict):
         raise KnowledgeError("front matter is not a mapping", path)
-    body = parts[2].strip()
     topic_id = _required_str(meta, "id", path)
     expected = path.relative_to(root).with_suffix("").as_posix()
     if topic_id != expected:
         raise KnowledgeError(f"id {topic_id!r} does not match its path (expected {expected!r})", path)
-    if not body:
-        raise KnowledgeError("empty body", path)
+    credits = _credits(meta, path)
+    sections = parse_sections(parts[2], path)
     return Article(
         id=topic_id,
         kind=topic_id.split("/", 1)[0],
         title=_required_str(meta, "title", path),
         aliases=_str_list(meta, "aliases", path),
         related=_str_list(meta, "related", path),
-        sources=_sources(meta, path),
+        credits=credits,
         edition=str(meta.get("edition") or "").strip(),
-        summary=first_sentence(body),
-        body=body,
+        summary=first_sentence(sections[0].text),
+        sections=sections,
         path=path,
     )
 
@@ -124,13 +125,46 @@ def _str_list(meta: dict[str, Any], name: str, path: Path) -> tuple[str, ...]:
     return tuple(str(v).strip() for v in value if str(v).strip())
 
 
-def _sources(meta: dict[str, Any], path: Path) -> tuple[Source, ...]:
+def parse_sections(text: str, path: Path) -> tuple[Section, ...]:
+    """The body's ``## Name`` sections: known names only, in the stable order, Definition first and required."""
+    if not text.strip():
+        raise KnowledgeError("empty body", path)
+    chunks = ("\n" + text.strip()).split("\n## ")
+    if chunks[0].strip():
+        raise KnowledgeError("text before the first section; start the body with '## Definition'", path)
+    sections: list[Section] = []
+    for chunk in chunks[1:]:
+        name, _, content = chunk.partition("\n")
+        name = name.strip()
+        if name not in SECTIONS:
+            raise KnowledgeError(f"unknown section {name!r} (allowed: {', '.join(SECTIONS)})", path)
+        if sections and SECTIONS.index(name) <= SECTIONS.index(sections[-1].name):
+            raise KnowledgeError(f"section {name!r} is repeated or out of order ({' > '.join(SECTIONS)})", path)
+        if not content.strip():
+            raise KnowledgeError(f"empty section {name!r}", path)
+        sections.append(Section(name, content.strip()))
+    if not sections or sections[0].name != "Definition":
+        raise KnowledgeError("missing '## Definition' section", path)
+    return tuple(sections)
+
+
+def _credits(meta: dict[str, Any], path: Path) -> tuple[Credit, ...]:
     raw: Iterable[Any] = meta.get("sources") or []
-    sources = []
+    credits: list[Credit] = []
     for item in raw:
         if not isinstance(item, dict) or not item.get("title") or not str(item.get("url", "")).startswith("http"):
             raise KnowledgeError(f"each source needs a title and an http(s) url, got {item!r}", path)
-        sources.append(Source(str(item["title"]).strip(), str(item["url"]).strip()))
-    if not sources:
+        title, url = str(item["title"]).strip(), str(item["url"]).strip()
+        licence = str(item["licence"]).strip() if item.get("licence") else None
+        if licence is not None and licence not in LICENCE_URLS:
+            raise KnowledgeError(f"unknown licence {licence!r} for {url} (known: {', '.join(LICENCE_URLS)})", path)
+        if licence is None and url.startswith(LICENSED_HOSTS):
+            raise KnowledgeError(f"{url} is published under CC BY 4.0: add 'licence' and 'adapted'", path)
+        if "CC BY" in title:
+            raise KnowledgeError(f"put the licence in 'licence', not in the title: {title!r}", path)
+        if any(c.url == url for c in credits):
+            raise KnowledgeError(f"source {url} is listed twice", path)
+        credits.append(Credit(title, url, licence, bool(item.get("adapted", False))))
+    if not credits:
         raise KnowledgeError("missing sources", path)
-    return tuple(sources)
+    return tuple(credits)

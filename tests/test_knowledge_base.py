@@ -19,13 +19,19 @@ title: {title}
 aliases: [alpha thing]
 related: [{related}]
 sources:
-  - title: "FinOps Foundation (CC BY 4.0)"
+  - title: "FinOps Foundation, FinOps Framework"
     url: https://www.finops.org/framework/
+    licence: CC BY 4.0
+    adapted: true
 edition: "FinOps Framework 2026"
 ---
+## Definition
 {title} is a test topic. It has a second sentence.
 
+## Who
 - **Who is involved:** engineers and finance.
+
+## KPIs
 - **Measures:** allocation percentage.
 """
 CATALOG = """- id: term/alpha
@@ -61,7 +67,7 @@ def load(root: Path, strict: bool = True) -> KnowledgeBase:
 def test_every_catalog_topic_has_a_valid_article() -> None:
     catalog = load_catalog()
     articles = {a.id: a for a in load_articles(CONTENT, catalog, strict=True)}
-    assert set(articles) == set(catalog) and len(catalog) == 120
+    assert set(articles) == set(catalog) and len(catalog) == 128
     for topic in catalog.values():
         article = articles[topic.id]
         assert article.title == topic.title, topic.id
@@ -84,6 +90,11 @@ def test_valid_fixture_loads_with_points(tree: Path) -> None:
     assert [(p.label, p.text) for p in alpha.points] == [
         ("", "It has a second sentence."), ("Who is involved", "engineers and finance."),
         ("Measures", "allocation percentage.")]
+    assert [s.name for s in alpha.sections] == ["Definition", "Who", "KPIs"]
+    assert "Who is involved" in alpha.body and "## " not in alpha.body  # search reads the text, not the headings
+    assert [s.title for s in alpha.sources] == ["FinOps Foundation, FinOps Framework (adapted; CC BY 4.0)",
+                                                "Licence: CC BY 4.0"]
+    assert alpha.sources[-1].url == "https://creativecommons.org/licenses/by/4.0/"
     assert kb.get("term/nope") is None
 
 
@@ -95,6 +106,21 @@ def test_valid_fixture_loads_with_points(tree: Path) -> None:
     ("term/alpha", GOOD.format(id="term/alpha", title="Alpha", related="term/beta").split("sources:")[0]
      + "edition: x\n---\nBody.\n", "missing sources"),
     ("term/alpha", "no front matter", "missing YAML front matter"),
+    ("term/alpha", GOOD.format(id="term/alpha", title="Alpha", related="term/beta").replace("## Who", "## Owners"),
+     "unknown section 'Owners'"),
+    ("term/alpha", GOOD.format(id="term/alpha", title="Alpha", related="term/beta").replace("## Who", "## Pitfalls"),
+     "section 'KPIs' is repeated or out of order"),
+    ("term/alpha", GOOD.format(id="term/alpha", title="Alpha", related="term/beta").replace("## Definition\n", ""),
+     "text before the first section"),
+    ("term/alpha", GOOD.format(id="term/alpha", title="Alpha", related="term/beta").replace("## Definition", "## Who"),
+     "repeated or out of order"),
+    ("term/alpha", GOOD.format(id="term/alpha", title="Alpha", related="term/beta").replace(
+        "    licence: CC BY 4.0\n    adapted: true\n", ""), "published under CC BY 4.0: add 'licence'"),
+    ("term/alpha", GOOD.format(id="term/alpha", title="Alpha", related="term/beta").replace(
+        "licence: CC BY 4.0", "licence: CC BY-SA 9"), "unknown licence"),
+    ("term/alpha", GOOD.format(id="term/alpha", title="Alpha", related="term/beta").replace(
+        "edition:", "  - title: Again\n    url: https://www.finops.org/framework/\n    licence: CC BY 4.0\nedition:"),
+     "listed twice"),
     ("term/alpha", "---\nid: [unclosed\n---\nBody", "invalid YAML"),
     ("term/gamma", GOOD.format(id="term/gamma", title="Gamma", related="term/beta"), "not in the topic catalog"),
 ])

@@ -1,0 +1,89 @@
+"""Knowledge answers as replies: the composed text, a "More" button, related topics, sources and credits always."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from bot.models import Choice, Reply, Source
+from knowledge.article import Article, Point
+from knowledge.asks import words
+from knowledge.compose import Composed
+from knowledge.facts import list_for, load_facts
+
+if TYPE_CHECKING:
+    from knowledge.base import KnowledgeBase
+
+MORE = Choice("More", "more", style="primary")
+MORE_HINT = "(Say “more” for the rest.)"
+RELATED = 3
+
+
+def answer_reply(kb: KnowledgeBase, article: Article, done: Composed, other: Article | None = None,
+                 intro: str | None = None) -> Reply:
+    """The blocks shown so far, with "More" when some are left, related topics as buttons, sources and credits."""
+    lines = ([intro] if intro else []) + [done.text] + ([MORE_HINT] if done.more else [])
+    related = [a for r in article.related if (a := kb.get(r)) is not None and a.id != (other.id if other else "")]
+    choices = [Choice(a.title[:75], f"tell me about {a.title}") for a in related[:RELATED]]
+    if done.more:
+        choices.insert(0, MORE)
+    title = f"{article.title} vs {other.title}" if other else article.title
+    return Reply("\n".join(lines), title=title, choices=tuple(choices), sources=sources_of(article, other),
+                 footer=footer_of(article, other))
+
+
+def sources_of(article: Article, other: Article | None = None) -> tuple[Source, ...]:
+    """Both articles' sources, each once, licence links last."""
+    cited = [*article.sources, *(other.sources if other else ())]
+    unique = list(dict.fromkeys(cited))
+    return tuple(sorted(unique, key=lambda s: s.title.startswith("Licence: ")))
+
+
+def footer_of(article: Article, other: Article | None = None) -> str | None:
+    """The framework edition and, when a licensed work is adapted, the credit line CC BY 4.0 asks for."""
+    parts = [f"Framework edition: {article.edition}"] if article.edition else []
+    if article.adapted or (other is not None and other.adapted):
+        parts.append("Adapted from the FinOps Foundation and FOCUS works cited, under CC BY 4.0.")
+    return " · ".join(parts) or None
+
+
+def points_reply(article: Article, intro: str, points: list[Point]) -> Reply:
+    """A short list about one article (its sources, say), with its citations."""
+    text = "\n".join([intro, *(f"• {p.render()}" for p in points)])
+    return Reply(text, title=article.title, sources=article.sources, footer=footer_of(article))
+
+
+def related_only(kb: KnowledgeBase, article: Article, intro: str) -> Reply:
+    """A short reply for a follow-up the article cannot answer, with its related topics as buttons."""
+    related = [a for r in article.related if (a := kb.get(r)) is not None][:4]
+    text = intro + (" Related topics: " + ", ".join(a.title for a in related) + "." if related else "")
+    return Reply(text, choices=tuple(Choice(a.title[:75], f"tell me about {a.title}") for a in related))
+
+
+def other_side(kb: KnowledgeBase, article: Article, left: str, right: str) -> tuple[Article, Article | None]:
+    """For "A vs B": the two articles compared, in the question's order, or (article, None) when only one is known."""
+    sides = [_topic_of(kb, left), _topic_of(kb, right)]
+    first, second = (kb.get(s or "") for s in sides)
+    if first is not None and second is not None and first.id != second.id:
+        return first, second
+    if article.id in sides:  # one side is the parsed topic, the other is unknown or the same article
+        rest = [s for s in sides if s and s != article.id]
+        return article, kb.get(rest[0]) if rest else None
+    return article, None
+
+
+def _topic_of(kb: KnowledgeBase, side: str) -> str | None:
+    result = kb.search(side, k=1)
+    return result.top if result.hits else None
+
+
+def list_home(kb: KnowledgeBase, article: Article, question: str) -> Article:
+    """For "list the principles" ranked to one principle: the article that holds the whole list, when named."""
+    if list_for(article.id) is not None:
+        return article
+    said = words(question)
+    for fact in load_facts():
+        noun = fact.noun.split()[-1].lower()  # "FinOps principles" → "principles"
+        home = kb.get(fact.topic)
+        if home is not None and f" {noun} " in said and home.kind == article.kind:
+            return home
+    return article
