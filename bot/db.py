@@ -43,6 +43,11 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
+def rowcount(result: Any) -> int:
+    """Rows an UPDATE or DELETE changed (``CursorResult.rowcount``; the generic ``Result`` type does not declare it)."""
+    return int(result.rowcount)
+
+
 def as_utc(value: datetime | None) -> datetime | None:
     """SQLite returns naive datetimes: treat them as UTC."""
     if value is None or value.tzinfo is not None:

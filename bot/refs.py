@@ -11,7 +11,7 @@ from sqlalchemy import delete, insert, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
 
-from bot.db import Database, as_utc, utcnow
+from bot.db import Database, as_utc, rowcount, utcnow
 from bot.tables import ConversationRef
 
 KINDS = ("channel", "dm", "group")
@@ -53,10 +53,10 @@ class ConversationRefStore:
         if self._known.get(ident) == (kind, body):
             return False
         values = dict(kind=kind, payload=body, updated_at=utcnow())
-        where = (ConversationRef.platform == platform, ConversationRef.tenant == tenant,
-                 ConversationRef.channel == channel, ConversationRef.user_ref == user_ref)
+        where = (col(ConversationRef.platform) == platform, col(ConversationRef.tenant) == tenant,
+                 col(ConversationRef.channel) == channel, col(ConversationRef.user_ref) == user_ref)
         with self.db.session() as s:
-            if s.execute(update(ConversationRef).where(*where).values(**values)).rowcount == 0:
+            if rowcount(s.execute(update(ConversationRef).where(*where).values(**values))) == 0:
                 try:
                     with s.begin_nested():
                         s.execute(insert(ConversationRef).values(platform=platform, tenant=tenant, channel=channel,
@@ -83,11 +83,11 @@ class ConversationRefStore:
     def forget(self, platform: str, tenant: str, channel: str | None = None) -> int:
         """Delete the references of an uninstalled app (a whole workspace or tenant, or one conversation);
         later posts there are recorded as failed ("no conversation stored") instead of being attempted."""
-        where = [ConversationRef.platform == platform, ConversationRef.tenant == tenant]
+        where = [col(ConversationRef.platform) == platform, col(ConversationRef.tenant) == tenant]
         if channel is not None:
-            where.append(ConversationRef.channel == channel)
+            where.append(col(ConversationRef.channel) == channel)
         with self.db.session() as s:
-            count = s.execute(delete(ConversationRef).where(*where)).rowcount
+            count = rowcount(s.execute(delete(ConversationRef).where(*where)))
         for ident in [i for i in self._known if i[:2] == (platform, tenant) and channel in (None, i[2])]:
             del self._known[ident]
         return int(count or 0)

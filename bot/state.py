@@ -11,21 +11,22 @@ from sqlalchemy import bindparam, delete, insert, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import select
+from sqlmodel import col, select
 
-from bot.db import Database, as_utc
+from bot.db import Database, as_utc, rowcount
 from bot.tables import ConversationState, ProcessedEvent
 
 _LOAD = (select(ConversationState.intent, ConversationState.step, ConversationState.data,  # type: ignore[call-overload]
                  ConversationState.version, ConversationState.expires_at)
-         .where(ConversationState.key == bindparam("key")))
+         .where(col(ConversationState.key) == bindparam("key")))
 
 
 _STATE_PARAMS = {"intent": bindparam("p_intent"), "step": bindparam("p_step"),
                  "data": bindparam("p_data", type_=ConversationState.__table__.c.data.type),  # type: ignore[attr-defined]
                  "updated_at": bindparam("p_updated"), "expires_at": bindparam("p_expires")}
 _UPDATE = (update(ConversationState)
-           .where(ConversationState.key == bindparam("p_key"), ConversationState.version == bindparam("p_version"))
+           .where(col(ConversationState.key) == bindparam("p_key"),
+                  col(ConversationState.version) == bindparam("p_version"))
            .values(version=ConversationState.version + 1, **_STATE_PARAMS))
 
 
@@ -65,10 +66,10 @@ class ConversationStore:
         dialect_insert = pg_insert if db.dialect == "postgresql" else sqlite_insert
         self._claim = dialect_insert(ProcessedEvent).values(
             event_id=bindparam("event_id"), created_at=bindparam("created_at")
-        ).on_conflict_do_nothing().returning(ProcessedEvent.event_id)
+        ).on_conflict_do_nothing().returning(col(ProcessedEvent.event_id))
         self._create = dialect_insert(ConversationState).values(
             key=bindparam("p_key"), version=1, **_STATE_PARAMS
-        ).on_conflict_do_nothing().returning(ConversationState.key)
+        ).on_conflict_do_nothing().returning(col(ConversationState.key))
 
     def claim_event(self, event_id: str, now: datetime) -> bool:
         """Insert the event id; False when some turn (any replica) already claimed it."""
@@ -124,4 +125,4 @@ class ConversationStore:
     def forget_events_before(self, cutoff: datetime) -> int:
         """Drop old processed-event ids (platforms stop retrying after minutes)."""
         with self.db.session() as s:
-            return s.execute(delete(ProcessedEvent).where(ProcessedEvent.created_at < cutoff)).rowcount
+            return rowcount(s.execute(delete(ProcessedEvent).where(col(ProcessedEvent.created_at) < cutoff)))
