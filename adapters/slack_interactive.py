@@ -17,7 +17,7 @@ from adapters.press_ids import press_id
 from adapters.slack_modal import modal_view
 from adapters.slack_render import escape, selected_blocks
 from adapters.slack_send import SEND_ERRORS, slack_error
-from adapters.slack_text import clean_text, metadata, slash_help, slash_text, team_of, view_form
+from adapters.slack_text import metadata, slash_help, slash_text, team_of, view_form
 from bot.models import Action, ConversationKey, IncomingMessage, TurnResult
 
 if TYPE_CHECKING:
@@ -57,11 +57,8 @@ class Interactivity:
         text = slash_text(command.get("text", ""), context.bot_user_id)
         key = ConversationKey("slack", team, channel, "", user)
         event_id = f"cmd:{command.get('trigger_id') or command.get('response_url', '')}"
-        if text is None:
-            word = clean_text(command.get("text", "")).partition(" ")[0]
-            unknown = "" if word.lower() in ("", "help", "ask") else word
-            await respond(text=slash_help(command.get("command", "/finops"), escape(unknown)),
-                          response_type="ephemeral")
+        if text is None:  # ``/finops`` alone, ``help``, or a subcommand without its argument: the menu
+            await respond(text=slash_help(command.get("command", "/finops")), response_type="ephemeral")
             return
         msg = IncomingMessage(key, text, event_id, is_direct=True, raw=command,
                               user_name=command.get("user_name"))

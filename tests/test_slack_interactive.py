@@ -44,7 +44,8 @@ def spy(h: Harness) -> list[IncomingMessage]:
     ("assess", "start assessment"),
     ("ask what is the inform phase?", "what is the inform phase?"),
     ("ask what is &lt;FOCUS&gt; &amp; why", "what is <FOCUS> & why"),
-    ("ask", None), ("help", None), ("", None), ("frobnicate now", None),
+    ("ask", None), ("help", None), ("", None), ("what is showback?", "what is showback?"),
+    ("grant admin to <@U0ALICE|alice>", "grant admin to <@U0ALICE>"),
 ])
 def test_slash_subcommands_map_to_router_text(text: str, routed: str | None) -> None:
     assert slash_text(text) == routed
@@ -61,13 +62,21 @@ async def test_slash_budget_is_acked_then_answered_in_the_channel(slack: Harness
     assert seen[0].key.user == "U1" and seen[0].user_name == "alice"
 
 
-@pytest.mark.parametrize("text", ["help", "", "frobnicate"])
-async def test_slash_help_and_unknown_answer_privately_with_usage(slack: Harness, text: str) -> None:
+@pytest.mark.parametrize("text", ["help", "", "grant"])
+async def test_slash_alone_or_help_shows_the_menu_privately(slack: Harness, text: str) -> None:
     await slack.form(p.slash_command(text, response_url=f"{slack.fake.url}/respond/2"))
     answer = (await slack.fake.wait_for("response_url"))[0].args
     assert answer["response_type"] == "ephemeral" and "/finops budget [team]" in answer["text"]
-    assert ("don't know" in answer["text"]) == (text == "frobnicate")
+    assert "/finops <question>" in answer["text"] and "don't know" not in answer["text"]
     assert slack.fake.of("chat.postMessage") == []
+
+
+async def test_slash_with_free_text_answers_the_question(slack: Harness) -> None:
+    seen = spy(slack)
+    await slack.form(p.slash_command("what is showback?", response_url=f"{slack.fake.url}/respond/2"))
+    post = (await slack.fake.wait_for("chat.postMessage"))[0].args
+    assert seen[0].text == "what is showback?" and "showback" in post["text"].lower()
+    assert slack.fake.of("response_url") == []
 
 
 async def test_slash_in_a_private_channel_without_the_bot_answers_via_response_url(slack: Harness) -> None:
@@ -162,7 +171,7 @@ async def test_mention_text_reaches_the_router_clean(slack: Harness) -> None:
     event = p.app_mention("what is <https://focus.finops.org|FOCUS> in <#C1|general> &amp; <@U2>?")
     await slack.event(event)
     await eventually(lambda: seen)
-    assert seen[0].text == "what is FOCUS in #general & @U2?" and f"<@{BOT_USER}>" not in seen[0].text
+    assert seen[0].text == "what is FOCUS in #general & <@U2>?" and f"<@{BOT_USER}>" not in seen[0].text
     assert seen[0] == replace(seen[0], is_direct=True)
 
 
