@@ -149,8 +149,13 @@ def render(reply: Reply) -> list[SlackMessage]:
     return messages
 
 
-def selected_blocks(blocks: list[Block], label: str, user: str) -> list[Block]:
-    """The clicked message with its buttons replaced by a note of who chose what (no second click)."""
-    note = _context([f":white_check_mark: {escape(label)}, chosen by <@{user}>"])[0]
+def selected_blocks(blocks: list[Block], label: str) -> list[Block]:
+    """A clicked DM message with its buttons replaced by a note of the choice (no second click)."""
+    note = _context([f":white_check_mark: {escape(label)}"])[0]
     out = [b for b in blocks if b.get("type") != "actions"]
     return [*out, note] if len(out) < len(blocks) else blocks
+
+
+def button_values(blocks: list[Block]) -> set[str]:
+    """The values of every button in a message's blocks."""
+    return {str(e.get("value", "")) for b in blocks if b.get("type") == "actions" for e in b.get("elements", [])}
