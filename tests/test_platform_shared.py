@@ -109,3 +109,19 @@ async def test_teams_group_chat_card_stays_usable_for_others(client: TestClient,
     conv = user.sent[-1]["conversation"]
     assert (await client.post("/api/messages", json=user.submit(press, "bot-msg-1", conv))).status == 201
     assert connector.updated == [] and len(connector.posted) >= 2  # answered; the shared card untouched
+
+
+# --- charts in channels the bot has not joined -----------------------------------------------------------------
+async def test_chart_in_a_channel_the_bot_is_not_in_is_answered_once(slack: Harness) -> None:
+    h = slack
+    h.fake.members = {"C0JOINED"}  # chat:write.public lets it post in C1, but not upload files there
+    await h.form(p.slash_command("budget payments", channel="C1", response_url=f"{h.fake.url}/respond/c1"))
+    await h.fake.wait_for("files.completeUploadExternal")
+    await eventually(lambda: len(posts(h, "chat.postMessage", "C1")) == 2)
+    answer, note = (c.args["text"] for c in posts(h, "chat.postMessage", "C1"))
+    assert "payments" in answer.lower() and "not a member of this channel" in note and "/invite" in note
+    assert h.fake.of("response_url") == []  # the answer is not repeated privately
+    await h.form(p.slash_command("budget payments", channel="C0JOINED"))
+    await h.fake.wait_for("files.completeUploadExternal", 2)
+    await eventually(lambda: posts(h, "chat.postMessage", "C0JOINED"))
+    assert len(posts(h, "chat.postMessage", "C0JOINED")) == 1  # a member: the chart itself, no note
