@@ -20,8 +20,8 @@ from msrest.exceptions import ClientRequestError, HttpOperationError
 
 from adapters.names import TEAMS_PERSON, named, people_in, remember
 from adapters.teams_cards import chosen_card, render_activities
+from adapters.replies import IMAGE_ONLY
 from adapters.teams_inbound import (
-    IMAGE_ONLY,
     mentioned_names,
     mentions_bot,
     only_attachments,

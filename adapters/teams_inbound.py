@@ -179,11 +179,6 @@ def welcome_reply(intents: Sequence[Any]) -> Reply:
     return Reply(WELCOME, title="Welcome to finops-bot", choices=(Choice("Help", "help"),))
 
 
-IMAGE_ONLY = Reply("I can only read text, so I can't look at pictures or files. Ask me in words, for example "
-                   "“what is showback?” or “budget status”, or type “help” to see everything I can do.",
-                   choices=(Choice("Help", "help"),))
-
-
 def only_attachments(activity: Activity) -> bool:
     """A message with a picture or file and no text (nothing to route, but the person expects an answer)."""
     return bool(activity.attachments) and not (activity.text or "").strip() and activity.value is None

@@ -125,3 +125,18 @@ async def test_chart_in_a_channel_the_bot_is_not_in_is_answered_once(slack: Harn
     await h.fake.wait_for("files.completeUploadExternal", 2)
     await eventually(lambda: posts(h, "chat.postMessage", "C0JOINED"))
     assert len(posts(h, "chat.postMessage", "C0JOINED")) == 1  # a member: the chart itself, no note
+
+
+# --- a picture with no text ---------------------------------------------------------------------------------------
+async def test_slack_picture_without_text_says_what_the_bot_reads(slack: Harness) -> None:
+    files = [{"id": "F1", "name": "screenshot.png", "mimetype": "image/png", "filetype": "png"}]
+    await slack.event(p.message("", subtype="file_share", files=files))
+    [answer] = await eventually(lambda: posts(slack, "chat.postMessage", "D1"))
+    assert "only read text" in answer.args["text"] and "Here is what I can do" not in answer.args["text"]
+
+
+async def test_teams_picture_without_text_says_what_the_bot_reads(client: TestClient, connector: FakeConnector,
+                                                                  user: TeamsClient) -> None:
+    assert (await client.post("/api/messages", json=user.picture())).status == 201
+    [answer] = connector.posted
+    assert "only read text" in answer.text
