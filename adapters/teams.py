@@ -19,8 +19,8 @@ from botbuilder.schema import Activity, ChannelAccount, ConversationParameters, 
 from msrest.exceptions import ClientRequestError, HttpOperationError
 
 from adapters.names import TEAMS_PERSON, named, people_in, remember
-from adapters.teams_cards import chosen_card, render_activities
 from adapters.replies import IMAGE_ONLY
+from adapters.teams_cards import chosen_card, render_activities
 from adapters.teams_inbound import (
     mentioned_names,
     mentions_bot,
