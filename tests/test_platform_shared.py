@@ -140,3 +140,16 @@ async def test_teams_picture_without_text_says_what_the_bot_reads(client: TestCl
     assert (await client.post("/api/messages", json=user.picture())).status == 201
     [answer] = connector.posted
     assert "only read text" in answer.text
+
+
+# --- an anonymous survey too few people receive ---------------------------------------------------------------------
+async def test_anonymous_survey_to_fewer_people_than_its_minimum_warns(slack: Harness) -> None:
+    minimum = slack.bot.services.settings.survey_min_responses
+    assert minimum > 1
+    await slack.event(p.message("survey <@U0DEMO1>: Is the cost report useful? scale anonymous"))
+    [preview] = await eventually(lambda: posts(slack, "chat.postMessage", "D1"))
+    assert f"only once {minimum} people answered" in preview.args["text"] and "could never be shown" in preview.args[
+        "text"]
+    await slack.event(p.message("survey <@U0DEMO1>: Is the cost report useful? scale", ts="1700000002.000900"))
+    await eventually(lambda: len(posts(slack, "chat.postMessage", "D1")) == 2)
+    assert "could never be shown" not in posts(slack, "chat.postMessage", "D1")[1].args["text"]  # not anonymous
