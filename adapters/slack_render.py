@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import logging
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
-from bot.models import Choice, Reply
+from bot.models import Choice, Field, Reply
 
 log = logging.getLogger(__name__)
 Block = dict[str, Any]
@@ -80,9 +80,20 @@ def _sections(text: str) -> list[Block]:
     return [_section(chunk) for chunk in split_text(mrkdwn(text))]
 
 
+def shown_fields(reply: Reply) -> tuple[Field, ...]:
+    """The fields not already written in the text as "Label: value" (a figure is shown once)."""
+    return tuple(f for f in reply.fields if f"{f.label}: {f.value}" not in reply.text)
+
+
+def one_primary(choices: tuple[Choice, ...], taken: bool = False) -> tuple[Choice, ...]:
+    """The choices with at most one primary button (the first; none when ``taken`` by a form's button)."""
+    first = None if taken else next((n for n, c in enumerate(choices) if c.style == "primary"), None)
+    return tuple(replace(c, style=None) if c.style == "primary" and n != first else c for n, c in enumerate(choices))
+
+
 def _field_sections(reply: Reply) -> list[Block]:
     fields = [{"type": "mrkdwn", "text": _clip(f"*{escape(f.label)}*\n{escape(f.value)}", MAX_FIELD)}
-              for f in reply.fields]
+              for f in shown_fields(reply)]
     return [{"type": "section", "fields": fields[i:i + MAX_FIELDS]} for i in range(0, len(fields), MAX_FIELDS)]
 
 
@@ -123,7 +134,9 @@ def reply_blocks(reply: Reply) -> list[Block]:
     blocks.extend(_field_sections(reply))
     if reply.image is not None:
         blocks.extend(_context([f":bar_chart: {escape(reply.image.alt)}"]))
-    choices = reply.choices if reply.form is None else (*reply.choices, Choice(OPEN_FORM, reply.form.id, "primary"))
+    choices = one_primary(reply.choices, taken=reply.form is not None)
+    if reply.form is not None:
+        choices = (*choices, Choice(OPEN_FORM, reply.form.id, "primary"))
     blocks.extend(_actions(choices))
     if reply.sources:
         links = [f"<{s.url}|{escape(s.title)}>" if s.url.startswith("http") else escape(s.title) for s in reply.sources]

@@ -7,7 +7,7 @@ import json
 import re
 from typing import Any
 
-from adapters.slack_render import split_text
+from adapters.slack_render import one_primary, shown_fields, split_text
 from bot.models import Choice, Form, Input, Reply
 
 CARD_CONTENT_TYPE = "application/vnd.microsoft.card.adaptive"
@@ -39,7 +39,7 @@ def teams_markdown(text: str) -> str:
 
 def wants_card(reply: Reply) -> bool:
     """Whether the reply has anything a plain markdown message cannot show."""
-    return bool(reply.title or reply.choices or reply.fields or reply.sources or reply.footer or reply.form)
+    return bool(reply.title or reply.choices or shown_fields(reply) or reply.sources or reply.footer or reply.form)
 
 
 def submit_action(choice: Choice, prompt: str = "") -> dict[str, Any]:
@@ -95,7 +95,7 @@ def _elements(reply: Reply) -> list[dict[str, Any]]:
     if reply.title:
         body.append({"type": "TextBlock", "text": _cut(reply.title), "weight": "Bolder", "size": "Medium",
                      "wrap": True})
-    facts = [{"title": _cut(f.label), "value": _cut(f.value)} for f in reply.fields]
+    facts = [{"title": _cut(f.label), "value": _cut(f.value)} for f in shown_fields(reply)]
     for start in range(0, len(facts), FACTS_PER_SET):
         body.append({"type": "FactSet", "facts": facts[start:start + FACTS_PER_SET]})
     if reply.form is not None:
@@ -125,7 +125,8 @@ def card_size(card: dict[str, Any]) -> int:
 def _buttons(reply: Reply) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     """(card-level actions, ActionSet rows for the body): rows only when there are too many for one set."""
     prompt = (reply.title or reply.text.strip().split("\n", 1)[0]).strip()
-    actions = [submit_action(c, prompt) for c in reply.choices]
+    # one positive action per set: the form's submit, else the first primary choice
+    actions = [submit_action(c, prompt) for c in one_primary(reply.choices, taken=reply.form is not None)]
     if reply.form is not None:
         actions.insert(0, form_submit(reply.form))
     if len(actions) <= MAX_CARD_ACTIONS:

@@ -49,3 +49,22 @@ def test_help_sets_have_one_primary_button(bot: Bot) -> None:
 async def test_slack_help_shows_no_raw_ids(bot: Bot) -> None:
     result = await bot.router.handle(message("help", platform="slack"))
     assert "slack:U0123" not in result.replies[0].text
+
+
+def test_renderers_show_each_figure_once_and_one_primary_button() -> None:
+    from adapters.slack_render import reply_blocks
+    from adapters.teams_cards import render_activities
+    from bot.models import Choice, Field, Reply
+
+    reply = Reply("payments: 79% used.\n• Actual: 1,137 USD\n• Budget: 1,439 USD", title="Budget",
+                  fields=(Field("Actual", "1,137 USD"), Field("Budget", "1,439 USD"), Field("Days left", "29")),
+                  choices=(Choice("Details", "budget details", "primary"), Choice("Chart", "chart", "primary")))
+    blocks = reply_blocks(reply)
+    grid = [f["text"] for b in blocks if b["type"] == "section" and "fields" in b for f in b["fields"]]
+    assert grid == ["*Days left*\n29"]  # Actual and Budget are in the text already
+    styles = [e.get("style") for b in blocks if b["type"] == "actions" for e in b["elements"]]
+    assert styles == ["primary", None]
+    [activity] = render_activities(reply)
+    card = activity["attachments"][0]["content"]
+    facts = [f["title"] for b in card["body"] if b["type"] == "FactSet" for f in b["facts"]]
+    assert facts == ["Days left"] and [a.get("style") for a in card["actions"]] == ["positive", None]
