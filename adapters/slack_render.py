@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass, replace
 from typing import Any
 
-from bot.models import Choice, Field, Reply
+from bot.models import Choice, Reply
 
 log = logging.getLogger(__name__)
 Block = dict[str, Any]
@@ -80,9 +80,14 @@ def _sections(text: str) -> list[Block]:
     return [_section(chunk) for chunk in split_text(mrkdwn(text))]
 
 
-def shown_fields(reply: Reply) -> tuple[Field, ...]:
-    """The fields not already written in the text as "Label: value" (a figure is shown once)."""
-    return tuple(f for f in reply.fields if f"{f.label}: {f.value}" not in reply.text)
+def body_text(reply: Reply) -> str:
+    """The text to show above the fields: lines that only repeat a field ("• Label: value") are left out, so each
+    figure is shown once, in the grid (the notification text stays complete)."""
+    if not reply.fields:
+        return reply.text
+    repeated = {f"{f.label}: {f.value}" for f in reply.fields}
+    kept = [line for line in reply.text.split("\n") if line.strip().lstrip("•*- ").strip() not in repeated]
+    return "\n".join(kept).strip() or reply.text
 
 
 def one_primary(choices: tuple[Choice, ...], taken: bool = False) -> tuple[Choice, ...]:
@@ -93,7 +98,7 @@ def one_primary(choices: tuple[Choice, ...], taken: bool = False) -> tuple[Choic
 
 def _field_sections(reply: Reply) -> list[Block]:
     fields = [{"type": "mrkdwn", "text": _clip(f"*{escape(f.label)}*\n{escape(f.value)}", MAX_FIELD)}
-              for f in shown_fields(reply)]
+              for f in reply.fields]
     return [{"type": "section", "fields": fields[i:i + MAX_FIELDS]} for i in range(0, len(fields), MAX_FIELDS)]
 
 
@@ -130,7 +135,7 @@ def reply_blocks(reply: Reply) -> list[Block]:
     if reply.title and reply.title.strip():
         title = _clip(reply.title.strip(), MAX_HEADER)
         blocks.append({"type": "header", "text": {"type": "plain_text", "text": title}})
-    blocks.extend(_sections(reply.text) or [_section("…")])
+    blocks.extend(_sections(body_text(reply)) or [_section("…")])
     blocks.extend(_field_sections(reply))
     if reply.image is not None:
         blocks.extend(_context([f":bar_chart: {escape(reply.image.alt)}"]))

@@ -20,7 +20,7 @@ from msrest.exceptions import ClientRequestError, HttpOperationError
 
 from adapters.names import TEAMS_PERSON, named, people_in, remember
 from adapters.replies import IMAGE_ONLY
-from adapters.teams_cards import chosen_card, render_activities
+from adapters.teams_cards import choice_set, chosen_card, render_activities
 from adapters.teams_inbound import (
     mentioned_names,
     mentions_bot,
@@ -187,27 +187,36 @@ class TeamsAdapter:
             return  # channel chatter, not for us
         await self.remember(activity)
         result = await self.router.handle(replace(msg, addressed=not followup))
-        if result.replies:
-            await self._reply(context, result.replies)
+        replies = result.replies
+        personal = activity.conversation is not None and activity.conversation.conversation_type == "personal"
+        press = pressed(activity) if personal and not result.duplicate else None
+        again = press is not None and len(replies) == 1 and choice_set(replies[0].choices) == press[2]
+        # the same question again (a multiple-choice tick): the card itself shows the new ticks
+        if again and replies[0].choices and await self._update_card(context, self._rendered(replies[0])):
+            return
+        if replies:
+            await self._reply(context, replies)
             if in_channel and key.thread:
                 await self._remember_thread(key.tenant, key.channel, key.thread)
-        if msg.is_direct and not result.duplicate:
-            await self._retire_card(context)
+        if press is not None:
+            # A personal card becomes what was chosen, so it cannot be pressed twice. Cards in group chats and
+            # channels are shared: they stay as they are for everyone else.
+            card = {"contentType": "application/vnd.microsoft.card.adaptive", "content": chosen_card(*press[:2])}
+            await self._update_card(context, {"type": "message", "attachments": [card]})
 
-    async def _retire_card(self, context: TurnContext) -> None:
-        """A button pressed on a card in the personal chat: the card becomes what was chosen, so it cannot be
-        pressed twice. Cards in group chats and channels are shared and stay as they are for everyone else."""
-        activity = context.activity
-        press = pressed(activity)
-        if press is None or activity.conversation is None or activity.conversation.conversation_type != "personal":
-            return
-        label, prompt = press
-        card = {"contentType": "application/vnd.microsoft.card.adaptive", "content": chosen_card(label, prompt)}
-        update = Activity(type="message", id=activity.reply_to_id, attachments=[card])
+    def _rendered(self, reply: Reply) -> dict[str, Any]:
+        """One reply as a single activity (JSON), people shown by name."""
+        return render_activities(named(reply, TEAMS_PERSON, self.names))[0]
+
+    async def _update_card(self, context: TurnContext, content: dict[str, Any]) -> bool:
+        """Replace the card the pressed button was on; a refusal is only logged (the answer goes out anyway)."""
+        update = Activity().deserialize({**content, "id": context.activity.reply_to_id})
         try:
             await context.update_activity(update)
-        except REPLY_ERRORS as exc:  # cosmetic: the answer itself was sent
+        except REPLY_ERRORS as exc:
             log.info("Teams: could not update the pressed card (%s)", type(exc).__name__)
+            return False
+        return True
 
     async def _our_thread(self, key: ConversationKey) -> bool:
         """Whether the bot replied in this channel thread before (this replica's memory, then the database)."""

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import base64
+import hashlib
 import json
 import re
 from typing import Any
 
-from adapters.slack_render import one_primary, shown_fields, split_text
+from adapters.slack_render import one_primary, split_text
 from bot.models import Choice, Form, Input, Reply
 
 CARD_CONTENT_TYPE = "application/vnd.microsoft.card.adaptive"
@@ -22,7 +23,8 @@ FACTS_PER_SET = 10
 MAX_CARD_ACTIONS, ROW_ACTIONS = 6, 5
 _STYLES = {"primary": "positive", "danger": "destructive"}
 FORM_KEY = "finops_form"  # in a submitted card's value: the id of the form whose inputs come with it
-LABEL_KEY, PROMPT_KEY = "finops_label", "finops_prompt"  # a pressed button's label and its card's first line
+# A pressed button's label, its card's first line, and a digest of its card's buttons (same digest: same question)
+LABEL_KEY, PROMPT_KEY, SET_KEY = "finops_label", "finops_prompt", "finops_set"
 PROMPT_CHARS = 200
 # Teams refuses a message over 100 KB counted as UTF-16, base64 images excluded (413 MessageSizeTooBig) and
 # advises staying within 80 KB: https://learn.microsoft.com/microsoftteams/platform/bots/how-to/format-your-bot-messages
@@ -39,10 +41,15 @@ def teams_markdown(text: str) -> str:
 
 def wants_card(reply: Reply) -> bool:
     """Whether the reply has anything a plain markdown message cannot show."""
-    return bool(reply.title or reply.choices or shown_fields(reply) or reply.sources or reply.footer or reply.form)
+    return bool(reply.title or reply.choices or reply.fields or reply.sources or reply.footer or reply.form)
 
 
-def submit_action(choice: Choice, prompt: str = "") -> dict[str, Any]:
+def choice_set(choices: tuple[Choice, ...]) -> str:
+    """A short digest of a set of buttons' values: a reply showing the same set is the same question again."""
+    return hashlib.sha256("\x1f".join(sorted(c.value for c in choices)).encode()).hexdigest()[:12]
+
+
+def submit_action(choice: Choice, prompt: str = "", buttons: str = "") -> dict[str, Any]:
     """An Action.Submit that works for clicks: Teams shows the label as the user's message and sends the value.
 
     ``messageBack`` puts ``text`` into the activity text (so routing works like typing) and the ``data`` keys
@@ -57,6 +64,8 @@ def submit_action(choice: Choice, prompt: str = "") -> dict[str, Any]:
     }
     if prompt:
         data[PROMPT_KEY] = prompt[:PROMPT_CHARS]
+    if buttons:
+        data[SET_KEY] = buttons
     action: dict[str, Any] = {"type": "Action.Submit", "title": choice.label[:80], "data": data}
     if choice.style in _STYLES:
         action["style"] = _STYLES[choice.style]
@@ -95,7 +104,9 @@ def _elements(reply: Reply) -> list[dict[str, Any]]:
     if reply.title:
         body.append({"type": "TextBlock", "text": _cut(reply.title), "weight": "Bolder", "size": "Medium",
                      "wrap": True})
-    facts = [{"title": _cut(f.label), "value": _cut(f.value)} for f in shown_fields(reply)]
+    # The activity text is also the notification, so it stays complete: figures it already states are not repeated
+    facts = [{"title": _cut(f.label), "value": _cut(f.value)} for f in reply.fields
+             if f"{f.label}: {f.value}" not in reply.text]
     for start in range(0, len(facts), FACTS_PER_SET):
         body.append({"type": "FactSet", "facts": facts[start:start + FACTS_PER_SET]})
     if reply.form is not None:
@@ -126,7 +137,8 @@ def _buttons(reply: Reply) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     """(card-level actions, ActionSet rows for the body): rows only when there are too many for one set."""
     prompt = (reply.title or reply.text.strip().split("\n", 1)[0]).strip()
     # one positive action per set: the form's submit, else the first primary choice
-    actions = [submit_action(c, prompt) for c in one_primary(reply.choices, taken=reply.form is not None)]
+    buttons = choice_set(reply.choices)
+    actions = [submit_action(c, prompt, buttons) for c in one_primary(reply.choices, taken=reply.form is not None)]
     if reply.form is not None:
         actions.insert(0, form_submit(reply.form))
     if len(actions) <= MAX_CARD_ACTIONS:

@@ -17,7 +17,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from adapters.press_ids import press_id
-from adapters.teams_cards import FORM_KEY, LABEL_KEY, PROMPT_KEY
+from adapters.teams_cards import FORM_KEY, LABEL_KEY, PROMPT_KEY, SET_KEY
 from adapters.teams_poster import PLATFORM, split_conversation_id
 from bot.models import Action, Choice, ConversationKey, IncomingMessage, Reply
 
@@ -119,7 +119,7 @@ def submitted_value(value: Any) -> tuple[str | None, dict[str, str]]:
             inner = json.loads(inner) if isinstance(inner, str) else inner
         chosen = inner.get("value") if isinstance(inner, dict) else inner
     form = {k: str(v) for k, v in value.items()
-            if k not in ("value", "msteams", LABEL_KEY, PROMPT_KEY) and isinstance(v, str | int | float)}
+            if k not in ("value", "msteams", LABEL_KEY, PROMPT_KEY, SET_KEY) and isinstance(v, str | int | float)}
     return (str(chosen) if chosen not in (None, "") else None), form
 
 
@@ -128,13 +128,13 @@ def _digest(*parts: str) -> str:
     return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()[:32]
 
 
-def pressed(activity: Activity) -> tuple[str, str] | None:
-    """(label, card's first line) of the button pressed in this activity, or None when it is not a press."""
+def pressed(activity: Activity) -> tuple[str, str, str] | None:
+    """(label, card's first line, digest of its buttons) of the button pressed in this activity, or None."""
     value = activity.value if isinstance(activity.value, dict) else {}
     label = value.get(LABEL_KEY)
     if not isinstance(label, str) or not label or not activity.reply_to_id:
         return None
-    return label, str(value.get(PROMPT_KEY) or "")
+    return label, str(value.get(PROMPT_KEY) or ""), str(value.get(SET_KEY) or "")
 
 
 def to_incoming(activity: Activity) -> IncomingMessage | None:

@@ -61,10 +61,12 @@ def test_renderers_show_each_figure_once_and_one_primary_button() -> None:
                   choices=(Choice("Details", "budget details", "primary"), Choice("Chart", "chart", "primary")))
     blocks = reply_blocks(reply)
     grid = [f["text"] for b in blocks if b["type"] == "section" and "fields" in b for f in b["fields"]]
-    assert grid == ["*Days left*\n29"]  # Actual and Budget are in the text already
+    shown = [b["text"]["text"] for b in blocks if b["type"] == "section" and "text" in b]
+    assert len(grid) == 3 and shown == ["payments: 79% used."]  # each figure once: in the grid
     styles = [e.get("style") for b in blocks if b["type"] == "actions" for e in b["elements"]]
     assert styles == ["primary", None]
     [activity] = render_activities(reply)
     card = activity["attachments"][0]["content"]
     facts = [f["title"] for b in card["body"] if b["type"] == "FactSet" for f in b["facts"]]
-    assert facts == ["Days left"] and [a.get("style") for a in card["actions"]] == ["positive", None]
+    assert facts == ["Days left"] and "Actual: 1,137 USD" in activity["text"]
+    assert [a.get("style") for a in card["actions"]] == ["positive", None]

@@ -153,3 +153,21 @@ async def test_anonymous_survey_to_fewer_people_than_its_minimum_warns(slack: Ha
     await slack.event(p.message("survey <@U0DEMO1>: Is the cost report useful? scale", ts="1700000002.000900"))
     await eventually(lambda: len(posts(slack, "chat.postMessage", "D1")) == 2)
     assert "could never be shown" not in posts(slack, "chat.postMessage", "D1")[1].args["text"]  # not anonymous
+
+
+async def test_teams_multiple_choice_ticks_update_the_personal_card(client: TestClient, connector: FakeConnector,
+                                                                    user: TeamsClient, teams_bot: Bot) -> None:
+    me = f"teams:{user.user_id}"
+    teams_bot.services.roles.grant(me, "practitioner", "test")
+    conv = {"conversationType": "personal", "id": user.personal_id}
+    await client.post("/api/messages", json=user.personal(f"survey {me}: Which reports? multi: weekly | monthly"))
+    send = next(a for a in connector.posted[-1].actions() if a["data"]["value"] == "survey send 1")
+    await client.post("/api/messages", json=user.submit(send, "bot-msg-1", conv))
+    invite = next(x for x in connector.posted if any(a["data"]["value"] == "survey:1:0:0" for a in x.actions()))
+    posted = len(connector.posted)
+    tick = next(a for a in invite.actions() if a["data"]["value"] == "survey:1:0:1")
+    await client.post("/api/messages", json=user.submit(tick, "bot-msg-9", conv))
+    assert len(connector.posted) == posted  # nothing new: the card was updated
+    [update] = [u for u in connector.updated if u.reply_to_id == "bot-msg-9"]
+    titles = [a["title"] for a in update.activity["attachments"][0]["content"]["actions"]]
+    assert "✓ monthly" in titles and "weekly" in titles
