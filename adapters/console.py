@@ -7,13 +7,15 @@ import sys
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import TextIO
 
 from bot.delivery import DeliveryResult, Target
-from bot.models import Action, ConversationKey, Form, IncomingMessage, Input, Reply
+from bot.models import Action, ConversationKey, Form, IncomingMessage, Input, Reply, TurnResult
 from bot.router import Router
 
 PROMPT = "you> "
+EMPTY_LINE = "(Type a question, a number to press a button, “help” to see what I can do, or “exit”.)"
 
 
 def render(reply: Reply, number_from: int = 1) -> str:
@@ -99,17 +101,40 @@ class ConsoleSession:
         self.router = router
         self.key = ConversationKey("console", tenant, "console", "", user)
         self._choices: list[tuple[str, str]] = []  # (label, value) of the last replies' buttons
+        self._shown_by: dict[str, list[tuple[str, str]]] = {}  # the buttons each intent showed last
+        self._last_intent = ""
+        self._offered: list[tuple[str, str]] = []  # buttons delivered to this person during the current turn
         self._filling: _Filling | None = None  # a form being filled, one field per line
 
-    def _message(self, text: str) -> IncomingMessage:
+    def offer(self, replies: Sequence[Reply]) -> None:
+        """Replies delivered to this person (a survey invitation): typing a number presses their buttons, unless
+        the turn that caused them shows buttons of its own."""
+        offered = [(c.label, c.value) for r in replies for c in r.choices]
+        if offered:
+            self._choices, self._offered, self._last_intent = offered, offered, ""
+
+    async def _buttons(self) -> list[tuple[str, str]]:
+        """The buttons a typed number or label presses: the last ones shown, unless a side question was answered
+        in the middle of a flow (an assessment): then the flow's own buttons, not the side answer's."""
+        if not self._last_intent:
+            return self._choices
+        services = self.router.services
+        state = await services.db.run(services.conversations.load, self.key.as_str(), datetime.now(UTC))
+        flow = state.intent
+        if flow and flow != self._last_intent:
+            return self._shown_by.get(flow, [])
+        return self._choices
+
+    async def _message(self, text: str) -> IncomingMessage:
         text = text.strip()
         action = None
-        by_label = {label.strip().lower(): value for label, value in self._choices}
+        choices = await self._buttons() if text else []
+        by_label = {label.strip().lower(): value for label, value in choices}
         numbered = not any(label.strip().isdigit() for label in by_label)
         if text.lower() in by_label:
             action = Action(id="choice", value=by_label[text.lower()])
-        elif numbered and text.isdigit() and 1 <= int(text) <= len(self._choices):
-            action = Action(id="choice", value=self._choices[int(text) - 1][1])
+        elif numbered and text.isdigit() and 1 <= int(text) <= len(choices):
+            action = Action(id="choice", value=choices[int(text) - 1][1])
         if action is not None:
             text = action.value
         return IncomingMessage(self.key, text, event_id=uuid.uuid4().hex, is_direct=True, action=action,
@@ -131,11 +156,16 @@ class ConsoleSession:
             form_id = filling.form.id
             msg = IncomingMessage(self.key, form_id, event_id=uuid.uuid4().hex, is_direct=True, images=False,
                                   action=Action(form_id, form_id, dict(filling.values)))
-            return self._show((await self.router.handle(msg)).replies)
-        return self._show((await self.router.handle(self._message(text))).replies)
+            return self._show(await self.router.handle(msg))
+        if not text.strip():  # an empty line: a one-line hint, not the whole help every time
+            return [EMPTY_LINE]
+        msg = await self._message(text)
+        self._offered = []
+        return self._show(await self.router.handle(msg))
 
-    def _show(self, replies: Sequence[Reply]) -> list[str]:
-        out, self._choices = [], []
+    def _show(self, result: TurnResult) -> list[str]:
+        replies = result.replies
+        out, self._choices, self._last_intent = [], [], result.intent
         for reply in replies:
             shown = render(reply, number_from=len(self._choices) + 1)
             self._choices.extend((c.label, c.value) for c in reply.choices)
@@ -149,20 +179,29 @@ class ConsoleSession:
                 out.extend((shown, self._filling.prompt()))
             else:
                 out.append(shown)
+        if self._choices:
+            self._shown_by[result.intent] = list(self._choices)
+        elif self._offered:  # e.g. "survey send" delivered an invitation to the person at the terminal
+            self._choices, self._last_intent = self._offered, ""
+        self._offered = []
         return out
 
 
 class ConsolePoster:
     """Proactive posts in ``chat`` mode are printed, so nudges and alerts can be tried locally."""
 
-    def __init__(self, out: TextIO, platform: str = "console") -> None:
+    def __init__(self, out: TextIO, platform: str = "console", session: ConsoleSession | None = None) -> None:
         self.out = out
         self.platform = platform
+        self.session = session  # the person at the terminal: what is sent to them can be answered by number
 
     async def post(self, target: Target, replies: Sequence[Reply]) -> DeliveryResult:
         """Print the replies with their destination."""
         for reply in replies:
             print(f"\n[to {target.describe()}]\n{render(reply)}", file=self.out, flush=True)
+        session = self.session
+        if session is not None and target.user_ref and target.user_ref == session.key.user_ref:
+            session.offer(replies)
         return DeliveryResult(ok=True, message_id=uuid.uuid4().hex)
 
 

@@ -27,6 +27,7 @@ from slack_sdk.http_retry.builtin_async_handlers import (
 )
 from slack_sdk.web.async_client import AsyncWebClient
 
+from adapters.replies import IMAGE_ONLY
 from adapters.slack_home import home_view
 from adapters.slack_interactive import Interactivity
 from adapters.slack_oauth import INSTALL_PATH, REDIRECT_PATH, Installations
@@ -292,7 +293,8 @@ class SlackAdapter(Interactivity):
         msg = IncomingMessage(key, clean_text(event.get("text", ""), context.bot_user_id), body["event_id"],
                               is_direct=True, raw=event)
         self.threads.add(team, channel, root)  # stored by the flush loop: no database hop per mention
-        await self._turn(msg, channel, root, "channel")
+        if not await self._only_files(msg, event, channel, root):
+            await self._turn(msg, channel, root, "channel")
 
     async def _on_message(self, body: dict[str, Any], event: dict[str, Any], context: Any) -> None:
         """Direct messages, and follow-ups without a mention in a thread the bot replied in."""
@@ -313,7 +315,19 @@ class SlackAdapter(Interactivity):
         key = ConversationKey("slack", team, channel, thread, event["user"])
         msg = IncomingMessage(key, clean_text(text, context.bot_user_id), body["event_id"], is_direct=True,
                               raw=event, addressed=not in_thread)
-        await self._turn(msg, channel, thread, "channel" if in_thread else "dm")
+        if not await self._only_files(msg, event, channel, thread):
+            await self._turn(msg, channel, thread, "channel" if in_thread else "dm")
+
+    async def _only_files(self, msg: IncomingMessage, event: dict[str, Any], channel: str, thread: str) -> bool:
+        """A picture or file with no words (``file_share``): say what the bot can read instead of routing an
+        empty message (which would print the whole help)."""
+        if msg.text or not event.get("files"):
+            return False
+        try:
+            await (await self.sender_for(msg.key.tenant)).post(channel, (IMAGE_ONLY,), thread)
+        except SEND_ERRORS as exc:
+            log.warning("slack reply failed event=%s error=%s", msg.event_id, slack_error(exc))
+        return True
 
     async def _on_home(self, body: dict[str, Any], event: dict[str, Any]) -> None:
         """App Home opened: publish the user's team cards, quick actions and help."""

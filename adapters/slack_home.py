@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import inspect
 import logging
+import re
 from collections.abc import Sequence
 from typing import Any
 
@@ -58,13 +59,17 @@ async def _team_card(services: Services, team: str, n: int, owner: bool = False)
             _buttons(quick, f"finops_home_team_{n}")]
 
 
+_PERSON_ID = re.compile(r"\b(?:slack|teams):\S+|<@[^>]+>")
+
+
 def _help(intents: Sequence[Intent]) -> list[Block]:
     lines = ["*What you can ask me* (in a DM, with an @mention, or with `/finops`):"]
     for intent in intents:
         if intent.name in ("help", "cancel") or not intent.examples:
             continue
         summary = getattr(intent, "summary", intent.name.replace("_", " "))
-        lines.append(f"• {escape(summary)}: _{escape(intent.examples[0])}_")
+        example = _PERSON_ID.sub("@alice", intent.examples[0])  # people are typed as @mentions, not ids
+        lines.append(f"• {escape(summary)}: _{escape(example)}_")
     return [{"type": "section", "text": {"type": "mrkdwn", "text": "\n".join(lines)[:3000]}}]
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from bot.models import Choice, Reply
@@ -80,6 +80,22 @@ def _sections(text: str) -> list[Block]:
     return [_section(chunk) for chunk in split_text(mrkdwn(text))]
 
 
+def body_text(reply: Reply) -> str:
+    """The text to show above the fields: lines that only repeat a field ("• Label: value") are left out, so each
+    figure is shown once, in the grid (the notification text stays complete)."""
+    if not reply.fields:
+        return reply.text
+    repeated = {f"{f.label}: {f.value}" for f in reply.fields}
+    kept = [line for line in reply.text.split("\n") if line.strip().lstrip("•*- ").strip() not in repeated]
+    return "\n".join(kept).strip() or reply.text
+
+
+def one_primary(choices: tuple[Choice, ...], taken: bool = False) -> tuple[Choice, ...]:
+    """The choices with at most one primary button (the first; none when ``taken`` by a form's button)."""
+    first = None if taken else next((n for n, c in enumerate(choices) if c.style == "primary"), None)
+    return tuple(replace(c, style=None) if c.style == "primary" and n != first else c for n, c in enumerate(choices))
+
+
 def _field_sections(reply: Reply) -> list[Block]:
     fields = [{"type": "mrkdwn", "text": _clip(f"*{escape(f.label)}*\n{escape(f.value)}", MAX_FIELD)}
               for f in reply.fields]
@@ -119,11 +135,13 @@ def reply_blocks(reply: Reply) -> list[Block]:
     if reply.title and reply.title.strip():
         title = _clip(reply.title.strip(), MAX_HEADER)
         blocks.append({"type": "header", "text": {"type": "plain_text", "text": title}})
-    blocks.extend(_sections(reply.text) or [_section("…")])
+    blocks.extend(_sections(body_text(reply)) or [_section("…")])
     blocks.extend(_field_sections(reply))
     if reply.image is not None:
         blocks.extend(_context([f":bar_chart: {escape(reply.image.alt)}"]))
-    choices = reply.choices if reply.form is None else (*reply.choices, Choice(OPEN_FORM, reply.form.id, "primary"))
+    choices = one_primary(reply.choices, taken=reply.form is not None)
+    if reply.form is not None:
+        choices = (*choices, Choice(OPEN_FORM, reply.form.id, "primary"))
     blocks.extend(_actions(choices))
     if reply.sources:
         links = [f"<{s.url}|{escape(s.title)}>" if s.url.startswith("http") else escape(s.title) for s in reply.sources]
@@ -149,8 +167,13 @@ def render(reply: Reply) -> list[SlackMessage]:
     return messages
 
 
-def selected_blocks(blocks: list[Block], label: str, user: str) -> list[Block]:
-    """The clicked message with its buttons replaced by a note of who chose what (no second click)."""
-    note = _context([f":white_check_mark: {escape(label)}, chosen by <@{user}>"])[0]
+def selected_blocks(blocks: list[Block], label: str) -> list[Block]:
+    """A clicked DM message with its buttons replaced by a note of the choice (no second click)."""
+    note = _context([f":white_check_mark: {escape(label)}"])[0]
     out = [b for b in blocks if b.get("type") != "actions"]
     return [*out, note] if len(out) < len(blocks) else blocks
+
+
+def button_values(blocks: list[Block]) -> set[str]:
+    """The values of every button in a message's blocks."""
+    return {str(e.get("value", "")) for b in blocks if b.get("type") == "actions" for e in b.get("elements", [])}

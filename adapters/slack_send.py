@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
@@ -10,12 +11,15 @@ import aiohttp
 from slack_sdk.errors import SlackApiError, SlackClientError
 from slack_sdk.web.async_client import AsyncWebClient
 
+from adapters.names import SLACK_PERSON, named, people_in, remember
 from adapters.slack_modal import modal_view
 from adapters.slack_render import render
 from bot.delivery import DeliveryResult, Target
 from bot.models import Reply
 
 log = logging.getLogger(__name__)
+NOT_IN_CHANNEL_NOTE = ("_(The chart is not attached: I'm not a member of this channel. Invite me with "
+                       "`/invite @finops-bot`, or ask me in a direct message to see it.)_")
 SEND_ERRORS = (SlackClientError, aiohttp.ClientError, OSError, TimeoutError)  # a post that did not go out
 
 
@@ -34,6 +38,26 @@ class SlackSender:
     def __init__(self, client: AsyncWebClient) -> None:
         self.client = client
         self._dms: dict[str, str] = {}
+        self.names: dict[str, str] = {}  # user id → display name (users.info, or the name in a mention)
+
+    async def _name(self, user_id: str) -> None:
+        """Look up one person's display name (``users.info``, scope ``users:read``); failures leave the id."""
+        try:
+            resp = await self.client.users_info(user=user_id)
+        except SEND_ERRORS as exc:
+            log.info("users.info failed (%s): the person is shown by id", slack_error(exc))
+            return
+        user = resp.get("user") or {}
+        profile = user.get("profile") or {}
+        name = profile.get("display_name") or profile.get("real_name") or user.get("real_name") or user.get("name")
+        remember(self.names, {user_id: str(name or "")})
+
+    async def with_names(self, replies: Sequence[Reply]) -> list[Reply]:
+        """The replies with people shown by display name instead of ``slack:U…`` ids (looked up once each)."""
+        unknown = people_in(tuple(replies), SLACK_PERSON) - set(self.names)
+        if unknown:
+            await asyncio.gather(*(self._name(u) for u in sorted(unknown)))
+        return [named(r, SLACK_PERSON, self.names) for r in replies]
 
     async def dm_channel(self, user_id: str) -> str:
         """The bot's DM channel with a user (conversations.open, cached: the id never changes)."""
@@ -51,7 +75,7 @@ class SlackSender:
         a submitted modal; Slack accepts it for 3 s, once); otherwise it is posted with an "Open the form" button.
         """
         posted: list[str] = []
-        for reply in replies:
+        for reply in await self.with_names(replies):
             if reply.form is not None and trigger_id and await self._open(trigger_id, reply, channel, thread_ts):
                 trigger_id = ""
                 continue
@@ -64,10 +88,25 @@ class SlackSender:
                                                           unfurl_links=False, unfurl_media=False)
                 posted.append(str(resp.get("ts", "")))
             if reply.image is not None:
-                await self.client.files_upload_v2(channel=channel, thread_ts=thread_ts or None,
-                                                  content=reply.image.png, filename=reply.image.filename,
-                                                  title=reply.image.alt[:250], alt_txt=reply.image.alt[:1000])
+                await self._chart(channel, thread_ts, reply)
         return posted
+
+    async def _chart(self, channel: str, thread_ts: str, reply: Reply) -> None:
+        """Upload a reply's chart under its text; where Slack refuses the file (``not_in_channel``: the bot can
+        post in public channels it has not joined, but not upload files there) a note says how to get it,
+        instead of the whole answer coming again somewhere else."""
+        assert reply.image is not None
+        try:
+            await self.client.files_upload_v2(channel=channel, thread_ts=thread_ts or None,
+                                              content=reply.image.png, filename=reply.image.filename,
+                                              title=reply.image.alt[:250], alt_txt=reply.image.alt[:1000])
+        except SlackApiError as exc:
+            error = slack_error(exc)
+            log.info("chart upload refused (%s): posting a note instead", error)
+            note = (NOT_IN_CHANNEL_NOTE if error == "not_in_channel"
+                    else "_(I couldn't attach the chart here; ask me in a direct message to see it.)_")
+            await self.client.chat_postMessage(channel=channel, text=note, thread_ts=thread_ts or None,
+                                               unfurl_links=False, unfurl_media=False)
 
     async def _open(self, trigger_id: str, reply: Reply, channel: str, thread_ts: str) -> bool:
         assert reply.form is not None

@@ -16,13 +16,25 @@ _SPACES = re.compile(r"[ \t]+")
 
 
 def clean_text(text: str, bot_user_id: str | None = None) -> str:
-    """Plain text from Slack's message format: the bot's own mention removed, links and entities resolved."""
-    text = _MENTION.sub(lambda m: "" if m.group(1) == bot_user_id else f"@{m.group(1)}", text)
+    """Plain text from Slack's message format: the bot's own mention removed, links and entities resolved.
+
+    Other people's mentions stay the tokens ``<@U…>`` (their ``|name`` part dropped, see ``mentioned_names``):
+    commands that take people read those ids.
+    """
+    text = _MENTION.sub(lambda m: "" if m.group(1) == bot_user_id else f"<@{m.group(1)}>", text)
     text = _CHANNEL.sub(lambda m: f"#{m.group(2) or m.group(1)}", text)
     text = _LINK.sub(lambda m: m.group(2) or m.group(1), text)
     text = _SPECIAL.sub(lambda m: f"@{m.group(2) or m.group(1)}", text)
     text = text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
     return _SPACES.sub(" ", text).strip()
+
+
+def mentioned_names(text: str) -> dict[str, str]:
+    """The names Slack put into escaped mentions (``<@U1|alice>``, as in slash-command text), by user id."""
+    return {m.group(1): m.group(2) for m in _MENTION_NAMED.finditer(text) if m.group(2)}
+
+
+_MENTION_NAMED = re.compile(r"<@([UW][A-Z0-9]+)\|([^>]+)>")
 
 
 @dataclass(frozen=True)
@@ -67,18 +79,24 @@ SLASH_COMMANDS: dict[str, SlashCommand] = {
 
 
 def slash_text(text: str, bot_user_id: str | None = None) -> str | None:
-    """The router text for ``/finops <text>``, or None when the help text should be shown instead."""
-    word, _, arg = clean_text(text, bot_user_id).partition(" ")
+    """The router text for ``/finops <text>``, or None when the menu should be shown instead.
+
+    A subcommand stands for its router text; anything else (``/finops what is showback?``) is the question
+    itself, answered like a message. ``/finops`` alone, ``help``, or a subcommand missing its argument: the menu.
+    """
+    cleaned = clean_text(text, bot_user_id)
+    word, _, arg = cleaned.partition(" ")
     command = SLASH_COMMANDS.get(word.lower())
     arg = arg.strip()
-    if command is None or word.lower() == "help" or (command.needs_argument and not arg):
+    if not cleaned or word.lower() == "help" or (command is not None and command.needs_argument and not arg):
         return None
-    return command.to_text(arg)
+    return cleaned if command is None else command.to_text(arg)
 
 
 def slash_help(command: str = "/finops", unknown: str = "") -> str:
     """The usage text (mrkdwn), with a note when the user typed an unknown subcommand."""
-    lines = [f"Sorry, I don't know `{command} {unknown}`." if unknown else "", f"*{command}* commands:"]
+    lines = [f"Sorry, I don't know `{command} {unknown}`." if unknown else "", f"*{command}* commands:",
+             f"• `{command} <question>`: ask anything, e.g. `{command} what is showback?`"]
     lines += [f"• `{command} {c.usage}`: {c.summary}" for c in SLASH_COMMANDS.values()]
     lines.append("You can also mention me in a channel or write to me in a direct message.")
     return "\n".join(line for line in lines if line)

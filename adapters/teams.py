@@ -13,12 +13,23 @@ from typing import TYPE_CHECKING, Any
 
 from aiohttp import ClientError, web
 from botbuilder.core import ActivityHandler, InvokeResponse, TurnContext
+from botbuilder.core.teams import TeamsInfo
 from botbuilder.integration.aiohttp import CloudAdapter, ConfigurationBotFrameworkAuthentication
 from botbuilder.schema import Activity, ChannelAccount, ConversationParameters, ConversationReference
 from msrest.exceptions import ClientRequestError, HttpOperationError
 
-from adapters.teams_cards import render_activities
-from adapters.teams_inbound import mentions_bot, tenant_of, to_incoming, welcome_reply
+from adapters.names import TEAMS_PERSON, named, people_in, remember
+from adapters.replies import IMAGE_ONLY
+from adapters.teams_cards import choice_set, chosen_card, render_activities
+from adapters.teams_inbound import (
+    mentioned_names,
+    mentions_bot,
+    only_attachments,
+    pressed,
+    tenant_of,
+    to_incoming,
+    welcome_reply,
+)
 from adapters.teams_poster import PLATFORM, TeamsPoster, split_conversation_id
 from adapters.threads import TeamsThreadStore
 from bot.db import UNAVAILABLE_ERRORS
@@ -92,8 +103,10 @@ def _deserializes(body: dict[str, Any]) -> bool:
     return True
 
 
-def _activities(replies: Sequence[Reply]) -> list[Activity]:
-    return [Activity().deserialize(a) for reply in replies for a in render_activities(reply)]
+def _activities(replies: Sequence[Reply], names: dict[str, str]) -> list[Activity]:
+    """The activities for some replies, with people shown by the names Teams told us."""
+    return [Activity().deserialize(a) for reply in replies for a in render_activities(named(reply, TEAMS_PERSON,
+                                                                                          names))]
 
 
 # --- the adapter ---------------------------------------------------------------------------------------
@@ -108,6 +121,7 @@ class TeamsAdapter:
         self.cloud.on_turn_error = self._on_turn_error
         self.handler = _Handler(self)
         self.threads = TeamsThreadStore(bot.services.db)
+        self.names: dict[str, str] = {}  # Teams user id → display name (from activities, mentions, the roster)
 
     async def handle_request(self, request: web.Request) -> web.StreamResponse:
         """The aiohttp route: 415/400 for bad bodies, 401 for bad tokens, 201 (or an invoke response) otherwise."""
@@ -158,8 +172,13 @@ class TeamsAdapter:
         ``ChannelMessage.Read.Group`` permission) is answered only in a thread the bot already replied in.
         """
         activity = context.activity
+        remember(self.names, mentioned_names(activity))
         msg = to_incoming(activity)
         if msg is None:
+            if only_attachments(activity) and (activity.conversation is None
+                                               or activity.conversation.conversation_type == "personal"
+                                               or mentions_bot(activity)):
+                await self._reply(context, [IMAGE_ONLY])  # a pasted picture: say what the bot can read
             return
         in_channel = activity.conversation is not None and activity.conversation.conversation_type == "channel"
         key = msg.key
@@ -168,10 +187,36 @@ class TeamsAdapter:
             return  # channel chatter, not for us
         await self.remember(activity)
         result = await self.router.handle(replace(msg, addressed=not followup))
-        if result.replies:
-            await self._reply(context, result.replies)
+        replies = result.replies
+        personal = activity.conversation is not None and activity.conversation.conversation_type == "personal"
+        press = pressed(activity) if personal and not result.duplicate else None
+        again = press is not None and len(replies) == 1 and choice_set(replies[0].choices) == press[2]
+        # the same question again (a multiple-choice tick): the card itself shows the new ticks
+        if again and replies[0].choices and await self._update_card(context, self._rendered(replies[0])):
+            return
+        if replies:
+            await self._reply(context, replies)
             if in_channel and key.thread:
                 await self._remember_thread(key.tenant, key.channel, key.thread)
+        if press is not None:
+            # A personal card becomes what was chosen, so it cannot be pressed twice. Cards in group chats and
+            # channels are shared: they stay as they are for everyone else.
+            card = {"contentType": "application/vnd.microsoft.card.adaptive", "content": chosen_card(*press[:2])}
+            await self._update_card(context, {"type": "message", "attachments": [card]})
+
+    def _rendered(self, reply: Reply) -> dict[str, Any]:
+        """One reply as a single activity (JSON), people shown by name."""
+        return render_activities(named(reply, TEAMS_PERSON, self.names))[0]
+
+    async def _update_card(self, context: TurnContext, content: dict[str, Any]) -> bool:
+        """Replace the card the pressed button was on; a refusal is only logged (the answer goes out anyway)."""
+        update = Activity().deserialize({**content, "id": context.activity.reply_to_id})
+        try:
+            await context.update_activity(update)
+        except REPLY_ERRORS as exc:
+            log.info("Teams: could not update the pressed card (%s)", type(exc).__name__)
+            return False
+        return True
 
     async def _our_thread(self, key: ConversationKey) -> bool:
         """Whether the bot replied in this channel thread before (this replica's memory, then the database)."""
@@ -205,10 +250,21 @@ class TeamsAdapter:
         if activity.conversation is None or not activity.conversation.id or not activity.service_url:
             log.warning("Teams: cannot answer an activity without a conversation id or service URL")
             return
+        await self._learn_names(context, replies)
         try:
-            await context.send_activities(_activities(replies))
+            await context.send_activities(_activities(replies, self.names))
         except REPLY_ERRORS as exc:  # ValueError: the connector's answer was not a readable JSON reply
             log.warning("Teams reply failed (%s) conversation=%s", type(exc).__name__, activity.conversation.id)
+
+    async def _learn_names(self, context: TurnContext, replies: Sequence[Reply]) -> None:
+        """Names of people the replies mention that no activity told us yet: the conversation's roster."""
+        for user in sorted(people_in(tuple(replies), TEAMS_PERSON) - set(self.names))[:20]:
+            try:
+                member = await TeamsInfo.get_member(context, user)
+            except Exception as exc:  # not in this conversation, or the roster is unavailable: shown by id
+                log.info("Teams: no roster name for a person (%s)", type(exc).__name__)
+                continue
+            remember(self.names, {user: str(getattr(member, "name", "") or "")})
 
     async def send_proactive(self, reference: dict[str, Any], replies: Sequence[Reply]) -> DeliveryResult:
         """Post to a stored conversation; connector refusals (bot removed, conversation deleted) are results."""
@@ -220,7 +276,7 @@ class TeamsAdapter:
         async def post(context: TurnContext) -> None:
             context.activity.id = None  # a new message, not a reply to the synthetic continuation event
             try:
-                sent = await context.send_activities(_activities(replies))
+                sent = await context.send_activities(_activities(replies, self.names))
             except HttpOperationError as exc:
                 outcome.append(DeliveryResult(ok=False, error=_refusal(exc)))
                 return

@@ -17,7 +17,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from adapters.press_ids import press_id
-from adapters.teams_cards import FORM_KEY
+from adapters.teams_cards import FORM_KEY, LABEL_KEY, PROMPT_KEY, SET_KEY
 from adapters.teams_poster import PLATFORM, split_conversation_id
 from bot.models import Action, Choice, ConversationKey, IncomingMessage, Reply
 
@@ -38,23 +38,43 @@ def tenant_of(activity: Activity) -> str:
     return str(conv.tenant_id or (conv.additional_properties or {}).get("tenantId") or "")
 
 
-def without_bot_mention(activity: Activity) -> str:
-    """The text with the bot's ``<at>…</at>`` mention removed, found through the mention entities.
+def _mentioned(mention: Any) -> tuple[str, str, str]:
+    """(tag as it appears in the text, user id, name) of one mention entity."""
+    props = mention.additional_properties or {}
+    mentioned = props.get("mentioned") if isinstance(props.get("mentioned"), dict) else {}
+    name = str(mentioned.get("name") or "")
+    return str(props.get("text") or f"<at>{name}</at>"), str(mentioned.get("id") or ""), name
 
-    botbuilder's ``TurnContext.remove_recipient_mention`` deletes every occurrence of the bot's *name*
-    ("what is FinOps?" loses "FinOps" when the bot is called FinOps), so only the exact mention text goes.
+
+def without_bot_mention(activity: Activity) -> str:
+    """The text with the bot's ``<at>…</at>`` mention removed and people's mentions as ``<@29:…>`` tokens.
+
+    The mention entities tell who each ``<at>Name</at>`` is
+    (https://learn.microsoft.com/microsoftteams/platform/bots/how-to/conversations/channel-and-group-conversations
+    "Work with mentions"). botbuilder's ``TurnContext.remove_recipient_mention`` deletes every occurrence of the
+    bot's *name* ("what is FinOps?" loses "FinOps" when the bot is called FinOps), so only the exact tag goes.
+    A person becomes the token commands read (like Slack's ``<@U…>``); their name is kept by ``mentioned_names``.
     """
     text = activity.text or ""
     bot_id = activity.recipient.id if activity.recipient is not None else None
     for mention in _mentions(activity):
-        props = mention.additional_properties or {}
-        mentioned = props.get("mentioned") if isinstance(props.get("mentioned"), dict) else {}
-        if bot_id and mentioned.get("id") == bot_id:
-            tag = props.get("text") or f"<at>{mentioned.get('name', '')}</at>"
+        tag, user, _name = _mentioned(mention)
+        if bot_id and user == bot_id:
             text = text.replace(tag, " ", 1)
-    # Other people's mentions keep their names; Teams also sends non-breaking spaces around mentions.
+        elif user and tag in text:
+            text = text.replace(tag, f"<@{user}>", 1)
+    # Mentions without an entity keep their names; Teams also sends non-breaking spaces around mentions.
     text = text.replace("<at>", "").replace("</at>", "").replace("\xa0", " ")
     return re.sub(r"[ \t]{2,}", " ", _plain(text)).strip()
+
+
+def mentioned_names(activity: Activity) -> dict[str, str]:
+    """Display names Teams sent with this activity, by user id: the sender's and every mentioned person's."""
+    names = {user: name for _tag, user, name in map(_mentioned, _mentions(activity)) if user and name}
+    sender = activity.from_property
+    if sender is not None and sender.id and sender.name:
+        names[str(sender.id)] = str(sender.name)
+    return names
 
 
 _BREAK = re.compile(r"<br\s*/?>|</p>\s*<p[^>]*>|</div>\s*<div[^>]*>", re.I)
@@ -98,13 +118,23 @@ def submitted_value(value: Any) -> tuple[str | None, dict[str, str]]:
         with contextlib.suppress(ValueError):
             inner = json.loads(inner) if isinstance(inner, str) else inner
         chosen = inner.get("value") if isinstance(inner, dict) else inner
-    form = {k: str(v) for k, v in value.items() if k not in ("value", "msteams") and isinstance(v, str | int | float)}
+    form = {k: str(v) for k, v in value.items()
+            if k not in ("value", "msteams", LABEL_KEY, PROMPT_KEY, SET_KEY) and isinstance(v, str | int | float)}
     return (str(chosen) if chosen not in (None, "") else None), form
 
 
 def _digest(*parts: str) -> str:
     """A plain message's id: the same activity redelivered (to any replica) gives the same id; it carries no answer."""
     return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()[:32]
+
+
+def pressed(activity: Activity) -> tuple[str, str, str] | None:
+    """(label, card's first line, digest of its buttons) of the button pressed in this activity, or None."""
+    value = activity.value if isinstance(activity.value, dict) else {}
+    label = value.get(LABEL_KEY)
+    if not isinstance(label, str) or not label or not activity.reply_to_id:
+        return None
+    return label, str(value.get(PROMPT_KEY) or ""), str(value.get(SET_KEY) or "")
 
 
 def to_incoming(activity: Activity) -> IncomingMessage | None:
@@ -139,7 +169,16 @@ def to_incoming(activity: Activity) -> IncomingMessage | None:
 
 
 def welcome_reply(intents: Sequence[Any]) -> Reply:
-    """The short card sent when the app is installed in a chat, group chat or team."""
-    examples = [i.examples[0] for i in intents if i.examples and not getattr(i, "is_global", False)][:3]
-    choices = (*(Choice(e[:75], e) for e in examples), Choice("Help", "help"))
-    return Reply(WELCOME, title="Welcome to finops-bot", choices=choices)
+    """The short card sent when the app is installed: the help intent's (safe buttons only), or a plain hello."""
+    for intent in intents:
+        welcome = getattr(intent, "welcome", None)
+        if callable(welcome):
+            reply = welcome()
+            if isinstance(reply, Reply):
+                return reply
+    return Reply(WELCOME, title="Welcome to finops-bot", choices=(Choice("Help", "help"),))
+
+
+def only_attachments(activity: Activity) -> bool:
+    """A message with a picture or file and no text (nothing to route, but the person expects an answer)."""
+    return bool(activity.attachments) and not (activity.text or "").strip() and activity.value is None

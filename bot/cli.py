@@ -51,14 +51,15 @@ def _chat(args: argparse.Namespace, settings: Settings) -> int:
 
     configure("WARNING" if settings.log_level == "INFO" else settings.log_level)
     bot = build_bot(settings, demo=settings.demo and not args.no_demo, inline_db=True)
+    chat = ConsoleSession(bot.router, user=args.user)
     for platform in ("console", "slack", "teams"):  # in the terminal, nudges and alerts are printed
-        bot.services.delivery.register(ConsolePoster(sys.stdout, platform))
+        bot.services.delivery.register(ConsolePoster(sys.stdout, platform, chat))
 
     async def session() -> None:
         for hook in bot.on_start:  # the scheduler: nudges scheduled in the console are printed when due
             await hook()
         try:
-            await run_chat(ConsoleSession(bot.router, user=args.user))
+            await run_chat(chat)
         finally:
             for hook in reversed(bot.on_stop):
                 await hook()

@@ -22,13 +22,18 @@ TITLE_MAX, DESCRIPTION_MAX = 32, 128
 # Global intents have no summary of their own; their command descriptions are written here.
 _DESCRIPTIONS = {"help": "What finops-bot can do, with an example for each capability",
                  "cancel": "Stop what we are doing (an assessment, a form)"}
+# Teams shows 10 commands: the ones most people use first (questions, status, answering), admin-only ones last.
+COMMAND_ORDER = ("help", "framework_question", "budget_status", "maturity_status", "start_assessment",
+                 "survey_answer", "budget_set", "nudge", "survey", "cancel", "team_admin", "admin")
 _GUID = re.compile(r"^[0-9a-fA-F]{8}-(?:[0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}$")
 
 
 def intent_commands(intent_classes: Iterable[type]) -> list[dict[str, str]]:
-    """One command per intent: its first example short enough for a Teams command title, and its summary."""
+    """One command per intent, in ``COMMAND_ORDER`` (others after): its first example short enough for a Teams
+    command title, and its summary."""
     commands: list[dict[str, str]] = []
-    for cls in intent_classes:
+    rank = {name: n for n, name in enumerate(COMMAND_ORDER)}
+    for cls in sorted(intent_classes, key=lambda c: rank.get(str(getattr(c, "name", "")), len(rank))):
         examples = [e for e in getattr(cls, "examples", ()) if isinstance(e, str) and 0 < len(e) <= TITLE_MAX]
         if not examples or any(c["title"] == examples[0] for c in commands):
             continue

@@ -6,11 +6,12 @@ import re
 
 from bot.access import NEED_ADMIN
 from bot.models import IncomingMessage, Match, Reply
+from bot.people import MENTION_PATTERN, person_ref
 from bot.practice.roles import ROLES
 from intents.base import TurnContext
-from intents.text import normalize, user_ref_from
+from intents.text import normalize
 
-_USER = r"(<@[A-Z0-9]+>|(?:slack|teams|console):\S+)"
+_USER = rf"({MENTION_PATTERN}|(?:slack|teams|console):\S+)"  # a mention token or a user ref
 _GRANT = re.compile(rf"^(grant|give|revoke|remove|take)\s+(?:the\s+)?(admin|practitioner)(?:\s+role)?\s+"
                     rf"(?:to|from)?\s*{_USER}$", re.IGNORECASE)
 _GRANT_REVERSED = re.compile(rf"^(grant|give|revoke|remove)\s+{_USER}\s+(?:the\s+)?(admin|practitioner)(?:\s+role)?$",
@@ -66,7 +67,7 @@ class AdminIntent:
 
     async def _change(self, msg: IncomingMessage, match: Match, ctx: TurnContext) -> Reply:
         s, me = ctx.services, msg.key.user_ref
-        role, user = match.slots["role"], user_ref_from(match.slots["user"], msg.key.platform)
+        role, user = match.slots["role"], person_ref(match.slots["user"], msg.key)
         granting = match.slots["op"] in ("grant", "give")
         try:
             changed = await s.db.run(s.roles.grant if granting else s.roles.revoke, user, role,

@@ -11,7 +11,8 @@ import re
 from dataclasses import replace
 
 from bot.access import NEED_PRACTITIONER
-from bot.models import Choice, Form, IncomingMessage, Input, Match, Reply
+from bot.models import Choice, ConversationKey, Form, IncomingMessage, Input, Match, Reply
+from bot.people import mentioned_id, person_ref
 from bot.practice import survey_render as render
 from bot.practice.survey_compose import is_command, parse_command
 from bot.practice.survey_results import compute, results_replies, to_csv
@@ -25,7 +26,6 @@ _OP = re.compile(r"^/?(?:survey\s+(?P<op>send|discard|close|results|result|expor
                  r"|(?:show\s+)?results\s+(?:of|for)\s+survey\s+#?(?P<id3>\d{1,9})"
                  r"|survey\s+#?(?P<id4>\d{1,9})\s+results)[.!?]*$")
 _LIST = re.compile(r"^/?(?:(?:list|show)\s+(?:all\s+|my\s+|the\s+)?surveys|surveys|survey\s+list|my\s+surveys)[.!?]*$")
-_MENTION = re.compile(r"^<@([UW][A-Z0-9]+)(?:\|[^>]*)?>$")
 MAX_CSV_IN_CHAT = 3500
 FORM_ID = "compose survey"
 _FORM = re.compile(r"^(?:(?:compose|new|create|write|draft|start)\s+(?:a\s+|new\s+)*|send\s+a\s+(?:new\s+)?)"
@@ -116,14 +116,14 @@ class SurveyIntent:
             draft = parse_command(msg.text, ctx.now, s.settings.tz, defaults)
         except SurveyError as exc:
             return [Reply(f"I couldn't set up that survey: {exc}.")], False
-        draft = _with_people(draft, msg.key.platform)
+        draft = _with_people(draft, msg.key)
         assert s.surveys is not None
         info = await s.db.run(s.surveys.create, draft, me, ctx.now)
         await s.db.run(s.audit.record, me, "survey.create", f"survey {info.id}", kind=info.kind,
                        questions=len(info.questions), anonymous=info.anonymous)
         audience = await s.db.run(resolve, s, info)
         return [render.preview(info, len(audience.people), len(audience.channels), audience.problems,
-                               s.settings.tz)], True
+                               s.settings.tz, s.settings.survey_min_responses)], True
 
     async def _send(self, ctx: TurnContext, sid: int, me: str) -> list[Reply]:
         s = ctx.services
@@ -193,9 +193,9 @@ class SurveyIntent:
                       title=f"survey-{sid}.csv")]
 
 
-def _with_people(draft: SurveyDraft, platform: str) -> SurveyDraft:
-    """Slack mentions (``<@U1>``) in the audience become platform-qualified ids."""
-    people = tuple(f"slack:{m[1]}" if (m := _MENTION.match(a)) else a for a in draft.audience)
+def _with_people(draft: SurveyDraft, key: ConversationKey) -> SurveyDraft:
+    """Mentions (Slack ``<@U1>``, Teams ``<@29:…>``) in the audience become user refs of the asker's workspace."""
+    people = tuple(person_ref(a, key) if mentioned_id(a) else a for a in draft.audience)
     return replace(draft, audience=people) if people != draft.audience else draft
 
 

@@ -7,13 +7,13 @@ from typing import TYPE_CHECKING
 
 from bot.access import NEED_OWNER, NEED_PRACTITIONER
 from bot.models import IncomingMessage, Match, Reply
+from bot.people import MENTION_PATTERN, person_ref
 from intents.base import TurnContext
-from intents.text import user_ref_from
 
 if TYPE_CHECKING:
     from bot.services import Services
 
-_USER = r"(?P<user><@[A-Z0-9]+>|(?:slack|teams|console):\S+)"
+_USER = rf"(?P<user>{MENTION_PATTERN}|(?:slack|teams|console):\S+)"
 _TEAM = r"(?:team\s+)?(?P<team>[\w][\w .&-]{0,60}?)"
 COMMANDS = (
     ("list", re.compile(r"^(?:list |show )?(?:all )?teams\??$")),
@@ -74,7 +74,7 @@ class TeamAdminIntent:
     async def _change(self, msg: IncomingMessage, slots: dict[str, str], team: str) -> Reply:
         s, me, op = self.services, msg.key.user_ref, slots["op"]
         if op in ("add_person", "remove_person"):
-            user = user_ref_from(slots["user"], msg.key.platform)
+            user = person_ref(slots["user"], msg.key)
             if op == "remove_person":
                 return await self._apply(me, "team.member.remove", team, s.teams.remove_member, team, user)
             return await self._apply(me, "team.member.add", team, s.teams.add_member, team, user,

@@ -23,7 +23,8 @@ from tests.fakes.teams_activities import TeamsClient
 
 
 def texts(h: Harness, channel: str) -> list[str]:
-    return [c.args["text"] for c in h.fake.of("chat.postMessage") if c.args["channel"] == channel]
+    return [c.args["text"] for c in h.fake.calls if c.method in ("chat.postMessage", "chat.postEphemeral")
+            and c.args["channel"] == channel]  # a click on a channel post is answered to the clicker only
 
 
 async def open_modal(h: Harness, command: str, channel: str, view_id: str) -> dict[str, Any]:

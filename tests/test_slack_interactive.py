@@ -44,7 +44,8 @@ def spy(h: Harness) -> list[IncomingMessage]:
     ("assess", "start assessment"),
     ("ask what is the inform phase?", "what is the inform phase?"),
     ("ask what is &lt;FOCUS&gt; &amp; why", "what is <FOCUS> & why"),
-    ("ask", None), ("help", None), ("", None), ("frobnicate now", None),
+    ("ask", None), ("help", None), ("", None), ("what is showback?", "what is showback?"),
+    ("grant admin to <@U0ALICE|alice>", "grant admin to <@U0ALICE>"),
 ])
 def test_slash_subcommands_map_to_router_text(text: str, routed: str | None) -> None:
     assert slash_text(text) == routed
@@ -61,23 +62,33 @@ async def test_slash_budget_is_acked_then_answered_in_the_channel(slack: Harness
     assert seen[0].key.user == "U1" and seen[0].user_name == "alice"
 
 
-@pytest.mark.parametrize("text", ["help", "", "frobnicate"])
-async def test_slash_help_and_unknown_answer_privately_with_usage(slack: Harness, text: str) -> None:
+@pytest.mark.parametrize("text", ["help", "", "grant"])
+async def test_slash_alone_or_help_shows_the_menu_privately(slack: Harness, text: str) -> None:
     await slack.form(p.slash_command(text, response_url=f"{slack.fake.url}/respond/2"))
     answer = (await slack.fake.wait_for("response_url"))[0].args
     assert answer["response_type"] == "ephemeral" and "/finops budget [team]" in answer["text"]
-    assert ("don't know" in answer["text"]) == (text == "frobnicate")
+    assert "/finops <question>" in answer["text"] and "don't know" not in answer["text"]
     assert slack.fake.of("chat.postMessage") == []
+
+
+async def test_slash_with_free_text_answers_the_question(slack: Harness) -> None:
+    seen = spy(slack)
+    await slack.form(p.slash_command("what is showback?", response_url=f"{slack.fake.url}/respond/2"))
+    post = (await slack.fake.wait_for("chat.postMessage"))[0].args
+    assert seen[0].text == "what is showback?" and "showback" in post["text"].lower()
+    assert slack.fake.of("response_url") == []
 
 
 async def test_slash_in_a_private_channel_without_the_bot_answers_via_response_url(slack: Harness) -> None:
     slack.fake.fail("chat.postMessage", "channel_not_found")
     await slack.form(p.slash_command("ask help", channel="G1", response_url=f"{slack.fake.url}/respond/3"))
-    answer = (await slack.fake.wait_for("response_url"))[0].args
-    assert answer["response_type"] == "ephemeral" and "Invite me" in answer["text"]
+    answer, note = [c.args for c in await slack.fake.wait_for("response_url", 2)]
+    assert answer["response_type"] == note["response_type"] == "ephemeral" and "Invite me" in note["text"]
+    assert "Here is what I can do" in answer["text"]
+    assert any(b["type"] == "actions" for b in answer["blocks"])  # the buttons came along
 
 
-async def test_button_click_routes_value_as_action_and_text_once(slack: Harness) -> None:
+async def test_button_click_on_a_channel_post_answers_the_clicker_only(slack: Harness) -> None:
     seen = spy(slack)
     blocks = [{"type": "section", "text": {"type": "mrkdwn", "text": "Pick one"}},
               {"type": "actions", "block_id": "finops_actions_0", "elements": []}]
@@ -85,17 +96,28 @@ async def test_button_click_routes_value_as_action_and_text_once(slack: Harness)
                            thread_ts="1700000029.000100", blocks=blocks)
     await slack.form(body)
     await slack.form(body)  # a double click
-    post = (await slack.fake.wait_for("chat.postMessage"))[0]
+    post = (await slack.fake.wait_for("chat.postEphemeral"))[0]
     assert post.args["channel"] == "C7" and post.args["thread_ts"] == "1700000029.000100"
-    update = (await slack.fake.wait_for("chat.update"))[0].args
-    assert update["ts"] == "1700000030.000100" and "actions" not in json.dumps([b["type"] for b in update["blocks"]])
-    assert "Show help" in json.dumps(update["blocks"])
+    assert post.args["user"] == "U1"
     await asyncio.sleep(0.3)
-    assert len(slack.fake.of("chat.postMessage")) == 1 and len(slack.fake.of("chat.update")) == 1
+    # the shared post keeps its buttons for everyone else; nothing public names the clicker
+    assert slack.fake.of("chat.update") == [] and slack.fake.of("chat.postMessage") == []
+    assert len(slack.fake.of("chat.postEphemeral")) == 1
     msg = seen[0]
     assert msg.text == "help" and msg.action is not None and msg.action.value == "help"
     assert msg.action.id == "finops_choice_0" and msg.key.thread == "1700000029.000100"
     assert len({m.event_id for m in seen}) == 1
+
+
+async def test_button_click_in_a_dm_retires_its_buttons(slack: Harness) -> None:
+    blocks = [{"type": "section", "text": {"type": "mrkdwn", "text": "Pick one"}},
+              {"type": "actions", "block_id": "finops_actions_0", "elements": []}]
+    await slack.form(p.block_actions("help", channel="D1", message_ts="1700000031.000100", label="Show help",
+                                     blocks=blocks))
+    update = (await slack.fake.wait_for("chat.update"))[0].args
+    assert update["ts"] == "1700000031.000100" and "actions" not in json.dumps([b["type"] for b in update["blocks"]])
+    assert "Show help" in json.dumps(update["blocks"]) and "<@U1>" not in json.dumps(update["blocks"])
+    assert (await slack.fake.wait_for("chat.postMessage"))[0].args["channel"] == "D1"
 
 
 async def test_home_tab_button_answers_in_the_dm(slack: Harness) -> None:
@@ -162,7 +184,7 @@ async def test_mention_text_reaches_the_router_clean(slack: Harness) -> None:
     event = p.app_mention("what is <https://focus.finops.org|FOCUS> in <#C1|general> &amp; <@U2>?")
     await slack.event(event)
     await eventually(lambda: seen)
-    assert seen[0].text == "what is FOCUS in #general & @U2?" and f"<@{BOT_USER}>" not in seen[0].text
+    assert seen[0].text == "what is FOCUS in #general & <@U2>?" and f"<@{BOT_USER}>" not in seen[0].text
     assert seen[0] == replace(seen[0], is_direct=True)
 
 

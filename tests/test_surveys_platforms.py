@@ -132,7 +132,7 @@ async def test_teams_compose_send_answer_by_card_and_by_typing(teams_bot: Bot, c
     assert "Did the FinOps review help?" in invite.text
     assert [a["data"]["value"] for a in invite.actions()] == ["survey:1:0:0", "survey:1:0:1"]
     report = connector.posted[-1].text
-    assert "to 1 of 2 people" in report and "teams:29:never-installed" in report
+    assert "to 1 of 2 people" in report and "@29:never-installed" in report  # no name known: shown by id
     yes = action(invite, "survey:1:0:0")
     first = alex.submit(yes, reply_to="bot-msg-2", conversation=conversation)
     second = alex.submit(action(invite, "survey:1:0:1"), reply_to="bot-msg-2", conversation=conversation)
@@ -169,7 +169,7 @@ async def test_teams_compose_send_answer_by_card_and_by_typing(teams_bot: Bot, c
     await send(client, alex.personal("Cost per customer, please"))
     assert "Thank you" in connector.posted[-1].text
     await send(client, alex.personal("survey results 2"))
-    assert f"{me}: Cost per customer, please" in connector.posted[-1].text
+    assert "Alex Doe: Cost per customer, please" in connector.posted[-1].text  # by name, not by id
 
 
 async def test_teams_free_text_answer_in_the_card(teams_bot: Bot, connector: FakeConnector,

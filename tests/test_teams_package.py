@@ -86,6 +86,8 @@ def test_icons_are_the_sizes_teams_requires() -> None:
 def test_commands_fit_teams_limits_and_reach_their_intent(sqlite_url: str) -> None:
     commands = intent_commands(INTENTS)
     assert 0 < len(commands) <= 10 and commands[0]["title"] == "help"
+    owners = {next(cls.name for cls in INTENTS if c["title"] in getattr(cls, "examples", ())) for c in commands}
+    assert {"framework_question", "survey_answer", "budget_status", "start_assessment"} <= owners
     assert len({c["title"] for c in commands}) == len(commands)
     assert all(len(c["title"]) <= 32 and 0 < len(c["description"]) <= 128 for c in commands)
     bot = build_bot(make_settings(sqlite_url), demo=False)

@@ -10,10 +10,10 @@ import re
 from dataclasses import dataclass
 
 from bot.delivery import Target
+from bot.people import mentioned_id, plain_mentions
 from bot.teams import TeamStore
 
 _SLACK_CHANNEL_LINK = re.compile(r"^<#([CG][A-Z0-9]+)(?:\|[^>]*)?>$")
-_SLACK_MENTION = re.compile(r"^<@([UW][A-Z0-9]+)(?:\|[^>]*)?>$")
 _SLACK_CHANNEL_ID = re.compile(r"^(?:slack:)?([CG][A-Z0-9]{6,})$")
 _SLACK_USER = re.compile(r"^slack:([UW][A-Z0-9]+)$")
 _TEAMS_CHANNEL = re.compile(r"^(?:teams:)?(19:\S+)$")
@@ -41,9 +41,12 @@ class Resolved:
 
 
 def parse_specs(text: str, platform: str) -> list[str]:
-    """"payments, #finops and <@U1>" → ["team:payments", "slack:channel:#finops", "slack:dm:U1"]."""
+    """"payments, #finops and <@U1>" → ["team:payments", "slack:channel:#finops", "slack:dm:U1"].
+
+    People come as the platform delivers them: Slack ``<@U1>`` / ``<@U1|alice>``, Teams ``<@29:…>``.
+    """
     specs: list[str] = []
-    for chunk in re.split(r"\s*(?:,|;|\band\b|&)\s*", text.strip()):
+    for chunk in re.split(r"\s*(?:,|;|\band\b|&)\s*", plain_mentions(text).strip()):
         parts = chunk.split()
         tokens = parts if parts and all(_spec(p, platform, strict=True) for p in parts) else [chunk]
         specs.extend(s for t in tokens if t and (s := _spec(t, platform)) and s not in specs)
@@ -54,8 +57,8 @@ def _spec(token: str, platform: str, strict: bool = False) -> str | None:
     """One audience token as a spec; with ``strict`` only unambiguous ids (not team names)."""
     if m := _SLACK_CHANNEL_LINK.match(token):
         return f"slack:channel:{m[1]}"
-    if (m := _SLACK_MENTION.match(token)) and platform in ("slack", "console"):
-        return f"slack:dm:{m[1]}"
+    if person := mentioned_id(token):  # a mention names a person of the platform the message came from
+        return f"{'teams' if platform == 'teams' else 'slack'}:dm:{person}"
     if m := _SLACK_USER.match(token):
         return f"slack:dm:{m[1]}"
     if m := _SLACK_CHANNEL_ID.match(token):

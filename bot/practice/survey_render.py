@@ -111,8 +111,10 @@ def reminder(info: SurveyInfo, next_q: int | None, tz: ZoneInfo) -> Reply:
                  footer=privacy_note(info))
 
 
-def preview(info: SurveyInfo, people: int, channels: int, problems: tuple[str, ...], tz: ZoneInfo) -> Reply:
-    """The composer's preview, with Send and Cancel."""
+def preview(info: SurveyInfo, people: int, channels: int, problems: tuple[str, ...], tz: ZoneInfo,
+            min_answers: int = 0) -> Reply:
+    """The composer's preview, with Send and Cancel; an anonymous survey that too few people receive is flagged
+    (its results are shown only once ``min_answers`` people answered, so they could never be shown)."""
     fields = [Field("Audience", ", ".join(info.audience)),
               Field("Recipients", f"{people} people by DM" + (f", {channels} channel(s)" if channels else "")),
               Field("Deadline", _when(info, tz))]
@@ -128,6 +130,10 @@ def preview(info: SurveyInfo, people: int, channels: int, problems: tuple[str, .
     if info.kind == "assessment":
         lines.append(f"Invites the people of {info.team} to the maturity assessment and tracks who finished.")
     lines.extend(f"⚠ {p}" for p in problems)
+    if info.kind == "pulse" and info.anonymous and not channels and 0 < people < min_answers:
+        lines.append(f"⚠ Anonymous results are shown only once {min_answers} people answered, and only {people} "
+                     f"{'person' if people == 1 else 'people'} would receive it: its results could never be shown. "
+                     "Add people (or a channel), or send it without “anonymous”.")
     can_send = people or channels
     if not can_send:
         lines.append("Nobody would receive it, so it cannot be sent.")

@@ -1,18 +1,26 @@
 """A local fake of the Bot Framework connector (Teams' REST API) for contract and end-to-end tests.
 
 It records what the bot posts to ``/v3/conversations/{id}/activities[/{replyToId}]`` and answers like the
-real service, including 404 (conversation deleted) and 403 (bot removed) for conversations marked gone.
+real service, including 404 (conversation deleted) and 403 (bot removed) for conversations marked gone, 413
+``MessageSizeTooBig`` for an activity over 100 KB (UTF-16, base64 images not counted, as Teams counts it),
+card updates (``PUT …/activities/{id}``, recorded in ``updated``) and roster look-ups (``roster``).
 """
 
 from __future__ import annotations
 
 import itertools
+import json
+import re
 from dataclasses import dataclass
 from typing import Any
 
 from aiohttp import web
 
 NOT_INSTALLED = {"code": "Forbidden", "message": "Bot is not installed in user's personal scope"}
+MAX_MESSAGE_BYTES = 100 * 1024
+TOO_BIG = {"code": "MessageSizeTooBig", "message": "Activity payload size exceeds the limit."}
+MEMBER_NOT_FOUND = {"code": "MemberNotFoundInConversation", "message": "Member not found in the conversation."}
+_BASE64_IMAGE = re.compile(r'"data:image/[a-z+]+;base64,[A-Za-z0-9+/=]*"')
 GONE_ERRORS = {
     404: {"code": "ConversationNotFound", "message": "Conversation not found."},
     403: {"code": "BotNotInConversationRoster", "message": "The bot is not part of the conversation roster."},
@@ -55,6 +63,8 @@ class FakeConnector:
         self.gone: dict[str, int] = {}  # conversation id → 404 or 403
         self.created: list[dict[str, Any]] = []  # bodies of POST /v3/conversations (1:1 chats the bot opened)
         self.not_installed: set[str] = set()  # user ids for whom opening a 1:1 chat is refused (403)
+        self.updated: list[Posted] = []  # activities the bot replaced (PUT), with their id as reply_to_id
+        self.roster: dict[str, str] = {}  # user id → name, for GET …/members/{id}
         self._ids = itertools.count(1)
         self._runner: web.AppRunner | None = None
         self.url = ""
@@ -70,9 +80,26 @@ class FakeConnector:
         if status:
             return web.json_response({"error": GONE_ERRORS[status]}, status=status)
         body = await request.json()
+        if message_size(body) > MAX_MESSAGE_BYTES:
+            return web.json_response({"error": TOO_BIG}, status=413)
         self.posted.append(Posted(conversation_id, request.match_info.get("reply_to_id"), body,
                                   request.headers.get("Authorization")))
         return web.json_response({"id": f"bot-msg-{next(self._ids)}"}, status=201)
+
+    async def _update(self, request: web.Request) -> web.Response:
+        body = await request.json()
+        if message_size(body) > MAX_MESSAGE_BYTES:
+            return web.json_response({"error": TOO_BIG}, status=413)
+        self.updated.append(Posted(request.match_info["conversation_id"], request.match_info["activity_id"], body,
+                                   request.headers.get("Authorization")))
+        return web.json_response({"id": request.match_info["activity_id"]}, status=200)
+
+    async def _member(self, request: web.Request) -> web.Response:
+        member = request.match_info["member_id"]
+        if member not in self.roster:
+            return web.json_response({"error": MEMBER_NOT_FOUND}, status=404)
+        return web.json_response({"id": member, "name": self.roster[member], "aadObjectId": "aad-" + member,
+                                  "userPrincipalName": f"{member}@example.com"})
 
     async def _create(self, request: web.Request) -> web.Response:
         body = await request.json()
@@ -89,6 +116,8 @@ class FakeConnector:
         app.router.add_post("/v3/conversations", self._create)
         app.router.add_post("/v3/conversations/{conversation_id}/activities", self._activities)
         app.router.add_post("/v3/conversations/{conversation_id}/activities/{reply_to_id}", self._activities)
+        app.router.add_put("/v3/conversations/{conversation_id}/activities/{activity_id}", self._update)
+        app.router.add_get("/v3/conversations/{conversation_id}/members/{member_id}", self._member)
         self._runner = web.AppRunner(app, access_log=None)
         await self._runner.setup()
         site = web.TCPSite(self._runner, "127.0.0.1", 0)
@@ -105,3 +134,8 @@ class FakeConnector:
     def texts(self) -> list[str]:
         """The texts of every activity posted so far, in order."""
         return [p.text for p in self.posted if p.text]
+
+
+def message_size(activity: dict[str, Any]) -> int:
+    """The size Teams checks: the activity JSON in UTF-16, base64-encoded images excluded."""
+    return len(_BASE64_IMAGE.sub('""', json.dumps(activity, ensure_ascii=False)).encode("utf-16-le"))

@@ -1,10 +1,11 @@
 """A local fake of the Slack Web API (aiohttp on 127.0.0.1) that records every call; for tests and benchmarks.
 
-Answers auth.test, oauth.v2.access (install codes in ``installs``), chat.postMessage, chat.postEphemeral,
-chat.update, views.publish, views.open (a trigger works once; a view breaking Slack's rules is refused with
-``invalid_arguments``), conversations.open, files.getUploadURLExternal, the upload URL,
-files.completeUploadExternal and response_url posts; each call records the token it was made with. Failures can
-be scripted per method (``fail``), e.g. ``ratelimited`` with HTTP 429 and ``Retry-After``.
+Answers auth.test, users.info (names in ``users``), oauth.v2.access (install codes in ``installs``),
+chat.postMessage, chat.postEphemeral, chat.update, views.publish, views.open (a trigger works once; a view
+breaking Slack's rules is refused with ``invalid_arguments``), conversations.open, files.getUploadURLExternal,
+the upload URL, files.completeUploadExternal (``not_in_channel`` outside ``members``, when set) and response_url
+posts; each call records the token it was made with. Failures can be scripted per method (``fail``), e.g.
+``ratelimited`` with HTTP 429 and ``Retry-After``.
 """
 
 from __future__ import annotations
@@ -57,6 +58,8 @@ class FakeSlackAPI:
         self.socket_acks: list[dict[str, Any]] = []
         self._triggers_used: set[str] = set()
         self.installs: dict[str, str] = {}  # OAuth install code → team id (oauth.v2.access)
+        self.users: dict[str, str] = {}  # user id → display name (users.info; others are user_not_found)
+        self.members: set[str] | None = None  # channels the bot is in (None: all); uploads elsewhere fail
 
     @property
     def api_url(self) -> str:
@@ -84,6 +87,7 @@ class FakeSlackAPI:
         """Serve on a free port; returns the base URL."""
         app = web.Application(client_max_size=10 * 1024 * 1024)
         app.router.add_post("/api/{method}", self._api)
+        app.router.add_get("/api/{method}", self._api)  # users.info and other read methods are GETs
         app.router.add_post("/upload/{file_id}", self._upload)
         app.router.add_post("/respond/{token}", self._respond)
         app.router.add_get("/socket", self._socket)
@@ -133,7 +137,26 @@ class FakeSlackAPI:
         scripted = self._scripted(method)
         if scripted is not None:
             return scripted
+        ruled = self._platform_rule(method, call.args)
+        if ruled is not None:
+            return web.json_response(ruled)
         return web.json_response(self._answer(method, call.args))
+
+    def _platform_rule(self, method: str, args: dict[str, Any]) -> dict[str, Any] | None:
+        """Answers that follow a Slack rule beyond the happy path (people, channel membership), or None."""
+        if method == "users.info":
+            user = str(args.get("user", ""))
+            if user not in self.users:
+                return {"ok": False, "error": "user_not_found"}
+            name = self.users[user]
+            return {"ok": True, "user": {"id": user, "team_id": TEAM, "name": name.lower().replace(" ", "."),
+                                         "real_name": name, "profile": {"display_name": name, "real_name": name}}}
+        # chat:write.public lets the bot post in any public channel, but a file needs membership:
+        # https://docs.slack.dev/reference/methods/files.completeUploadExternal (error not_in_channel)
+        channel = str(args.get("channel_id") or args.get("channels") or "")
+        if method == "files.completeUploadExternal" and self.members is not None and channel not in self.members:
+            return {"ok": False, "error": "not_in_channel"}
+        return None
 
     def _answer(self, method: str, args: dict[str, Any]) -> dict[str, Any]:
         ts = f"1700000000.{next(self._ts):06d}"

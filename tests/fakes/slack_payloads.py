@@ -61,8 +61,10 @@ def slash_command(text: str, user: str = "U1", channel: str = "C1", response_url
 
 def block_actions(value: str, user: str = "U1", channel: str = "C1", message_ts: str = "1700000003.000100",
                   action_id: str = "finops_choice_0", label: str = "Yes", thread_ts: str | None = None,
-                  blocks: list[dict[str, Any]] | None = None) -> str:
-    """The form body (``payload=`` JSON) of a button click on a bot message."""
+                  blocks: list[dict[str, Any]] | None = None, response_url: str = "",
+                  ephemeral: bool = False) -> str:
+    """The form body (``payload=`` JSON) of a button click on a bot message. On an ephemeral message Slack
+    sends no ``message`` (the bot never has its copy) and marks the container ``is_ephemeral``."""
     msg: dict[str, Any] = {"type": "message", "user": BOT_USER, "ts": message_ts, "text": "question",
                            "blocks": blocks or [{"type": "actions", "block_id": "finops_actions_0", "elements": []}]}
     if thread_ts:
@@ -71,8 +73,9 @@ def block_actions(value: str, user: str = "U1", channel: str = "C1", message_ts:
         "type": "block_actions", "user": {"id": user, "username": "alice", "team_id": TEAM},
         "api_app_id": "A0001", "token": "legacy", "trigger_id": f"tr.{uuid.uuid4().hex[:12]}",
         "team": {"id": TEAM, "domain": "fake"},
-        "container": {"type": "message", "message_ts": message_ts, "channel_id": channel, "is_ephemeral": False},
-        "channel": {"id": channel, "name": "general"}, "message": msg,
+        "container": {"type": "message", "message_ts": message_ts, "channel_id": channel, "is_ephemeral": ephemeral},
+        "channel": {"id": channel, "name": "general"}, **({} if ephemeral else {"message": msg}),
+        "response_url": response_url or "https://hooks.slack.com/actions/T0001/1/x",
         "actions": [{"type": "button", "action_id": action_id, "block_id": "finops_actions_0", "value": value,
                      "text": {"type": "plain_text", "text": label}, "action_ts": str(time.time())}],
     }

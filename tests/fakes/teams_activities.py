@@ -13,6 +13,12 @@ def _client_info() -> dict[str, Any]:
     return {"type": "clientInfo", "locale": "en-GB", "country": "GB", "platform": "Web", "timezone": "Europe/London"}
 
 
+def _people(people: dict[str, str] | None) -> list[dict[str, Any]]:
+    """Mention entities as Teams sends them for each ``<at>Name</at>`` of a person in the text."""
+    return [{"type": "mention", "text": f"<at>{name}</at>", "mentioned": {"id": user, "name": name}}
+            for user, name in (people or {}).items()]
+
+
 @dataclass
 class TeamsClient:
     """One Teams user talking to the bot; builds the JSON activities Teams would POST to /api/messages."""
@@ -47,17 +53,23 @@ class TeamsClient:
         self.sent.append(activity)
         return activity
 
-    def personal(self, text: str) -> dict[str, Any]:
-        """A message in the user's 1:1 chat with the bot."""
+    def personal(self, text: str, people: dict[str, str] | None = None) -> dict[str, Any]:
+        """A message in the user's 1:1 chat with the bot; ``people`` (id → name) are the ``<at>Name</at>`` in it."""
         return self._base("message", {"conversationType": "personal", "id": self.personal_id}, text=text,
-                          textFormat="plain", entities=[_client_info()])
+                          textFormat="plain", entities=[*_people(people), _client_info()])
 
-    def group(self, text: str, mention: bool = True) -> dict[str, Any]:
+    def group(self, text: str, mention: bool = True, people: dict[str, str] | None = None) -> dict[str, Any]:
         """A message in a group chat (the bot only receives it when mentioned)."""
         tag = f"<at>{self.bot_name}</at>"
+        entities = [self._mention(tag), *_people(people), _client_info()] if mention else [_client_info()]
         return self._base("message", {"conversationType": "groupChat", "isGroup": True, "id": self.group_id},
-                          text=f"{tag} {text}" if mention else text, textFormat="plain",
-                          entities=[self._mention(tag), _client_info()] if mention else [_client_info()])
+                          text=f"{tag} {text}" if mention else text, textFormat="plain", entities=entities)
+
+    def picture(self) -> dict[str, Any]:
+        """A pasted image with no text in the 1:1 chat (Teams sends it as an attachment)."""
+        image = {"contentType": "image/*", "contentUrl": f"{self.service_url}v3/attachments/img-1/views/original"}
+        return self._base("message", {"conversationType": "personal", "id": self.personal_id}, text="",
+                          textFormat="plain", attachments=[image], entities=[_client_info()])
 
     def channel(self, text: str, thread: str | None = None, mention: bool = True) -> dict[str, Any]:
         """A channel post mentioning the bot: a new thread (root = this message) or a reply in ``thread``.
