@@ -113,6 +113,21 @@ def _cost_sources(urls: tuple[str, ...]) -> tuple[str, ...]:
     return urls
 
 
+def _fernet_key(raw: str) -> str:
+    if raw:
+        import base64
+        import binascii
+
+        try:
+            ok = len(base64.urlsafe_b64decode(raw.encode())) == 32
+        except (binascii.Error, ValueError):
+            ok = False
+        if not ok:
+            raise ValueError("must be a Fernet key (32 url-safe base64 bytes), e.g. from python -c 'import "
+                             "cryptography.fernet as f; print(f.Fernet.generate_key().decode())'")
+    return raw
+
+
 def is_loopback(host: str) -> bool:
     """Whether ``serve --host`` is reachable from this machine only."""
     import ipaddress
@@ -232,7 +247,7 @@ class Settings(BaseSettings):
         "TEAMS_ALLOWED_TENANTS", "Entra tenant ids whose Teams activities are handled; empty = any", ())
     metrics_token: Text = _env(
         "FINOPS_METRICS_TOKEN", "when set, `GET /metrics` needs `Authorization: Bearer <token>`")
-    token_key: Text = _env(
+    token_key: Annotated[Text, AfterValidator(_fernet_key)] = _env(
         "FINOPS_TOKEN_KEY", "Fernet key that encrypts stored Slack OAuth tokens at rest")
 
     @classmethod
