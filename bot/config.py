@@ -106,6 +106,48 @@ def _database_url(env: Mapping[str, str], cwd: Path) -> str:
     return url
 
 
+# --- security settings (issue 17): keep them together ------------------------------------------------------------
+# Bot Framework service URL hosts the bot may call (Teams' public and government clouds, the Bot Framework itself).
+BOT_FRAMEWORK_HOSTS = ("smba.trafficmanager.net", "*.botframework.com", "*.botframework.us",
+                       "*.teams.microsoft.com", "*.teams.microsoft.us", "*.infra.gov.teams.microsoft.us")
+
+
+def _teams_auth(env: Mapping[str, str], enabled: bool, app_id: str, tenant: str) -> bool:
+    """Teams with an empty app id has no authentication: only in the documented local-test mode."""
+    local_test = _bool(env, "TEAMS_LOCAL_TEST", False)
+    if enabled and not app_id and not local_test:
+        why = " (MICROSOFT_APP_TENANT_ID is set but the app id is not)" if tenant else ""
+        raise ConfigError("TEAMS_ENABLED=true but MICROSOFT_APP_ID is empty" + why + ": Teams authentication would be "
+                          "off; set MICROSOFT_APP_ID/PASSWORD, or TEAMS_LOCAL_TEST=true for a local test on 127.0.0.1")
+    if local_test and app_id:
+        raise ConfigError("TEAMS_LOCAL_TEST=true turns Teams authentication off: unset it or MICROSOFT_APP_ID")
+    return local_test
+
+
+def _url_list(env: Mapping[str, str], name: str) -> tuple[str, ...]:
+    items = tuple(u.strip().rstrip("/") for u in env.get(name, "").split(",") if u.strip())
+    for url in items:
+        if not re.fullmatch(r"https?://[A-Za-z0-9.\-\[\]:]+", url):
+            raise ConfigError(f"{name} entries must be scheme://host[:port] without a path, got {url!r}")
+    return items
+
+
+def _ids(env: Mapping[str, str], name: str) -> tuple[str, ...]:
+    return tuple(p.strip() for p in env.get(name, "").replace(";", ",").split(",") if p.strip())
+
+
+def is_loopback(host: str) -> bool:
+    """Whether ``serve --host`` is reachable from this machine only."""
+    import ipaddress
+
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
 @dataclass(frozen=True)
 class Settings:
     """Every setting of the bot, read once at start-up."""
@@ -142,6 +184,13 @@ class Settings:
     quiet_hours: str = ""  # "20:00-08:00" in the tenant time zone: nudges due then wait until the end
     nudge_max_per_day: int = 3  # nudges per recipient per local day (0 = no limit)
     nudge_channels: tuple[str, ...] = ()  # when set, the only channels nudges may go to
+    # --- security (issue 17) ---
+    teams_local_test: bool = False  # TEAMS_LOCAL_TEST: no app id, no auth; `serve` then only binds loopback
+    teams_test_service_urls: tuple[str, ...] = ()  # TEAMS_TEST_SERVICE_URLS: extra allowed serviceUrls (a fake)
+    slack_allowed_teams: tuple[str, ...] = ()  # SLACK_ALLOWED_TEAMS: workspaces (T…/E…) that may install/use the bot
+    teams_allowed_tenants: tuple[str, ...] = ()  # TEAMS_ALLOWED_TENANTS: Entra tenants whose activities are handled
+    metrics_token: str = ""  # FINOPS_METRICS_TOKEN: /metrics needs "Authorization: Bearer <token>" when set
+    token_key: str = ""  # FINOPS_TOKEN_KEY: Fernet key encrypting stored OAuth tokens
 
     @property
     def tz(self) -> ZoneInfo:
@@ -213,4 +262,10 @@ class Settings:
             quiet_hours=_quiet_hours(env),
             nudge_max_per_day=_int(env, "FINOPS_NUDGE_MAX_PER_DAY", 3, 0, 1000),
             nudge_channels=tuple(c.strip() for c in env.get("FINOPS_NUDGE_CHANNELS", "").split(",") if c.strip()),
+            teams_local_test=_teams_auth(env, _bool(env, "TEAMS_ENABLED", bool(app_id)), app_id, tenant),
+            teams_test_service_urls=_url_list(env, "TEAMS_TEST_SERVICE_URLS"),
+            slack_allowed_teams=_ids(env, "SLACK_ALLOWED_TEAMS"),
+            teams_allowed_tenants=_ids(env, "TEAMS_ALLOWED_TENANTS"),
+            metrics_token=env.get("FINOPS_METRICS_TOKEN", "").strip(),
+            token_key=env.get("FINOPS_TOKEN_KEY", "").strip(),
         )
