@@ -107,7 +107,7 @@ def _attach_surveys(services: Services) -> None:
     from bot.practice.survey_send import register_survey_jobs
     from bot.practice.surveys import SurveyStore
 
-    services.surveys = SurveyStore(services.db)
+    services.surveys = SurveyStore(services.db, batch=services.settings.survey_min_responses)
     register_survey_jobs(services, services.surveys)
 
 
