@@ -10,7 +10,6 @@ from typing import IO, Any
 
 from bot.errors import UserError
 
-
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\n", "\uff1d", "\uff0b", "\uff0d", "\uff20")
 
 

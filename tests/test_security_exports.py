@@ -24,7 +24,8 @@ def _cells(text: str) -> list[str]:
 @pytest.mark.parametrize("payload", EVIL)
 def test_survey_export_neutralises_formulas(bot, payload: str) -> None:
     s = bot.services
-    doc = f"title: {json.dumps(payload.strip())}\naudience: [slack:U0DEMO1]\nquestions:\n  - text: Anything?\n    type: text\n"
+    doc = (f"title: {json.dumps(payload.strip())}\naudience: [slack:U0DEMO1]\n"
+           "questions:\n  - text: Anything?\n    type: text\n")
     info = s.surveys.create(from_yaml(doc, utcnow(), s.settings.tz), "console:you")
     s.surveys.open(info.id, ["slack:U0DEMO1"], utcnow())
     assert s.surveys.record(info.id, "slack:U0DEMO1", 0, (), payload, utcnow()) == "finished"
