@@ -41,6 +41,7 @@ if TYPE_CHECKING:
     from bot.app import Bot
 
 log = logging.getLogger(__name__)
+MAX_BODY = 128 * 1024  # Slack's largest payloads (a view submission) are far smaller; bigger ones are refused unread
 PATH = "/slack/events"
 ANSWERED_SUBTYPES = (None, "thread_broadcast", "file_share")  # anything else is an edit, join, bot post …
 DRAIN_SECONDS = 10.0  # at shutdown, turns already acknowledged get this long to finish
@@ -126,6 +127,8 @@ class SlackAdapter(Interactivity):
         whose ``payload`` is not a JSON object, or JSON that is not an object), or nested too deeply would escape
         as a 500: those are a 400.
         """
+        if request.content_length is None or request.content_length > MAX_BODY:  # before bolt reads or logs it
+            return web.json_response({"error": "request body missing or too large"}, status=413)
         stamp = request.headers.get("X-Slack-Request-Timestamp")
         if stamp is not None and not stamp.isdigit():  # bolt's int() would fail; an absent one is bolt's 401
             return web.json_response({"error": "invalid request"}, status=401)  # (or an unsigned ssl_check's 200)

@@ -31,6 +31,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 ROUTE = "/api/messages"
+MAX_BODY = 256 * 1024  # an activity (a card submission included) is a few KB: bigger bodies are refused unread
 REPLY_ERRORS = (HttpOperationError, ClientRequestError, ClientError, OSError, ValueError)
 _KINDS = {"personal": "dm", "groupChat": "group", "channel": "channel"}
 
@@ -131,6 +132,8 @@ class TeamsAdapter:
         """The aiohttp route: 415/400 for bad bodies, 401 for bad tokens, 201 (or an invoke response) otherwise."""
         if request.content_type != "application/json":
             return web.json_response({"error": "expected application/json"}, status=415)
+        if request.content_length is None or request.content_length > MAX_BODY:
+            return web.json_response({"error": "request body missing or too large"}, status=413)
         try:
             body = await request.json()
         except (ValueError, RecursionError):  # not UTF-8, not JSON, or nested too deeply
