@@ -11,6 +11,7 @@ import re
 
 from bot.models import IncomingMessage, Match, Reply
 from bot.practice import survey_render as render
+from bot.practice.survey_access import from_announced_channel
 from bot.practice.survey_send import dm, next_question
 from bot.practice.survey_spec import SurveyInfo
 from intents.base import TurnContext
@@ -75,17 +76,18 @@ class SurveyAnswerIntent:
             return [Reply("Surveys are not enabled on this server.")]
         sid = int(match.slots["sid"])
         info = await db.run(store.get, sid)
-        if info is None or info.status in ("draft", "cancelled"):
-            return [Reply(f"I can't find an open survey #{sid}.", ephemeral=True)]
+        # Nothing about a survey (not even that it exists) to someone not invited, unless they press its button in
+        # a channel it was announced in (Slack/Teams deliver that press only from a member of the channel).
+        invited = info is not None and await db.run(store.invite, sid, me) is not None
+        joins = info is not None and not invited and from_announced_channel(ctx.services, info, msg.key)
+        if info is None or info.status in ("draft", "cancelled") or not (invited or joins):
+            return [Reply(f"I can't find an open survey #{sid} for you.", ephemeral=True)]
         if not info.accepting(ctx.now):
             self._leave(ctx, sid)
             return [_closed(info)]
         if info.kind == "assessment":
             return [render.invitation(info, ctx.services.settings.tz)]
-        if await db.run(store.invite, sid, me) is None:
-            if not info.channels:
-                return [Reply(f"The survey “{info.title}” was sent to specific people, and you are not one of them.",
-                              ephemeral=True)]
+        if joins:
             await db.run(store.join, sid, me)
         if not _private(msg):
             return await self._move_to_dm(msg, ctx, info)
