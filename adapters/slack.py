@@ -139,6 +139,11 @@ class SlackAdapter(Interactivity):
         if not well_formed(bolt_request.body):
             log.warning("slack: refused a payload with missing parts or fields of the wrong type")
             return web.json_response({"error": "unexpected payload shape"}, status=400)
+        allowed = self.services.settings.slack_allowed_teams
+        ids = {team_of(bolt_request.body), str(bolt_request.body.get("enterprise_id") or "")} - {""}
+        if allowed and not ids & set(allowed) and bolt_request.body.get("type") != "url_verification":
+            log.warning("slack: refused a payload from a workspace outside SLACK_ALLOWED_TEAMS")
+            return web.json_response({"error": "workspace not allowed"}, status=403)
         try:
             return await to_aiohttp_response(await self.app.async_dispatch(bolt_request))
         except MALFORMED as exc:  # bolt's own error handling tripped over the payload

@@ -10,6 +10,7 @@ migration ``slack_0002``), and bolt authorizes every request with the token of i
 from __future__ import annotations
 
 from slack_bolt.oauth.async_oauth_settings import AsyncOAuthSettings
+from slack_sdk.oauth.installation_store import Installation
 from slack_sdk.oauth.installation_store.sqlalchemy import AsyncSQLAlchemyInstallationStore
 from slack_sdk.oauth.state_store.sqlalchemy import AsyncSQLAlchemyOAuthStateStore
 from sqlalchemy import delete, select
@@ -32,13 +33,31 @@ def async_url(url: str) -> str:
     return f"postgresql+psycopg://{rest}" if scheme.startswith("postgres") else url
 
 
+class InstallNotAllowed(PermissionError):
+    """A workspace outside ``SLACK_ALLOWED_TEAMS`` tried to install the app."""
+
+
+class _AllowListedStore(AsyncSQLAlchemyInstallationStore):
+    """slack_sdk's store that refuses to save an installation of a workspace (or org) not allow-listed."""
+
+    allowed: tuple[str, ...] = ()
+
+    async def async_save(self, installation: Installation) -> None:
+        """Save, unless ``SLACK_ALLOWED_TEAMS`` is set and names neither the workspace nor its org."""
+        ids = {installation.team_id, installation.enterprise_id} - {None}
+        if self.allowed and not ids & set(self.allowed):
+            raise InstallNotAllowed("this workspace is not allowed to install the app (SLACK_ALLOWED_TEAMS)")
+        await super().async_save(installation)
+
+
 class Installations:
     """The stores, their engine, and the bolt OAuth settings built from them."""
 
     def __init__(self, settings: Settings) -> None:
         self.engine: AsyncEngine = create_async_engine(async_url(settings.database_url))
         self.client_id = settings.slack_client_id
-        self.store = AsyncSQLAlchemyInstallationStore(settings.slack_client_id, self.engine)
+        self.store = _AllowListedStore(settings.slack_client_id, self.engine)
+        self.store.allowed = settings.slack_allowed_teams
         self.states = AsyncSQLAlchemyOAuthStateStore(STATE_SECONDS, self.engine)
         self.settings = AsyncOAuthSettings(client_id=settings.slack_client_id,
                                            client_secret=settings.slack_client_secret, scopes=list(BOT_SCOPES),
