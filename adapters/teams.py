@@ -17,6 +17,7 @@ from botbuilder.integration.aiohttp import CloudAdapter, ConfigurationBotFramewo
 from botbuilder.schema import Activity, ChannelAccount, ConversationParameters, ConversationReference
 from msrest.exceptions import ClientRequestError, HttpOperationError
 
+from adapters import teams_keys
 from adapters.teams_cards import render_activities
 from adapters.teams_inbound import mentions_bot, tenant_of, to_incoming, welcome_reply
 from adapters.teams_poster import PLATFORM, TeamsPoster, service_url_allowed, split_conversation_id
@@ -105,6 +106,7 @@ class TeamsAdapter:
     def __init__(self, bot: Bot) -> None:
         s = bot.services.settings
         self.router, self.services, self.app_id = bot.router, bot.services, s.teams_app_id
+        teams_keys.install()  # signing keys fetched off the event loop, with a timeout, failures cached
         config = _BotFrameworkConfig(s.teams_app_id, s.teams_app_password, s.teams_tenant_id, s.teams_app_type)
         self.cloud = CloudAdapter(_StrictAuthentication(config))
         self.cloud.on_turn_error = self._on_turn_error
