@@ -24,8 +24,7 @@ Registrar = Callable[["argparse._SubParsersAction[argparse.ArgumentParser]"], No
 
 
 def _serve(args: argparse.Namespace, settings: Settings) -> int:
-    from aiohttp import web
-
+    from bot import serve_guard
     from bot.app import build_bot, build_web_app, demo_in_background
 
     configure(settings.log_level, settings.log_format)
@@ -45,7 +44,7 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
     gc.collect()
     gc.freeze()
     print(f"finops-bot serving on http://{args.host}:{args.port} (healthz: /healthz)", flush=True)
-    web.run_app(app, host=args.host, port=args.port, print=None, shutdown_timeout=15, access_log=None)
+    serve_guard.run_app(app, host=args.host, port=args.port)  # header/body deadlines and a connection cap
     return 0
 
 

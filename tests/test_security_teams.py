@@ -19,9 +19,9 @@ from tests.fakes.teams_activities import TeamsClient
 
 @pytest.fixture
 def served(monkeypatch: pytest.MonkeyPatch, tmp_path: Any) -> list[dict[str, Any]]:
-    """`serve` runs up to web.run_app, which records its host instead of serving."""
+    """`serve` runs up to serve_guard.run_app, which records its host instead of serving."""
     calls: list[dict[str, Any]] = []
-    monkeypatch.setattr("aiohttp.web.run_app", lambda app, **kw: calls.append(kw))
+    monkeypatch.setattr("bot.serve_guard.run_app", lambda app, **kw: calls.append(kw))
     for name in ("MICROSOFT_APP_ID", "MICROSOFT_APP_PASSWORD", "MICROSOFT_APP_TENANT_ID", "MICROSOFT_APP_TYPE",
                  "TEAMS_ENABLED", "TEAMS_LOCAL_TEST", "SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET"):
         monkeypatch.delenv(name, raising=False)
