@@ -136,6 +136,22 @@ def _ids(env: Mapping[str, str], name: str) -> tuple[str, ...]:
     return tuple(p.strip() for p in env.get(name, "").replace(";", ",").split(",") if p.strip())
 
 
+def _fernet_key(env: Mapping[str, str]) -> str:
+    raw = env.get("FINOPS_TOKEN_KEY", "").strip()
+    if raw:
+        import base64
+        import binascii
+
+        try:
+            ok = len(base64.urlsafe_b64decode(raw.encode())) == 32
+        except (binascii.Error, ValueError):
+            ok = False
+        if not ok:
+            raise ConfigError("FINOPS_TOKEN_KEY must be a Fernet key (32 url-safe base64 bytes), e.g. from "
+                              "python -c 'import cryptography.fernet as f; print(f.Fernet.generate_key().decode())'")
+    return raw
+
+
 def is_loopback(host: str) -> bool:
     """Whether ``serve --host`` is reachable from this machine only."""
     import ipaddress
@@ -267,5 +283,5 @@ class Settings:
             slack_allowed_teams=_ids(env, "SLACK_ALLOWED_TEAMS"),
             teams_allowed_tenants=_ids(env, "TEAMS_ALLOWED_TENANTS"),
             metrics_token=env.get("FINOPS_METRICS_TOKEN", "").strip(),
-            token_key=env.get("FINOPS_TOKEN_KEY", "").strip(),
+            token_key=_fernet_key(env),
         )

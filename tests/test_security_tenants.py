@@ -68,3 +68,40 @@ async def test_teams_activities_from_another_tenant_are_refused_and_not_stored(s
     assert connector.posted == [] and await bot.services.db.run(bot.services.refs.list, "teams") == []
     good = TeamsClient(connector.url)
     assert (await client.post("/api/messages", json=good.personal("help"))).status == 201
+
+
+async def test_oauth_tokens_are_encrypted_at_rest(sqlite_url: str, fake: FakeSlackAPI, aiohttp_client: Any) -> None:
+    import sqlalchemy as sa
+    from cryptography.fernet import Fernet
+
+    from tests.test_slack_oauth import slack_adapter
+
+    key = Fernet.generate_key().decode()
+    bot = build_bot(make_settings(sqlite_url, slack_client_id="1111.2222", slack_client_secret="csecret",
+                                  slack_signing_secret=p.SECRET, slack_api_url=fake.api_url, token_key=key),
+                    demo=False)
+    client = await aiohttp_client(build_web_app(bot))
+    assert await _install(client, fake, "T0ONE") == 200
+    with bot.services.db.engine.connect() as conn:
+        stored = [str(v) for t in ("slack_bots", "slack_installations")
+                  for row in conn.execute(sa.text(f"SELECT * FROM {t}")) for v in row]
+    assert stored and not any("xoxb-T0ONE" in v for v in stored)
+    assert any(v.startswith("fernet:") for v in stored)
+    installations = slack_adapter(bot).installations
+    assert await installations.bot_token("T0ONE") == "xoxb-T0ONE"
+    found = await installations.store.async_find_bot(enterprise_id=None, team_id="T0ONE")
+    assert found is not None and found.bot_token == "xoxb-T0ONE"
+    resp = await client.post("/slack/events", data=mention("T0ONE", "<@UBOT> help", "1700000000.000300").encode(),
+                             headers=p.signed_headers(mention("T0ONE", "<@UBOT> help", "1700000000.000300")))
+    assert resp.status == 200
+    from tests.fakes.slack_harness import eventually
+
+    [post, *_] = await eventually(lambda: fake.of("chat.postMessage"))
+    assert post.token == "xoxb-T0ONE"  # bolt authorized the event with the decrypted token
+
+
+def test_a_bad_token_key_is_a_clear_start_up_error() -> None:
+    from bot.config import ConfigError, Settings
+
+    with pytest.raises(ConfigError, match="FINOPS_TOKEN_KEY"):
+        Settings.from_env({"DATABASE_URL": "sqlite://", "FINOPS_TOKEN_KEY": "not-a-key"})
