@@ -164,12 +164,17 @@ class SurveyAnswerIntent:
         if question.kind == "multi":
             data = ctx.state.data
             same = ctx.state.intent == self.name and data.get("sid") == info.id and data.get("q") == q
-            picked = set(data.get("picked") or ()) if same else set()
+            # Anonymous: the ticks so far stay in this process, never in the stored conversation state.
+            kept = store.ticks.get((info.id, me, q), ()) if info.anonymous else data.get("picked")
+            picked = set(kept or ()) if same else set()
             if opt == "done":
                 if not picked:
                     return [self._ask(ctx, info, q, note="Pick at least one option, then press Done.")]
+                store.ticks.pop((info.id, me, q), None)
                 return await self._record(msg, ctx, info, q, tuple(sorted(picked)), None)
             picked ^= {int(opt)}
+            if info.anonymous:
+                store.ticks[(info.id, me, q)] = tuple(sorted(picked))
             return [self._ask(ctx, info, q, tuple(sorted(picked)))]
         if opt == "done" or int(opt) >= len(question.options):
             return [self._ask(ctx, info, q)]
@@ -194,7 +199,8 @@ class SurveyAnswerIntent:
 
     def _ask(self, ctx: TurnContext, info: SurveyInfo, q: int, picked: tuple[int, ...] = (),
              note: str | None = None, typed: str = "") -> Reply:
-        ctx.state.start(self.name, info.questions[q].kind, {"sid": info.id, "q": q, "picked": list(picked)})
+        kept = [] if info.anonymous else list(picked)  # anonymous ticks are not stored (see _step)
+        ctx.state.start(self.name, info.questions[q].kind, {"sid": info.id, "q": q, "picked": kept})
         return render.question_reply(info, q, picked, note, typed)
 
     def _leave(self, ctx: TurnContext, sid: int) -> None:

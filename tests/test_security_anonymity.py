@@ -4,6 +4,7 @@ would: PostgreSQL ``xmin`` joins and the SQLite WAL replayed commit by commit (e
 from __future__ import annotations
 
 import itertools
+import json
 import sqlite3
 from pathlib import Path
 from typing import Any
@@ -195,3 +196,23 @@ async def test_a_survey_with_fewer_than_k_respondents_stores_no_answers(sqlite_u
 @pytest.fixture(autouse=True)
 def _quiet(caplog: pytest.LogCaptureFixture) -> None:
     caplog.set_level("WARNING")
+
+
+async def test_ticked_options_of_an_anonymous_multi_question_are_never_stored(tmp_path: Path) -> None:
+    db = tmp_path / "multi.db"
+    bot = _bot(f"sqlite:///{db}")
+    record_posts(bot)
+    s = bot.services
+    doc = (f"title: Clouds\nanonymous: true\naudience: [{PEOPLE[0]}]\nquestions:\n  - text: Which clouds?\n"
+           "    type: multi\n    options: [AWS, Azure, GCP]\n")
+    info = s.surveys.create(from_yaml(doc, utcnow(), s.settings.tz), "console:you")
+    assert (await send_survey(s, s.surveys, info.id, "console:you")).sent
+    await press(bot, PEOPLE[0], f"survey:{info.id}:0:0")
+    ticked = await press(bot, PEOPLE[0], f"survey:{info.id}:0:2")
+    assert "Selected so far: AWS, GCP" in text_of(ticked)
+    states = [_read(image, tmp_path / f"m{i}.db")["states"] for i, image in enumerate(wal_commits(db))]
+    assert states and all(json.loads(data or "{}").get("picked") in (None, [])
+                          for st in states for _i, _s, data in st.values())
+    done = await press(bot, PEOPLE[0], f"survey:{info.id}:0:done")
+    assert "Thank you" in text_of(done)
+    assert [list(a.values()) for a in s.surveys.pool.take(info.id).values()] == [[((0, 2), None)]]

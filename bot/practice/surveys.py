@@ -63,6 +63,7 @@ class SurveyStore:
     def __init__(self, db: Database, batch: int = 5) -> None:
         self.db = db
         self.pool = MixPool(batch)  # anonymous answers wait here until ``batch`` people answered
+        self.ticks: dict[tuple[int, str, int], tuple[int, ...]] = {}  # anonymous multi-choice ticks, not stored
 
     def create(self, draft: SurveyDraft, author: str, now: datetime | None = None) -> SurveyInfo:
         """Store a draft (not sent yet) with a fresh random salt."""
