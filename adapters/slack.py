@@ -27,6 +27,7 @@ from slack_sdk.http_retry.builtin_async_handlers import (
 )
 from slack_sdk.web.async_client import AsyncWebClient
 
+from adapters import press_ids
 from adapters.slack_home import home_view
 from adapters.slack_interactive import Interactivity
 from adapters.slack_oauth import INSTALL_PATH, REDIRECT_PATH, Installations
@@ -355,6 +356,7 @@ class SlackAdapter(Interactivity):
 
 def mount_slack(web_app: web.Application, bot: Bot) -> SlackAdapter:
     """Create the adapter, mount it and register its poster (called by ``bot.app.mount_adapters``)."""
+    press_ids.use_secret(bot.services.settings.slack_signing_secret)  # replicas agree on click ids
     adapter = SlackAdapter(bot)
     adapter.mount(web_app)
     bot.services.delivery.register(adapter.poster)

@@ -17,7 +17,7 @@ from botbuilder.integration.aiohttp import CloudAdapter, ConfigurationBotFramewo
 from botbuilder.schema import Activity, ChannelAccount, ConversationParameters, ConversationReference
 from msrest.exceptions import ClientRequestError, HttpOperationError
 
-from adapters import teams_keys
+from adapters import press_ids, teams_keys
 from adapters.teams_cards import render_activities
 from adapters.teams_inbound import mentions_bot, tenant_of, to_incoming, welcome_reply
 from adapters.teams_poster import PLATFORM, TeamsPoster, service_url_allowed, split_conversation_id
@@ -339,6 +339,7 @@ def mount_teams(app: web.Application, bot: Bot) -> TeamsAdapter:
     settings = bot.services.settings
     if not settings.teams_app_id and not settings.teams_local_test:
         raise ConfigError("Teams is enabled without MICROSOFT_APP_ID: authentication would be off (TEAMS_LOCAL_TEST)")
+    press_ids.use_secret(settings.teams_app_password)  # replicas agree on click ids
     adapter = TeamsAdapter(bot)
     if not settings.teams_app_id:
         log.warning("!!! TEAMS AUTHENTICATION IS OFF: MICROSOFT_APP_ID is empty, so %s accepts requests from "

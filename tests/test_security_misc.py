@@ -74,3 +74,26 @@ def test_a_yaml_alias_bomb_is_refused_before_it_expands() -> None:
     assert peak < 20_000_000
     with pytest.raises(SurveyError, match="too large"):
         from_yaml("title: x\n" + "#" * 100_000, utcnow(), ZoneInfo("UTC"))
+
+
+async def test_a_click_replayed_to_a_second_replica_is_answered_once(sqlite_url, monkeypatch) -> None:
+    import importlib
+
+    from adapters import press_ids
+    from bot.app import build_bot
+    from bot.db import utcnow
+    from tests.conftest import make_settings
+
+    def replica_click_id() -> str:  # a fresh process: a new module state, the same environment
+        fresh = importlib.reload(press_ids)
+        fresh.use_secret("the-shared-signing-secret")
+        return "slack:click:" + fresh.press_id("1700000000.000100", "finops_choice_0", "survey:1:0:2", "U13")
+
+    first, second = replica_click_id(), replica_click_id()
+    assert first == second and "U13" not in first and "survey" not in first
+    one = build_bot(make_settings(sqlite_url), demo=False)
+    two = build_bot(make_settings(sqlite_url), demo=False, migrate=False)
+    now = utcnow()
+    claims = [one.services.conversations.claim_event(first, now), two.services.conversations.claim_event(second, now)]
+    assert claims == [True, False]
+    importlib.reload(press_ids)
