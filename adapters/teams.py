@@ -123,10 +123,11 @@ class TeamsAdapter:
         if not self.allowed_url(body.get("serviceUrl")):
             return "serviceUrl is not a Bot Framework host"
         if self.tenants:
-            data = body.get("channelData") if isinstance(body.get("channelData"), dict) else {}
-            tenant = (data.get("tenant") or {}).get("id") if isinstance(data.get("tenant"), dict) else None
-            conv = body.get("conversation") if isinstance(body.get("conversation"), dict) else {}
-            if (tenant or conv.get("tenantId")) not in self.tenants:
+            data, conv = body.get("channelData"), body.get("conversation")
+            data = data if isinstance(data, dict) else {}
+            conv = conv if isinstance(conv, dict) else {}
+            tenant = data["tenant"].get("id") if isinstance(data.get("tenant"), dict) else None
+            if str(tenant or conv.get("tenantId") or "") not in self.tenants:
                 return "tenant not allowed"
         return None
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import builtins
 import hashlib
 import random
 import secrets
@@ -209,7 +210,7 @@ class SurveyStore:
         taken = self.pool.take(sid, questions)
         if not taken:
             return 0
-        rows: list[tuple[int, Answer]] = []
+        rows: builtins.list[tuple[int, Answer]] = []
         with self.db.session() as s:
             survey = s.get(Survey, sid)
             if survey is None:
@@ -231,7 +232,7 @@ class SurveyStore:
             self._write_answers(sid, rows)
         return len(rows)
 
-    def _write_answers(self, sid: int, rows: list[tuple[int, Answer]]) -> None:
+    def _write_answers(self, sid: int, rows: builtins.list[tuple[int, Answer]]) -> None:
         random.SystemRandom().shuffle(rows)
         day = utcnow().date()
         with self.db.session() as s:
