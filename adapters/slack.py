@@ -27,6 +27,7 @@ from slack_sdk.http_retry.builtin_async_handlers import (
 )
 from slack_sdk.web.async_client import AsyncWebClient
 
+from adapters import press_ids
 from adapters.replies import IMAGE_ONLY
 from adapters.slack_home import home_view
 from adapters.slack_interactive import Interactivity
@@ -42,6 +43,7 @@ if TYPE_CHECKING:
     from bot.runtime import Bot
 
 log = logging.getLogger(__name__)
+MAX_BODY = 128 * 1024  # Slack's largest payloads (a view submission) are far smaller; bigger ones are refused unread
 PATH = "/slack/events"
 ANSWERED_SUBTYPES = (None, "thread_broadcast", "file_share")  # anything else is an edit, join, bot post …
 DRAIN_SECONDS = 10.0  # at shutdown, turns already acknowledged get this long to finish
@@ -127,6 +129,8 @@ class SlackAdapter(Interactivity):
         whose ``payload`` is not a JSON object, or JSON that is not an object), or nested too deeply would escape
         as a 500: those are a 400.
         """
+        if request.content_length is None or request.content_length > MAX_BODY:  # before bolt reads or logs it
+            return web.json_response({"error": "request body missing or too large"}, status=413)
         stamp = request.headers.get("X-Slack-Request-Timestamp")
         if stamp is not None and not stamp.isdigit():  # bolt's int() would fail; an absent one is bolt's 401
             return web.json_response({"error": "invalid request"}, status=401)  # (or an unsigned ssl_check's 200)
@@ -137,6 +141,11 @@ class SlackAdapter(Interactivity):
         if not well_formed(bolt_request.body):
             log.warning("slack: refused a payload with missing parts or fields of the wrong type")
             return web.json_response({"error": "unexpected payload shape"}, status=400)
+        allowed = self.services.settings.slack_allowed_teams
+        ids = {team_of(bolt_request.body), str(bolt_request.body.get("enterprise_id") or "")} - {""}
+        if allowed and not ids & set(allowed) and bolt_request.body.get("type") != "url_verification":
+            log.warning("slack: refused a payload from a workspace outside SLACK_ALLOWED_TEAMS")
+            return web.json_response({"error": "workspace not allowed"}, status=403)
         try:
             return await to_aiohttp_response(await self.app.async_dispatch(bolt_request))
         except MALFORMED as exc:  # bolt's own error handling tripped over the payload
@@ -361,6 +370,7 @@ class SlackAdapter(Interactivity):
 
 def mount_slack(web_app: web.Application, bot: Bot) -> SlackAdapter:
     """Create the adapter, mount it and register its poster (called by ``bot.app.mount_adapters``)."""
+    press_ids.use_secret(bot.services.settings.slack_signing_secret)  # replicas agree on click ids
     adapter = SlackAdapter(bot)
     adapter.mount(web_app)
     bot.services.delivery.register(adapter.poster)

@@ -9,7 +9,13 @@ migration ``slack_0002``), and bolt authorizes every request with the token of i
 
 from __future__ import annotations
 
+import copy
+import logging
+from typing import Any
+
+from cryptography.fernet import Fernet, InvalidToken
 from slack_bolt.oauth.async_oauth_settings import AsyncOAuthSettings
+from slack_sdk.oauth.installation_store import Installation
 from slack_sdk.oauth.installation_store.sqlalchemy import AsyncSQLAlchemyInstallationStore
 from slack_sdk.oauth.state_store.sqlalchemy import AsyncSQLAlchemyOAuthStateStore
 from sqlalchemy import delete, select
@@ -17,6 +23,9 @@ from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 from bot.config import Settings
 
+log = logging.getLogger(__name__)
+SEALED = "fernet:"  # stored tokens with this prefix are encrypted; older plain rows still read
+TOKEN_FIELDS = ("bot_token", "bot_refresh_token", "user_token", "user_refresh_token")
 INSTALL_PATH, REDIRECT_PATH = "/slack/install", "/slack/oauth_redirect"
 STATE_SECONDS = 600  # an install must finish within 10 minutes
 # The bot scopes of slack/manifest.yaml (tests/test_slack_oauth.py checks they stay the same).
@@ -32,13 +41,87 @@ def async_url(url: str) -> str:
     return f"postgresql+psycopg://{rest}" if scheme.startswith("postgres") else url
 
 
+class InstallNotAllowed(PermissionError):
+    """A workspace outside ``SLACK_ALLOWED_TEAMS`` tried to install the app."""
+
+
+class TokenBox:
+    """Encrypts tokens at rest with Fernet (``FINOPS_TOKEN_KEY``); without a key tokens are stored as they are."""
+
+    def __init__(self, key: str) -> None:
+        self.fernet = Fernet(key.encode()) if key else None
+
+    def seal(self, token: str | None) -> str | None:
+        """The stored form of a token."""
+        if not token or self.fernet is None or token.startswith(SEALED):
+            return token
+        return SEALED + self.fernet.encrypt(token.encode()).decode()
+
+    def open(self, stored: str | None) -> str | None:
+        """The token from its stored form (None when it cannot be decrypted with this key)."""
+        if not stored or not stored.startswith(SEALED):
+            return stored
+        if self.fernet is None:
+            return None
+        try:
+            return self.fernet.decrypt(stored[len(SEALED):].encode()).decode()
+        except InvalidToken:
+            log.warning("a stored Slack token cannot be decrypted with FINOPS_TOKEN_KEY (was the key changed?)")
+            return None
+
+
+class _AllowListedStore(AsyncSQLAlchemyInstallationStore):
+    """slack_sdk's store that refuses installations of workspaces not allow-listed and encrypts tokens at rest
+    (bolt's token rotation saves rotated tokens through ``async_save`` too, so they are encrypted as well)."""
+
+    allowed: tuple[str, ...] = ()
+    box: TokenBox = TokenBox("")
+
+    async def async_save(self, installation: Installation) -> None:
+        """Save, unless ``SLACK_ALLOWED_TEAMS`` is set and names neither the workspace nor its org."""
+        ids = {installation.team_id, installation.enterprise_id} - {None}
+        if self.allowed and not ids & set(self.allowed):
+            raise InstallNotAllowed("this workspace is not allowed to install the app (SLACK_ALLOWED_TEAMS)")
+        await super().async_save(self._sealed(installation))
+
+    async def async_save_bot(self, bot: Any) -> None:
+        """Save a bot row with its tokens encrypted."""
+        await super().async_save_bot(self._sealed(bot))
+
+    async def async_find_bot(self, **kwargs: Any) -> Any:
+        """The bot with its tokens decrypted."""
+        return self._opened(await super().async_find_bot(**kwargs))
+
+    async def async_find_installation(self, **kwargs: Any) -> Any:
+        """The installation with its tokens decrypted."""
+        return self._opened(await super().async_find_installation(**kwargs))
+
+    def _sealed(self, item: Any) -> Any:
+        sealed = copy.copy(item)
+        for name in TOKEN_FIELDS:
+            if hasattr(sealed, name):
+                setattr(sealed, name, self.box.seal(getattr(sealed, name)))
+        return sealed
+
+    def _opened(self, item: Any) -> Any:
+        if item is not None:
+            for name in TOKEN_FIELDS:
+                if hasattr(item, name):
+                    setattr(item, name, self.box.open(getattr(item, name)))
+        return item
+
+
 class Installations:
     """The stores, their engine, and the bolt OAuth settings built from them."""
 
     def __init__(self, settings: Settings) -> None:
         self.engine: AsyncEngine = create_async_engine(async_url(settings.database_url))
         self.client_id = settings.slack_client_id
-        self.store = AsyncSQLAlchemyInstallationStore(settings.slack_client_id, self.engine)
+        self.store = _AllowListedStore(settings.slack_client_id, self.engine)
+        self.store.allowed = settings.slack_allowed_teams
+        self.store.box = TokenBox(settings.token_key)
+        if not settings.token_key:
+            log.warning("FINOPS_TOKEN_KEY is not set: Slack bot tokens are stored unencrypted")
         self.states = AsyncSQLAlchemyOAuthStateStore(STATE_SECONDS, self.engine)
         self.settings = AsyncOAuthSettings(client_id=settings.slack_client_id,
                                            client_secret=settings.slack_client_secret, scopes=list(BOT_SCOPES),
@@ -54,7 +137,8 @@ class Installations:
                  .order_by(bots.installed_at.desc()).limit(1))
         async with self.engine.connect() as conn:
             token = (await conn.execute(query)).scalar()
-        return str(token) if token else None
+        token = self.store.box.open(str(token)) if token else None
+        return token or None
 
     async def only_workspace(self) -> str | None:
         """The team id when exactly one workspace is installed (where a post that names none can go)."""

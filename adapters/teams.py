@@ -18,6 +18,7 @@ from botbuilder.integration.aiohttp import CloudAdapter, ConfigurationBotFramewo
 from botbuilder.schema import Activity, ChannelAccount, ConversationParameters, ConversationReference
 from msrest.exceptions import ClientRequestError, HttpOperationError
 
+from adapters import press_ids, teams_keys
 from adapters.names import TEAMS_PERSON, named, people_in, remember
 from adapters.replies import IMAGE_ONLY
 from adapters.teams_cards import choice_set, chosen_card, render_activities
@@ -30,8 +31,9 @@ from adapters.teams_inbound import (
     to_incoming,
     welcome_reply,
 )
-from adapters.teams_poster import PLATFORM, TeamsPoster, split_conversation_id
+from adapters.teams_poster import PLATFORM, TeamsPoster, service_url_allowed, split_conversation_id
 from adapters.threads import TeamsThreadStore
+from bot.config import ConfigError
 from bot.db import UNAVAILABLE_ERRORS
 from bot.delivery import DeliveryResult
 from bot.models import ConversationKey, Reply
@@ -41,6 +43,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 ROUTE = "/api/messages"
+MAX_BODY = 256 * 1024  # an activity (a card submission included) is a few KB: bigger bodies are refused unread
 REPLY_ERRORS = (HttpOperationError, ClientRequestError, ClientError, OSError, ValueError)
 _KINDS = {"personal": "dm", "groupChat": "group", "channel": "channel"}
 
@@ -116,23 +119,47 @@ class TeamsAdapter:
     def __init__(self, bot: Bot) -> None:
         s = bot.services.settings
         self.router, self.services, self.app_id = bot.router, bot.services, s.teams_app_id
+        teams_keys.install()  # signing keys fetched off the event loop, with a timeout, failures cached
         config = _BotFrameworkConfig(s.teams_app_id, s.teams_app_password, s.teams_tenant_id, s.teams_app_type)
         self.cloud = CloudAdapter(_StrictAuthentication(config))
         self.cloud.on_turn_error = self._on_turn_error
         self.handler = _Handler(self)
         self.threads = TeamsThreadStore(bot.services.db)
         self.names: dict[str, str] = {}  # Teams user id → display name (from activities, mentions, the roster)
+        self.test_urls, self.tenants = s.teams_test_service_urls, s.teams_allowed_tenants
+
+    def allowed_url(self, url: object) -> bool:
+        """Outbound calls go only to Bot Framework hosts (or the configured test connector): no SSRF."""
+        return service_url_allowed(url, self.test_urls)
+
+    def _refused(self, body: dict[str, Any]) -> str | None:
+        """Why an activity is refused before anything is stored or sent (serviceUrl, tenant), or None."""
+        if not self.allowed_url(body.get("serviceUrl")):
+            return "serviceUrl is not a Bot Framework host"
+        if self.tenants:
+            data, conv = body.get("channelData"), body.get("conversation")
+            data = data if isinstance(data, dict) else {}
+            conv = conv if isinstance(conv, dict) else {}
+            tenant = data["tenant"].get("id") if isinstance(data.get("tenant"), dict) else None
+            if str(tenant or conv.get("tenantId") or "") not in self.tenants:
+                return "tenant not allowed"
+        return None
 
     async def handle_request(self, request: web.Request) -> web.StreamResponse:
         """The aiohttp route: 415/400 for bad bodies, 401 for bad tokens, 201 (or an invoke response) otherwise."""
         if request.content_type != "application/json":
             return web.json_response({"error": "expected application/json"}, status=415)
+        if request.content_length is None or request.content_length > MAX_BODY:
+            return web.json_response({"error": "request body missing or too large"}, status=413)
         try:
             body = await request.json()
         except (ValueError, RecursionError):  # not UTF-8, not JSON, or nested too deeply
             return web.json_response({"error": "invalid JSON"}, status=400)
         if not isinstance(body, dict) or not body.get("type") or not _deserializes(body):
             return web.json_response({"error": "expected a Bot Framework activity"}, status=400)
+        if (why := self._refused(body)) is not None:
+            log.warning("Teams: refused an activity (%s)", why)
+            return web.json_response({"error": why}, status=403)
         return await self.cloud.process(request, self.handler) or web.Response(status=201)
 
     async def _on_turn_error(self, context: TurnContext, error: Exception) -> None:
@@ -271,6 +298,9 @@ class TeamsAdapter:
         ref = ConversationReference().deserialize(reference)
         if not ref.service_url or ref.conversation is None or not ref.conversation.id:
             return DeliveryResult(ok=False, error="invalid Teams conversation reference")
+        if not self.allowed_url(ref.service_url):
+            log.warning("Teams: refused a proactive post to a service URL that is not a Bot Framework host")
+            return DeliveryResult(ok=False, error="Teams service URL not allowed")
         outcome: list[DeliveryResult] = []
 
         async def post(context: TurnContext) -> None:
@@ -296,6 +326,8 @@ class TeamsAdapter:
     async def open_personal_chat(self, service_url: str, tenant: str, bot: dict[str, Any],
                                  user_id: str) -> dict[str, Any] | str:
         """Open (or find) the bot's 1:1 chat with a person: its reference, or why Teams refused."""
+        if not self.allowed_url(service_url):
+            return "Teams service URL not allowed"
         params = ConversationParameters(is_group=False, bot=ChannelAccount().deserialize(bot),
                                         members=[ChannelAccount(id=user_id)], tenant_id=tenant,
                                         channel_data={"tenant": {"id": tenant}})
@@ -361,8 +393,12 @@ class _Handler(ActivityHandler):
 
 def mount_teams(app: web.Application, bot: Bot) -> TeamsAdapter:
     """Add ``POST /api/messages`` and register the Teams poster (called by ``bot.app.mount_adapters``)."""
+    settings = bot.services.settings
+    if not settings.teams_app_id and not settings.teams_local_test:
+        raise ConfigError("Teams is enabled without MICROSOFT_APP_ID: authentication would be off (TEAMS_LOCAL_TEST)")
+    press_ids.use_secret(settings.teams_app_password)  # replicas agree on click ids
     adapter = TeamsAdapter(bot)
-    if not bot.services.settings.teams_app_id:
+    if not settings.teams_app_id:
         log.warning("!!! TEAMS AUTHENTICATION IS OFF: MICROSOFT_APP_ID is empty, so %s accepts requests from "
                     "anyone. Use this only for local testing; set MICROSOFT_APP_ID/PASSWORD in production. !!!",
                     ROUTE)

@@ -8,7 +8,9 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
 
+from bot.config import BOT_FRAMEWORK_HOSTS
 from bot.db import UNAVAILABLE_ERRORS
 from bot.delivery import DeliveryResult, Target
 from bot.models import Reply
@@ -20,6 +22,27 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 PLATFORM = "teams"
 THREAD_MARK = ";messageid="
+
+
+def service_url_allowed(url: object, test_urls: Sequence[str] = ()) -> bool:
+    """Whether the bot may call this Bot Framework service URL: https on a Bot Framework host, or a configured test
+    URL (``TEAMS_TEST_SERVICE_URLS``; without a port it allows every port of that host)."""
+    if not isinstance(url, str) or not url:
+        return False
+    try:
+        parts = urlsplit(url)
+        port = parts.port
+    except ValueError:
+        return False
+    host = (parts.hostname or "").lower()
+    for allowed in test_urls:
+        a = urlsplit(allowed)
+        if a.scheme == parts.scheme and (a.hostname or "").lower() == host and a.port in (None, port):
+            return True
+    if parts.scheme != "https" or port not in (None, 443) or parts.username or parts.password:
+        return False
+    return any(host == pattern or (pattern.startswith("*.") and host.endswith(pattern[1:]))
+               for pattern in BOT_FRAMEWORK_HOSTS)
 
 
 def split_conversation_id(conversation_id: str) -> tuple[str, str]:

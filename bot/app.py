@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import hmac
 import logging
 from datetime import timedelta
 
@@ -93,7 +94,7 @@ def _attach_surveys(services: Services) -> None:
     from bot.practice.survey_send import register_survey_jobs
     from bot.practice.surveys import SurveyStore
 
-    services.surveys = SurveyStore(services.db)
+    services.surveys = SurveyStore(services.db, batch=services.settings.survey_min_responses)
     register_survey_jobs(services, services.surveys)
 
 
@@ -151,7 +152,10 @@ def build_web_app(bot: Bot) -> web.Application:
         ok = await bot.services.db.run_short(bot.services.db.ping)  # never queued behind background work
         return web.json_response({"status": "ok" if ok else "database unavailable"}, status=200 if ok else 503)
 
-    async def metrics(_request: web.Request) -> web.Response:
+    async def metrics(request: web.Request) -> web.Response:
+        token = bot.services.settings.metrics_token  # FINOPS_METRICS_TOKEN: scrapers send it as a bearer token
+        if token and not hmac.compare_digest(request.headers.get("Authorization", ""), f"Bearer {token}"):
+            return web.json_response({"error": "metrics need the bearer token"}, status=401)
         return web.Response(body=bot.services.metrics.render(), headers={"Content-Type": CONTENT_TYPE})
 
     app.router.add_get("/healthz", healthz)

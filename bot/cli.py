@@ -10,7 +10,7 @@ from collections.abc import Callable
 
 from bot import teams_package
 from bot.assessment import cli as assessment_cli
-from bot.config import ConfigError, Settings
+from bot.config import ConfigError, Settings, is_loopback
 from bot.costs import cli as costs_cli
 from bot.costs import team_cli
 from bot.errors import UserError
@@ -23,11 +23,13 @@ Registrar = Callable[["argparse._SubParsersAction[argparse.ArgumentParser]"], No
 
 
 def _serve(args: argparse.Namespace, settings: Settings) -> int:
-    from aiohttp import web
-
+    from bot import serve_guard
     from bot.app import build_bot, build_web_app, demo_in_background
 
     configure(settings.log_level, settings.log_format)
+    if settings.teams_enabled and not settings.teams_app_id and not is_loopback(args.host):
+        raise ConfigError(f"Teams authentication is off (TEAMS_LOCAL_TEST) and --host {args.host} is not loopback: "
+                          "bind 127.0.0.1, or set MICROSOFT_APP_ID/PASSWORD")
     if args.socket_mode:
         if not (settings.slack_enabled and settings.slack_app_token.startswith("xapp-")):
             raise ConfigError("--socket-mode needs SLACK_BOT_TOKEN, SLACK_SIGNING_SECRET and an xapp- SLACK_APP_TOKEN")
@@ -41,7 +43,7 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
     gc.collect()
     gc.freeze()
     print(f"finops-bot serving on http://{args.host}:{args.port} (healthz: /healthz)", flush=True)
-    web.run_app(app, host=args.host, port=args.port, print=None, shutdown_timeout=15, access_log=None)
+    serve_guard.run_app(app, host=args.host, port=args.port)  # header/body deadlines and a connection cap
     return 0
 
 
@@ -88,7 +90,8 @@ def _db(args: argparse.Namespace, settings: Settings) -> int:
 
 def _core_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = sub.add_parser("serve", help="run the HTTP server (Slack, Teams, /healthz, /metrics)")
-    p.add_argument("--host", default="0.0.0.0", help="interface to bind (default 0.0.0.0)")
+    p.add_argument("--host", default="127.0.0.1",
+                   help="interface to bind (default 127.0.0.1; 0.0.0.0 in a container or behind a proxy)")
     p.add_argument("--port", type=int, default=3978, help="port (default 3978)")
     p.add_argument("--no-demo", action="store_true", help="do not load demo data into an empty database")
     p.add_argument("--socket-mode", action="store_true", help="Slack over Socket Mode (needs SLACK_APP_TOKEN)")

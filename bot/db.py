@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import functools
 import logging
+import os
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
@@ -55,9 +56,22 @@ def as_utc(value: datetime | None) -> datetime | None:
     return value.replace(tzinfo=UTC)
 
 
+def _owner_only(url: str) -> None:
+    """Create the SQLite file readable by its owner only (0600; SQLite gives -wal/-shm the same mode)."""
+    path = url.split("///", 1)[1].split("?", 1)[0] if "///" in url else ""
+    if not path or path == ":memory:":
+        return
+    try:
+        os.close(os.open(path, os.O_CREAT | os.O_RDWR, 0o600))
+        os.chmod(path, 0o600)
+    except OSError:  # a read-only or missing folder: SQLite itself will say so
+        pass
+
+
 def make_engine(url: str, *, busy_ms: int = SQLITE_BUSY_MS) -> Engine:
     """Create an engine with the per-dialect settings we rely on (WAL and busy timeout on SQLite)."""
     if url.startswith("sqlite"):
+        _owner_only(url)
         engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": busy_ms / 1000})
 
         @event.listens_for(engine, "connect")

@@ -2,10 +2,39 @@
 
 from __future__ import annotations
 
+import csv
 import sys
+from collections.abc import Iterable
 from pathlib import Path
+from typing import IO, Any
 
 from bot.errors import UserError
+
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\n", "\uff1d", "\uff0b", "\uff0d", "\uff20")
+
+
+def safe_cell(value: object) -> object:
+    """OWASP CSV injection rule: text a spreadsheet would run as a formula gets a leading apostrophe."""
+    if not isinstance(value, str):
+        return value
+    value = value.replace("\r\n", "\n").replace("\r", "\n")  # csv quotes "\n" cells, not a lone "\r"
+    return "'" + value if value.startswith(FORMULA_STARTS) else value
+
+
+class SafeWriter:
+    """``csv.writer`` whose text cells can never start a formula (survey and assessment exports)."""
+
+    def __init__(self, out: IO[str]) -> None:
+        self._writer = csv.writer(out, lineterminator="\n")
+
+    def writerow(self, row: Iterable[Any]) -> None:
+        """Write one row, each text cell made safe."""
+        self._writer.writerow([safe_cell(v) for v in row])
+
+    def writerows(self, rows: Iterable[Iterable[Any]]) -> None:
+        """Write many rows."""
+        for row in rows:
+            self.writerow(row)
 
 
 def write_csv(text: str, out: str | None, what: str = "answers") -> None:

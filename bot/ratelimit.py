@@ -7,6 +7,7 @@ from collections import OrderedDict
 from collections.abc import Callable
 
 MAX_TRACKED = 50_000  # users remembered at once; the least recently seen are forgotten first
+WARN_WINDOW = 60.0  # seconds: a flooding user is told to slow down once per window, then ignored
 
 
 class RateLimiter:
@@ -17,6 +18,7 @@ class RateLimiter:
         self.burst = float(burst if burst is not None else max(5, per_minute // 3))
         self.clock = clock
         self._buckets: OrderedDict[str, tuple[float, float]] = OrderedDict()  # key -> (tokens, last time)
+        self._warned: OrderedDict[str, float] = OrderedDict()  # key -> when it was last told to slow down
 
     def allow(self, key: str) -> bool:
         """Take one token for ``key``; False when the bucket is empty."""
@@ -30,3 +32,15 @@ class RateLimiter:
         if len(self._buckets) > MAX_TRACKED:
             self._buckets.popitem(last=False)
         return allowed
+
+    def should_warn(self, key: str) -> bool:
+        """For a refused message: True once per WARN_WINDOW per key (one "slow down" reply, not one per message)."""
+        now = self.clock()
+        last = self._warned.pop(key, None)
+        if last is not None and now - last < WARN_WINDOW:
+            self._warned[key] = last
+            return False
+        self._warned[key] = now
+        if len(self._warned) > MAX_TRACKED:
+            self._warned.popitem(last=False)
+        return True

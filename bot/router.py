@@ -79,7 +79,8 @@ class Router:
             state = loaded
             if msg.key.platform != "console" and not self.limiter.allow(msg.key.user_ref):
                 self.services.metrics.errors.labels("rate_limited").inc()
-                return TurnResult((Reply(SLOW_DOWN, ephemeral=True),), intent="rate_limited")
+                warn = self.limiter.should_warn(msg.key.user_ref)  # once per window, then silence
+                return TurnResult((Reply(SLOW_DOWN, ephemeral=True),) if warn else (), intent="rate_limited")
         except UNAVAILABLE_ERRORS:
             log.warning("database unavailable event=%s key=%s ref=%s", msg.event_id, key, ref)
             self.services.metrics.errors.labels("database").inc()

@@ -11,6 +11,7 @@ import re
 
 from bot.models import IncomingMessage, Match, Reply
 from bot.practice import survey_render as render
+from bot.practice.survey_access import from_announced_channel
 from bot.practice.survey_send import dm, next_question
 from bot.practice.survey_spec import SurveyInfo
 from intents.base import TurnContext
@@ -75,17 +76,18 @@ class SurveyAnswerIntent:
             return [Reply("Surveys are not enabled on this server.")]
         sid = int(match.slots["sid"])
         info = await db.run(store.get, sid)
-        if info is None or info.status in ("draft", "cancelled"):
-            return [Reply(f"I can't find an open survey #{sid}.", ephemeral=True)]
+        # Nothing about a survey (not even that it exists) to someone not invited, unless they press its button in
+        # a channel it was announced in (Slack/Teams deliver that press only from a member of the channel).
+        invited = info is not None and await db.run(store.invite, sid, me) is not None
+        joins = info is not None and not invited and from_announced_channel(ctx.services, info, msg.key)
+        if info is None or info.status in ("draft", "cancelled") or not (invited or joins):
+            return [Reply(f"I can't find an open survey #{sid} for you.", ephemeral=True)]
         if not info.accepting(ctx.now):
             self._leave(ctx, sid)
             return [_closed(info)]
         if info.kind == "assessment":
             return [render.invitation(info, ctx.services.settings.tz)]
-        if await db.run(store.invite, sid, me) is None:
-            if not info.channels:
-                return [Reply(f"The survey “{info.title}” was sent to specific people, and you are not one of them.",
-                              ephemeral=True)]
+        if joins:
             await db.run(store.join, sid, me)
         if not _private(msg):
             return await self._move_to_dm(msg, ctx, info)
@@ -162,12 +164,17 @@ class SurveyAnswerIntent:
         if question.kind == "multi":
             data = ctx.state.data
             same = ctx.state.intent == self.name and data.get("sid") == info.id and data.get("q") == q
-            picked = set(data.get("picked") or ()) if same else set()
+            # Anonymous: the ticks so far stay in this process, never in the stored conversation state.
+            kept = store.ticks.get((info.id, me, q), ()) if info.anonymous else data.get("picked")
+            picked = set(kept or ()) if same else set()
             if opt == "done":
                 if not picked:
                     return [self._ask(ctx, info, q, note="Pick at least one option, then press Done.")]
+                store.ticks.pop((info.id, me, q), None)
                 return await self._record(msg, ctx, info, q, tuple(sorted(picked)), None)
             picked ^= {int(opt)}
+            if info.anonymous:
+                store.ticks[(info.id, me, q)] = tuple(sorted(picked))
             return [self._ask(ctx, info, q, tuple(sorted(picked)))]
         if opt == "done" or int(opt) >= len(question.options):
             return [self._ask(ctx, info, q)]
@@ -192,7 +199,8 @@ class SurveyAnswerIntent:
 
     def _ask(self, ctx: TurnContext, info: SurveyInfo, q: int, picked: tuple[int, ...] = (),
              note: str | None = None, typed: str = "") -> Reply:
-        ctx.state.start(self.name, info.questions[q].kind, {"sid": info.id, "q": q, "picked": list(picked)})
+        kept = [] if info.anonymous else list(picked)  # anonymous ticks are not stored (see _step)
+        ctx.state.start(self.name, info.questions[q].kind, {"sid": info.id, "q": q, "picked": kept})
         return render.question_reply(info, q, picked, note, typed)
 
     def _leave(self, ctx: TurnContext, sid: int) -> None:

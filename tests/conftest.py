@@ -142,7 +142,8 @@ def db_url(request: pytest.FixtureRequest) -> str:
 def make_settings(url: str, **overrides: object) -> Settings:
     """Settings for tests: no secrets, no environment."""
     base = Settings.from_env({"DATABASE_URL": url})
-    return base.replace(**overrides)
+    local = {"teams_local_test": True, "teams_test_service_urls": ("http://127.0.0.1",)}  # the fake connector
+    return base.replace(**{**local, **overrides})
 
 
 @pytest.fixture

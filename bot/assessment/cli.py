@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import csv
 import io
 from collections.abc import Iterable
 
@@ -11,7 +10,7 @@ from bot.assessment.info import AssessmentInfo
 from bot.assessment.model import CAPABILITY_BY_ID, LENS_BY_ID, maturity_label, question_at
 from bot.assessment.rollup import fmt, score_of
 from bot.config import Settings
-from bot.export import write_csv
+from bot.export import SafeWriter, write_csv
 
 HEADER = ("assessment_id", "team", "respondent", "finished_at", "capability", "capability_score_0_20",
           "capability_level", "lens", "answer_0_4")
@@ -33,7 +32,7 @@ def rows(assessments: Iterable[AssessmentInfo]) -> Iterable[tuple[object, ...]]:
 def to_csv(assessments: Iterable[AssessmentInfo]) -> str:
     """The CSV text (header included)."""
     buf = io.StringIO()
-    writer = csv.writer(buf, lineterminator="\n")
+    writer = SafeWriter(buf)
     writer.writerow(HEADER)
     writer.writerows(rows(assessments))
     return buf.getvalue()

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import csv
 import io
 import random
 from dataclasses import dataclass
 from datetime import datetime
 
 from bot.db import utcnow
+from bot.export import SafeWriter
 from bot.models import Field, Image, Reply
 from bot.practice.survey_render import describe
 from bot.practice.survey_spec import Question, SurveyInfo
@@ -138,7 +138,7 @@ def to_csv(info: SurveyInfo, answers: list[AnswerRow], min_responses: int,
     """One row per answer; anonymous: no respondent, rows shuffled, nothing before the survey closed and questions
     under the threshold left out."""
     buf = io.StringIO()
-    writer = csv.writer(buf, lineterminator="\n")
+    writer = SafeWriter(buf)
     writer.writerow(CSV_HEADER)
     rows = []
     for q, question in enumerate(info.questions):

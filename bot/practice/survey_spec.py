@@ -120,11 +120,19 @@ def check_count(questions: tuple[Question, ...] | list[Question]) -> None:
         raise SurveyError(f"questions: a survey has 1 to {MAX_QUESTIONS} questions, got {len(questions)}")
 
 
+MAX_YAML_CHARS = 64 * 1024  # a survey of 10 questions is a few KB
+
+
 def from_yaml(text: str, now: datetime, tz: ZoneInfo, defaults: tuple[int, int] = (24, 2)) -> SurveyDraft:
     """A draft from a YAML document (title, audience, deadline, anonymous, channels, reminders, questions)."""
     import yaml
 
+    if len(text) > MAX_YAML_CHARS:
+        raise SurveyError(f"the survey file is too large ({len(text):,} characters; at most {MAX_YAML_CHARS:,})")
     try:
+        # Aliases (&a / *a) are refused before anything is built: a 600-byte "billion laughs" would expand to GBs.
+        if any(isinstance(e, yaml.AliasEvent) for e in yaml.parse(text, Loader=yaml.SafeLoader)):
+            raise SurveyError("YAML aliases (*name) are not allowed in a survey file; write the values out")
         doc = yaml.safe_load(text)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)

@@ -2,18 +2,23 @@
 
 from __future__ import annotations
 
+import builtins
 import hashlib
+import random
 import secrets
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import func, insert, update
+from sqlalchemy import delete, func, insert, text, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import col, select
+from sqlmodel import Session, col, select
 
 from bot.db import Database, as_utc, utcnow
+from bot.practice.survey_mix import Answer, MixPool
 from bot.practice.survey_spec import Question, SurveyDraft, SurveyInfo
 from bot.practice.survey_tables import Survey, SurveyAnswer, SurveyBallot, SurveyInvite
 
@@ -56,8 +61,10 @@ def _info(row: Survey) -> SurveyInfo:
 class SurveyStore:
     """Everything surveys keep in the database."""
 
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: Database, batch: int = 5) -> None:
         self.db = db
+        self.pool = MixPool(batch)  # anonymous answers wait here until ``batch`` people answered
+        self.ticks: dict[tuple[int, str, int], tuple[int, ...]] = {}  # anonymous multi-choice ticks, not stored
 
     def create(self, draft: SurveyDraft, author: str, now: datetime | None = None) -> SurveyInfo:
         """Store a draft (not sent yet) with a fresh random salt."""
@@ -99,8 +106,11 @@ class SurveyStore:
             return moved
 
     def close(self, sid: int, now: datetime) -> bool:
-        """Open → closed; False when it was not open."""
-        return self._move(sid, ("open",), status="closed", closed_at=now)
+        """Open → closed (False when it was not open); waiting anonymous answers are written and the survey sealed."""
+        moved = self._move(sid, ("open",), status="closed", closed_at=now)
+        if moved or self.pool.people(sid):
+            self.seal(sid)
+        return moved
 
     def discard(self, sid: int) -> bool:
         """Draft → cancelled (the preview's Cancel)."""
@@ -117,7 +127,15 @@ class SurveyStore:
         with self.db.session() as s:
             rows = s.exec(select(SurveyInvite).where(SurveyInvite.survey_id == sid)
                           .order_by(col(SurveyInvite.id))).all()
-        return [Invite(r.user_ref, r.status, r.error, r.answered, r.reminders) for r in rows]
+        waiting = self._finished_in_pool(sid)
+        return [Invite(r.user_ref, r.status, r.error, r.answered or r.user_ref in waiting, r.reminders) for r in rows]
+
+    def _finished_in_pool(self, sid: int) -> set[str]:
+        people = self.pool.people(sid)
+        if not people:
+            return set()
+        row = self.get(sid)
+        return {p for p in people if row is not None and len(self.answered(sid, p)) >= len(row.questions)}
 
     def invite(self, sid: int, user_ref: str) -> Invite | None:
         """One person's invitation, or None when not invited."""
@@ -141,7 +159,7 @@ class SurveyStore:
             salt = s.exec(select(Survey.salt).where(Survey.id == sid)).one()
             rows = s.exec(select(SurveyBallot.question).where(SurveyBallot.survey_id == sid,
                                                               SurveyBallot.voter == voter_hash(salt, user_ref))).all()
-        return set(rows)
+        return set(rows) | self.pool.questions(sid, user_ref)
 
     def record(self, sid: int, user_ref: str, q: int, choice: tuple[int, ...], text: str | None,
                now: datetime) -> str:
@@ -152,6 +170,8 @@ class SurveyStore:
                 if row is None or row.status != "open" or now >= as_utc(row.deadline):  # type: ignore[operator]
                     return "closed"
                 voter = voter_hash(row.salt, user_ref)
+                if row.anonymous:
+                    return self._hold(s, row, user_ref, q, (choice, text))
                 s.execute(insert(SurveyBallot).values(survey_id=sid, voter=voter, question=q))
                 s.execute(insert(SurveyAnswer).values(
                     id=uuid.uuid4().hex, survey_id=sid, question=q, choice=list(choice), text=text,
@@ -166,6 +186,92 @@ class SurveyStore:
         except IntegrityError:
             return "duplicate"
 
+    def _hold(self, s: Session, row: Survey, user_ref: str, q: int, answer: Answer) -> str:
+        """An anonymous answer: into the mix pool (nothing is written now); a full pool is written as a batch."""
+        assert row.id is not None
+        stored = set(s.exec(select(SurveyBallot.question).where(
+            SurveyBallot.survey_id == row.id, SurveyBallot.voter == voter_hash(row.salt, user_ref))).all())
+        if q in stored or not self.pool.add(row.id, user_ref, q, answer):
+            return "duplicate"
+        done = len(stored | self.pool.questions(row.id, user_ref)) >= len(row.questions)
+        if ready := self.pool.ready(row.id):
+            s.close()
+            self.flush(row.id, ready)
+        return "finished" if done else "recorded"
+
+    def _insert_ignore(self, s: Session, values: dict[str, object]) -> bool:
+        """Insert a ballot unless it exists (another replica wrote it first): True when this one counts."""
+        stmt = (pg_insert if self.db.dialect == "postgresql" else sqlite_insert)(SurveyBallot).values(**values)
+        return bool(s.execute(stmt.on_conflict_do_nothing()).rowcount)
+
+    def flush(self, sid: int, questions: set[int] | None = None, keep_answers: bool = True) -> int:
+        """Write the waiting batch (of ``questions``, else all): first the ballots and "answered" marks of its people
+        (one transaction), then their answers shuffled, without identity or a time finer than the day (another)."""
+        taken = self.pool.take(sid, questions)
+        if not taken:
+            return 0
+        rows: builtins.list[tuple[int, Answer]] = []
+        with self.db.session() as s:
+            survey = s.get(Survey, sid)
+            if survey is None:
+                return 0
+            finished = []
+            for user in sorted(taken, key=lambda u: voter_hash(survey.salt, u)):
+                voter = voter_hash(survey.salt, user)
+                for q, answer in taken[user].items():
+                    if self._insert_ignore(s, {"survey_id": sid, "voter": voter, "question": q}):
+                        rows.append((q, answer))
+                done = s.execute(select(func.count()).select_from(SurveyBallot).where(
+                    SurveyBallot.survey_id == sid, SurveyBallot.voter == voter)).scalar_one()
+                if done >= len(survey.questions):
+                    finished.append(user)
+            if finished:
+                s.execute(update(SurveyInvite).where(SurveyInvite.survey_id == sid,
+                                                     col(SurveyInvite.user_ref).in_(finished)).values(answered=True))
+        if keep_answers:
+            self._write_answers(sid, rows)
+        return len(rows)
+
+    def _write_answers(self, sid: int, rows: builtins.list[tuple[int, Answer]]) -> None:
+        random.SystemRandom().shuffle(rows)
+        day = utcnow().date()
+        with self.db.session() as s:
+            for q, (choice, text_) in rows:
+                s.execute(insert(SurveyAnswer).values(id=uuid.uuid4().hex, survey_id=sid, question=q,
+                                                      choice=list(choice), text=text_, answered_on=day, user_ref=None))
+
+    def seal(self, sid: int) -> None:
+        """At close: write what waits (dropped when the whole survey has fewer than ``batch`` respondents, whose
+        answers could never be shown), rewrite every anonymous answer in one shuffled transaction, and let the
+        database forget the batch history (SQLite: WAL checkpoint + secure delete; PostgreSQL: VACUUM)."""
+        with self.db.session() as s:
+            survey = s.get(Survey, sid)
+            if survey is None or not survey.anonymous:
+                return
+            earlier = s.execute(select(func.count(func.distinct(SurveyBallot.voter))).where(
+                SurveyBallot.survey_id == sid)).scalar_one()
+        self.flush(sid, None, keep_answers=earlier + len(self.pool.people(sid)) >= self.pool.batch)
+        with self.db.session() as s:
+            if self.db.dialect == "sqlite":
+                s.execute(text("PRAGMA secure_delete=ON"))
+            old = s.exec(select(SurveyAnswer).where(SurveyAnswer.survey_id == sid)).all()
+            rows = [(a.question, a.choice, a.text, a.answered_on) for a in old]
+            s.execute(delete(SurveyAnswer).where(col(SurveyAnswer.survey_id) == sid))
+            random.SystemRandom().shuffle(rows)
+            day = max((r[3] for r in rows), default=utcnow().date())
+            for q, choice, text_, _day in rows:
+                s.execute(insert(SurveyAnswer).values(id=uuid.uuid4().hex, survey_id=sid, question=q, choice=choice,
+                                                      text=text_, answered_on=day, user_ref=None))
+        self._forget_history()
+
+    def _forget_history(self) -> None:
+        if self.db.dialect == "sqlite":
+            with self.db.engine.connect() as conn:
+                conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+            return
+        with self.db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            conn.exec_driver_sql("VACUUM survey_answer")
+
     def mark_answered(self, sid: int, user_refs: Iterable[str]) -> None:
         """Mark people as done (assessment surveys: their assessment finished)."""
         refs = list(user_refs)
@@ -176,6 +282,9 @@ class SurveyStore:
 
     def answers(self, sid: int) -> list[AnswerRow]:
         """Every answer of a survey (in the table's random-key order)."""
+        info = self.get(sid)
+        if info is not None and info.status == "closed" and self.pool.people(sid):
+            self.seal(sid)  # answered here while another replica closed it
         with self.db.session() as s:
             rows = s.exec(select(SurveyAnswer).where(SurveyAnswer.survey_id == sid)
                           .order_by(col(SurveyAnswer.id))).all()
