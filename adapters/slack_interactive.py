@@ -15,7 +15,7 @@ from slack_sdk.errors import SlackClientError
 
 from adapters.press_ids import press_id
 from adapters.slack_modal import modal_view
-from adapters.slack_render import button_values, render, selected_blocks
+from adapters.slack_render import render, selected_blocks
 from adapters.slack_send import SEND_ERRORS, slack_error
 from adapters.slack_text import metadata, slash_help, slash_text, team_of, view_form
 from bot.models import Action, ConversationKey, IncomingMessage, Reply, TurnResult
@@ -143,8 +143,7 @@ class Interactivity:
         give way to a note of the choice and the answer is posted after it. Returns what is left to post."""
         sender = await self.sender_for(team)
         replies = result.replies
-        if len(replies) == 1 and replies[0].choices and button_values(message["blocks"]) == {
-                c.value for c in replies[0].choices}:
+        if len(replies) == 1 and replies[0].redraw:
             [again] = await sender.with_names(replies)
             page = render(again)[0]
             await sender.update(channel, ts, page.text, list(page.blocks))

@@ -172,8 +172,3 @@ def selected_blocks(blocks: list[Block], label: str) -> list[Block]:
     note = _context([f":white_check_mark: {escape(label)}"])[0]
     out = [b for b in blocks if b.get("type") != "actions"]
     return [*out, note] if len(out) < len(blocks) else blocks
-
-
-def button_values(blocks: list[Block]) -> set[str]:
-    """The values of every button in a message's blocks."""
-    return {str(e.get("value", "")) for b in blocks if b.get("type") == "actions" for e in b.get("elements", [])}

@@ -21,7 +21,7 @@ from msrest.exceptions import ClientRequestError, HttpOperationError
 from adapters import press_ids, teams_keys
 from adapters.names import TEAMS_PERSON, named, people_in, remember
 from adapters.replies import IMAGE_ONLY
-from adapters.teams_cards import choice_set, chosen_card, render_activities
+from adapters.teams_cards import chosen_card, render_activities
 from adapters.teams_inbound import (
     mentioned_names,
     mentions_bot,
@@ -217,7 +217,7 @@ class TeamsAdapter:
         replies = result.replies
         personal = activity.conversation is not None and activity.conversation.conversation_type == "personal"
         press = pressed(activity) if personal and not result.duplicate else None
-        again = press is not None and len(replies) == 1 and choice_set(replies[0].choices) == press[2]
+        again = press is not None and len(replies) == 1 and replies[0].redraw
         # the same question again (a multiple-choice tick): the card itself shows the new ticks
         if again and replies[0].choices and await self._update_card(context, self._rendered(replies[0])):
             return

@@ -136,6 +136,8 @@ class Reply:
     footer: str | None = None  # small print, e.g. the framework edition or "data as of"
     ephemeral: bool = False
     form: Form | None = None  # fields to fill (a modal on Slack, inputs on a Teams card, prompts in the terminal)
+    # The pressed message itself, redrawn (a multiple-choice tick): a personal message may be replaced in place.
+    redraw: bool = False
 
 
 @dataclass(frozen=True)

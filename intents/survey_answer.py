@@ -8,6 +8,7 @@ conversation state only holds which question is open and, for multiple choice, t
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 
 from bot.models import IncomingMessage, Match, Reply
 from bot.practice import survey_render as render
@@ -175,7 +176,7 @@ class SurveyAnswerIntent:
             picked ^= {int(opt)}
             if info.anonymous:
                 store.ticks[(info.id, me, q)] = tuple(sorted(picked))
-            return [self._ask(ctx, info, q, tuple(sorted(picked)))]
+            return [replace(self._ask(ctx, info, q, tuple(sorted(picked))), redraw=True)]
         if opt == "done" or int(opt) >= len(question.options):
             return [self._ask(ctx, info, q)]
         return await self._record(msg, ctx, info, q, (int(opt),), None)
