@@ -33,7 +33,8 @@ def audience_label(audience: tuple[str, ...] | list[str]) -> str:
 
 def list_line(svc: NudgeService, n: NudgeView) -> str:
     """One nudge in a list."""
-    when = (f"{EVERY[n.recurrence]}, next {svc.local(n.due_at)}" if n.recurrence else svc.local(n.due_at))
+    nxt = svc.next_run(n)
+    when = (f"{EVERY[n.recurrence]}, next {svc.local(nxt)}" if n.recurrence else svc.local(nxt))
     text = n.text if len(n.text) <= 60 else n.text[:57] + "…"
     return f"#{n.id} {when} → {audience_label(n.audience)}: “{text}” ({svc.state(n)}, by {n.author})"
 
@@ -42,7 +43,7 @@ def status_text(svc: NudgeService, n: NudgeView, records: list[Delivered]) -> st
     """Delivery per recipient, newest occurrence first."""
     counts = Counter(r.status for r in records)
     head = (f"Nudge {n.id} ({svc.state(n)}, by {n.author}) to {audience_label(n.audience)}: “{n.text}”\n"
-            + (f"Next: {svc.local(n.due_at)}" + (f", {EVERY[n.recurrence]}" if n.recurrence else "")
+            + (f"Next: {svc.local(svc.next_run(n))}" + (f", {EVERY[n.recurrence]}" if n.recurrence else "")
                if n.status == "scheduled" else ""))
     if not records:
         return head.rstrip() + "\nNothing delivered yet."

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING
 
+from bot.db import as_utc
 from bot.models import Reply
 from bot.practice.audience import resolve
 from bot.practice.deliveries import Delivered, DeliveryLog, deliver
@@ -111,6 +112,14 @@ class NudgeService:
             if job is not None and job.status in ("missed", "failed"):
                 return job.status
         return nudge.status
+
+    def next_run(self, nudge: NudgeView) -> datetime:
+        """When the nudge goes out next: its pending job's due time (a recurring job moves on after each send)."""
+        if nudge.status == "scheduled" and nudge.job_id is not None:
+            job = self.services.scheduler.get(nudge.job_id)
+            if job is not None and job.status in ("pending", "running"):
+                return as_utc(job.due_at) or nudge.due_at
+        return nudge.due_at
 
     def delivery(self, nudge_id: int) -> list[Delivered]:
         """Per-recipient outcomes, newest occurrence first."""
