@@ -121,6 +121,7 @@ class Settings:
     rate_limit_per_minute: int = 60
     log_format: str = "text"
     scheduler_interval_seconds: int = 5
+    scheduler_lease_seconds: int = 60  # a running job whose replica stopped renewing this long is taken over
     allocation_tag: str = "team"  # FOCUS tag key that names the owning team (case/space-insensitive)
     cost_column: str = "billed"  # billed (BilledCost) | effective (EffectiveCost, amortized)
     forecast_days: int = 7  # run-rate window for the period-end forecast
@@ -192,6 +193,7 @@ class Settings:
             log_format=_choice(env, "LOG_FORMAT", ("text", "json"), "text"),
             scheduler_grace_minutes=_int(env, "FINOPS_SCHEDULER_GRACE_MINUTES", 60, 0, 7 * 24 * 60),
             scheduler_interval_seconds=_int(env, "FINOPS_SCHEDULER_INTERVAL_SECONDS", 5, 1, 3600),
+            scheduler_lease_seconds=_int(env, "FINOPS_SCHEDULER_LEASE_SECONDS", 60, 1, 3600),
             allocation_tag=env.get("FINOPS_ALLOCATION_TAG", "").strip() or "team",
             cost_column=_choice(env, "FINOPS_COST_COLUMN", ("billed", "effective"), "billed"),
             forecast_days=_int(env, "FINOPS_FORECAST_DAYS", 7, 1, 62),

@@ -9,6 +9,7 @@ from bot.practice.deliveries import Delivered
 from bot.practice.nudge_store import NudgeView
 from bot.practice.nudges import NudgeService, Plan
 
+MARK = {"sent": "✓", "failed": "✗", "unknown": "?"}
 EVERY = {"daily": "every day", "weekdays": "every weekday", "weekly": "every week"}
 
 
@@ -47,7 +48,7 @@ def status_text(svc: NudgeService, n: NudgeView, records: list[Delivered]) -> st
                if n.status == "scheduled" else ""))
     if not records:
         return head.rstrip() + "\nNothing delivered yet."
-    summary = ", ".join(f"{counts[k]} {k}" for k in ("sent", "failed", "skipped", "sending") if counts[k])
-    lines = [f"{'✓' if r.status == 'sent' else '✗' if r.status == 'failed' else '–'} {r.description}: {r.status}"
+    summary = ", ".join(f"{counts[k]} {k}" for k in ("sent", "failed", "skipped", "sending", "unknown") if counts[k])
+    lines = [f"{MARK.get(r.status, '–')} {r.description}: {r.status}"
              + (f" ({r.reason})" if r.reason else "") + f" · {r.occurrence} · {svc.local(r.at)}" for r in records]
     return "\n".join([head.rstrip(), f"Delivery: {summary}", *lines])

@@ -39,7 +39,7 @@ class NudgeService:
     def __init__(self, services: Services) -> None:
         self.services = services
         self.store = NudgeStore(services.db)
-        self.deliveries = DeliveryLog(services.db)
+        self.deliveries = DeliveryLog(services.db, services.scheduler.lease)
         self.quiet = QuietHours.parse(services.settings.quiet_hours)
 
     def plan(self, when: When) -> Plan:
@@ -150,7 +150,8 @@ class NudgeService:
                          status, problem, nudge.id)
         results = await deliver(self.services, self.deliveries, source, occurrence, found.recipients,
                                 [self.reply(nudge)], nudge_id=nudge.id,
-                                per_day=self.services.settings.nudge_max_per_day, day=now.astimezone(tz).date())
+                                per_day=self.services.settings.nudge_max_per_day, day=now.astimezone(tz).date(),
+                                taken_over=job.taken_over)
         if job.recurrence is None:
             await db.run(self.store.update, nudge.id, status="sent")
         counts = {k: sum(1 for r in results if r.status == k) for k in ("sent", "failed", "skipped")}
