@@ -15,12 +15,12 @@ from bot.models import Choice, Form, IncomingMessage, Input, Match, Reply
 from bot.practice import survey_render as render
 from bot.practice.survey_compose import is_command, parse_command
 from bot.practice.survey_results import compute, results_replies, to_csv
-from bot.practice.survey_send import close, refresh_assessment, resolve, send_survey
+from bot.practice.survey_send import close, progress, refresh_assessment, resolve, send_survey
 from bot.practice.survey_spec import SurveyDraft, SurveyError, SurveyInfo
 from intents.base import TurnContext
 from intents.text import form_text, normalize
 
-_OP = re.compile(r"^/?(?:survey\s+(?P<op>send|discard|close|results|result|export|cancel)\s+#?(?P<id>\d{1,9})"
+_OP = re.compile(r"^/?(?:survey\s+(?P<op>send|discard|close|results|result|export|cancel|status)\s+#?(?P<id>\d{1,9})"
                  r"|(?P<op2>close|export)\s+survey\s+#?(?P<id2>\d{1,9})"
                  r"|(?:show\s+)?results\s+(?:of|for)\s+survey\s+#?(?P<id3>\d{1,9})"
                  r"|survey\s+#?(?P<id4>\d{1,9})\s+results)[.!?]*$")
@@ -102,6 +102,8 @@ class SurveyIntent:
                 return [Reply(f"Survey #{sid} is not a draft any more (it was sent or discarded).")]
             await s.db.run(s.audit.record, me, "survey.cancel", f"survey {sid}")
             return [Reply(f"Discarded the draft survey #{sid}; nothing was sent.")]
+        if op == "status":
+            return [Reply(await s.db.run(progress, s.surveys, sid), title=f"Survey #{sid}")]
         if op == "close":
             if not await close(s, s.surveys, sid, me):
                 return [Reply(f"Survey #{sid} is not open, so there is nothing to close.")]
@@ -133,8 +135,9 @@ class SurveyIntent:
             return [Reply(f"Survey #{sid} was not sent: {'; '.join(report.problems)}.")]
         info = await s.db.run(s.surveys.get, sid)
         assert info is not None
-        lines = [f"Sent survey #{sid} “{info.title}” to {report.invited - len(report.failed)} of "
-                 f"{report.invited} people" + (f" and {report.channels} channel(s)" if report.channels else "") + "."]
+        lines = [f"Sending survey #{sid} “{info.title}” to {report.invited} people"
+                 + (f" and {report.channels} channel(s)" if report.channels else "")
+                 + f" now. Say “survey status {sid}” to follow it; I'll tell you when every invitation is out."]
         lines.extend(f"Not delivered to {who}: {why}" for who, why in report.failed)
         lines.extend(f"⚠ {p}" for p in report.problems)
         if info.max_reminders:

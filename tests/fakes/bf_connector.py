@@ -7,7 +7,8 @@ real service, including 404 (conversation deleted) and 403 (bot removed) for con
 from __future__ import annotations
 
 import itertools
-from dataclasses import dataclass
+import time
+from dataclasses import dataclass, field
 from typing import Any
 
 from aiohttp import web
@@ -17,6 +18,28 @@ GONE_ERRORS = {
     404: {"code": "ConversationNotFound", "message": "Conversation not found."},
     403: {"code": "BotNotInConversationRoster", "message": "The bot is not part of the conversation roster."},
 }
+
+
+@dataclass
+class Throttle:
+    """At most ``per_conversation`` activities to one conversation per ``window`` seconds; beyond that the
+    connector answers ``status`` (429, or 412 as Teams sometimes does under load), optionally with Retry-After."""
+
+    per_conversation: int
+    window: float = 1.0
+    status: int = 429
+    retry_after: int | None = None
+    seen: list[tuple[float, str]] = field(default_factory=list)
+    refused: int = 0
+
+    def admit(self, conversation: str, now: float) -> bool:
+        """Count the post, or False when the conversation is over its limit."""
+        self.seen = [(t, c) for t, c in self.seen if now - t < self.window]
+        if sum(c == conversation for _, c in self.seen) >= self.per_conversation:
+            self.refused += 1
+            return False
+        self.seen.append((now, conversation))
+        return True
 
 
 @dataclass(frozen=True)
@@ -56,6 +79,7 @@ class FakeConnector:
         self.created: list[dict[str, Any]] = []  # bodies of POST /v3/conversations (1:1 chats the bot opened)
         self.not_installed: set[str] = set()  # user ids for whom opening a 1:1 chat is refused (403)
         self._ids = itertools.count(1)
+        self.throttle: Throttle | None = None  # enforced per-conversation rate (``limit``)
         self._runner: web.AppRunner | None = None
         self.url = ""
 
@@ -63,9 +87,19 @@ class FakeConnector:
         """Make posts to this conversation fail like a deleted conversation (404) or removed bot (403)."""
         self.gone[conversation_id] = status
 
+    def limit(self, per_conversation: int, window: float = 1.0, status: int = 429,
+              retry_after: int | None = None) -> Throttle:
+        """Throttle posts per conversation like the Bot Framework service does (429/412 beyond the rate)."""
+        self.throttle = Throttle(per_conversation, window, status, retry_after)
+        return self.throttle
+
     async def _activities(self, request: web.Request) -> web.Response:
         conversation_id = request.match_info["conversation_id"]
         base = conversation_id.split(";messageid=")[0]
+        if self.throttle is not None and not self.throttle.admit(base, time.monotonic()):
+            headers = {"Retry-After": str(self.throttle.retry_after)} if self.throttle.retry_after else None
+            return web.json_response({"error": {"code": "TooManyRequests", "message": "Too many requests"}},
+                                     status=self.throttle.status, headers=headers)
         status = self.gone.get(conversation_id) or self.gone.get(base)
         if status:
             return web.json_response({"error": GONE_ERRORS[status]}, status=status)
