@@ -15,7 +15,7 @@ from bot.models import Choice, Form, IncomingMessage, Input, Match, Reply
 from bot.practice import survey_render as render
 from bot.practice.survey_compose import is_command, parse_command
 from bot.practice.survey_results import compute, results_replies, to_csv
-from bot.practice.survey_send import close, progress, refresh_assessment, resolve, send_survey
+from bot.practice.survey_send import close, plan_send, progress, refresh_assessment, resolve, send_survey
 from bot.practice.survey_spec import SurveyDraft, SurveyError, SurveyInfo
 from intents.base import TurnContext
 from intents.text import form_text, normalize
@@ -120,12 +120,20 @@ class SurveyIntent:
             return [Reply(f"I couldn't set up that survey: {exc}.")], False
         draft = _with_people(draft, msg.key.platform)
         assert s.surveys is not None
+        if draft.send_at is not None and draft.send_at >= draft.deadline:
+            return [Reply("I couldn't set up that survey: it would close before it is sent; give a later "
+                          "deadline (“by …”).")], False
         info = await s.db.run(s.surveys.create, draft, me, ctx.now)
         await s.db.run(s.audit.record, me, "survey.create", f"survey {info.id}", kind=info.kind,
                        questions=len(info.questions), anonymous=info.anonymous)
         audience = await s.db.run(resolve, s, info)
-        return [render.preview(info, len(audience.people), len(audience.channels), audience.problems,
-                               s.settings.tz)], True
+        preview = render.preview(info, len(audience.people), len(audience.channels), audience.problems,
+                                 s.settings.tz)
+        if draft.send_at is not None:  # Send schedules it for then
+            await s.db.run(plan_send, s, info.id, me, draft.send_at)
+            local = draft.send_at.astimezone(s.settings.tz)
+            preview = replace(preview, text=f"{preview.text}\nSend schedules it for {local:%a %d %b %H:%M}.")
+        return [preview], True
 
     async def _send(self, ctx: TurnContext, sid: int, me: str) -> list[Reply]:
         s = ctx.services
@@ -135,6 +143,9 @@ class SurveyIntent:
             return [Reply(f"Survey #{sid} was not sent: {'; '.join(report.problems)}.")]
         info = await s.db.run(s.surveys.get, sid)
         assert info is not None
+        if report.at is not None:
+            return [Reply(f"Survey #{sid} “{info.title}” will be sent "
+                          f"{report.at.astimezone(s.settings.tz):%a %d %b %H:%M}.", title="Survey scheduled")]
         lines = [f"Sending survey #{sid} “{info.title}” to {report.invited} people"
                  + (f" and {report.channels} channel(s)" if report.channels else "")
                  + f" now. Say “survey status {sid}” to follow it; I'll tell you when every invitation is out."]

@@ -3,14 +3,20 @@
 from __future__ import annotations
 
 from collections import Counter
+from datetime import datetime
 
 from bot.practice.audience import describe_spec
 from bot.practice.deliveries import Delivered
 from bot.practice.nudge_store import NudgeView
 from bot.practice.nudges import NudgeService, Plan
+from bot.practice.recurrence import describe
+
+
+def clock(local: datetime) -> str:
+    """``09:00``, or ``09:00:30`` when the schedule has seconds."""
+    return f"{local:%H:%M:%S}" if local.second else f"{local:%H:%M}"
 
 MARK = {"sent": "✓", "failed": "✗", "unknown": "?"}
-EVERY = {"daily": "every day", "weekdays": "every weekday", "weekly": "every week"}
 
 
 def when_label(svc: NudgeService, plan: Plan, immediate: bool = False) -> str:
@@ -19,7 +25,7 @@ def when_label(svc: NudgeService, plan: Plan, immediate: bool = False) -> str:
     if plan.recurrence:
         local = plan.due.astimezone(tz)
         day = f" on {local:%A}s" if plan.recurrence == "weekly" else ""
-        label = f"{EVERY[plan.recurrence]}{day} at {local:%H:%M} {tz.key}, first {svc.local(plan.due)}"
+        label = f"{describe(plan.recurrence)}{day} at {clock(local)} {tz.key}, first {svc.local(plan.due)}"
     else:
         label = "now" if immediate and not plan.deferred else svc.local(plan.due)
     if plan.deferred and svc.quiet is not None:
@@ -35,7 +41,7 @@ def audience_label(audience: tuple[str, ...] | list[str]) -> str:
 def list_line(svc: NudgeService, n: NudgeView) -> str:
     """One nudge in a list."""
     nxt = svc.next_run(n)
-    when = (f"{EVERY[n.recurrence]}, next {svc.local(nxt)}" if n.recurrence else svc.local(nxt))
+    when = (f"{describe(n.recurrence)}, next {svc.local(nxt)}" if n.recurrence else svc.local(nxt))
     text = n.text if len(n.text) <= 60 else n.text[:57] + "…"
     return f"#{n.id} {when} → {audience_label(n.audience)}: “{text}” ({svc.state(n)}, by {n.author})"
 
@@ -44,7 +50,7 @@ def status_text(svc: NudgeService, n: NudgeView, records: list[Delivered]) -> st
     """Delivery per recipient, newest occurrence first."""
     counts = Counter(r.status for r in records)
     head = (f"Nudge {n.id} ({svc.state(n)}, by {n.author}) to {audience_label(n.audience)}: “{n.text}”\n"
-            + (f"Next: {svc.local(svc.next_run(n))}" + (f", {EVERY[n.recurrence]}" if n.recurrence else "")
+            + (f"Next: {svc.local(svc.next_run(n))}" + (f", {describe(n.recurrence)}" if n.recurrence else "")
                if n.status == "scheduled" else ""))
     if not records:
         return head.rstrip() + "\nNothing delivered yet."

@@ -1,11 +1,12 @@
-"""A database-polling scheduler: every due job is claimed by one replica with a conditional update.
+"""A database-polling scheduler: every due job is claimed by one replica, one job at a time, under a lease.
 
 Why polling and not APScheduler: APScheduler 3 keeps its own job store and runs a job on every replica that
 loaded it; exactly-once across replicas needs the claim in *our* database anyway, and a 5-second poll of an
-indexed ``(status, due_at)`` query is cheap. Claiming is ``UPDATE … SET status='running' WHERE id=:id AND
-status='pending'``: on PostgreSQL the second replica's UPDATE waits on the row lock, re-checks the WHERE and
-updates nothing; on SQLite writes are serialised. A job whose replica died mid-run is retried after a lease
-(handlers record per-recipient delivery, so a retry skips what was already sent).
+indexed ``(status, due_at)`` query is cheap. On PostgreSQL the claim selects ``FOR UPDATE SKIP LOCKED`` (two
+replicas never wait on each other's row), on SQLite a conditional ``UPDATE`` repeats the candidate test. A claim
+is a short lease renewed by a heartbeat while the handler runs; a replica that dies stops renewing and its job is
+taken over after the lease (handlers record per-recipient delivery, so the taker skips what was already sent and
+reports the post in flight as unknown). Jobs can be ``held`` until released (a draft survey's planned send).
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ from sqlalchemy import insert, or_, update
 from sqlmodel import select
 
 from bot.db import UNAVAILABLE_ERRORS, Database, as_utc, utcnow
-from bot.practice.recurrence import RECURRENCES, next_occurrence
+from bot.practice.recurrence import check, next_occurrence
 from bot.practice.tables import ScheduledJob
 
 log = logging.getLogger(__name__)
@@ -68,13 +69,12 @@ class Scheduler:
         self.handlers[kind] = handler
 
     def schedule(self, kind: str, payload: dict[str, Any], due_at: datetime, recurrence: str | None = None,
-                 created_by: str = "system") -> int:
-        """Add a job; returns its id."""
-        if recurrence is not None and recurrence not in RECURRENCES:
-            raise ValueError(f"unknown recurrence {recurrence!r}: use one of {', '.join(RECURRENCES)}")
+                 created_by: str = "system", held: bool = False) -> int:
+        """Add a job; returns its id. A ``held`` job is not run until ``release``d (a draft's planned send)."""
+        check(recurrence)
         with self.db.session() as s:
             job = ScheduledJob(kind=kind, payload=payload, due_at=due_at, recurrence=recurrence,
-                               created_by=created_by, created_at=utcnow())
+                               status="held" if held else "pending", created_by=created_by, created_at=utcnow())
             s.add(job)
             s.flush()
             assert job.id is not None
@@ -111,6 +111,18 @@ class Scheduler:
         if payload is not None:
             values["payload"] = payload
         return self._set(job_id, **values)
+
+    def release(self, job_id: int) -> bool:
+        """Let a held job run at its due time; False when it is not held (already released or cancelled)."""
+        with self.db.session() as s:
+            return s.execute(update(ScheduledJob).where(ScheduledJob.id == job_id, ScheduledJob.status == "held")
+                             .values(status="pending")).rowcount == 1
+
+    def jobs(self, kind: str, statuses: tuple[str, ...] = ("pending",)) -> list[ScheduledJob]:
+        """Jobs of a kind in the given statuses, soonest first."""
+        with self.db.session() as s:
+            q = select(ScheduledJob).where(ScheduledJob.kind == kind, ScheduledJob.status.in_(statuses))  # type: ignore[attr-defined]
+            return list(s.exec(q.order_by(ScheduledJob.due_at)).all())  # type: ignore[arg-type]
 
     def get(self, job_id: int) -> ScheduledJob | None:
         """A job row by id."""

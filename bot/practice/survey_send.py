@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
+from bot.db import as_utc
 from bot.delivery import Target
 from bot.models import Reply
 from bot.practice import survey_render as render
@@ -54,6 +55,7 @@ class SendReport:
     channels: int
     problems: tuple[str, ...]  # unknown teams, teams without people, channels that failed
     queued: bool = False  # invitations are queued for the scheduler (progress: ``progress()``)
+    at: datetime | None = None  # not sent now: scheduled for this time
 
 
 def resolve(services: Services, info: SurveyInfo | SurveyDraft) -> Audience:
@@ -86,12 +88,34 @@ def dm(user_ref: str) -> Target:
     return Target(user_ref.split(":", 1)[0], "", user_ref=user_ref)
 
 
-async def send_survey(services: Services, store: SurveyStore, sid: int, actor: str) -> SendReport:
-    """Open a draft and deliver its invitations (once, even when Send is pressed twice or on two replicas)."""
+def plan_send(services: Services, sid: int, actor: str, at: datetime) -> int:
+    """Remember a draft's planned send time: a held ``survey.send`` job, released when Send is pressed."""
+    return services.scheduler.schedule(SEND, {"survey": sid, "actor": actor}, at, created_by=actor, held=True)
+
+
+def _planned(services: Services, sid: int) -> tuple[str, datetime] | None:
+    """Release a draft's held send job (Send pressed): ("scheduled"|"already", due) or None when there is none."""
+    sched = services.scheduler
+    for job in sched.jobs(SEND, ("held", "pending")):
+        if job.payload.get("survey") == sid and job.id is not None:
+            due = as_utc(job.due_at) or job.due_at
+            return ("scheduled" if sched.release(job.id) else "already"), due
+    return None
+
+
+async def send_survey(services: Services, store: SurveyStore, sid: int, actor: str,
+                      from_job: bool = False) -> SendReport:
+    """Open a draft and queue its invitations (once, even when Send is pressed twice or on two replicas); a draft
+    with a planned send time is scheduled instead (``SendReport.at``)."""
     db, now = services.db, services.scheduler.clock()
     info = await db.run(store.get, sid)
     if info is None or info.status != "draft":
         return SendReport(False, 0, (), 0, ("it was already sent or cancelled",))
+    if not from_job and (planned := await db.run(_planned, services, sid)) is not None:
+        state, due = planned
+        if state == "already":
+            return SendReport(False, 0, (), 0, (f"it is already scheduled for {due:%Y-%m-%d %H:%M} UTC",))
+        return SendReport(True, 0, (), 0, (), queued=True, at=due)
     audience = await db.run(resolve, services, info)
     if not (audience.people or audience.channels):
         return SendReport(False, 0, (), 0, audience.problems or ("nobody would receive it",))
@@ -275,7 +299,7 @@ def register_survey_jobs(services: Services, store: SurveyStore) -> None:
     """Let the scheduler run survey sends, reminders and closes."""
 
     async def on_send(job: Job) -> None:
-        await send_survey(services, store, int(job.payload["survey"]), str(job.payload.get("actor", "cli")))
+        await send_survey(services, store, int(job.payload["survey"]), str(job.payload.get("actor", "cli")), True)
 
     async def on_remind(job: Job) -> None:
         await remind(services, store, int(job.payload["survey"]), int(job.payload.get("round", 1)))
