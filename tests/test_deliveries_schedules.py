@@ -140,3 +140,9 @@ async def test_a_survey_composed_with_a_time_is_sent_then(db_url: str) -> None:
         assert posters["slack"].to("slack:U0DEMO1")  # the invitations went out at the planned time
     finally:
         bot.services.db.dispose()
+
+
+def test_the_next_occurrence_is_after_the_previous_one_even_when_now_is_earlier() -> None:
+    due = datetime(2030, 6, 4, 7, 0, tzinfo=UTC)
+    for rule in ("daily", "weekdays", FIRST_BUSINESS):
+        assert next_occurrence(due, rule, BERLIN, due - timedelta(hours=2)) > due

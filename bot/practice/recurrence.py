@@ -41,8 +41,9 @@ def check(recurrence: str | None) -> str | None:
 
 
 def next_occurrence(previous: datetime, recurrence: str, tz: ZoneInfo, after: datetime) -> datetime:
-    """The first occurrence strictly after ``after``, counted from the occurrence ``previous``."""
+    """The first occurrence strictly after both ``after`` and the occurrence ``previous`` it is counted from."""
     check(recurrence)
+    after = max(after, previous)
     start = previous.astimezone(tz).replace(tzinfo=None)
     limit = after.astimezone(tz).replace(tzinfo=None)
     found = _rule(recurrence, start).after(limit)
