@@ -72,7 +72,8 @@ class Pacing:
     max_wait: float = 60.0
 
 
-PACING = {"slack": Pacing(1.0, 3), "teams": Pacing(2.0, 5)}
+# Slack: slack_sdk's retry handler already honours Retry-After (3 retries, adapters/slack.py), so no second layer.
+PACING = {"slack": Pacing(1.0, 3, retries=0), "teams": Pacing(2.0, 5)}
 
 
 class Poster(Protocol):

@@ -53,7 +53,7 @@ async def test_slack_posts_to_one_channel_are_paced(db_url: str, fake: FakeSlack
     bot = _bot(db_url)
     bot.services.teams.upsert("payments", slack_channel="C0PAYMENTS")
     use_slack(bot, fake)
-    bot.services.delivery.pacing["slack"] = Pacing(per_second=3, burst=1)
+    bot.services.delivery.pacing["slack"] = Pacing(per_second=3, burst=1, retries=0)
     limit = fake.limit("chat.postMessage", per_channel=2, window=0.5)
     try:
         _nudges(bot, 8)
