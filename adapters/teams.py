@@ -307,8 +307,12 @@ class TeamsAdapter:
             context.activity.id = None  # a new message, not a reply to the synthetic continuation event
             try:
                 sent = await context.send_activities(_activities(replies, self.names))
-            except HttpOperationError as exc:
-                outcome.append(DeliveryResult(ok=False, error=_refusal(exc)))
+            except HttpOperationError as exc:  # status and Retry-After let Delivery back off on 429/412/502/504
+                response = getattr(exc, "response", None)
+                after = str(getattr(response, "headers", {}).get("Retry-After", ""))
+                outcome.append(DeliveryResult(ok=False, error=_refusal(exc),
+                                              status=getattr(response, "status_code", None),
+                                              retry_after=float(after) if after.isdigit() else None))
                 return
             except ClientRequestError as exc:
                 log.warning("Teams connector unreachable: %s", type(exc).__name__)

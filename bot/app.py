@@ -50,7 +50,8 @@ def build_services(settings: Settings, *, inline_db: bool = False) -> Services:
         roles=roles,
         audit=AuditLog(db),
         scheduler=Scheduler(db, settings.tz, grace=timedelta(minutes=settings.scheduler_grace_minutes),
-                            interval=settings.scheduler_interval_seconds),
+                            interval=settings.scheduler_interval_seconds,
+                            lease=timedelta(seconds=settings.scheduler_lease_seconds)),
         refs=ConversationRefStore(db),
     )
     _attach_features(services)

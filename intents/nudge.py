@@ -142,7 +142,7 @@ class NudgeIntent:
             try:
                 when = parse_when(when_text, ctx.now, self.services.settings.tz)
             except ValueError as exc:
-                return [compose_form(values, f"I couldn't read “{when_text}” as a time: {exc}.")]
+                return [compose_form(values, f"{exc}.")]  # the message already quotes what was typed
         replies = await self._preview(msg, audience, body, when, ctx, svc)
         if (ctx.state.intent, ctx.state.step) != (self.name, STEP):  # no preview: nobody to send to, or no text
             return [compose_form(values, replies[0].text)]

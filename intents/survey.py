@@ -16,12 +16,12 @@ from bot.people import mentioned_id, person_ref
 from bot.practice import survey_render as render
 from bot.practice.survey_compose import is_command, parse_command
 from bot.practice.survey_results import compute, results_replies, to_csv
-from bot.practice.survey_send import close, refresh_assessment, resolve, send_survey
+from bot.practice.survey_send import close, plan_send, progress, refresh_assessment, resolve, send_survey
 from bot.practice.survey_spec import SurveyDraft, SurveyError, SurveyInfo
 from intents.base import TurnContext
 from intents.text import form_text, normalize
 
-_OP = re.compile(r"^/?(?:survey\s+(?P<op>send|discard|close|results|result|export|cancel)\s+#?(?P<id>\d{1,9})"
+_OP = re.compile(r"^/?(?:survey\s+(?P<op>send|discard|close|results|result|export|cancel|status)\s+#?(?P<id>\d{1,9})"
                  r"|(?P<op2>close|export)\s+survey\s+#?(?P<id2>\d{1,9})"
                  r"|(?:show\s+)?results\s+(?:of|for)\s+survey\s+#?(?P<id3>\d{1,9})"
                  r"|survey\s+#?(?P<id4>\d{1,9})\s+results)[.!?]*$")
@@ -102,6 +102,8 @@ class SurveyIntent:
                 return [Reply(f"Survey #{sid} is not a draft any more (it was sent or discarded).")]
             await s.db.run(s.audit.record, me, "survey.cancel", f"survey {sid}")
             return [Reply(f"Discarded the draft survey #{sid}; nothing was sent.")]
+        if op == "status":
+            return [Reply(await s.db.run(progress, s.surveys, sid), title=f"Survey #{sid}")]
         if op == "close":
             if not await close(s, s.surveys, sid, me):
                 return [Reply(f"Survey #{sid} is not open, so there is nothing to close.")]
@@ -118,12 +120,20 @@ class SurveyIntent:
             return [Reply(f"I couldn't set up that survey: {exc}.")], False
         draft = _with_people(draft, msg.key)
         assert s.surveys is not None
+        if draft.send_at is not None and draft.send_at >= draft.deadline:
+            return [Reply("I couldn't set up that survey: it would close before it is sent; give a later "
+                          "deadline (“by …”).")], False
         info = await s.db.run(s.surveys.create, draft, me, ctx.now)
         await s.db.run(s.audit.record, me, "survey.create", f"survey {info.id}", kind=info.kind,
                        questions=len(info.questions), anonymous=info.anonymous)
         audience = await s.db.run(resolve, s, info)
-        return [render.preview(info, len(audience.people), len(audience.channels), audience.problems,
-                               s.settings.tz, s.settings.survey_min_responses)], True
+        preview = render.preview(info, len(audience.people), len(audience.channels), audience.problems,
+                                 s.settings.tz, s.settings.survey_min_responses)
+        if draft.send_at is not None:  # Send schedules it for then
+            await s.db.run(plan_send, s, info.id, me, draft.send_at)
+            local = draft.send_at.astimezone(s.settings.tz)
+            preview = replace(preview, text=f"{preview.text}\nSend schedules it for {local:%a %d %b %H:%M}.")
+        return [preview], True
 
     async def _send(self, ctx: TurnContext, sid: int, me: str) -> list[Reply]:
         s = ctx.services
@@ -133,8 +143,12 @@ class SurveyIntent:
             return [Reply(f"Survey #{sid} was not sent: {'; '.join(report.problems)}.")]
         info = await s.db.run(s.surveys.get, sid)
         assert info is not None
-        lines = [f"Sent survey #{sid} “{info.title}” to {report.invited - len(report.failed)} of "
-                 f"{report.invited} people" + (f" and {report.channels} channel(s)" if report.channels else "") + "."]
+        if report.at is not None:
+            return [Reply(f"Survey #{sid} “{info.title}” will be sent "
+                          f"{report.at.astimezone(s.settings.tz):%a %d %b %H:%M}.", title="Survey scheduled")]
+        lines = [f"Sending survey #{sid} “{info.title}” to {report.invited} people"
+                 + (f" and {report.channels} channel(s)" if report.channels else "")
+                 + f" now. Say “survey status {sid}” to follow it; I'll tell you when every invitation is out."]
         lines.extend(f"Not delivered to {who}: {why}" for who, why in report.failed)
         lines.extend(f"⚠ {p}" for p in report.problems)
         if info.max_reminders:

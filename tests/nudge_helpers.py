@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from slack_sdk.http_retry.builtin_async_handlers import AsyncRateLimitErrorRetryHandler
 from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.slack_send import SlackPoster, SlackSender
@@ -19,7 +20,9 @@ TENANT = "72f988bf-tenant"
 
 def use_slack(bot: Bot, fake: FakeSlackAPI) -> None:
     """Register the real SlackPoster, talking to the fake Web API."""
-    bot.services.delivery.register(SlackPoster(SlackSender(AsyncWebClient(token="xoxb-test", base_url=fake.api_url))))
+    retry = [AsyncRateLimitErrorRetryHandler(max_retry_count=3)]  # as adapters/slack.py: Retry-After honoured
+    client = AsyncWebClient(token="xoxb-test", base_url=fake.api_url, retry_handlers=retry)
+    bot.services.delivery.register(SlackPoster(SlackSender(client)))
 
 
 def use_teams(bot: Bot, connector: FakeConnector, conversation: str) -> None:

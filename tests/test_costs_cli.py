@@ -30,7 +30,7 @@ def test_team_import_budget_and_totals(cli_env: str, tmp_path: Path, capsys: pyt
     out = capsys.readouterr().out
     assert "3 rows imported, 1 rejected" in out and "rejected line 3: BilledCost is not a number" in out
     assert "USD: BilledCost 6" in out and "EUR: BilledCost 1" in out
-    assert "alert payments forecast:100: NOT sent" in out  # 40 % used; Slack is not enabled in the CLI: recorded
+    assert "alert payments forecast:100: queued" in out  # 40 % used; no Slack sender in the CLI: left for serve
     assert main(["costs", "totals"]) == 0
     totals = capsys.readouterr().out.splitlines()
     assert totals == ["EUR\tunallocated\t1", "USD\tcheckout\t2", "USD\tpayments\t4"]

@@ -28,7 +28,8 @@ async def compose_and_send(bot, text: str = PULSE, author: str = ME) -> int:
     send = next(c.value for c in preview.replies[0].choices if c.label == "Send")
     sid = int(send.split()[-1])
     sent = await press(bot, author, send)
-    assert "Sent survey" in text_of(sent), text_of(sent)
+    assert "Sending survey" in text_of(sent), text_of(sent)
+    await bot.services.scheduler.run_due()  # the invitations are queued jobs, delivered by the scheduler
     return sid
 
 
@@ -97,7 +98,8 @@ async def test_send_pressed_twice_delivers_once(bot) -> None:
     posters = record_posts(bot)
     await say(bot, ME, PULSE)
     first, second = await asyncio.gather(press(bot, ME, "survey send 1"), press(bot, ME, "survey send 1"))
-    assert sorted(["Sent survey" in text_of(first), "Sent survey" in text_of(second)]) == [False, True]
+    assert sorted(["Sending survey" in text_of(first), "Sending survey" in text_of(second)]) == [False, True]
+    await bot.services.scheduler.run_due()
     assert len(posters["slack"].to("slack:U0DEMO1")) == 1
 
 
@@ -175,6 +177,7 @@ questions:
     from bot.practice.survey_send import send_survey
 
     assert (await send_survey(s, s.surveys, info.id, ME)).sent
+    await s.scheduler.run_due()
     user, sid = "slack:U0DEMO1", info.id
     assert "Question 1 of 3" in posters["slack"].to(user)[0].text
     second = await say(bot, user, "4")  # typed while the first question's buttons are shown: not a flow yet

@@ -10,7 +10,7 @@ import pytest
 from bot.models import IncomingMessage
 from bot.practice.survey_compose import is_command, parse_command
 from bot.practice.survey_spec import SurveyError
-from bot.practice.survey_when import parse_deadline
+from bot.practice.when import parse_deadline
 from intents.survey import SurveyIntent
 from intents.survey_answer import SurveyAnswerIntent
 from tests.conftest import message

@@ -43,13 +43,15 @@ async def test_slack_compose_send_answer_double_click_and_results(slack: Harness
     [preview] = await eventually(lambda: posts_to(h, "D1"))
     assert ("Send", "survey send 1") in buttons(preview) and "Preview" in str(preview.args["blocks"])
     await click(h, "U1", "D1", "survey send 1", "1700000000.000001")
+    await eventually(lambda: [c for c in posts_to(h, "D1") if "Sending survey" in c.args["text"]])
+    await h.bot.services.scheduler.run_due()  # the invitations are queued jobs
     invitations = await eventually(lambda: posts_to(h, "D0DEMO1") and posts_to(h, "D0DEMO2"))
     [invite] = posts_to(h, "D0DEMO1")
     assert "Do you read the weekly cost report?" in invite.args["text"]
     assert [v for _, v in buttons(invite)] == ["survey:1:0:0", "survey:1:0:1", "survey:1:0:2"]
     assert invitations and {c.args["users"] for c in h.fake.of("conversations.open")} >= {"U0DEMO1", "U0DEMO2"}
-    sent = await eventually(lambda: [c for c in posts_to(h, "D1") if "Sent survey" in c.args["text"]])
-    assert "to 2 of 3 people" in sent[0].args["text"] and "console:you" in sent[0].args["text"]
+    sent = await eventually(lambda: [c for c in posts_to(h, "D1") if "of 3 sent" in c.args["text"]])
+    assert "2 of 3 sent, 1 failed" in sent[0].args["text"] and "console:you" in sent[0].args["text"]
 
     ts = invite.args.get("ts") or "1700000000.000009"
     await click(h, "U0DEMO1", "D0DEMO1", "survey:1:0:0", ts)
@@ -77,6 +79,8 @@ async def test_slack_free_text_answer_in_a_modal(slack: Harness) -> None:
                             user="U1", channel="D1"))
     await eventually(lambda: posts_to(h, "D1"))
     await click(h, "U1", "D1", "survey send 1", "1700000000.000001")
+    await eventually(lambda: [c for c in posts_to(h, "D1") if "Sending survey" in c.args["text"]])
+    await h.bot.services.scheduler.run_due()
     [invite] = await eventually(lambda: posts_to(h, "D0DEMO1"))
     assert [v for _, v in buttons(invite)] == ["survey:1:0:start"]
     await click(h, "U0DEMO1", "D0DEMO1", "survey:1:0:start", invite.args.get("ts") or "1700000000.000009")
@@ -129,11 +133,13 @@ async def test_teams_compose_send_answer_by_card_and_by_typing(teams_bot: Bot, c
     preview = connector.posted[-1]
     assert "Preview" in preview.cards()[0]["body"][0]["text"]
     await send(client, alex.submit(action(preview, "survey send 1"), reply_to="bot-msg-1", conversation=conversation))
+    assert "Sending survey #1" in connector.posted[-1].text
+    await teams_bot.services.scheduler.run_due()
     invite = invitation(connector, 1)
     assert "Did the FinOps review help?" in invite.text
     assert [a["data"]["value"] for a in invite.actions()] == ["survey:1:0:0", "survey:1:0:1"]
     report = connector.posted[-1].text
-    assert "to 1 of 2 people" in report and "@29:never-installed" in report  # no name known: shown by id
+    assert "1 of 2 sent, 1 failed" in report and "29:never-installed" in report  # no name known: shown by id
     yes = action(invite, "survey:1:0:0")
     first = alex.submit(yes, reply_to="bot-msg-2", conversation=conversation)
     second = alex.submit(action(invite, "survey:1:0:1"), reply_to="bot-msg-2", conversation=conversation)
@@ -160,6 +166,7 @@ async def test_teams_compose_send_answer_by_card_and_by_typing(teams_bot: Bot, c
     await send(client, alex.personal(f"survey {me}: What should the next report show? text"))
     await send(client, alex.submit(action(connector.posted[-1], "survey send 2"), reply_to="bot-msg-5",
                                    conversation=conversation))
+    await teams_bot.services.scheduler.run_due()
     invite = invitation(connector, 2)
     assert "What should the next report show?" in invite.text
     await send(client, alex.submit(action(invite, "survey:2:0:start"), reply_to="bot-msg-6",
@@ -182,6 +189,7 @@ async def test_teams_free_text_answer_in_the_card(teams_bot: Bot, connector: Fak
     await send(client, alex.personal(f"survey {me}: What should the next report show? text"))
     await send(client, alex.submit(action(connector.posted[-1], "survey send 1"), reply_to="bot-msg-1",
                                    conversation=conversation))
+    await teams_bot.services.scheduler.run_due()
     invite = invitation(connector, 1)
     await send(client, alex.submit(action(invite, "survey:1:0:start"), reply_to="bot-msg-2",
                                    conversation=conversation))

@@ -1,7 +1,10 @@
 """Budget threshold alerts: detect crossings, claim each (budget, period, threshold) once in the database,
 deliver to the team's Slack channel and/or Teams conversation, and record failures for a later retry.
 
-``check_alerts(services)`` is safe to run from several replicas at once: a claim is a unique insert.
+``check_alerts(services)`` is safe to run from several replicas at once: a claim is a unique insert. A process
+that cannot post to a team's platforms (``costs import`` on the command line has no Slack or Teams sender) claims
+nothing: it leaves an outbox row, a ``budget_alerts.now`` job due at once, and a replica delivers within one
+scheduler interval.
 """
 
 from __future__ import annotations
@@ -38,6 +41,7 @@ class AlertOutcome:
     thresholds: tuple[str, ...]
     ok: bool
     error: str | None = None
+    queued: bool = False  # handed to the replicas (this process cannot post there); not yet claimed
 
 
 def crossed(status: BudgetStatus, thresholds: tuple[str, ...]) -> list[str]:
@@ -103,8 +107,9 @@ def alert_reply(status: BudgetStatus, budget: Budget, thresholds: tuple[str, ...
         choices=(Choice("Budget status", f"budget status for {status.team}"),))
 
 
-async def check_alerts(services: Services) -> list[AlertOutcome]:
-    """Check every budget against the latest data; claim and send new crossings. Never raises for delivery."""
+async def check_alerts(services: Services, *, hand_off: bool = False) -> list[AlertOutcome]:
+    """Check every budget against the latest data; claim and send new crossings. Never raises for delivery.
+    With ``hand_off`` (command-line processes) an alert this process cannot post is queued for the replicas."""
     svc, db = services.budgets, services.db
     if svc is None:
         return []
@@ -114,10 +119,43 @@ async def check_alerts(services: Services) -> list[AlertOutcome]:
         if status is None or status.budget is None or status.budget.id != budget.id:
             continue
         hits = crossed(status, budget.thresholds)
+        if hits and hand_off and not await _deliverable_here(services, budget.team):
+            todo = tuple([t for t in hits if await db.run(claimable, db, budget.id, status.period_start, t)])
+            if todo:
+                outcomes.append(AlertOutcome(budget.team, budget.id, status.period_start, todo, False,
+                                             "queued for the running server", queued=True))
+            continue
         mine = tuple([t for t in hits if await db.run(claim, db, budget.id, status.period_start, t)])
         if mine:
             outcomes.append(await _deliver(services, status, budget, mine))
+    if any(o.queued for o in outcomes):
+        await db.run(queue_check, services)
     return outcomes
+
+
+def claimable(db: Database, budget_id: int, period_start: date, threshold: str) -> bool:
+    """Whether a claim would succeed now (nothing stored yet, or a failure with attempts left); claims nothing."""
+    with db.session() as s:
+        row = s.execute(select(CostAlert).where(
+            CostAlert.budget_id == budget_id, CostAlert.period_start == period_start,
+            CostAlert.threshold == threshold)).scalars().first()
+    return row is None or (row.status == "failed" and row.attempts < MAX_ATTEMPTS)
+
+
+async def _deliverable_here(services: Services, team: str) -> bool:
+    """Whether this process has a poster for one of the team's channels (a team with none fails anywhere)."""
+    from bot.practice.audience import resolve
+
+    found = await services.db.run(resolve, [f"team:{team}"], services.teams)
+    return not found.recipients or any(r.target.platform in services.delivery.platforms for r in found.recipients)
+
+
+def queue_check(services: Services) -> int | None:
+    """The outbox row: a one-off ``budget_alerts.now`` job due now (one is enough while it is pending)."""
+    sched = services.scheduler
+    if sched.pending(ALERT_NOW_JOB):
+        return None
+    return sched.schedule(ALERT_NOW_JOB, {}, utcnow(), created_by="costs-cli")
 
 
 async def _deliver(services: Services, status: BudgetStatus, budget: Budget,
@@ -129,7 +167,7 @@ async def _deliver(services: Services, status: BudgetStatus, budget: Budget,
 
     found = await services.db.run(resolve, [f"team:{budget.team}"], services.teams)
     reply = alert_reply(status, budget, thresholds)
-    results = await deliver(services, DeliveryLog(services.db), f"budget-alert:{budget.id}",
+    results = await deliver(services, DeliveryLog(services.db, services.scheduler.lease), f"budget-alert:{budget.id}",
                             f"{status.period_start.isoformat()}:{','.join(thresholds)}", found.recipients, [reply],
                             retry_failed=True)
     errors = [f"{d.description}: {d.reason}" for d in results if d.status != "sent"]
@@ -144,6 +182,7 @@ async def _deliver(services: Services, status: BudgetStatus, budget: Budget,
 
 
 ALERT_JOB = "budget_alerts"  # daily scheduler job: re-checks thresholds and retries failed alerts
+ALERT_NOW_JOB = "budget_alerts.now"  # one-off: alerts a command-line process found and left for the replicas
 
 
 def register_alerts(services: Services) -> None:
@@ -156,6 +195,7 @@ def register_alerts(services: Services) -> None:
         await check_alerts(services)
 
     scheduler.register(ALERT_JOB, handler)
+    scheduler.register(ALERT_NOW_JOB, handler)
 
 
 def ensure_alert_job(services: Services) -> None:

@@ -22,7 +22,7 @@ def open_services(settings: Settings):  # type: ignore[no-untyped-def]
 
 
 def _import(args: argparse.Namespace, settings: Settings) -> int:
-    from bot.costs.alerts import check_alerts, ensure_alert_job
+    from bot.costs.alerts import ensure_alert_job
     from bot.logs import configure
 
     configure(settings.log_level)
@@ -53,10 +53,34 @@ def _import(args: argparse.Namespace, settings: Settings) -> int:
             print(f"  … and {p.rows_rejected - len(p.rejected):,} more rejected rows")
     if not args.no_alerts:
         ensure_alert_job(services)
-        for o in asyncio.run(check_alerts(services)):
-            print(f"alert {o.team} {', '.join(o.thresholds)}: {'sent' if o.ok else 'NOT sent: ' + str(o.error)}")
+        _print_alerts(services, settings)
     services.db.dispose()
     return 1 if failed else 0
+
+
+def _print_alerts(services, settings: Settings) -> int:  # type: ignore[no-untyped-def]
+    """Run the threshold check now (alerts this process cannot post go to the replicas) and say what happened."""
+    from bot.costs.alerts import check_alerts
+
+    outcomes = asyncio.run(check_alerts(services, hand_off=True))
+    for o in outcomes:
+        state = ("queued: a running `finops-bot serve` posts it within "
+                 f"{settings.scheduler_interval_seconds} s" if o.queued else "sent" if o.ok else f"NOT sent: {o.error}")
+        print(f"alert {o.team} {', '.join(o.thresholds)}: {state}")
+    if not outcomes:
+        print("no new budget alerts")
+    return 0
+
+
+def _check(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.costs.alerts import ensure_alert_job
+
+    services = open_services(settings)
+    ensure_alert_job(services)
+    try:
+        return _print_alerts(services, settings)
+    finally:
+        services.db.dispose()
 
 
 def _imports(args: argparse.Namespace, settings: Settings) -> int:
@@ -106,12 +130,14 @@ def _budget(args: argparse.Namespace, settings: Settings) -> int:
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Add the ``costs`` and ``budget`` commands."""
     p = sub.add_parser("costs", help="import FOCUS cost exports and inspect imported data")
-    cs = p.add_subparsers(dest="costs_command", required=True, metavar="{import,imports,totals}")
+    cs = p.add_subparsers(dest="costs_command", required=True, metavar="{import,imports,totals,check-alerts}")
     q = cs.add_parser("import", help="import FOCUS files (CSV, .csv.gz, Parquet); files given together are parts of "
                                      "one export and add up, a later import replaces their billing periods")
     q.add_argument("files", nargs="+", metavar="FILE")
     q.add_argument("--no-alerts", action="store_true", help="do not check budget thresholds afterwards")
     q.set_defaults(run=_import)
+    q = cs.add_parser("check-alerts", help="check budget thresholds now; a running server posts new alerts")
+    q.set_defaults(run=_check)
     q = cs.add_parser("imports", help="list recent imports")
     q.add_argument("--limit", type=int, default=20)
     q.set_defaults(run=_imports)

@@ -22,7 +22,9 @@ if TYPE_CHECKING:
     from bot.services import Services
 
 log = logging.getLogger(__name__)
-STALE_SENDING = timedelta(minutes=10)  # a "sending" row older than this belongs to a replica that died
+STALE_SENDING = timedelta(minutes=1)  # a "sending" row older than a job lease belongs to a replica that died
+UNKNOWN = ("unknown: may have been delivered (the replica posting it stopped mid-post; not re-sent, to avoid a "
+           "duplicate)")
 
 
 @dataclass(frozen=True)
@@ -32,7 +34,7 @@ class Delivered:
     recipient: str
     description: str
     platform: str
-    status: str  # sent | failed | skipped | sending
+    status: str  # sent | failed | skipped | sending | unknown
     reason: str | None
     occurrence: str
     at: datetime
@@ -41,13 +43,14 @@ class Delivered:
 class DeliveryLog:
     """Claims, outcomes and the daily per-recipient quota, in the database."""
 
-    def __init__(self, db: Database) -> None:
-        self.db = db
+    def __init__(self, db: Database, stale: timedelta = STALE_SENDING) -> None:
+        self.db, self.stale = db, stale
 
     def claim(self, source: str, occurrence: str, r: Recipient, nudge_id: int | None = None,
-              retry_failed: bool = False) -> bool:
-        """True for exactly one caller per (source, occurrence, recipient); a dead replica's claim is closed.
-        With ``retry_failed`` a recipient whose post failed may be claimed again (budget alerts retry)."""
+              retry_failed: bool = False, stale: timedelta | None = None) -> bool:
+        """True for exactly one caller per (source, occurrence, recipient); a dead replica's claim (a "sending"
+        row older than ``stale``) is closed as unknown. With ``retry_failed`` a recipient whose post failed may
+        be claimed again (budget alerts retry)."""
         now = utcnow()
         try:
             with self.db.session() as s:
@@ -64,11 +67,12 @@ class DeliveryLog:
                                   .values(status="sending", reason=None, at=now))
                 if again.rowcount == 1:
                     return True
+        cutoff = now - (self.stale if stale is None else stale)
         with self.db.session() as s:  # not re-sent: the dead replica may have posted before it died
             s.execute(update(DeliveryRecord).where(*self._row(source, occurrence, r.key),
                                                    DeliveryRecord.status == "sending",
-                                                   col(DeliveryRecord.at) < now - STALE_SENDING)
-                      .values(status="failed", reason="interrupted while sending (not re-sent to avoid a duplicate)"))
+                                                   col(DeliveryRecord.at) <= cutoff)
+                      .values(status="unknown", reason=UNKNOWN))
         return False
 
     def finish(self, source: str, occurrence: str, key: str, status: str, reason: str | None = None,
@@ -77,6 +81,11 @@ class DeliveryLog:
         with self.db.session() as s:
             s.execute(update(DeliveryRecord).where(*self._row(source, occurrence, key)).values(
                 status=status, reason=reason and reason[:500], message_id=message_id, at=utcnow()))
+
+    def status(self, source: str, occurrence: str, key: str) -> str | None:
+        """One recipient's stored status, or None when never claimed."""
+        with self.db.session() as s:
+            return s.exec(select(DeliveryRecord.status).where(*self._row(source, occurrence, key))).first()
 
     def note(self, source: str, occurrence: str, key: str, description: str, status: str, reason: str,
              nudge_id: int | None = None) -> None:
@@ -125,12 +134,15 @@ class DeliveryLog:
 
 async def deliver(services: Services, log_: DeliveryLog, source: str, occurrence: str,
                   recipients: Sequence[Recipient], replies: Sequence[Reply], *, nudge_id: int | None = None,
-                  per_day: int = 0, day: date | None = None, retry_failed: bool = False) -> list[Delivered]:
+                  per_day: int = 0, day: date | None = None, retry_failed: bool = False,
+                  taken_over: bool = False) -> list[Delivered]:
     """Post to every recipient not yet claimed for this occurrence, recording each outcome; never raises for
-    platform errors. ``per_day`` > 0 applies the daily limit on ``day`` (excess recorded as skipped)."""
+    platform errors. ``per_day`` > 0 applies the daily limit on ``day`` (excess recorded as skipped).
+    ``taken_over``: the job's previous replica died, so every post it left "sending" is closed as unknown."""
     db, out = services.db, []
+    stale = timedelta(0) if taken_over else None
     for r in recipients:
-        if not await db.run(log_.claim, source, occurrence, r, nudge_id, retry_failed):
+        if not await db.run(log_.claim, source, occurrence, r, nudge_id, retry_failed, stale):
             continue
         if per_day and day is not None and not await db.run(log_.take_quota, r.key, day, per_day):
             reason = f"rate limit: {r.description} already got {per_day} nudges on {day:%Y-%m-%d}"

@@ -80,7 +80,8 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         q = ns.add_parser(name, help="queue a nudge now" if name == "send" else "schedule a nudge")
         q.add_argument("--to", required=True, help='audience: "payments, checkout", "#finops", "slack:U0123"')
         if name == "schedule":
-            q.add_argument("--at", required=True, help='"tomorrow 9am", "2026-11-27 09:00", "every weekday at 9:00"')
+            q.add_argument("--at", required=True, help='"in 1 hour", "tomorrow 9am", "2026-11-27 09:00:30", '
+                                                        '"every weekday at 9:00", "first business day of the month"')
         q.add_argument("text", nargs="+", help="the message")
         q.set_defaults(run=_create)
     q = ns.add_parser("list", help="scheduled nudges")

@@ -17,7 +17,7 @@ class Nudge(SQLModel, table=True):
     text: str = Field(max_length=3000)
     audience: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))  # audience specs
     due_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))  # first (next) send
-    recurrence: str | None = Field(default=None, max_length=16)  # None | daily | weekdays | weekly
+    recurrence: str | None = Field(default=None, max_length=64)  # None | daily | weekdays | weekly | RRULE:…
     status: str = Field(default="draft", max_length=16, index=True)  # draft | scheduled | sent | cancelled
     job_id: int | None = Field(default=None, index=True)
     created_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))

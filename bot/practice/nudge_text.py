@@ -3,13 +3,20 @@
 from __future__ import annotations
 
 from collections import Counter
+from datetime import datetime
 
 from bot.practice.audience import describe_spec
 from bot.practice.deliveries import Delivered
 from bot.practice.nudge_store import NudgeView
 from bot.practice.nudges import NudgeService, Plan
+from bot.practice.recurrence import describe
 
-EVERY = {"daily": "every day", "weekdays": "every weekday", "weekly": "every week"}
+
+def clock(local: datetime) -> str:
+    """``09:00``, or ``09:00:30`` when the schedule has seconds."""
+    return f"{local:%H:%M:%S}" if local.second else f"{local:%H:%M}"
+
+MARK = {"sent": "✓", "failed": "✗", "unknown": "?"}
 
 
 def when_label(svc: NudgeService, plan: Plan, immediate: bool = False) -> str:
@@ -18,7 +25,7 @@ def when_label(svc: NudgeService, plan: Plan, immediate: bool = False) -> str:
     if plan.recurrence:
         local = plan.due.astimezone(tz)
         day = f" on {local:%A}s" if plan.recurrence == "weekly" else ""
-        label = f"{EVERY[plan.recurrence]}{day} at {local:%H:%M} {tz.key}, first {svc.local(plan.due)}"
+        label = f"{describe(plan.recurrence)}{day} at {clock(local)} {tz.key}, first {svc.local(plan.due)}"
     else:
         label = "now" if immediate and not plan.deferred else svc.local(plan.due)
     if plan.deferred and svc.quiet is not None:
@@ -33,7 +40,8 @@ def audience_label(audience: tuple[str, ...] | list[str]) -> str:
 
 def list_line(svc: NudgeService, n: NudgeView) -> str:
     """One nudge in a list."""
-    when = (f"{EVERY[n.recurrence]}, next {svc.local(n.due_at)}" if n.recurrence else svc.local(n.due_at))
+    nxt = svc.next_run(n)
+    when = (f"{describe(n.recurrence)}, next {svc.local(nxt)}" if n.recurrence else svc.local(nxt))
     text = n.text if len(n.text) <= 60 else n.text[:57] + "…"
     return f"#{n.id} {when} → {audience_label(n.audience)}: “{text}” ({svc.state(n)}, by {n.author})"
 
@@ -42,11 +50,11 @@ def status_text(svc: NudgeService, n: NudgeView, records: list[Delivered]) -> st
     """Delivery per recipient, newest occurrence first."""
     counts = Counter(r.status for r in records)
     head = (f"Nudge {n.id} ({svc.state(n)}, by {n.author}) to {audience_label(n.audience)}: “{n.text}”\n"
-            + (f"Next: {svc.local(n.due_at)}" + (f", {EVERY[n.recurrence]}" if n.recurrence else "")
+            + (f"Next: {svc.local(svc.next_run(n))}" + (f", {describe(n.recurrence)}" if n.recurrence else "")
                if n.status == "scheduled" else ""))
     if not records:
         return head.rstrip() + "\nNothing delivered yet."
-    summary = ", ".join(f"{counts[k]} {k}" for k in ("sent", "failed", "skipped", "sending") if counts[k])
-    lines = [f"{'✓' if r.status == 'sent' else '✗' if r.status == 'failed' else '–'} {r.description}: {r.status}"
+    summary = ", ".join(f"{counts[k]} {k}" for k in ("sent", "failed", "skipped", "sending", "unknown") if counts[k])
+    lines = [f"{MARK.get(r.status, '–')} {r.description}: {r.status}"
              + (f" ({r.reason})" if r.reason else "") + f" · {r.occurrence} · {svc.local(r.at)}" for r in records]
     return "\n".join([head.rstrip(), f"Delivery: {summary}", *lines])

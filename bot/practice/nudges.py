@@ -9,10 +9,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING
 
+from bot.db import as_utc
 from bot.models import Reply
 from bot.practice.audience import resolve
 from bot.practice.deliveries import Delivered, DeliveryLog, deliver
 from bot.practice.nudge_store import NudgeStore, NudgeView
+from bot.practice.recurrence import first_occurrence
 from bot.practice.when import QuietHours, When
 
 if TYPE_CHECKING:
@@ -38,7 +40,7 @@ class NudgeService:
     def __init__(self, services: Services) -> None:
         self.services = services
         self.store = NudgeStore(services.db)
-        self.deliveries = DeliveryLog(services.db)
+        self.deliveries = DeliveryLog(services.db, services.scheduler.lease)
         self.quiet = QuietHours.parse(services.settings.quiet_hours)
 
     def plan(self, when: When) -> Plan:
@@ -49,7 +51,9 @@ class NudgeService:
     def local(self, at: datetime) -> str:
         """A UTC time as the tenant reads it: ``Fri 27 Nov 2026 09:00 Europe/Berlin``."""
         tz = self.services.settings.tz
-        return f"{at.astimezone(tz):%a %d %b %Y %H:%M} {tz.key}"
+        local = at.astimezone(tz)
+        seconds = f":{local:%S}" if local.second else ""
+        return f"{local:%a %d %b %Y %H:%M}{seconds} {tz.key}"
 
     # --- changes (synchronous: call through db.run) ---------------------------------------------------
     def schedule(self, author: str, text: str, audience: list[str], when: When) -> tuple[NudgeView, Plan]:
@@ -60,7 +64,7 @@ class NudgeService:
         view = self.store.update(nudge.id, status="scheduled", job_id=job)
         assert view is not None
         self.services.audit.record(author, "nudge.create", f"nudge {nudge.id}", audience=",".join(audience),
-                                   due=plan.due.isoformat(timespec="minutes"), recurrence=plan.recurrence or "once",
+                                   due=plan.due.isoformat(timespec="seconds"), recurrence=plan.recurrence or "once",
                                    job=job)
         return view, plan
 
@@ -83,15 +87,19 @@ class NudgeService:
         return view
 
     def reschedule(self, actor: str, nudge_id: int, when: When) -> tuple[NudgeView, Plan]:
-        """Move a scheduled nudge (its old job is cancelled and a new one created)."""
-        nudge, plan = self._scheduled(nudge_id), self.plan(when)
+        """Move a scheduled nudge (its old job is cancelled and a new one created). A recurring nudge keeps its
+        recurrence from the new time on, unless the new schedule names one or says "once"."""
+        nudge = self._scheduled(nudge_id)
+        if nudge.recurrence and when.recurrence is None and not when.once:
+            when = When(first_occurrence(when.due, nudge.recurrence, self.services.settings.tz), nudge.recurrence)
+        plan = self.plan(when)
         if nudge.job_id is not None:
             self.services.scheduler.cancel(nudge.job_id)
         job = self.services.scheduler.schedule(JOB_KIND, {"nudge": nudge_id}, plan.due, plan.recurrence, actor)
         view = self.store.update(nudge_id, due_at=plan.due, recurrence=plan.recurrence, job_id=job)
         assert view is not None
         self.services.audit.record(actor, "nudge.edit", f"nudge {nudge_id}", field="schedule",
-                                   due=plan.due.isoformat(timespec="minutes"), recurrence=plan.recurrence or "once",
+                                   due=plan.due.isoformat(timespec="seconds"), recurrence=plan.recurrence or "once",
                                    job=job)
         return view, plan
 
@@ -111,6 +119,14 @@ class NudgeService:
             if job is not None and job.status in ("missed", "failed"):
                 return job.status
         return nudge.status
+
+    def next_run(self, nudge: NudgeView) -> datetime:
+        """When the nudge goes out next: its pending job's due time (a recurring job moves on after each send)."""
+        if nudge.status == "scheduled" and nudge.job_id is not None:
+            job = self.services.scheduler.get(nudge.job_id)
+            if job is not None and job.status in ("pending", "running"):
+                return as_utc(job.due_at) or nudge.due_at
+        return nudge.due_at
 
     def delivery(self, nudge_id: int) -> list[Delivered]:
         """Per-recipient outcomes, newest occurrence first."""
@@ -141,7 +157,8 @@ class NudgeService:
                          status, problem, nudge.id)
         results = await deliver(self.services, self.deliveries, source, occurrence, found.recipients,
                                 [self.reply(nudge)], nudge_id=nudge.id,
-                                per_day=self.services.settings.nudge_max_per_day, day=now.astimezone(tz).date())
+                                per_day=self.services.settings.nudge_max_per_day, day=now.astimezone(tz).date(),
+                                taken_over=job.taken_over)
         if job.recurrence is None:
             await db.run(self.store.update, nudge.id, status="sent")
         counts = {k: sum(1 for r in results if r.status == k) for k in ("sent", "failed", "skipped")}

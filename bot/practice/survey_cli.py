@@ -34,11 +34,18 @@ def _create(args: argparse.Namespace, settings: Settings) -> int:
     from bot.db import utcnow
     from bot.practice.survey_send import SEND, resolve
     from bot.practice.survey_spec import SurveyError, from_yaml
+    from bot.practice.when import parse_when
 
     path = Path(args.file)
     if not path.is_file():
         raise UserError(f"cannot read {args.file}: no such file")
     now = utcnow()
+    try:
+        when = parse_when(args.at, now, settings.tz) if args.at else None
+    except ValueError as exc:
+        raise UserError(str(exc)) from None
+    if when is not None and when.recurrence:
+        raise UserError("a survey is sent once: give one time for --at, e.g. \"monday 9:00\"")
     try:
         draft = from_yaml(path.read_text(encoding="utf-8"), now, settings.tz,
                           (settings.survey_reminder_hours, settings.survey_max_reminders))
@@ -59,12 +66,15 @@ def _create(args: argparse.Namespace, settings: Settings) -> int:
             raise UserError("nobody would receive this survey: " + "; ".join(audience.problems or ("empty audience",)))
         s.audit.record(args.author, "survey.create", f"survey {info.id}", kind=info.kind,
                        questions=len(info.questions), anonymous=info.anonymous)
-        s.scheduler.schedule(SEND, {"survey": info.id, "actor": args.author}, now, created_by=args.author)
+        send_at = when.due if when is not None else now
+        s.scheduler.schedule(SEND, {"survey": info.id, "actor": args.author}, send_at, created_by=args.author)
         print(f"survey #{info.id} “{info.title}” stored: {len(info.questions)} question(s), "
               f"{len(audience.people)} people, closes {info.deadline.astimezone(settings.tz):%Y-%m-%d %H:%M}.")
         for problem in audience.problems:
             print(f"  warning: {problem}")
-        print("The running server (finops-bot serve) sends it on its next scheduler pass.")
+        print("The running server (finops-bot serve) sends it " + (
+            f"at {send_at.astimezone(settings.tz):%a %d %b %Y %H:%M} {settings.tz.key}." if when is not None
+            else "on its next scheduler pass."))
         return 0
     finally:
         s.db.dispose()
@@ -148,6 +158,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     c.add_argument("file", help="YAML file: title, audience, deadline, anonymous, reminders, questions")
     c.add_argument("--author", default=CLI_ACTOR, help="who the survey is from (e.g. slack:U0123); sees results")
     c.add_argument("--dry-run", action="store_true", help="only validate the file and count the recipients")
+    c.add_argument("--at", default=None, help='send it later: "monday 9:00", "2026-12-07 09:00" (default: now)')
     c.set_defaults(run=_create)
     ls = cmds.add_parser("list", help="the newest surveys with their answer counts")
     ls.add_argument("--last", type=int, default=20, help="how many (default 20)")

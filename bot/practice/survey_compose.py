@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from bot.practice.survey_spec import DEFAULT_DAYS, MAX_TITLE, SurveyDraft, SurveyError, make_question
-from bot.practice.survey_when import parse_deadline
+from bot.practice.when import parse_deadline, parse_when
 
 PULSE = re.compile(r"^/?survey\s+(?P<aud>.+?):\s+(?P<rest>.+)$", re.IGNORECASE | re.DOTALL)
 ASSESSMENT = re.compile(r"^/?survey\s+assessment\s+(?:for\s+)?(?:team\s+)?(?P<team>.+)$", re.IGNORECASE)
@@ -59,6 +59,15 @@ def _strip_flags(rest: str, now: datetime, tz: ZoneInfo) -> tuple[str, dict[str,
                 continue
             rest, changed = rest[:m.start()], True
             break
+        for m in reversed(list(re.finditer(r"\s+(?:send\s+)?(?:at|on)\s+", rest, re.IGNORECASE))):
+            try:
+                when = parse_when(rest[m.end():].strip(" .!"), now, tz)
+            except ValueError:
+                continue
+            if when.recurrence:
+                raise SurveyError("a survey is sent once: give one time, e.g. “at monday 9:00”")
+            rest, flags["send_at"], changed = rest[:m.start()], when.due, True
+            break
     return rest.strip(), flags
 
 
@@ -75,7 +84,7 @@ def parse_command(text: str, now: datetime, tz: ZoneInfo, defaults: tuple[int, i
         deadline = flags.get("deadline") or now + timedelta(days=DEFAULT_DAYS)
         return SurveyDraft(f"Maturity assessment: {team}"[:MAX_TITLE], (), (team,), deadline,  # type: ignore[arg-type]
                            False, bool(flags.get("channels")), "assessment", team, defaults[0],
-                           0 if flags.get("quiet") else defaults[1])
+                           0 if flags.get("quiet") else defaults[1], flags.get("send_at"))  # type: ignore[arg-type]
     audience = tuple(a for a in re.split(r"\s*(?:,|;|\band\b|&)\s*", m["aud"].strip()) if a)
     rest, flags = _strip_flags(m["rest"], now, tz)
     if c := _CHOICES.match(rest):
@@ -94,4 +103,4 @@ def parse_command(text: str, now: datetime, tz: ZoneInfo, defaults: tuple[int, i
     deadline = flags.get("deadline") or now + timedelta(days=DEFAULT_DAYS)
     return SurveyDraft(question.text[:MAX_TITLE], (question,), audience, deadline,  # type: ignore[arg-type]
                        bool(flags.get("anonymous")), bool(flags.get("channels")), "pulse", None, defaults[0],
-                       0 if flags.get("quiet") else defaults[1])
+                       0 if flags.get("quiet") else defaults[1], flags.get("send_at"))  # type: ignore[arg-type]

@@ -1,8 +1,11 @@
 """Sending surveys: resolve the audience, DM each person, announce in channels, schedule reminders and the close.
 
-Scheduler jobs: ``survey.send`` (from ``finops-bot survey create``), ``survey.reminder`` (one per round, the next
-round scheduled by the previous one) and ``survey.close`` at the deadline. Each person gets a reminder round at
-most once across replicas (a conditional update on their invitation), and only while they have not answered.
+Scheduler jobs: ``survey.send`` (from ``finops-bot survey create``), ``survey.invite`` and ``survey.announce``
+(one per person / channel: sending only opens the survey and queues them, so a 300-person survey is acknowledged
+at once and posted by the replicas at the platforms' pace, each person once, failures retried), ``survey.reminder``
+(one per round, the next round scheduled by the previous one) and ``survey.close`` at the deadline. Each person
+gets a reminder round at most once across replicas (a conditional update on their invitation), and only while
+they have not answered. When the last invitation is out, the author gets a summary.
 """
 
 from __future__ import annotations
@@ -13,11 +16,15 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
+from bot.db import as_utc
 from bot.delivery import Target
 from bot.models import Reply
 from bot.practice import survey_render as render
+from bot.practice.audience import Recipient
+from bot.practice.deliveries import UNKNOWN, DeliveryLog
+from bot.practice.scheduler import MAX_ATTEMPTS
 from bot.practice.survey_spec import SurveyDraft, SurveyInfo
-from bot.practice.surveys import SurveyStore
+from bot.practice.surveys import Invite, SurveyStore
 
 if TYPE_CHECKING:
     from bot.practice.scheduler import Job
@@ -25,6 +32,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 SEND, REMIND, CLOSE = "survey.send", "survey.reminder", "survey.close"
+INVITE, ANNOUNCE, SUMMARY = "survey.invite", "survey.announce", "survey.summary"
 PERSON = re.compile(r"^(slack|teams|console):\S+$")
 
 
@@ -46,6 +54,8 @@ class SendReport:
     failed: tuple[tuple[str, str], ...]  # (user_ref, reason) of invitations that were not delivered
     channels: int
     problems: tuple[str, ...]  # unknown teams, teams without people, channels that failed
+    queued: bool = False  # invitations are queued for the scheduler (progress: ``progress()``)
+    at: datetime | None = None  # not sent now: scheduled for this time
 
 
 def resolve(services: Services, info: SurveyInfo | SurveyDraft) -> Audience:
@@ -78,34 +88,138 @@ def dm(user_ref: str) -> Target:
     return Target(user_ref.split(":", 1)[0], "", user_ref=user_ref)
 
 
-async def send_survey(services: Services, store: SurveyStore, sid: int, actor: str) -> SendReport:
-    """Open a draft and deliver its invitations (once, even when Send is pressed twice or on two replicas)."""
-    db, now, tz = services.db, services.scheduler.clock(), services.settings.tz
+def plan_send(services: Services, sid: int, actor: str, at: datetime) -> int:
+    """Remember a draft's planned send time: a held ``survey.send`` job, released when Send is pressed."""
+    return services.scheduler.schedule(SEND, {"survey": sid, "actor": actor}, at, created_by=actor, held=True)
+
+
+def _planned(services: Services, sid: int) -> tuple[str, datetime] | None:
+    """Release a draft's held send job (Send pressed): ("scheduled"|"already", due) or None when there is none."""
+    sched = services.scheduler
+    for job in sched.jobs(SEND, ("held", "pending")):
+        if job.payload.get("survey") == sid and job.id is not None:
+            due = as_utc(job.due_at) or job.due_at
+            return ("scheduled" if sched.release(job.id) else "already"), due
+    return None
+
+
+async def send_survey(services: Services, store: SurveyStore, sid: int, actor: str,
+                      from_job: bool = False) -> SendReport:
+    """Open a draft and queue its invitations (once, even when Send is pressed twice or on two replicas); a draft
+    with a planned send time is scheduled instead (``SendReport.at``)."""
+    db, now = services.db, services.scheduler.clock()
     info = await db.run(store.get, sid)
     if info is None or info.status != "draft":
         return SendReport(False, 0, (), 0, ("it was already sent or cancelled",))
+    if not from_job and (planned := await db.run(_planned, services, sid)) is not None:
+        state, due = planned
+        if state == "already":
+            return SendReport(False, 0, (), 0, (f"it is already scheduled for {due:%Y-%m-%d %H:%M} UTC",))
+        return SendReport(True, 0, (), 0, (), queued=True, at=due)
     audience = await db.run(resolve, services, info)
     if not (audience.people or audience.channels):
         return SendReport(False, 0, (), 0, audience.problems or ("nobody would receive it",))
     if not await db.run(store.open, sid, audience.people, now):
         return SendReport(False, 0, (), 0, ("it was already sent or cancelled",))
-    failed: list[tuple[str, str]] = []
-    for ref in audience.people:
-        result = await services.delivery.send(dm(ref), [render.invitation(info, tz)])
-        await db.run(store.delivered, sid, ref, None if result.ok else (result.error or "failed"))
-        if not result.ok:
-            failed.append((ref, result.error or "failed"))
-    posted, problems = 0, list(audience.problems)
-    for target in audience.channels:
-        result = await services.delivery.send(target, [render.announcement(info, tz)])
-        posted += result.ok
-        if not result.ok:
-            problems.append(f"not posted to {target.describe()}: {result.error or 'failed'}")
+    await db.run(_enqueue, services, info, audience, actor, now)
     await db.run(_schedule_follow_ups, services, info, now)
     await db.run(services.audit.record, actor, "survey.send", f"survey {sid}", invited=len(audience.people),
-                 failed=len(failed), channels=posted)
-    log.info("survey %s sent: %d invited, %d failed", sid, len(audience.people), len(failed))
-    return SendReport(True, len(audience.people), tuple(failed), posted, tuple(problems))
+                 channels=len(audience.channels), queued=True)
+    log.info("survey %s opened: %d invitations queued", sid, len(audience.people))
+    return SendReport(True, len(audience.people), (), len(audience.channels), audience.problems, queued=True)
+
+
+def _enqueue(services: Services, info: SurveyInfo, audience: Audience, actor: str, now: datetime) -> None:
+    sched = services.scheduler
+    sched.schedule_many(INVITE, [{"survey": info.id, "to": ref} for ref in audience.people], now, actor)
+    sched.schedule_many(ANNOUNCE, [{"survey": info.id, "platform": t.platform, "channel": t.channel}
+                                   for t in audience.channels], now, actor)
+    sched.schedule(SUMMARY, {"survey": info.id}, now, created_by=actor)  # runs after the invitations queued now
+
+
+class Throttled(Exception):
+    """A post the platform refused for now: the scheduler retries the job later."""
+
+
+def _recipient(ref: str, target: Target) -> Recipient:
+    return Recipient(ref, target, target.describe())
+
+
+async def invite(services: Services, store: SurveyStore, job: Job) -> None:
+    """Deliver one invitation (the ``survey.invite`` job); exactly once, the in-flight post of a dead replica
+    recorded as unknown; a throttled or transient failure is retried, a refusal recorded."""
+    sid, ref, db = int(job.payload["survey"]), str(job.payload["to"]), services.db
+    info = await db.run(store.get, sid)
+    if info is None or info.status != "open":
+        return
+    log_ = DeliveryLog(db, services.scheduler.lease)
+    who, source = _recipient(ref, dm(ref)), f"survey:{sid}"
+    if not await db.run(log_.claim, source, "invite", who, None, True, timedelta(0) if job.taken_over else None):
+        if await db.run(log_.status, source, "invite", ref) == "unknown":  # a dead replica's post in flight
+            await db.run(store.delivered, sid, ref, UNKNOWN)
+        return
+    result = await services.delivery.send(who.target, [render.invitation(info, services.settings.tz)])
+    status = "sent" if result.ok else "failed"
+    await db.run(log_.finish, source, "invite", ref, status, result.error, result.message_id)
+    retry = result.retryable and job.attempts < MAX_ATTEMPTS
+    if not retry:
+        await db.run(store.delivered, sid, ref, None if result.ok else (result.error or "failed"))
+    elif not result.ok:
+        raise Throttled(result.error or "throttled")
+
+
+async def announce(services: Services, store: SurveyStore, job: Job) -> None:
+    """Post a survey's announcement in one channel (the ``survey.announce`` job), once."""
+    sid, db = int(job.payload["survey"]), services.db
+    info = await db.run(store.get, sid)
+    if info is None or info.status != "open":
+        return
+    target = Target(str(job.payload["platform"]), "", channel=str(job.payload["channel"]))
+    where = _recipient(f"{target.platform}:channel:{target.channel}", target)
+    log_ = DeliveryLog(db, services.scheduler.lease)
+    if not await db.run(log_.claim, f"survey:{sid}", "announce", where, None, True):
+        return
+    result = await services.delivery.send(target, [render.announcement(info, services.settings.tz)])
+    await db.run(log_.finish, f"survey:{sid}", "announce", where.key, "sent" if result.ok else "failed",
+                 result.error, result.message_id)
+    if result.retryable and job.attempts < MAX_ATTEMPTS:
+        raise Throttled(result.error or "throttled")
+
+
+def progress(store: SurveyStore, sid: int) -> str:
+    """"Invitations: 140 of 300 sent, 2 failed, 158 queued"."""
+    return _progress(store.invites(sid))
+
+
+def _progress(invites: list[Invite]) -> str:
+    counts = {k: sum(1 for i in invites if i.status == k) for k in ("sent", "failed", "pending")}
+    return (f"Invitations: {counts['sent']} of {len(invites)} sent"
+            + (f", {counts['failed']} failed" if counts["failed"] else "")
+            + (f", {counts['pending']} queued" if counts["pending"] else ""))
+
+
+async def summarize(services: Services, store: SurveyStore, job: Job) -> None:
+    """The ``survey.summary`` job: once no invitation is left queued, tell the author how the sending went;
+    until then look again a few seconds later."""
+    db, sid = services.db, int(job.payload["survey"])
+    info = await db.run(store.get, sid)
+    if info is None or not PERSON.match(info.author):
+        return
+    invites = await db.run(store.invites, info.id)
+    if any(i.status == "pending" for i in invites) and info.status == "open":
+        again = services.scheduler.clock() + timedelta(seconds=max(1.0, 2 * services.scheduler.interval))
+        await db.run(services.scheduler.schedule, SUMMARY, {"survey": sid}, again, None, info.author)
+        return
+    log_ = DeliveryLog(services.db, services.scheduler.lease)
+    author = _recipient(info.author, dm(info.author))
+    if not await services.db.run(log_.claim, f"survey:{info.id}", "summary", author):
+        return
+    failed = [i for i in invites if i.status == "failed"]
+    text = (f"Survey #{info.id} “{info.title}”: {_progress(invites).lower().removeprefix('invitations: ')}."
+            + "".join(f"\nNot delivered to {i.user_ref}: {i.error}" for i in failed[:20]))
+    result = await services.delivery.send(author.target, [Reply(text, title="Survey sent")])
+    await services.db.run(log_.finish, f"survey:{info.id}", "summary", author.key, "sent" if result.ok else "failed",
+                          result.error, result.message_id)
 
 
 def _schedule_follow_ups(services: Services, info: SurveyInfo, now: datetime) -> None:
@@ -185,7 +299,7 @@ def register_survey_jobs(services: Services, store: SurveyStore) -> None:
     """Let the scheduler run survey sends, reminders and closes."""
 
     async def on_send(job: Job) -> None:
-        await send_survey(services, store, int(job.payload["survey"]), str(job.payload.get("actor", "cli")))
+        await send_survey(services, store, int(job.payload["survey"]), str(job.payload.get("actor", "cli")), True)
 
     async def on_remind(job: Job) -> None:
         await remind(services, store, int(job.payload["survey"]), int(job.payload.get("round", 1)))
@@ -193,6 +307,15 @@ def register_survey_jobs(services: Services, store: SurveyStore) -> None:
     async def on_close(job: Job) -> None:
         await close(services, store, int(job.payload["survey"]), "system")
 
+    async def on_invite(job: Job) -> None:
+        await invite(services, store, job)
+
+    async def on_announce(job: Job) -> None:
+        await announce(services, store, job)
+
     services.scheduler.register(SEND, on_send)
+    services.scheduler.register(INVITE, on_invite)
+    services.scheduler.register(SUMMARY, lambda job: summarize(services, store, job))
+    services.scheduler.register(ANNOUNCE, on_announce)
     services.scheduler.register(REMIND, on_remind)
     services.scheduler.register(CLOSE, on_close)

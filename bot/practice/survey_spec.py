@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from bot.practice.survey_when import parse_deadline
+from bot.practice.when import parse_deadline
 
 KINDS = ("single", "multi", "scale", "text")
 KIND_ALIASES = {"choice": "single", "single": "single", "options": "single", "multi": "multi", "multiple": "multi",
@@ -55,6 +55,7 @@ class SurveyDraft:
     team: str | None = None
     remind_every_hours: int = 24
     max_reminders: int = 2
+    send_at: datetime | None = None  # "… at monday 9:00": Send schedules it instead of sending now
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,8 @@ from __future__ import annotations
 import itertools
 import json
 import re
-from dataclasses import dataclass
+import time
+from dataclasses import dataclass, field
 from typing import Any
 
 from aiohttp import web
@@ -25,6 +26,28 @@ GONE_ERRORS = {
     404: {"code": "ConversationNotFound", "message": "Conversation not found."},
     403: {"code": "BotNotInConversationRoster", "message": "The bot is not part of the conversation roster."},
 }
+
+
+@dataclass
+class Throttle:
+    """At most ``per_conversation`` activities to one conversation per ``window`` seconds; beyond that the
+    connector answers ``status`` (429, or 412 as Teams sometimes does under load), optionally with Retry-After."""
+
+    per_conversation: int
+    window: float = 1.0
+    status: int = 429
+    retry_after: int | None = None
+    seen: list[tuple[float, str]] = field(default_factory=list)
+    refused: int = 0
+
+    def admit(self, conversation: str, now: float) -> bool:
+        """Count the post, or False when the conversation is over its limit."""
+        self.seen = [(t, c) for t, c in self.seen if now - t < self.window]
+        if sum(c == conversation for _, c in self.seen) >= self.per_conversation:
+            self.refused += 1
+            return False
+        self.seen.append((now, conversation))
+        return True
 
 
 @dataclass(frozen=True)
@@ -66,6 +89,7 @@ class FakeConnector:
         self.updated: list[Posted] = []  # activities the bot replaced (PUT), with their id as reply_to_id
         self.roster: dict[str, str] = {}  # user id → name, for GET …/members/{id}
         self._ids = itertools.count(1)
+        self.throttle: Throttle | None = None  # enforced per-conversation rate (``limit``)
         self._runner: web.AppRunner | None = None
         self.url = ""
 
@@ -73,9 +97,19 @@ class FakeConnector:
         """Make posts to this conversation fail like a deleted conversation (404) or removed bot (403)."""
         self.gone[conversation_id] = status
 
+    def limit(self, per_conversation: int, window: float = 1.0, status: int = 429,
+              retry_after: int | None = None) -> Throttle:
+        """Throttle posts per conversation like the Bot Framework service does (429/412 beyond the rate)."""
+        self.throttle = Throttle(per_conversation, window, status, retry_after)
+        return self.throttle
+
     async def _activities(self, request: web.Request) -> web.Response:
         conversation_id = request.match_info["conversation_id"]
         base = conversation_id.split(";messageid=")[0]
+        if self.throttle is not None and not self.throttle.admit(base, time.monotonic()):
+            headers = {"Retry-After": str(self.throttle.retry_after)} if self.throttle.retry_after else None
+            return web.json_response({"error": {"code": "TooManyRequests", "message": "Too many requests"}},
+                                     status=self.throttle.status, headers=headers)
         status = self.gone.get(conversation_id) or self.gone.get(base)
         if status:
             return web.json_response({"error": GONE_ERRORS[status]}, status=status)

@@ -5,7 +5,8 @@ chat.postMessage, chat.postEphemeral, chat.update, views.publish, views.open (a 
 breaking Slack's rules is refused with ``invalid_arguments``), conversations.open, files.getUploadURLExternal,
 the upload URL, files.completeUploadExternal (``not_in_channel`` outside ``members``, when set) and response_url
 posts; each call records the token it was made with. Failures can be scripted per method (``fail``), e.g.
-``ratelimited`` with HTTP 429 and ``Retry-After``.
+``ratelimited`` with HTTP 429 and ``Retry-After``, and rate limits enforced per method and per channel (``limit``):
+calls over them get 429 with ``Retry-After``, as from Slack.
 """
 
 from __future__ import annotations
@@ -31,6 +32,29 @@ class Call:
     args: dict[str, Any]
     at: float = field(default_factory=time.perf_counter)
     token: str = ""  # the bearer token the call was made with (each workspace has its own with OAuth)
+
+
+@dataclass
+class RateLimit:
+    """At most ``per_channel`` calls to one channel and ``per_method`` calls in all per ``window`` seconds (like
+    Slack: chat.postMessage ~1/s per channel, Tier limits per method); beyond that HTTP 429 with Retry-After."""
+
+    per_channel: int | None = None
+    per_method: int | None = None
+    window: float = 1.0
+    retry_after: int = 1
+    seen: list[tuple[float, str]] = field(default_factory=list)  # (time, channel) of accepted calls
+    refused: int = 0
+
+    def admit(self, channel: str, now: float) -> bool:
+        """Count the call, or False when it is over a limit."""
+        self.seen = [(t, c) for t, c in self.seen if now - t < self.window]
+        if (self.per_method is not None and len(self.seen) >= self.per_method) or (
+                self.per_channel is not None and sum(c == channel for _, c in self.seen) >= self.per_channel):
+            self.refused += 1
+            return False
+        self.seen.append((now, channel))
+        return True
 
 
 @dataclass
@@ -60,6 +84,7 @@ class FakeSlackAPI:
         self.installs: dict[str, str] = {}  # OAuth install code → team id (oauth.v2.access)
         self.users: dict[str, str] = {}  # user id → display name (users.info; others are user_not_found)
         self.members: set[str] | None = None  # channels the bot is in (None: all); uploads elsewhere fail
+        self.limits: dict[str, RateLimit] = {}  # method → enforced rate limit (``limit``)
 
     @property
     def api_url(self) -> str:
@@ -69,6 +94,12 @@ class FakeSlackAPI:
     def fail(self, method: str, error: str, times: int = 1, status: int = 200, **headers: str) -> None:
         """Answer the next ``times`` calls of ``method`` with ``{"ok": false, "error": error}``."""
         self.failures.setdefault(method, []).append(Failure(error, times, status, headers))
+
+    def limit(self, method: str, per_channel: int | None = None, per_method: int | None = None,
+              window: float = 1.0, retry_after: int = 1) -> RateLimit:
+        """Enforce a rate limit on ``method``: calls over it are answered 429 ``ratelimited`` (not recorded)."""
+        self.limits[method] = RateLimit(per_channel, per_method, window, retry_after)
+        return self.limits[method]
 
     def of(self, method: str) -> list[Call]:
         """The recorded calls of one method, in order."""
@@ -130,6 +161,11 @@ class FakeSlackAPI:
         method = request.match_info["method"]
         auth = request.headers.get("Authorization", "")
         call = Call(method, await self._args(request), token=auth.removeprefix("Bearer ").strip())
+        limit = self.limits.get(method)
+        if limit is not None and not limit.admit(str(call.args.get("channel") or call.args.get("users") or ""),
+                                                 time.monotonic()):
+            return web.json_response({"ok": False, "error": "ratelimited"}, status=429,
+                                     headers={"Retry-After": str(limit.retry_after)})
         if self.record:
             self.calls.append(call)
         if self.on_post is not None and method == "chat.postMessage":
