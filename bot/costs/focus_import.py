@@ -134,7 +134,7 @@ def read_focus(path: Path, tag_keys: tuple[str, ...], allocate: Allocate) -> Par
         if missing:
             raise UserError(f"{path.name}: missing required FOCUS columns: {', '.join(missing)} "
                             f"(found {len(cols)} columns; is this a FOCUS export?)")
-        con.execute(stage_sql(select_sql(src, cols), tag_keys))
+        con.execute(stage_sql(select_sql(src, cols, trim=False), tag_keys))
         parsed = _collect(con, path, cols, kind, tag_keys, allocate, rejected_sql(select_sql(src, cols, True),
                                                                                   MAX_REPORTED))
         return dataclasses.replace(parsed, checksum=digest.result())
