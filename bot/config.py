@@ -106,6 +106,20 @@ def _database_url(env: Mapping[str, str], cwd: Path) -> str:
     return url
 
 
+def _cost_sources(env: Mapping[str, str]) -> tuple[str, ...]:
+    """Comma-separated export URLs; credentials never belong in them (the providers' own chains supply them)."""
+    urls = tuple(u.strip() for u in env.get("FINOPS_COST_SOURCES", "").split(",") if u.strip())
+    for url in urls:
+        scheme = url.split("://", 1)[0].lower() if "://" in url else ""
+        if scheme not in ("s3", "az", "abfs", "abfss", "gs", "gcs"):
+            raise ConfigError(f"FINOPS_COST_SOURCES entries must be s3://, az://, abfs:// or gs:// URLs, got {url!r}")
+        netloc = url.split("://", 1)[1].split("/", 1)[0]
+        if ("@" in netloc and ":" in netloc.split("@", 1)[0]) or "?" in url:
+            raise ConfigError("FINOPS_COST_SOURCES must not carry credentials or SAS tokens: use the provider's "
+                              "standard credentials (environment, profile, managed identity)")
+    return urls
+
+
 @dataclass(frozen=True)
 class Settings:
     """Every setting of the bot, read once at start-up."""
@@ -124,6 +138,8 @@ class Settings:
     allocation_tag: str = "team"  # FOCUS tag key that names the owning team (case/space-insensitive)
     cost_column: str = "billed"  # billed (BilledCost) | effective (EffectiveCost, amortized)
     forecast_days: int = 7  # run-rate window for the period-end forecast
+    cost_sources: tuple[str, ...] = ()  # FINOPS_COST_SOURCES: export URLs pulled on a schedule
+    cost_pull_every: str = "daily"  # FINOPS_COST_PULL: how often the scheduler pulls them (a scheduler recurrence)
     slack_bot_token: str = ""
     slack_signing_secret: str = ""
     slack_client_id: str = ""  # with the secret: installed into workspaces by OAuth, a bot token per workspace
@@ -195,6 +211,8 @@ class Settings:
             allocation_tag=env.get("FINOPS_ALLOCATION_TAG", "").strip() or "team",
             cost_column=_choice(env, "FINOPS_COST_COLUMN", ("billed", "effective"), "billed"),
             forecast_days=_int(env, "FINOPS_FORECAST_DAYS", 7, 1, 62),
+            cost_sources=_cost_sources(env),
+            cost_pull_every=_choice(env, "FINOPS_COST_PULL", ("daily", "weekdays", "weekly"), "daily"),
             slack_bot_token=slack_token,
             slack_signing_secret=slack_secret,
             slack_client_id=client_id,

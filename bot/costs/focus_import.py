@@ -19,6 +19,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+from bot.costs.progress import Progress, Watch, duckdb_config
 from bot.costs.sql import FOCUS_COLUMNS, REQUIRED, rejected_sql, select_sql, stage_sql, version_of
 from bot.errors import UserError
 
@@ -117,32 +118,46 @@ def _short(exc: Exception) -> str:
     return " ".join(str(exc).split())[:300]
 
 
-def read_focus(path: Path, tag_keys: tuple[str, ...], allocate: Allocate) -> ParsedFile:
-    """Read, validate and aggregate one FOCUS file; raises UserError when it cannot be imported at all."""
+def read_focus(path: Path, tag_keys: tuple[str, ...], allocate: Allocate, known_checksum: str | None = None,
+               progress: Progress | None = None) -> ParsedFile:
+    """Read, validate and aggregate one FOCUS file; raises UserError when it cannot be imported at all.
+
+    ``known_checksum`` (an object's ETag identity) skips hashing the file; otherwise SHA-256 is computed on a
+    second thread while DuckDB parses. ``progress`` is called about twice a second with DuckDB's % done."""
     import duckdb
 
     if not path.is_file():
         raise UserError(f"{path}: no such file")
-    con = duckdb.connect()
+    con = duckdb.connect(config=duckdb_config())
     pool = ThreadPoolExecutor(max_workers=1)
-    digest = pool.submit(checksum, path)  # hashes while DuckDB parses (both release the GIL)
+    digest = None if known_checksum else pool.submit(checksum, path)  # both release the GIL
+    watch = Watch(con, progress) if progress else None
     try:
         con.execute("SET TimeZone = 'UTC'")
-        con.execute("SET enable_progress_bar = false")
+        # progress is tracked only with the bar on; never printed by DuckDB (we print our own line)
+        con.execute(f"SET enable_progress_bar = {'true' if watch else 'false'}")
+        con.execute("SET enable_progress_bar_print = false")
+        con.execute("SET progress_bar_time = 0")
         src, cols, kind = _open_source(con, path)
         missing = [name for name, options in REQUIRED if not any(o.lower() in cols for o in options)]
         if missing:
             raise UserError(f"{path.name}: missing required FOCUS columns: {', '.join(missing)} "
                             f"(found {len(cols)} columns; is this a FOCUS export?)")
+        if watch:
+            watch.start()
         con.execute(stage_sql(select_sql(src, cols, trim=False), tag_keys))
+        if watch:
+            watch.stop()
         parsed = _collect(con, path, cols, kind, tag_keys, allocate, rejected_sql(select_sql(src, cols, True),
                                                                                   MAX_REPORTED))
-        return dataclasses.replace(parsed, checksum=digest.result())
+        return dataclasses.replace(parsed, checksum=known_checksum or (digest.result() if digest else ""))
     except UserError:
         raise
     except Exception as exc:
         raise UserError(f"{path.name}: import failed: {_short(exc)}") from None
     finally:
+        if watch:
+            watch.stop()
         pool.shutdown(wait=True)
         con.close()
 
