@@ -22,6 +22,7 @@ from typing import Any
 from bot.errors import UserError
 
 SCHEMES = ("s3", "az", "abfs", "abfss", "gs", "gcs")
+FRESH = {"skip_instance_cache": True, "use_listings_cache": False}  # a daily pull must see new objects
 _AZ_ACCOUNT = re.compile(r"^([^@/]+)@([a-z0-9]+)\.(?:dfs|blob)\.core\.windows\.net(/.*)?$")
 
 
@@ -58,21 +59,21 @@ def filesystem(url: str) -> tuple[Any, str, str]:
         if scheme == "s3":
             import s3fs
 
-            return s3fs.S3FileSystem(), rest, "s3://"
+            return s3fs.S3FileSystem(**FRESH), rest, "s3://"
         if scheme in ("az", "abfs", "abfss"):
             import adlfs
 
             m = _AZ_ACCOUNT.match(rest)
             if m:  # abfs://container@account.dfs.core.windows.net/path
-                fs = adlfs.AzureBlobFileSystem(account_name=m[2])
+                fs = adlfs.AzureBlobFileSystem(account_name=m[2], **FRESH)
                 rest = m[1] + (m[3] or "")
             else:
-                fs = adlfs.AzureBlobFileSystem()
+                fs = adlfs.AzureBlobFileSystem(**FRESH)
             return fs, rest, f"{scheme}://"
         if scheme in ("gs", "gcs"):
             import gcsfs
 
-            return gcsfs.GCSFileSystem(), rest, "gs://"
+            return gcsfs.GCSFileSystem(**FRESH), rest, "gs://"
     except ImportError as exc:
         raise UserError(f"{scheme}:// sources need the {exc.name} package: pip install {exc.name}") from None
     except ValueError as exc:  # adlfs: no account configured
