@@ -102,3 +102,32 @@ async def test_a_failing_source_is_reported_to_practitioners(pg_url: str, s3: An
     assert dms == ["slack:UADMIN", "slack:UPRAC"]
     assert all("missing required FOCUS columns" in text for _t, text in poster.posts)
     a.db.dispose()
+
+
+def test_cost_sources_setting_takes_urls_and_refuses_credentials() -> None:
+    from bot.config import ConfigError, Settings
+
+    s = Settings.from_env({"FINOPS_COST_SOURCES": "s3://b/focus/, abfs://c@acct.dfs.core.windows.net/x",
+                           "FINOPS_COST_PULL": "weekly"})
+    assert s.cost_sources == ("s3://b/focus/", "abfs://c@acct.dfs.core.windows.net/x")
+    assert s.cost_pull_every == "weekly" and Settings.from_env({}).cost_pull_every == "daily"
+    for bad in ("s3://AKIA:secret@bucket/x", "az://c/x?sv=2024&sig=abc", "/local/path", "https://x/y"):
+        with pytest.raises(ConfigError):
+            Settings.from_env({"FINOPS_COST_SOURCES": bad})
+
+
+def test_terminal_progress_shows_percent_and_rows_per_second(tmp_path: Path) -> None:
+    import io
+
+    from bot.costs.progress import terminal
+
+    class Tty(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    path = write(tmp_path / "f.csv", random_rows(2000, seed=1))
+    out = Tty()
+    report = terminal(path, "f.csv", out)
+    assert report is not None and terminal(path, "f.csv", io.StringIO()) is None  # not a terminal: silent
+    report(50.0)
+    assert "f.csv:  50.0% of" in out.getvalue() and "rows/s" in out.getvalue()
