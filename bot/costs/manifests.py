@@ -70,7 +70,7 @@ def part_urls(manifest: StoredObject, text: str) -> list[str]:
         return [str(u) for u in doc["dataFiles"]]
     if isinstance(doc.get("blobs"), list):
         scheme, _, rest = manifest.url.partition("://")
-        container = rest.split("/", 1)[0]
+        container = rest.split("/", 1)[0]  # "container" or "container@account.dfs.core.windows.net"
         return [f"{scheme}://{container}/{str(b['blobName']).lstrip('/')}" for b in doc["blobs"]]
     raise ValueError("neither AWS dataFiles nor Azure blobs")
 

@@ -13,7 +13,7 @@ import hashlib
 import re
 import shutil
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -51,29 +51,32 @@ def is_remote(url: str) -> bool:
     return url.split("://", 1)[0].lower() in SCHEMES and "://" in url
 
 
-def filesystem(url: str) -> tuple[Any, str, str]:
-    """(fsspec filesystem, the path it understands, the URL prefix objects are named with)."""
+def filesystem(url: str) -> tuple[Any, str, Callable[[str], str]]:
+    """(fsspec filesystem, the path it understands, how a path it lists is named as a URL)."""
     scheme, _, rest = url.partition("://")
     scheme = scheme.lower()
     try:
         if scheme == "s3":
             import s3fs
 
-            return s3fs.S3FileSystem(**FRESH), rest, "s3://"
+            return s3fs.S3FileSystem(**FRESH), rest, lambda key: "s3://" + key
         if scheme in ("az", "abfs", "abfss"):
             import adlfs
 
             m = _AZ_ACCOUNT.match(rest)
-            if m:  # abfs://container@account.dfs.core.windows.net/path
-                fs = adlfs.AzureBlobFileSystem(account_name=m[2], **FRESH)
-                rest = m[1] + (m[3] or "")
-            else:
-                fs = adlfs.AzureBlobFileSystem(**FRESH)
-            return fs, rest, f"{scheme}://"
+            if m:  # abfs://container@account.dfs.core.windows.net/path: keep the account in every object's URL
+                host = rest.split("/", 1)[0].split("@", 1)[1]
+
+                def name(key: str) -> str:
+                    container, _, tail = key.partition("/")
+                    return f"{scheme}://{container}@{host}/{tail}"
+
+                return adlfs.AzureBlobFileSystem(account_name=m[2], **FRESH), m[1] + (m[3] or ""), name
+            return adlfs.AzureBlobFileSystem(**FRESH), rest, lambda key: f"{scheme}://{key}"
         if scheme in ("gs", "gcs"):
             import gcsfs
 
-            return gcsfs.GCSFileSystem(**FRESH), rest, "gs://"
+            return gcsfs.GCSFileSystem(**FRESH), rest, lambda key: "gs://" + key
     except ImportError as exc:
         raise UserError(f"{scheme}:// sources need the {exc.name} package: pip install {exc.name}") from None
     except ValueError as exc:  # adlfs: no account configured
@@ -90,7 +93,7 @@ def _etag(info: dict[str, Any]) -> str:
 
 def list_objects(url: str) -> list[StoredObject]:
     """Every object under a URL prefix (or the one object it names), sorted by URL."""
-    fs, path, prefix = filesystem(url)
+    fs, path, name = filesystem(url)
     try:
         found = {path: fs.info(path)} if fs.isfile(path) else fs.find(path.rstrip("/"), detail=True)
     except FileNotFoundError:
@@ -99,7 +102,7 @@ def list_objects(url: str) -> list[StoredObject]:
         raise UserError(f"{url}: access denied ({exc}); check the provider's credentials") from None
     except OSError as exc:
         raise UserError(f"{url}: cannot list: {' '.join(str(exc).split())[:200]}") from None
-    out = [StoredObject(prefix + key.lstrip("/"), int(info.get("size") or 0), _etag(info),
+    out = [StoredObject(name(key.lstrip("/")), int(info.get("size") or 0), _etag(info),
                         str(info.get("LastModified") or info.get("last_modified") or info.get("updated") or ""))
            for key, info in found.items() if info.get("type", "file") != "directory"]
     return sorted(out, key=lambda o: o.url)
