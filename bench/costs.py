@@ -192,6 +192,8 @@ def run(rows: int = ROWS, rounds: int = REPEATS, status: bool = True) -> list[di
             ours["cpu"], base["cpu"], "info", True, "s"),
         row("costs: import rows/s per run (ours; DuckDB's read+GROUP BY as baseline)", rows / ours["seconds"],
             rows / base["seconds"], "info", True, "rows/s"),
+        row("costs: import rows per CPU-second = rows/s per core (capacity plan)", rows / ours["cpu"],
+            rows / base["cpu"], "info", True, "rows/s/core"),
     ]
     if latency:
         low, p50, p99, chart_ms = latency
