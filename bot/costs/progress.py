@@ -14,7 +14,7 @@ from typing import Any, TextIO
 Progress = Callable[[float], None]  # called with DuckDB's percent done (0-100)
 THREADS = max(1, int(os.environ.get("FINOPS_IMPORT_THREADS", "0") or 0) or (os.cpu_count() or 1))
 MEMORY_LIMIT = os.environ.get("FINOPS_IMPORT_MEMORY", "") or "256MB"  # DuckDB's buffer pool; spills to disk beyond
-TEMP_DIR = str(Path(tempfile.gettempdir()) / "finops-bot-duckdb")
+TEMP_DIR = str(Path(tempfile.gettempdir()) / f"finops-bot-duckdb-{os.getpid()}")  # one per process: no clashes
 
 
 def duckdb_config() -> dict[str, Any]:
