@@ -61,6 +61,7 @@ def build_services(settings: Settings, *, inline_db: bool = False) -> Services:
 def _attach_features(services: Services) -> None:
     """Feature stores that need more than the database (knowledge base, cost store …) are wired here."""
     from bot.costs.alerts import register_alerts
+    from bot.costs.pull import register_pulls
     from bot.costs.service import BudgetService
     from bot.practice.nudges import register_nudges
     from knowledge.base import KnowledgeBase
@@ -68,6 +69,7 @@ def _attach_features(services: Services) -> None:
     services.budgets = BudgetService(services.db, services.settings, services.metrics)
     services.knowledge = KnowledgeBase.load()  # validates every article at start-up (KnowledgeError names the file)
     register_alerts(services)  # job kind "budget_alerts" on the scheduler
+    register_pulls(services)  # job kind "costs.pull" on the scheduler (FINOPS_COST_SOURCES)
     _attach_assessments(services)
     services.nudges = register_nudges(services)  # job kind "nudge.send" on the scheduler
     _attach_surveys(services)
@@ -118,7 +120,10 @@ def build_bot(settings: Settings, *, migrate: bool = True, demo: bool | None = N
     router = Router(build_intents(services), services, FALLBACK(services))
     bot = Bot(services, router)
     async def ensure_maintenance() -> None:
+        from bot.costs.pull import ensure_pull_job
+
         await services.db.run(services.scheduler.ensure, PRUNE_JOB, utcnow() + timedelta(hours=1), "daily")
+        await services.db.run(ensure_pull_job, services)  # only when FINOPS_COST_SOURCES is set
 
     bot.on_start.append(ensure_maintenance)
     bot.on_start.append(services.scheduler.start)

@@ -5,9 +5,13 @@ from __future__ import annotations
 import argparse
 import asyncio
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from bot.config import Settings
 from bot.errors import UserError
+
+if TYPE_CHECKING:
+    from bot.costs.store import ImportResult
 
 CLI_ACTOR = "cli"
 
@@ -23,6 +27,9 @@ def open_services(settings: Settings):  # type: ignore[no-untyped-def]
 
 def _import(args: argparse.Namespace, settings: Settings) -> int:
     from bot.costs.alerts import ensure_alert_job
+    from bot.costs.progress import clear, terminal
+    from bot.costs.pull import pull, summary
+    from bot.costs.sources import is_remote
     from bot.logs import configure
 
     configure(settings.log_level)
@@ -30,27 +37,30 @@ def _import(args: argparse.Namespace, settings: Settings) -> int:
     failed = 0
     batch: list[tuple[int, str]] = []  # files of one command are parts of one export: they add up
     for name in args.files:
+        if is_remote(name):  # a bucket/container URL or prefix: its deliveries, each replacing its periods
+            r = pull(services.budgets.costs, name, terminal)
+            clear()
+            for _d, results in r.imported:
+                for res in results:
+                    _print_result(res)
+            print(summary(r))
+            for problem in r.problems:
+                print(f"error: {problem}")
+            failed += len(r.problems)
+            continue
+        path = Path(name)
+        progress = terminal(path, path.name) if path.is_file() else None
         try:
-            r = services.budgets.import_file(Path(name), tuple(batch))
+            res = services.budgets.import_file(path, tuple(batch), progress)
         except UserError as exc:
             failed += 1
             print(f"error: {exc} (nothing from this file was stored)")
             continue
-        batch.append((r.import_id, r.parsed.checksum))
-        p = r.parsed
-        as_of = f"data as of {p.data_as_of:%Y-%m-%d %H:%M} UTC" if p.data_as_of else "no valid rows"
-        print(f"{p.file_name}: {p.rows_imported:,} rows imported, {p.rows_rejected:,} rejected, "
-              f"{r.stored_rows:,} daily aggregates stored (replaced {r.replaced_rows:,}); FOCUS {p.focus_version}; "
-              f"periods {', '.join(sorted({d.isoformat()[:7] for _s, d in p.periods})) or '-'}; {as_of}")
-        for cur, cols in sorted(p.totals.items()):
-            stored = r.stored_totals.get(cur, {})
-            note = "" if stored.get("BilledCost") == cols["BilledCost"] else \
-                f" (stored {stored.get('BilledCost')}: rounded to 9 decimals)"
-            print(f"  {cur}: BilledCost {cols['BilledCost']}{note}, EffectiveCost {cols['EffectiveCost']}")
-        for line, reason in p.rejected:
-            print(f"  rejected {p.line_kind} {line}: {reason}")
-        if p.rows_rejected > len(p.rejected):
-            print(f"  … and {p.rows_rejected - len(p.rejected):,} more rejected rows")
+        finally:
+            if progress:
+                clear()
+        batch.append((res.import_id, res.parsed.checksum))
+        _print_result(res)
     if not args.no_alerts:
         ensure_alert_job(services)
         _print_alerts(services, settings)
@@ -81,6 +91,21 @@ def _check(args: argparse.Namespace, settings: Settings) -> int:
         return _print_alerts(services, settings)
     finally:
         services.db.dispose()
+def _print_result(r: ImportResult) -> None:
+    p = r.parsed
+    as_of = f"data as of {p.data_as_of:%Y-%m-%d %H:%M} UTC" if p.data_as_of else "no valid rows"
+    print(f"{p.file_name}: {p.rows_imported:,} rows imported, {p.rows_rejected:,} rejected, "
+          f"{r.stored_rows:,} daily aggregates stored (replaced {r.replaced_rows:,}); FOCUS {p.focus_version}; "
+          f"periods {', '.join(sorted({d.isoformat()[:7] for _s, d in p.periods})) or '-'}; {as_of}")
+    for cur, cols in sorted(p.totals.items()):
+        stored = r.stored_totals.get(cur, {})
+        note = "" if stored.get("BilledCost") == cols["BilledCost"] else \
+            f" (stored {stored.get('BilledCost')}: rounded to 9 decimals)"
+        print(f"  {cur}: BilledCost {cols['BilledCost']}{note}, EffectiveCost {cols['EffectiveCost']}")
+    for line, reason in p.rejected:
+        print(f"  rejected {p.line_kind} {line}: {reason}")
+    if p.rows_rejected > len(p.rejected):
+        print(f"  … and {p.rows_rejected - len(p.rejected):,} more rejected rows")
 
 
 def _imports(args: argparse.Namespace, settings: Settings) -> int:
@@ -131,9 +156,11 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Add the ``costs`` and ``budget`` commands."""
     p = sub.add_parser("costs", help="import FOCUS cost exports and inspect imported data")
     cs = p.add_subparsers(dest="costs_command", required=True, metavar="{import,imports,totals,check-alerts}")
-    q = cs.add_parser("import", help="import FOCUS files (CSV, .csv.gz, Parquet); files given together are parts of "
-                                     "one export and add up, a later import replaces their billing periods")
-    q.add_argument("files", nargs="+", metavar="FILE")
+    q = cs.add_parser("import", help="import FOCUS files (CSV, .csv.gz, Parquet) or export URLs (s3://, az://, "
+                                     "abfs://, gs://: manifests and parts, unchanged objects skipped); files given "
+                                     "together are parts of one export and add up, a later import replaces their "
+                                     "billing periods")
+    q.add_argument("files", nargs="+", metavar="FILE_OR_URL")
     q.add_argument("--no-alerts", action="store_true", help="do not check budget thresholds afterwards")
     q.set_defaults(run=_import)
     q = cs.add_parser("check-alerts", help="check budget thresholds now; a running server posts new alerts")

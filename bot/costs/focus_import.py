@@ -15,13 +15,15 @@ from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 from typing import Any
 
+from bot.costs.progress import Progress, Watch, duckdb_config
 from bot.costs.sql import FOCUS_COLUMNS, REQUIRED, rejected_sql, select_sql, stage_sql, version_of
 from bot.errors import UserError
 
+NANO = 1_000_000_000
 Allocate = Callable[[Mapping[str, str | None], str, str], "str | None"]
 MAX_REPORTED = 20  # rejected rows listed by line number (all are counted)
 
@@ -117,32 +119,46 @@ def _short(exc: Exception) -> str:
     return " ".join(str(exc).split())[:300]
 
 
-def read_focus(path: Path, tag_keys: tuple[str, ...], allocate: Allocate) -> ParsedFile:
-    """Read, validate and aggregate one FOCUS file; raises UserError when it cannot be imported at all."""
+def read_focus(path: Path, tag_keys: tuple[str, ...], allocate: Allocate, known_checksum: str | None = None,
+               progress: Progress | None = None) -> ParsedFile:
+    """Read, validate and aggregate one FOCUS file; raises UserError when it cannot be imported at all.
+
+    ``known_checksum`` (an object's ETag identity) skips hashing the file; otherwise SHA-256 is computed on a
+    second thread while DuckDB parses. ``progress`` is called about twice a second with DuckDB's % done."""
     import duckdb
 
     if not path.is_file():
         raise UserError(f"{path}: no such file")
-    con = duckdb.connect()
+    con = duckdb.connect(config=duckdb_config())
     pool = ThreadPoolExecutor(max_workers=1)
-    digest = pool.submit(checksum, path)  # hashes while DuckDB parses (both release the GIL)
+    digest = None if known_checksum else pool.submit(checksum, path)  # both release the GIL
+    watch = Watch(con, progress) if progress else None
     try:
         con.execute("SET TimeZone = 'UTC'")
-        con.execute("SET enable_progress_bar = false")
+        # progress is tracked only with the bar on; never printed by DuckDB (we print our own line)
+        con.execute(f"SET enable_progress_bar = {'true' if watch else 'false'}")
+        con.execute("SET enable_progress_bar_print = false")
+        con.execute("SET progress_bar_time = 0")
         src, cols, kind = _open_source(con, path)
         missing = [name for name, options in REQUIRED if not any(o.lower() in cols for o in options)]
         if missing:
             raise UserError(f"{path.name}: missing required FOCUS columns: {', '.join(missing)} "
                             f"(found {len(cols)} columns; is this a FOCUS export?)")
-        con.execute(stage_sql(select_sql(src, cols), tag_keys))
+        if watch:
+            watch.start()
+        con.execute(stage_sql(select_sql(src, cols, trim=False), tag_keys))
+        if watch:
+            watch.stop()
         parsed = _collect(con, path, cols, kind, tag_keys, allocate, rejected_sql(select_sql(src, cols, True),
                                                                                   MAX_REPORTED))
-        return dataclasses.replace(parsed, checksum=digest.result())
+        return dataclasses.replace(parsed, checksum=known_checksum or (digest.result() if digest else ""))
     except UserError:
         raise
     except Exception as exc:
         raise UserError(f"{path.name}: import failed: {_short(exc)}") from None
     finally:
+        if watch:
+            watch.stop()
         pool.shutdown(wait=True)
         con.close()
 
@@ -150,8 +166,6 @@ def read_focus(path: Path, tag_keys: tuple[str, ...], allocate: Allocate) -> Par
 def _collect(con: Any, path: Path, cols: Mapping[str, Any], kind: str, tag_keys: tuple[str, ...],
              allocate: Allocate, rejected_query: str) -> ParsedFile:
     """Turn the staged groups into stored groups: allocate teams, round once, gather the import facts."""
-    import pyarrow as pa
-
     offset = 1 if kind == "line" else 0  # CSV: header is line 1, first data row is line 2
     bad = con.execute("SELECT err, n FROM g WHERE err IS NOT NULL").fetchall()
     rejected = [(rn + offset, err) for rn, err in con.execute(rejected_query).fetchall()] if bad else []
@@ -169,20 +183,24 @@ def _collect(con: Any, path: Path, cols: Mapping[str, Any], kind: str, tag_keys:
         for name, value in zip([*keys, "sub_id", "sub_name"], combo, strict=True):
             mapping[name].append(value)
         mapping["team"].append(allocate(tags, combo[-2] or "", combo[-1] or ""))
-    m = pa.table({k: pa.array(v, pa.string()) for k, v in mapping.items()})  # noqa: F841  (read by DuckDB)
+    lists = ", ".join(f"unnest(${i + 1}::VARCHAR[]) AS {k}" for i, k in enumerate(mapping))
+    con.execute(f"CREATE OR REPLACE TEMP TABLE m AS SELECT {lists}", list(mapping.values()))
     on = " AND ".join(f"g.{k} IS NOT DISTINCT FROM m.{k}" for k in [*keys, "sub_id", "sub_name"])
     rows = con.execute(f"""
         WITH x AS (
             SELECT source, bp, day, m.team AS team, lower(trim(g.k0)) AS tag, prov, g.sub_id, g.sub_name, svc,
                    region, cat, cur, sum(sb) AS b, sum(se) AS e, CAST(sum(n) AS BIGINT) AS n
             FROM g JOIN m ON {on} WHERE g.err IS NULL GROUP BY ALL)
-        SELECT * EXCLUDE (b, e, n), {_nano("b")}, {_nano("e")}, n FROM x ORDER BY ALL""").fetchall()
-    totals = {cur: {"BilledCost": _plain(b), "EffectiveCost": _plain(e)} for cur, b, e in con.execute(
-        "SELECT cur, sum(sb), sum(se) FROM g WHERE err IS NULL GROUP BY cur ORDER BY cur").fetchall()}
+        SELECT * EXCLUDE (b, e, n), {_split("b")}, {_split("e")}, n FROM x""").fetchall()
+    exact = con.execute("SELECT cur, sum(sb), sum(se) FROM g WHERE err IS NULL GROUP BY cur ORDER BY cur").fetchall()
+    totals = {cur: {"BilledCost": _plain(b), "EffectiveCost": _plain(e)} for cur, b, e in exact}
+    billed = _largest_remainder(rows, 12, {cur: b for cur, b, _e in exact})
+    effective = _largest_remainder(rows, 14, {cur: e for cur, _b, e in exact})
     return ParsedFile(
         file_name=path.name, checksum="", focus_version=version_of(cols), rows_total=int(total),
         rows_rejected=sum(int(n) for _e, n in bad), rejected=tuple(rejected),
-        groups=tuple(Group(*(r[:3]), r[3], r[4], *(x or "" for x in r[5:12]), *r[12:]) for r in rows),
+        groups=tuple(Group(*(r[:3]), r[3], r[4], *(x or "" for x in r[5:12]), billed[i], effective[i], r[16])
+                     for i, r in enumerate(rows)),
         totals=totals, data_as_of=as_of.replace(tzinfo=UTC) if as_of else None, line_kind=kind)
 
 
@@ -193,16 +211,29 @@ def _malformed_lines(con: Any) -> list[tuple[int, str]]:
     return [(int(line), f"malformed CSV line ({kind})") for line, kind in found]
 
 
-def _nano(col: str) -> str:
-    """Nano-units per group, rounded so each currency's total equals its exact total rounded to 1e-9
-    (largest-remainder rounding: each group moves by less than one nano-unit, the total by none)."""
+def _split(col: str) -> str:
+    """An exact sum as whole nano-units (floor; BIGINT like the stored column) and the remainder's 9 further digits
+    (what rounding ranks by)."""
     scaled = f"({col} * 1000000000)"
-    floor = f"CAST(floor({scaled}) AS HUGEINT)"
-    need = f"(CAST(round(sum({col}) OVER (PARTITION BY cur) * 1000000000) AS HUGEINT) - sum({floor}) OVER " \
-           f"(PARTITION BY cur))"
-    rank = f"row_number() OVER (PARTITION BY cur ORDER BY {scaled} - floor({scaled}) DESC, " \
-           f"source, bp, day, team, tag, prov, sub_id, sub_name, svc, region, cat)"
-    return f"CAST({floor} + CASE WHEN {rank} <= {need} THEN 1 ELSE 0 END AS BIGINT) AS {col}"
+    return f"CAST(floor({scaled}) AS BIGINT) AS {col}_f, CAST(({scaled} - floor({scaled})) * 1000000000 AS BIGINT) " \
+           f"AS {col}_r"
+
+
+def _largest_remainder(rows: list[tuple[Any, ...]], at: int, exact: Mapping[str, Decimal | None]) -> list[int]:
+    """Nano-units per group (floor at ``at``, remainder at ``at + 1``, currency at 11), rounded so each currency's
+    total equals its exact total rounded half away from zero to 1e-9: the groups with the largest remainders
+    (ties: in dimension order) get one more nano-unit, so each group moves by less than one, the total by none."""
+    out = [int(r[at]) for r in rows]
+    by_cur: dict[str, list[int]] = {}
+    for i, r in enumerate(rows):
+        by_cur.setdefault(r[11], []).append(i)
+    for cur, idx in by_cur.items():
+        need = int((Decimal(exact.get(cur) or 0) * NANO).to_integral_value(ROUND_HALF_UP)) - sum(out[i] for i in idx)
+        if need > 0:
+            idx.sort(key=lambda i: (-rows[i][at + 1], tuple((x is None, x) for x in rows[i][:11])))
+            for i in idx[:need]:
+                out[i] += 1
+    return out
 
 
 def _plain(value: Decimal | None) -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 from bot.config import Settings
 from bot.costs.budgets import BudgetStore
@@ -28,13 +29,13 @@ class BudgetService:
         self.costs = CostStore(db, settings.allocation_tag)
         self.budgets = BudgetStore(db)
 
-    def import_file(self, path: Path, batch: tuple[tuple[int, str], ...] = ()) -> ImportResult:
+    def import_file(self, path: Path, batch: tuple[tuple[int, str], ...] = (), progress: Any = None) -> ImportResult:
         """Import one FOCUS file (alerts are checked separately: ``bot.costs.alerts.check_alerts``).
 
         Counted in ``finops_cost_imports_total{status}``: ok, partial (some rows rejected) or failed.
         """
         try:
-            result = self.costs.import_file(path, batch)
+            result = self.costs.import_file(path, batch, progress)
         except Exception:
             self._count("failed")
             raise

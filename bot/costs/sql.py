@@ -62,21 +62,27 @@ def _quote(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
-def _column(name: str, typ: str, csv: bool) -> str:
-    """A column as trimmed text. CSV cells are text already (the reader maps ``NULL`` text to NULL); Parquet
-    values are cast, and nested types (MAP/STRUCT tags) become JSON."""
+TEXT_FIELDS = ("cps_s", "cpe_s", "bps_s", "prov", "acct", "sub_id", "sub_name", "svc", "region", "cat", "cur")
+
+
+def _column(name: str, typ: str, csv: bool, trim: bool = True) -> str:
+    """A column as text. CSV cells are text already (the reader maps ``NULL`` text to NULL) and are trimmed unless
+    ``trim`` is false (the grouped import trims once per group instead of once per row); Parquet values are cast,
+    and nested types (MAP/STRUCT tags) become JSON."""
     if typ.upper().startswith(("MAP", "STRUCT", "JSON")):
         return f"nz(CAST(to_json({_quote(name)}) AS VARCHAR))"
     if csv:
-        return f"nullif(trim({_quote(name)}), '')"
+        return f"nullif(trim({_quote(name)}), '')" if trim else _quote(name)
     return f"nz(CAST({_quote(name)} AS VARCHAR))"
 
 
-def select_sql(src: str, cols: Mapping[str, tuple[str, str]], numbered: bool = False) -> str:
-    """SELECT of the staged text fields (with the row number in file order when ``numbered``)."""
+def select_sql(src: str, cols: Mapping[str, tuple[str, str]], numbered: bool = False, trim: bool = True) -> str:
+    """SELECT of the staged text fields (with the row number in file order when ``numbered``); with ``trim`` false
+    only Tags is trimmed per row (see ``stage_sql``)."""
     parts = ["row_number() OVER () AS rn" if numbered else "0 AS rn"]
+    csv = src.startswith("read_csv")
     for field, options in FOCUS_COLUMNS.items():
-        present = [_column(*cols[o.lower()], src.startswith("read_csv")) for o in options if o.lower() in cols]
+        present = [_column(*cols[o.lower()], csv, trim or field == "tags_s") for o in options if o.lower() in cols]
         expr = "NULL" if not present else present[0] if len(present) == 1 else f"coalesce({', '.join(present)})"
         parts.append(f"{expr} AS {field}")
     return f"SELECT {', '.join(parts)} FROM {src}"
@@ -104,10 +110,17 @@ def rejected_sql(numbered_select: str, limit: int) -> str:
 
 
 def stage_sql(select: str, tag_keys: tuple[str, ...]) -> str:
-    """Create temp table ``g``: groups of good rows by day and dimensions, and rejected rows by reason."""
+    """Create temp table ``g``: groups of good rows by day and dimensions, and rejected rows by reason.
+
+    Two levels, so per-row work is only the CSV scan, two decimal casts and the tag lookup: rows are first grouped
+    by their *raw* text (an export repeats a few thousand distinct dimension values a million times), then the
+    groups are trimmed, timestamps parsed, validated and regrouped. ``select`` is ``select_sql(..., trim=False)``.
+    The result equals the row-by-row rules of ``rejected_sql`` (DuckDB's decimal cast ignores surrounding blanks,
+    so casting the raw cell equals casting the trimmed one; a cell that is not a number is kept as a group key)."""
     keys = ", ".join(f"if(tags_ok AND tags_s IS NOT NULL, tagval(tags_s, '{k.replace(chr(39), '')}'), NULL) "
                      f"AS k{i}" for i, k in enumerate(tag_keys))
-    # rejected rows keep their dimensions (only their reason and count are read): no per-row CASE needed
+    k_cols = "".join(f", k{i}" for i in range(len(tag_keys)))
+    trimmed = ", ".join(f"nullif(trim({f}), '') AS {f}" for f in TEXT_FIELDS)
     dims = ", ".join(f"{x} AS {a}" for x, a in (
         ("coalesce(prov, '') || '|' || coalesce(acct, '')", "source"),
         ("CAST(coalesce(bps, date_trunc('month', cps)) AS DATE)", "bp"), ("CAST(cps AS DATE)", "day"),
@@ -115,9 +128,20 @@ def stage_sql(select: str, tag_keys: tuple[str, ...]) -> str:
         ("cat", "cat"), ("upper(cur)", "cur")))
     return MACROS + f"""
 CREATE TEMP TABLE g AS
-WITH {_typed(select)}
-SELECT err, {dims}, {keys},
-    count(*) AS n, sum(coalesce(billed, 0)) AS sb, sum(coalesce(eff, 0)) AS se, max(cpe) AS last_end
+WITH r0 AS ({select}),
+r AS (SELECT * REPLACE (CASE WHEN starts_with(tags_s, '[') THEN coalesce(kvtags(tags_s), tags_s)
+    WHEN starts_with(tags_s, '"') THEN '{{' || tags_s || '}}' ELSE tags_s END AS tags_s) FROM r0),
+c AS (SELECT *, TRY_CAST(b_s AS DECIMAL(38,18)) AS billed, TRY_CAST(e_s AS DECIMAL(38,18)) AS eff,
+        tags_s IS NULL OR coalesce(try(json_type(tags_s)) = 'OBJECT', false) AS tags_ok FROM r),
+raw AS (SELECT {', '.join(TEXT_FIELDS)}, CASE WHEN billed IS NULL THEN b_s END AS b_s,
+        CASE WHEN eff IS NULL THEN e_s END AS e_s, tags_ok{', ' + keys if keys else ''},
+        count(*) AS n, sum(coalesce(billed, 0)) AS sb, sum(coalesce(eff, 0)) AS se
+    FROM c GROUP BY ALL),
+t0 AS (SELECT * REPLACE ({trimmed}, nullif(trim(b_s), '') AS b_s, nullif(trim(e_s), '') AS e_s) FROM raw),
+t AS (SELECT *, if(b_s IS NULL, 0, NULL) AS billed, if(e_s IS NULL, 0, NULL) AS eff,
+        ts(cps_s) AS cps, ts(cpe_s) AS cpe, ts(bps_s) AS bps FROM t0),
+e AS (SELECT *, {ERRORS} AS err FROM t)
+SELECT err, {dims}{k_cols}, sum(n) AS n, sum(sb) AS sb, sum(se) AS se, max(cpe) AS last_end
 FROM e GROUP BY ALL"""
 
 

@@ -7,7 +7,9 @@ A *source* is the provider plus the billing account (``ProviderName|BillingAccou
 
 from __future__ import annotations
 
+import dataclasses
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass, fields
 from datetime import date, datetime
 from operator import attrgetter
@@ -17,6 +19,7 @@ from sqlalchemy import Connection, and_, delete, func, or_, select, text
 
 from bot.costs.allocation import Allocator, Rule
 from bot.costs.focus_import import Group, ParsedFile, read_focus
+from bot.costs.progress import Progress
 from bot.costs.tables import NANO, CostAllocationRule, CostDaily, CostImport
 from bot.db import Database, as_utc, utcnow
 from bot.tables import Team
@@ -47,6 +50,16 @@ def nano_to_str(value: int) -> str:
     return f"{sign}{whole}" + (f".{tail}" if tail else "")
 
 
+def _stored_totals(parsed: ParsedFile) -> dict[str, dict[str, str]]:
+    """Per currency, the sums of the stored (nano-rounded) amounts as exact decimal strings."""
+    stored: dict[str, dict[str, int]] = {}
+    for g in parsed.groups:
+        cur = stored.setdefault(g.currency, {"BilledCost": 0, "EffectiveCost": 0})
+        cur["BilledCost"] += g.billed
+        cur["EffectiveCost"] += g.effective
+    return {c: {k: nano_to_str(v) for k, v in cols.items()} for c, cols in stored.items()}
+
+
 class CostStore:
     """Imports and cost queries (synchronous; async callers use ``db.run``)."""
 
@@ -63,10 +76,11 @@ class CostStore:
             self.tag_key, [(t.name, t.aliases or ()) for t in teams.values()],
             [Rule(r.kind, r.match_key, r.match_value, teams[r.team_id].name) for r in rules if r.team_id in teams])
 
-    def import_file(self, path: Path, batch: tuple[tuple[int, str], ...] = ()) -> ImportResult:
+    def import_file(self, path: Path, batch: tuple[tuple[int, str], ...] = (),
+                    progress: Progress | None = None) -> ImportResult:
         """Read, allocate and store one file in one transaction (a failure leaves the previous data intact)."""
         alloc = self.allocator()
-        parsed = read_focus(path, alloc.tag_keys, alloc.team_for)
+        parsed = read_focus(path, alloc.tag_keys, alloc.team_for, progress=progress)
         return self.store(parsed, batch)
 
     def store(self, parsed: ParsedFile, batch: tuple[tuple[int, str], ...] = ()) -> ImportResult:
@@ -76,38 +90,58 @@ class CostStore:
         (AWS and Azure split a month into several files) add up instead of replacing each other; the same content
         twice still replaces."""
         keep = [i for i, digest in batch if digest != parsed.checksum]
+        return self._store_all([parsed], keep)[0]
+
+    def store_delivery(self, parts: Sequence[ParsedFile], names: Sequence[str] = ()) -> list[ImportResult]:
+        """Store every part of one export delivery in one transaction: together they replace their (source,
+        billing period) pairs, so a re-delivered month replaces the old one and a failure keeps it whole.
+        ``names`` (the objects' URLs) are recorded as the file names."""
+        if names:
+            parts = [dataclasses.replace(p, file_name=n) for p, n in zip(parts, names, strict=True)]
+        return self._store_all(list(parts), [])
+
+    def _store_all(self, parts: list[ParsedFile], keep: list[int]) -> list[ImportResult]:
         now = utcnow()
+        pairs = tuple(sorted({pair for p in parts for pair in p.periods}))
+        out: list[tuple[int, ParsedFile, int, int]] = []
         with self.db.session() as s:
             if self.db.dialect == "postgresql":
                 s.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": IMPORT_LOCK})
             replaced = 0
-            pairs = parsed.periods
             for i in range(0, len(pairs), 200):
                 chunk = pairs[i:i + 200]
                 cond = or_(*(and_(CostDaily.source == src, CostDaily.billing_period == bp) for src, bp in chunk))
                 cond = and_(cond, CostDaily.import_id.not_in(keep)) if keep else cond  # type: ignore[attr-defined]
                 replaced += s.execute(delete(CostDaily).where(cond)).rowcount or 0
-            record = CostImport(
-                file_name=parsed.file_name[:512], checksum=parsed.checksum, sources=sorted({p[0] for p in pairs}),
-                billing_periods=sorted({p[1].isoformat() for p in pairs}), rows_total=parsed.rows_total,
-                rows_imported=parsed.rows_imported, rows_rejected=parsed.rows_rejected,
-                rejected=[list(r) for r in parsed.rejected], totals=dict(parsed.totals),
-                focus_version=parsed.focus_version, data_as_of=parsed.data_as_of, replaced_rows=replaced,
-                imported_at=now)
-            s.add(record)
-            s.flush()
-            assert record.id is not None
-            rows = self._insert_groups(s.connection(), record.id, parsed)
-            import_id = record.id
-        stored: dict[str, dict[str, int]] = {}
-        for g in parsed.groups:
-            cur = stored.setdefault(g.currency, {"BilledCost": 0, "EffectiveCost": 0})
-            cur["BilledCost"] += g.billed
-            cur["EffectiveCost"] += g.effective
-        totals = {c: {k: nano_to_str(v) for k, v in cols.items()} for c, cols in stored.items()}
-        log.info("imported %s: %d rows, %d rejected, %d groups, replaced %d", parsed.file_name,
-                 parsed.rows_imported, parsed.rows_rejected, len(rows), replaced)
-        return ImportResult(import_id, parsed, len(rows), replaced, totals)
+            for n, parsed in enumerate(parts):
+                mine = parsed.periods
+                record = CostImport(
+                    file_name=parsed.file_name[:512], checksum=parsed.checksum, sources=sorted({p[0] for p in mine}),
+                    billing_periods=sorted({p[1].isoformat() for p in mine}), rows_total=parsed.rows_total,
+                    rows_imported=parsed.rows_imported, rows_rejected=parsed.rows_rejected,
+                    rejected=[list(r) for r in parsed.rejected], totals=dict(parsed.totals),
+                    focus_version=parsed.focus_version, data_as_of=parsed.data_as_of,
+                    replaced_rows=replaced if n == 0 else 0, imported_at=now)
+                s.add(record)
+                s.flush()
+                assert record.id is not None
+                rows = self._insert_groups(s.connection(), record.id, parsed)
+                out.append((record.id, parsed, len(rows), replaced if n == 0 else 0))
+        results = []
+        for import_id, parsed, stored_rows, rep in out:
+            log.info("imported %s: %d rows, %d rejected, %d groups, replaced %d", parsed.file_name,
+                     parsed.rows_imported, parsed.rows_rejected, stored_rows, rep)
+            results.append(ImportResult(import_id, parsed, stored_rows, rep, _stored_totals(parsed)))
+        return results
+
+    def imported(self, checksums: Sequence[str]) -> set[str]:
+        """Which of these checksums (object identities) have an import record."""
+        found: set[str] = set()
+        with self.db.engine.connect() as conn:
+            for i in range(0, len(checksums), 500):
+                q = select(CostImport.checksum).where(CostImport.checksum.in_(checksums[i:i + 500]))  # type: ignore[attr-defined]
+                found.update(conn.execute(q).scalars())
+        return found
 
     def _insert_groups(self, conn: Connection, import_id: int, parsed: ParsedFile) -> list[tuple[object, ...]]:
         """Bulk insert through the driver's executemany (tens of thousands of rows: no ORM, no per-row dicts)."""
