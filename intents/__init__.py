@@ -8,6 +8,7 @@ from intents.admin import AdminIntent
 from intents.budget_set import BudgetSetIntent
 from intents.budget_status import BudgetStatusIntent
 from intents.cancel import CancelIntent
+from intents.cost_question import CostQuestionIntent
 from intents.fallback import FallbackIntent
 from intents.framework_question import FrameworkQuestionIntent
 from intents.help import HelpIntent
@@ -27,6 +28,7 @@ INTENTS: tuple[type, ...] = (
     CancelIntent,
     BudgetStatusIntent,
     BudgetSetIntent,
+    CostQuestionIntent,
     AdminIntent,
     TeamAdminIntent,
     StartAssessmentIntent,

@@ -51,12 +51,29 @@ def _import(args: argparse.Namespace, settings: Settings) -> int:
             print(f"  rejected {p.line_kind} {line}: {reason}")
         if p.rows_rejected > len(p.rejected):
             print(f"  … and {p.rows_rejected - len(p.rejected):,} more rejected rows")
+    if batch:
+        _adopt_after_import(services, settings, args.no_adopt)
     if not args.no_alerts:
         ensure_alert_job(services)
         for o in asyncio.run(check_alerts(services)):
             print(f"alert {o.team} {', '.join(o.thresholds)}: {'sent' if o.ok else 'NOT sent: ' + str(o.error)}")
     services.db.dispose()
     return 1 if failed else 0
+
+
+def _adopt_after_import(services, settings: Settings, skip: bool) -> None:  # type: ignore[no-untyped-def]
+    """List the tag values that name no team, and adopt them (the default) so they can be asked about at once."""
+    from bot.costs.adopt import adopt, describe, new_tag_teams
+
+    found = new_tag_teams(services.db, services.teams)
+    if not found:
+        return
+    if skip:
+        print(describe(found, settings.allocation_tag) + "; add them with `finops-bot team adopt --from-tag`")
+        return
+    moved = adopt(services.db, services.teams, found)
+    print(describe(found, settings.allocation_tag) + f" — added as teams ({moved:,} cost rows allocated); "
+          "set budgets with `finops-bot budget set TEAM AMOUNT`")
 
 
 def _imports(args: argparse.Namespace, settings: Settings) -> int:
@@ -111,6 +128,8 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
                                      "one export and add up, a later import replaces their billing periods")
     q.add_argument("files", nargs="+", metavar="FILE")
     q.add_argument("--no-alerts", action="store_true", help="do not check budget thresholds afterwards")
+    q.add_argument("--no-adopt", action="store_true",
+                   help="only list allocation-tag values naming no team (default: add them as teams)")
     q.set_defaults(run=_import)
     q = cs.add_parser("imports", help="list recent imports")
     q.add_argument("--limit", type=int, default=20)

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import logging
 from datetime import date
+from decimal import Decimal
 from pathlib import Path
 
 from bot.config import Settings
 from bot.costs.budgets import BudgetStore
+from bot.costs.engine import CostEngine
 from bot.costs.report import status_reply, summary
 from bot.costs.status import BudgetStatus, compute
 from bot.costs.store import CostStore, ImportResult
@@ -27,6 +29,7 @@ class BudgetService:
         self.metrics = metrics
         self.costs = CostStore(db, settings.allocation_tag)
         self.budgets = BudgetStore(db)
+        self.engine = CostEngine(db)
 
     def import_file(self, path: Path, batch: tuple[tuple[int, str], ...] = ()) -> ImportResult:
         """Import one FOCUS file (alerts are checked separately: ``bot.costs.alerts.check_alerts``).
@@ -70,6 +73,13 @@ class BudgetService:
         except Exception:  # the numbers still go out without a picture
             log.exception("budget chart failed for team %s", s.team)
             return None
+
+    def monthly_budget(self, team: str, currency: str, kind: str = "total") -> Decimal | None:
+        """The team's budget amount for a chart line: monthly budgets on month charts, any budget otherwise."""
+        for b in self.budgets.budgets(team):
+            if b.currency == currency and (b.period == "monthly" or kind not in ("trend", "breakdown", "top")):
+                return b.amount
+        return None
 
     def summary_line(self, team_name: str) -> str | None:
         """One line for App Home ("1,234.00 USD of 2,000.00 USD (62%) …"), or None without cost data."""
