@@ -99,3 +99,24 @@ def test_kind_from_entities_and_words() -> None:
     assert question_kind("monthly trend", Entities()) == ("trend", None)
     assert question_kind("what did we spend last month", Entities()) == ("total", None)
     assert question_kind("x", Entities(), {"kind": "trend"}) == ("trend", None)
+
+
+async def test_budget_status_reads_the_parse_entities(loaded: tuple[Bot, Path]) -> None:
+    from decimal import Decimal
+
+    from intents.budget_status import BudgetStatusIntent
+
+    b, path = loaded
+    b.services.budgets.budgets.set_budget("platform", Decimal(5000), "USD", "monthly", by="t")  # type: ignore[union-attr]
+    msg = IncomingMessage(ConversationKey("console", "local", "dm", "", "you"), "budget status for november", "e",
+                          is_direct=True, images=False)
+    ctx = TurnContext(FlowState(), b.services, datetime(2024, 11, 15, tzinfo=UTC), (), Outcome("budget_status"), "r")
+    intent = BudgetStatusIntent(b.services)
+    month = Parse("budget_status", 0.9, entities=Entities(team="platform", period=OCT, column="effective"))
+    r = (await intent.handle(msg, month, ctx))[0]
+    want = duck(path, "ChargePeriodStart >= '2024-10-01' AND ChargePeriodStart < '2024-11-01' AND "
+                      "Tags LIKE '%\"platform\"%'", "EffectiveCost")
+    assert f"month-to-date EffectiveCost is {want:,.2f} USD" in r.text and "not the current one" not in r.text
+    nov = Period(date(2024, 11, 1), date(2024, 12, 1), "November 2024", "month", to_date=True)
+    r = (await intent.handle(msg, Parse("budget_status", 0.9, entities=Entities(period=nov)), ctx))[0]
+    assert "which one?" in r.text and "november" not in r.text.lower()  # a month, not a team called "november"

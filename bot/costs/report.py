@@ -61,7 +61,7 @@ def fields(s: BudgetStatus) -> tuple[Field, ...]:
 
 def status_reply(s: BudgetStatus, png: bytes | None = None) -> Reply:
     """The full answer; ``text`` carries every figure, so it works without fields or the chart."""
-    lines = [_headline(s)]
+    lines = [_headline(s) + (" (demo data)" if s.demo else "")]
     if s.stale:
         label = "month" if s.period == "monthly" else "quarter"
         lines.append(f"Note: the latest cost data ends {s.last_day:%b %-d, %Y}, so this is the {label} of "
@@ -74,7 +74,8 @@ def status_reply(s: BudgetStatus, png: bytes | None = None) -> Reply:
            f"run-rate forecast to {s.period_end - timedelta(days=1):%b %-d}")
     image = Image(png, alt, filename=f"budget-{s.team}.png") if png else None
     return Reply("\n".join(lines), title=f"Budget status: {s.team}", fields=fields(s), image=image,
-                 footer=f"Data as of {s.data_as_of:%Y-%m-%d %H:%M} UTC · {s.column_name}")
+                 footer=f"Data as of {s.data_as_of:%Y-%m-%d %H:%M} UTC · {s.column_name}"
+                        + (" · demo data" if s.demo else ""))
 
 
 def summary(s: BudgetStatus) -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
@@ -49,11 +50,22 @@ class BudgetService:
             self.metrics.imports.labels(status).inc()
 
     def status(self, team: str, today: date | None = None, column: str | None = None,
-               currency: str | None = None) -> BudgetStatus | None:
-        """The team's budget status, relative to the latest imported data."""
+               currency: str | None = None, within: date | None = None) -> BudgetStatus | None:
+        """The team's budget status, relative to the latest imported data (or for the earlier period ``within``)."""
         today = today or utcnow().astimezone(self.settings.tz).date()
-        return compute(self.costs, self.budgets, team, today, column or self.settings.cost_column,
-                       self.settings.forecast_days, currency=currency)
+        s = compute(self.costs, self.budgets, team, today, column or self.settings.cost_column,
+                    self.settings.forecast_days, currency=currency, within=within)
+        return replace(s, demo=True) if s is not None and self.is_demo() else s
+
+    def is_demo(self) -> bool:
+        """True when the stored costs are the generated demo data (it never sits beside imported data)."""
+        from sqlalchemy import select
+
+        from bot.costs.tables import CostImport
+
+        with self.db.engine.connect() as conn:
+            return conn.execute(select(CostImport.id).where(
+                CostImport.file_name.like("demo-focus%")).limit(1)).first() is not None  # type: ignore[attr-defined]
 
     def status_reply(self, team: str, today: date | None = None, column: str | None = None,
                      chart: bool = True) -> Reply | None:
