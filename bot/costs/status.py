@@ -8,7 +8,7 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 from bot.costs.budgets import Budget, BudgetStore
-from bot.costs.forecast import Forecast, run_rate
+from bot.costs.forecast import Forecast, best_forecast, run_rate
 from bot.costs.store import COLUMN_NAMES, CostStore
 from bot.costs.tables import NANO
 
@@ -117,12 +117,18 @@ def compute(costs: CostStore, budgets: BudgetStore, team: str, today: date, colu
         team=team, currency=currency, column=column, period=budget.period if budget else "monthly",
         period_start=start, period_end=end, last_day=last_day, data_as_of=as_of,
         stale=_month_bounds(today)[0] > month_start and not asked_past, actual=actual, budget=budget,
-        forecast=run_rate(per_day, actual, last_day, end, window),
+        forecast=_forecast(per_day, actual, last_day, end, window),
         days_left=max(0, (end - max(today, last_day + timedelta(days=1))).days),
         top_services=tuple(top), change=_change(rows, month_start, last_day, prev_start),
         cumulative=tuple(cumulative),
         other_currencies=tuple((c, Decimal(v) / NANO) for c, v in sorted(others.items()) if c != currency and v),
         asked_past=asked_past)
+
+
+def _forecast(per_day: dict[date, Decimal], actual: Decimal, last_day: date, end: date, window: int) -> Forecast:
+    """The backtested best method when the history allows it, else the configured run-rate window."""
+    fc = best_forecast(per_day, actual, last_day, end)
+    return fc if fc.error_pct is not None else run_rate(per_day, actual, last_day, end, window)
 
 
 def _change(rows: list[tuple[date, str, int]], month_start: date, last_day: date, prev_start: date) -> Change | None:
