@@ -112,7 +112,7 @@ def backtest(hist: Sequence[float], last: date, h: int, method: Method, folds: i
     errs = []
     for k in range(folds):
         cut = len(hist) - h - 7 * k
-        if cut < 14:
+        if cut < 7:
             break
         truth = sum(hist[cut:cut + h])
         if abs(truth) < 1e-9:
@@ -133,12 +133,13 @@ def best_forecast(per_day: Mapping[date, Decimal], actual: Decimal, last_day: da
     """The method with the smallest median backtest error on this series (run-rate without enough history)."""
     remaining = max(0, (period_end - last_day).days - 1)
     hist = dense(per_day, last_day, 120)
-    h = max(7, remaining)
+    h = min(max(7, remaining), max(7, len(hist) // 3))  # short histories backtest a shorter horizon
     scored = []
     for name in methods:
         errs = backtest(hist, last_day, h, METHODS[name][0])
-        if len(errs) >= 2:
-            scored.append((_median(errs), sorted(errs)[min(len(errs) - 1, int(len(errs) * 0.8))], name))
+        if len(errs) >= 2:  # recent cut-offs count more: a level shift a few weeks ago matters most
+            weighted = sum(e / (k + 1) for k, e in enumerate(errs)) / sum(1 / (k + 1) for k in range(len(errs)))
+            scored.append((weighted, sorted(errs)[min(len(errs) - 1, int(len(errs) * 0.8))], name))
     if not scored or remaining == 0:
         fc = run_rate(per_day, actual, last_day, period_end)
         return fc if not scored else Forecast(fc.total, fc.daily_rate, 0, fc.window_days, fc.method,
@@ -146,6 +147,6 @@ def best_forecast(per_day: Mapping[date, Decimal], actual: Decimal, last_day: da
     med, p80, name = min(scored, key=lambda s: (s[0], s[2] != "run-rate"))
     future = Decimal(str(round(sum(METHODS[name][0](hist, last_day, remaining)), 9)))
     band = abs(future) * Decimal(str(round(p80, 4)))
-    text = f"{METHODS[name][1]}, chosen by backtest (median error {med * 100:.0f}% on {len(hist)} days)"
+    text = f"{METHODS[name][1]}, chosen by backtest (error {med * 100:.0f}% on {len(hist)} days of history)"
     return Forecast(actual + future, future / remaining, remaining, len(hist), text, actual + future - band,
                     actual + future + band, Decimal(str(round(med * 100, 1))))
