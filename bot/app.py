@@ -73,6 +73,7 @@ def build_services(settings: Settings, *, inline_db: bool = False) -> Services:
 def _attach_features(services: Services) -> None:
     """Feature stores that need more than the database (knowledge base, cost store …) are wired here."""
     from bot.costs.alerts import register_alerts
+    from bot.costs.anomaly_alerts import register_anomalies
     from bot.costs.service import BudgetService
     from bot.practice.nudges import register_nudges
     from knowledge.base import KnowledgeBase
@@ -80,6 +81,7 @@ def _attach_features(services: Services) -> None:
     services.budgets = BudgetService(services.db, services.settings, services.metrics)
     services.knowledge = KnowledgeBase.load()  # validates every article at start-up (KnowledgeError names the file)
     register_alerts(services)  # job kind "budget_alerts" on the scheduler
+    register_anomalies(services)  # job kind "cost_anomalies" on the scheduler
     _attach_assessments(services)
     services.nudges = register_nudges(services)  # job kind "nudge.send" on the scheduler
     _attach_surveys(services)

@@ -124,6 +124,8 @@ class Settings:
     allocation_tag: str = "team"  # FOCUS tag key that names the owning team (case/space-insensitive)
     cost_column: str = "billed"  # billed (BilledCost) | effective (EffectiveCost, amortized)
     forecast_days: int = 7  # run-rate window for the period-end forecast
+    anomaly_threshold_pct: int = 50  # a day's team/service spend this % above its weekday baseline is a spike
+    anomaly_min_amount: int = 20  # … and at least this many currency units above it (ignores pennies)
     slack_bot_token: str = ""
     slack_signing_secret: str = ""
     slack_client_id: str = ""  # with the secret: installed into workspaces by OAuth, a bot token per workspace
@@ -195,6 +197,8 @@ class Settings:
             allocation_tag=env.get("FINOPS_ALLOCATION_TAG", "").strip() or "team",
             cost_column=_choice(env, "FINOPS_COST_COLUMN", ("billed", "effective"), "billed"),
             forecast_days=_int(env, "FINOPS_FORECAST_DAYS", 7, 1, 62),
+            anomaly_threshold_pct=_int(env, "FINOPS_ANOMALY_THRESHOLD_PCT", 50, 5, 10_000),
+            anomaly_min_amount=_int(env, "FINOPS_ANOMALY_MIN_AMOUNT", 20, 0, 10**9),
             slack_bot_token=slack_token,
             slack_signing_secret=slack_secret,
             slack_client_id=client_id,

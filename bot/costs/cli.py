@@ -54,7 +54,13 @@ def _import(args: argparse.Namespace, settings: Settings) -> int:
     if batch:
         _adopt_after_import(services, settings, args.no_adopt)
     if not args.no_alerts:
+        from bot.costs.anomaly_alerts import check_anomalies, ensure_anomaly_job
+
         ensure_alert_job(services)
+        ensure_anomaly_job(services)
+        for a in asyncio.run(check_anomalies(services)):
+            print(f"anomaly {a.anomaly.team} {a.anomaly.service} {a.anomaly.day}: "
+                  f"{'sent' if a.ok else 'NOT sent: ' + str(a.error)}")
         for o in asyncio.run(check_alerts(services)):
             print(f"alert {o.team} {', '.join(o.thresholds)}: {'sent' if o.ok else 'NOT sent: ' + str(o.error)}")
     services.db.dispose()
