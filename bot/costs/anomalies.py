@@ -2,7 +2,8 @@
 
 The baseline of a day is the median of the same weekday over the previous ``weeks`` weeks (all of the previous
 28 days when fewer than 3 such days exist); its spread is the MAD. A day is a spike when it exceeds the baseline by
-more than ``threshold_pct`` percent, by ``min_amount`` currency units, and by 4 scaled MADs.
+more than ``threshold_pct`` percent, by ``min_amount`` currency units, and by 4 scaled MADs — unless the previous
+three days already ran high against their own baselines (a new level is reported on its first days only).
 """
 
 from __future__ import annotations
@@ -78,6 +79,27 @@ def is_spike(value: float, base: tuple[float, float, int], rules: Rules) -> bool
             and excess > rules.mads * MAD_SCALE * mad)
 
 
+def persisting(series: Mapping[date, float], day: date, weeks: int = 6, days: int = 3) -> bool:
+    """The previous days already ran high against their own baselines: a new level, not a one-day spike."""
+    ratios = []
+    for k in range(1, days + 1):
+        d = day - timedelta(days=k)
+        base = baseline(series, d, weeks)
+        if base is None or d not in series:
+            continue
+        ratios.append(series[d] / base[0] if base[0] > 0 else 1.0)
+    return len(ratios) == days and _median(ratios) > 1.25
+
+
+def spike_on(series: Mapping[date, float], day: date, rules: Rules) -> tuple[float, float, int] | None:
+    """The baseline when ``day`` is a spike (and not the continuation of a level shift), else None."""
+    value = series.get(day)
+    base = baseline(series, day, rules.weeks) if value is not None else None
+    if value is None or base is None or not is_spike(value, base, rules) or persisting(series, day, rules.weeks):
+        return None
+    return base
+
+
 def detect(db: Database, days: Sequence[date], rules: Rules) -> list[Anomaly]:
     """Spikes per (team, service, currency) on ``days``, with the account and region that drove each."""
     if not days:
@@ -96,9 +118,9 @@ def detect(db: Database, days: Sequence[date], rules: Rules) -> list[Anomaly]:
         found = []
         for (team, svc, cur), s in sorted(series.items()):
             for day in days:
-                value = s.get(day)
-                base = baseline(s, day, rules.weeks) if value is not None else None
-                if value is not None and base is not None and is_spike(value, base, rules):
+                base = spike_on(s, day, rules)
+                if base is not None:
+                    value = s[day]
                     acct, region = _driver(conn, team, svc, cur, day, rules.weeks)
                     found.append(Anomaly(team, svc, day, cur, Decimal(str(round(value, 2))),
                                          Decimal(str(round(base[0], 2))), acct, region))
