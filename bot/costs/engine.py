@@ -47,11 +47,8 @@ class CostEngine:
     def answer(self, q: CostQuery, as_of: datetime | None = None) -> CostAnswer:
         """The figures for ``q``; an answer with ``empty`` set and suggestions when there is nothing to show."""
         with self.db.engine.connect() as conn:
-            if as_of is None:
-                from bot.costs.store import CostStore
-
-                as_of = CostStore(self.db).data_as_of()
-            first, last = sql.coverage(conn)
+            first, last, stored_as_of = sql.coverage(conn)
+            as_of = as_of or stored_as_of
             if as_of is None or first is None or last is None:
                 p = q.period or Period(date.today(), date.today(), "this month")
                 return CostAnswer(q, "USD", p, p, None, empty=True, suggestions=(
@@ -90,7 +87,8 @@ class CostEngine:
 
     def _compute(self, conn: Connection, q: CostQuery, asked: Period, period: Period, as_of: datetime,
                  first: date, last: date) -> CostAnswer:
-        per_day = sql.daily(conn, q, period.start, period.end)
+        found = sql.scan(conn, q, period.start, period.end)
+        per_day = found.daily
         totals = {c: sum(d.values()) for c, d in per_day.items()}
         if not totals:
             tips = [f"Nothing matches {q.scope} in {asked.label}" + (
@@ -111,8 +109,9 @@ class CostEngine:
         base = CostAnswer(
             q, cur, period, asked, as_of, total=_dec(totals[cur]),
             other_currencies=tuple((c, _dec(v)) for c, v in sorted(totals.items()) if c != cur and v),
-            cumulative=_cumulative(days, period), warnings=tuple(self._warnings(conn, q, period, asked, cur)))
-        srcs = sql.sources(conn, q, period.start, period.end)
+            cumulative=_cumulative(days, period), warnings=tuple(_warnings(found.categories[cur], q, period, asked,
+                                                                             cur)))
+        srcs = sql.import_names(conn, found.imports)
         base = replace(base, sources=tuple(n for _i, n, _d in sorted(srcs)), demo=any(d for *_x, d in srcs))
         kind = q.kind
         if kind in ("breakdown", "top"):
@@ -190,24 +189,25 @@ class CostEngine:
         return replace(base, period=p, total=actual, forecast=fc, forecast_end=end - timedelta(days=1),
                        cumulative=_cumulative(history, p))
 
-    @staticmethod
-    def _warnings(conn: Connection, q: CostQuery, period: Period, asked: Period, cur: str) -> list[str]:
-        from bot.costs.report import money
 
-        cats = sql.categories(conn, q, period.start, period.end, cur)
-        out = []
-        words = {"credit": "credits", "purchase": "purchases (commitments bought up front)", "tax": "tax",
-                 "adjustment": "adjustments/refunds", "marketplace": "marketplace charges"}
-        for cat, word in words.items():
-            if cats.get(cat):
-                out.append(f"Includes {money(_dec(cats[cat]), cur).replace('-', '−')} of {word}.")
-        if cats.get("purchase") and q.column == "billed":
-            out.append("Purchases are billed when bought; ask for amortized (EffectiveCost) figures to spread them.")
-        if period.end < asked.end and q.kind != "change":
-            end = f"{period.end - timedelta(days=1):%b %-d, %Y}"
-            out.append(f"Figures run to {end}, the latest day with data." if asked.to_date else
-                       f"{asked.label} is not complete: the data ends {end}.")
-        return out
+
+def _warnings(cats: dict[str, int], q: CostQuery, period: Period, asked: Period, cur: str) -> list[str]:
+    """Credits, purchases, tax, refunds and marketplace charges inside the total; an incomplete period."""
+    from bot.costs.report import money
+
+    out = []
+    words = {"credit": "credits", "purchase": "purchases (commitments bought up front)", "tax": "tax",
+             "adjustment": "adjustments/refunds", "marketplace": "marketplace charges"}
+    for cat, word in words.items():
+        if cats.get(cat):
+            out.append(f"Includes {money(_dec(cats[cat]), cur).replace('-', '−')} of {word}.")
+    if cats.get("purchase") and q.column == "billed":
+        out.append("Purchases are billed when bought; ask for amortized (EffectiveCost) figures to spread them.")
+    if period.end < asked.end and q.kind != "change":
+        end = f"{period.end - timedelta(days=1):%b %-d, %Y}"
+        out.append(f"Figures run to {end}, the latest day with data." if asked.to_date else
+                   f"{asked.label} is not complete: the data ends {end}.")
+    return out
 
 
 def _cumulative(days: dict[date, int], period: Period) -> tuple[tuple[date, Decimal], ...]:

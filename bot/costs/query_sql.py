@@ -4,20 +4,24 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Sequence
-from datetime import date
+from dataclasses import dataclass
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import ColumnElement, Connection, func, literal, or_, select
 
 from bot.costs.query import CostQuery, Filters
 from bot.costs.tables import CostDaily, CostImport
+from bot.db import as_utc
 
-AMOUNT = {"billed": CostDaily.billed, "effective": CostDaily.effective}
+C = CostDaily.__table__.c  # type: ignore[attr-defined]  # Core columns: cheaper to build and cached when compiled
+AMOUNT = {"billed": C.billed, "effective": C.effective}
 DIMENSION_COLUMNS: dict[str, Any] = {
-    "service": CostDaily.service, "provider": CostDaily.provider, "region": CostDaily.region,
-    "account": func.coalesce(func.nullif(CostDaily.sub_account_name, ""), CostDaily.sub_account_id),
-    "charge_category": CostDaily.category, "team": CostDaily.team, "day": CostDaily.day,
+    "service": C.service, "provider": C.provider, "region": C.region,
+    "account": func.coalesce(func.nullif(C.sub_account_name, ""), C.sub_account_id),
+    "charge_category": C.category, "team": C.team, "day": C.day,
 }
+IMPORTS = CostImport.__table__.c  # type: ignore[attr-defined]
 UNALLOCATED_TEAM = "\x00unallocated"  # a scope entry meaning "cost that matches no team"
 
 
@@ -33,29 +37,29 @@ def _ieq(col: Any, value: str) -> ColumnElement[bool]:
 def where(q: CostQuery, start: date, end: date, filters: Filters | None = None) -> list[ColumnElement[bool]]:
     """The WHERE clause for a query's scope and filters over [start, end)."""
     f = filters or q.filters
-    out: list[ColumnElement[bool]] = [CostDaily.day >= start, CostDaily.day < end]
+    out: list[ColumnElement[bool]] = [C.day >= start, C.day < end]
     named = [t for t in q.teams if t != UNALLOCATED_TEAM]
     if q.teams:
-        cond = CostDaily.team.in_(named) if named else literal(False)  # type: ignore[union-attr]
-        out.append(or_(cond, CostDaily.team.is_(None)) if UNALLOCATED_TEAM in q.teams  # type: ignore[union-attr]
+        cond = C.team.in_(named) if named else literal(False)  # type: ignore[union-attr]
+        out.append(or_(cond, C.team.is_(None)) if UNALLOCATED_TEAM in q.teams  # type: ignore[union-attr]
                    else cond)
     if f.service:
-        out.append(_ieq(CostDaily.service, f.service))
+        out.append(_ieq(C.service, f.service))
     if f.provider:
-        out.append(_ieq(CostDaily.provider, f.provider))
+        out.append(_ieq(C.provider, f.provider))
     if f.region:
-        out.append(_ieq(CostDaily.region, f.region))
+        out.append(_ieq(C.region, f.region))
     if f.charge_category:
-        out.append(_ieq(CostDaily.category, f.charge_category))
+        out.append(_ieq(C.category, f.charge_category))
     if f.account:
-        out.append(or_(_ieq(CostDaily.sub_account_id, f.account), _ieq(CostDaily.sub_account_name, f.account)))
+        out.append(or_(_ieq(C.sub_account_id, f.account), _ieq(C.sub_account_name, f.account)))
     return out
 
 
 def sums(conn: Connection, q: CostQuery, start: date, end: date, dims: Sequence[str],
          filters: Filters | None = None) -> list[tuple[Any, ...]]:
     """(currency, *dimension values, amount in nano-units) grouped by currency and ``dims``."""
-    cols = [CostDaily.currency, *(DIMENSION_COLUMNS[d] for d in dims)]
+    cols = [C.currency, *(DIMENSION_COLUMNS[d] for d in dims)]
     stmt = select(*cols, func.sum(AMOUNT[q.column])).where(*where(q, start, end, filters)).group_by(*cols)
     return [tuple(r) for r in conn.execute(stmt).all()]
 
@@ -68,37 +72,55 @@ def daily(conn: Connection, q: CostQuery, start: date, end: date) -> dict[str, d
     return out
 
 
-def categories(conn: Connection, q: CostQuery, start: date, end: date, currency: str) -> dict[str, int]:
-    """Charge category → nano-units, plus ``marketplace`` for services sold through a marketplace."""
-    market = func.lower(CostDaily.service).like("%marketplace%")
-    stmt = (select(CostDaily.category, market, func.sum(AMOUNT[q.column]))
-            .where(*where(q, start, end), CostDaily.currency == currency).group_by(CostDaily.category, market))
-    out: dict[str, int] = defaultdict(int)
-    for cat, is_market, value in conn.execute(stmt).all():
-        out[(cat or "").lower()] += int(value or 0)
+@dataclass(frozen=True)
+class Scan:
+    """One pass over a query's rows in a period: per-day sums, per-category sums and the imports they come from."""
+
+    daily: dict[str, dict[date, int]]  # currency -> day -> nano-units
+    categories: dict[str, dict[str, int]]  # currency -> charge category (and "marketplace") -> nano-units
+    imports: frozenset[int]
+
+
+def scan(conn: Connection, q: CostQuery, start: date, end: date) -> Scan:
+    """Grouped by currency, day, category, marketplace flag and import: one small result answers totals, the daily
+    series, the credits/purchases warnings and the sources."""
+    market = func.lower(C.service).like("%marketplace%")
+    cols = (C.currency, C.day, C.category, market, C.import_id)
+    stmt = select(*cols, func.sum(AMOUNT[q.column])).where(*where(q, start, end)).group_by(*cols)
+    days: dict[str, dict[date, int]] = defaultdict(lambda: defaultdict(int))
+    cats: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    imports: set[int] = set()
+    for cur, day, cat, is_market, import_id, value in conn.execute(stmt).all():
+        v = int(value or 0)
+        days[cur][as_date(day)] += v
+        cats[cur][(cat or "").lower()] += v
         if is_market:
-            out["marketplace"] += int(value or 0)
-    return out
+            cats[cur]["marketplace"] += v
+        imports.add(int(import_id))
+    return Scan({c: dict(d) for c, d in days.items()}, {c: dict(d) for c, d in cats.items()}, frozenset(imports))
 
 
-def sources(conn: Connection, q: CostQuery, start: date, end: date) -> list[tuple[int, str, bool]]:
-    """(import id, file name, is demo) of the imports the figures come from."""
-    ids = select(CostDaily.import_id).where(*where(q, start, end)).distinct().scalar_subquery()
-    stmt = select(CostImport.id, CostImport.file_name).where(CostImport.id.in_(ids))  # type: ignore[union-attr]
+def import_names(conn: Connection, ids: frozenset[int]) -> list[tuple[int, str, bool]]:
+    """(import id, file name, is demo) for the given imports."""
+    if not ids:
+        return []
+    stmt = select(IMPORTS.id, IMPORTS.file_name).where(IMPORTS.id.in_(sorted(ids)))
     return [(i, n, n.startswith("demo-focus")) for i, n in conn.execute(stmt).all()]
 
 
-def coverage(conn: Connection) -> tuple[date | None, date | None]:
-    """First and last day with data (two index lookups on ``ix_cost_daily_day``)."""
-    first = conn.execute(select(func.min(CostDaily.day))).scalar()
-    last = conn.execute(select(func.max(CostDaily.day))).scalar()
-    return (as_date(first) if first else None, as_date(last) if last else None)
+def coverage(conn: Connection) -> tuple[date | None, date | None, datetime | None]:
+    """First and last day with data and the data's "as of", in one round trip (each an index lookup)."""
+    live = select(C.import_id).where(C.import_id == IMPORTS.id).exists()
+    stmt = select(select(func.min(C.day)).scalar_subquery(), select(func.max(C.day)).scalar_subquery(),
+                  select(func.max(IMPORTS.data_as_of)).where(live).scalar_subquery())
+    first, last, as_of = conn.execute(stmt).one()
+    return (as_date(first) if first else None, as_date(last) if last else None, as_utc(as_of))
 
 
 def teams_with_cost(conn: Connection) -> list[str]:
     """The teams holding cost (for "what exists" suggestions)."""
-    stmt = select(CostDaily.team).where(CostDaily.team.is_not(None)).distinct().order_by(  # type: ignore[union-attr]
-        CostDaily.team)
+    stmt = select(C.team).where(C.team.is_not(None)).distinct().order_by(  # type: ignore[union-attr]
+        C.team)
     return [t for (t,) in conn.execute(stmt).all()]
 
 
@@ -106,5 +128,5 @@ def values(conn: Connection, dimension: str, limit: int = 8) -> list[str]:
     """The most costly stored values of a dimension (suggestions when a filter matches nothing)."""
     col = DIMENSION_COLUMNS[dimension]
     stmt = (select(col).where(col.is_not(None), col != "").group_by(col)
-            .order_by(func.sum(CostDaily.billed).desc()).limit(limit))
+            .order_by(func.sum(C.billed).desc()).limit(limit))
     return [str(v) for (v,) in conn.execute(stmt).all()]

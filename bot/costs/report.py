@@ -70,8 +70,13 @@ def status_reply(s: BudgetStatus, png: bytes | None = None) -> Reply:
     if s.other_currencies:
         lines.append("Also spent in other currencies (not added): "
                      + ", ".join(money(v, c) for c, v in s.other_currencies) + ".")
-    alt = (f"Cumulative {s.column_name} for {s.team} from {s.period_start:%b %-d}, with the budget line and the "
-           f"run-rate forecast to {s.period_end - timedelta(days=1):%b %-d}")
+    band = (f" (range {money(s.forecast.low, s.currency)}–{money(s.forecast.high, s.currency)})"
+            if s.forecast.low is not None and s.forecast.high is not None else "")
+    alt = (f"Cumulative {s.column_name} for {s.team} from {s.period_start:%b %-d}"
+           + (", last month for comparison" if s.previous else "")
+           + (", the budget line at " + money(s.budget.amount, s.currency) if s.budget else "")
+           + f" and the forecast to {s.period_end - timedelta(days=1):%b %-d}: {money(s.forecast.total, s.currency)}"
+           + band)
     image = Image(png, alt, filename=f"budget-{s.team}.png") if png else None
     return Reply("\n".join(lines), title=f"Budget status: {s.team}", fields=fields(s), image=image,
                  footer=f"Data as of {s.data_as_of:%Y-%m-%d %H:%M} UTC · {s.column_name}"

@@ -46,6 +46,7 @@ class BudgetStatus:
     other_currencies: tuple[tuple[str, Decimal], ...]
     asked_past: bool = False  # a past period was asked for by name ("budget status for october")
     demo: bool = False  # the figures come from the generated demo data
+    previous: tuple[tuple[int, Decimal], ...] = ()  # the month before: (day index from its start, cumulative)
 
     @property
     def column_name(self) -> str:
@@ -112,6 +113,10 @@ def compute(costs: CostStore, budgets: BudgetStore, team: str, today: date, colu
         d = start + timedelta(days=offset)
         running += nano_day.get(d, 0)
         cumulative.append((d, Decimal(running) / NANO))
+    previous, running = [], 0
+    for offset in range((month_start - prev_start).days if start == month_start else 0):
+        running += nano_day.get(prev_start + timedelta(days=offset), 0)
+        previous.append((offset, Decimal(running) / NANO))
     top = [(s, Decimal(v) / NANO) for s, v in sorted(per_service.items(), key=lambda kv: -kv[1])[:3]]
     return BudgetStatus(
         team=team, currency=currency, column=column, period=budget.period if budget else "monthly",
@@ -122,7 +127,7 @@ def compute(costs: CostStore, budgets: BudgetStore, team: str, today: date, colu
         top_services=tuple(top), change=_change(rows, month_start, last_day, prev_start),
         cumulative=tuple(cumulative),
         other_currencies=tuple((c, Decimal(v) / NANO) for c, v in sorted(others.items()) if c != currency and v),
-        asked_past=asked_past)
+        asked_past=asked_past, previous=tuple(previous))
 
 
 def _forecast(per_day: dict[date, Decimal], actual: Decimal, last_day: date, end: date, window: int) -> Forecast:
