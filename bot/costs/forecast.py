@@ -128,6 +128,9 @@ def _median(xs: Sequence[float]) -> float:
     return 0.0 if not n else s[n // 2] if n % 2 else (s[n // 2 - 1] + s[n // 2]) / 2
 
 
+MAX_TRUSTED_ERROR = 0.5  # above this backtest error no method is trusted: the plain run-rate, without a band
+
+
 def best_forecast(per_day: Mapping[date, Decimal], actual: Decimal, last_day: date, period_end: date,
                   methods: Sequence[str] = tuple(METHODS)) -> Forecast:
     """The method with the smallest median backtest error on this series (run-rate without enough history)."""
@@ -140,11 +143,15 @@ def best_forecast(per_day: Mapping[date, Decimal], actual: Decimal, last_day: da
         if len(errs) >= 2:  # recent cut-offs count more: a level shift a few weeks ago matters most
             weighted = sum(e / (k + 1) for k, e in enumerate(errs)) / sum(1 / (k + 1) for k in range(len(errs)))
             scored.append((weighted, sorted(errs)[min(len(errs) - 1, int(len(errs) * 0.8))], name))
-    if not scored or remaining == 0:
+    best = min(scored, key=lambda s: (s[0], s[2] != "run-rate")) if scored else None
+    naive = next((s for s in scored if s[2] == "run-rate"), None)
+    if best is not None and naive is not None and best[0] > naive[0] * 0.9:
+        best = naive  # another method must beat the run-rate clearly to be trusted over it
+    if best is None or remaining == 0 or best[0] > MAX_TRUSTED_ERROR:
         fc = run_rate(per_day, actual, last_day, period_end)
-        return fc if not scored else Forecast(fc.total, fc.daily_rate, 0, fc.window_days, fc.method,
-                                              fc.total, fc.total, Decimal(0))
-    med, p80, name = min(scored, key=lambda s: (s[0], s[2] != "run-rate"))
+        return fc if best is None or best[0] > MAX_TRUSTED_ERROR else Forecast(
+            fc.total, fc.daily_rate, 0, fc.window_days, fc.method, fc.total, fc.total, Decimal(0))
+    med, p80, name = best
     future = Decimal(str(round(sum(METHODS[name][0](hist, last_day, remaining)), 9)))
     band = abs(future) * Decimal(str(round(p80, 4)))
     text = f"{METHODS[name][1]}, chosen by backtest (error {med * 100:.0f}% on {len(hist)} days of history)"
