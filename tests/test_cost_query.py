@@ -143,3 +143,30 @@ def test_empty_database_answers_without_guessing(sqlite_url: str) -> None:
     svc = service_for(sqlite_url, teams=())
     a = CostEngine(svc.db).answer(CostQuery(("payments",)))
     assert a.empty and "No cost data has been imported yet" in a.suggestions[0]
+
+
+def test_monthly_rollup_gives_the_daily_answers_and_is_ignored_when_stale(loaded: tuple[BudgetService, Path],
+                                                                          tmp_path: Path) -> None:
+    from bot.costs import query_sql as sql
+
+    svc, _path = loaded
+    adopt(svc.db, TeamStore(svc.db), new_tag_teams(svc.db, TeamStore(svc.db)))
+    e = CostEngine(svc.db)
+    with svc.db.engine.connect() as conn:
+        assert sql.coverage(conn).rollup_current
+    q3 = Period(date(2024, 8, 1), date(2024, 11, 1), "Aug–Oct 2024", "range")
+    for q in (CostQuery((), q3, kind="top", dimension="team"), CostQuery(("search",), q3, kind="trend"),
+              CostQuery((), OCT, Filters(service="Amazon S3")), CostQuery((), OCT, kind="unallocated")):
+        rolled = e.answer(q)
+        with svc.db.engine.connect() as conn:
+            first, last = sql.coverage(conn).first, sql.coverage(conn).last
+            daily = e._compute(conn, q, q.period, q.period, rolled.data_as_of, first, last)  # type: ignore[arg-type]
+        assert (rolled.total, rolled.rows, rolled.share) == (daily.total, daily.rows, daily.share)
+        assert rolled.cumulative == () and daily.cumulative
+    svc.costs.import_file(write(tmp_path / "late.csv", [row("1000", "search", day="2024-10-03")]))  # no refresh
+    with svc.db.engine.connect() as conn:
+        assert not sql.coverage(conn).rollup_current
+    stale = e.answer(CostQuery(("search",), q3, kind="trend"))
+    assert dict(stale.rows)["Oct 2024"] == 1000  # the later import replaced October of that source: read daily
+    svc.refresh_rollup()
+    assert e.answer(CostQuery(("search",), q3, kind="trend")).rows == stale.rows

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from sqlalchemy import func, select, update
 
 from bot.costs.allocation import UNALLOCATED, norm_value
+from bot.costs.rollup import reallocate
 from bot.costs.tables import CostDaily
 from bot.db import Database
 from bot.teams import TeamStore
@@ -56,6 +57,7 @@ def adopt(db: Database, teams: TeamStore, found: list[TagTeam]) -> int:
                 CostDaily.team.is_(None), CostDaily.alloc_tag.in_(t.spellings))  # type: ignore[union-attr]
                 .values(team=t.name))
             moved += result.rowcount or 0
+            reallocate(s.connection(), t.spellings, t.name)  # the monthly rollup follows in the same transaction
     log.info("adopted %d teams from the allocation tag (%d cost rows)", len(found), moved)
     return moved
 

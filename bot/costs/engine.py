@@ -6,6 +6,7 @@ from collections import defaultdict
 from dataclasses import replace
 from datetime import date, datetime, timedelta
 from decimal import Decimal
+from typing import Any
 
 from sqlalchemy import Connection
 
@@ -47,8 +48,8 @@ class CostEngine:
     def answer(self, q: CostQuery, as_of: datetime | None = None) -> CostAnswer:
         """The figures for ``q``; an answer with ``empty`` set and suggestions when there is nothing to show."""
         with self.db.engine.connect() as conn:
-            first, last, stored_as_of = sql.coverage(conn)
-            as_of = as_of or stored_as_of
+            cov = sql.coverage(conn)
+            first, last, as_of = cov.first, cov.last, as_of or cov.as_of
             if as_of is None or first is None or last is None:
                 p = q.period or Period(date.today(), date.today(), "this month")
                 return CostAnswer(q, "USD", p, p, None, empty=True, suggestions=(
@@ -60,7 +61,8 @@ class CostEngine:
                             asked.grain, asked.to_date)
             if period.start >= period.end:
                 return self._nothing(conn, q, asked, as_of, first, last)
-            return self._compute(conn, q, asked, period, as_of, first, last)
+            table = sql.M if cov.rollup_current and _monthly(q, asked) else sql.C
+            return self._compute(conn, q, asked, period, as_of, first, last, table)
 
     @staticmethod
     def _asked(q: CostQuery, last: date) -> Period:
@@ -86,8 +88,10 @@ class CostEngine:
         return CostAnswer(q, "USD", asked, asked, as_of, empty=True, suggestions=tuple(tips))
 
     def _compute(self, conn: Connection, q: CostQuery, asked: Period, period: Period, as_of: datetime,
-                 first: date, last: date) -> CostAnswer:
-        found = sql.scan(conn, q, period.start, period.end)
+                 first: date, last: date, t: Any = sql.C) -> CostAnswer:
+        monthly = t is sql.M  # whole months from the rollup: the same sums, no daily series
+        lo, hi = (asked.start, asked.end) if monthly else (period.start, period.end)
+        found = sql.scan(conn, q, lo, hi, t)
         per_day = found.daily
         totals = {c: sum(d.values()) for c, d in per_day.items()}
         if not totals:
@@ -109,8 +113,8 @@ class CostEngine:
         base = CostAnswer(
             q, cur, period, asked, as_of, total=_dec(totals[cur]),
             other_currencies=tuple((c, _dec(v)) for c, v in sorted(totals.items()) if c != cur and v),
-            cumulative=_cumulative(days, period), warnings=tuple(_warnings(found.categories[cur], q, period, asked,
-                                                                             cur)))
+            cumulative=() if monthly else _cumulative(days, period),
+            warnings=tuple(_warnings(found.categories[cur], q, period, asked, cur)))
         srcs = sql.import_names(conn, found.imports)
         base = replace(base, sources=tuple(n for _i, n, _d in sorted(srcs)), demo=any(d for *_x, d in srcs))
         kind = q.kind
@@ -118,7 +122,8 @@ class CostEngine:
             dim = q.dimension or "service"
             if dim == "month":
                 return replace(base, rows=_months(days))
-            rows = [(r[1], int(r[2] or 0)) for r in sql.sums(conn, q, period.start, period.end, [dim]) if r[0] == cur]
+            rows = [(r[1], int(r[2] or 0)) for r in sql.sums(conn, q, lo, hi, [dim], t=t)
+                    if r[0] == cur]
             ranked = sorted(rows, key=lambda kv: (-kv[1], str(kv[0])))
             if kind == "top":
                 ranked = ranked[:q.top_n]
@@ -133,11 +138,10 @@ class CostEngine:
             return self._forecast(conn, q, base, period, last, cur)
         if kind == "unallocated":
             scoped = replace(q, teams=())
-            allrows = sql.sums(conn, scoped, period.start, period.end, ["team"])
+            allrows = sql.sums(conn, scoped, lo, hi, ["team"], t=t)
             whole = sum(int(v or 0) for c, _t, v in allrows if c == cur)
             untagged = sum(int(v or 0) for c, t, v in allrows if c == cur and t is None)
-            accts = sql.sums(conn, replace(scoped, teams=(sql.UNALLOCATED_TEAM,)), period.start, period.end,
-                             ["account"])
+            accts = sql.sums(conn, replace(scoped, teams=(sql.UNALLOCATED_TEAM,)), lo, hi, ["account"], t=t)
             top = sorted(((str(a or "(none)"), int(v or 0)) for c, a, v in accts if c == cur), key=lambda kv: -kv[1])
             share = Decimal(untagged) * 100 / whole if whole else None
             return replace(base, total=_dec(untagged), share=share, rows=tuple((a, _dec(v)) for a, v in top[:5]),
@@ -208,6 +212,17 @@ def _warnings(cats: dict[str, int], q: CostQuery, period: Period, asked: Period,
         out.append(f"Figures run to {end}, the latest day with data." if asked.to_date else
                    f"{asked.label} is not complete: the data ends {end}.")
     return out
+
+
+def _monthly(q: CostQuery, asked: Period) -> bool:
+    """Whole calendar months over many rows: the rollup answers it (a team's single month reads its daily rows, which
+    are few and give the chart its daily line)."""
+    if q.kind not in ("total", "breakdown", "top", "trend", "unallocated") or q.dimension == "day":
+        return False
+    if asked.start.day != 1 or asked.end.day != 1:
+        return False
+    months = (asked.end.year - asked.start.year) * 12 + asked.end.month - asked.start.month
+    return not q.teams or len(q.teams) > 3 or months > 2 or q.kind == "unallocated"
 
 
 def _cumulative(days: dict[date, int], period: Period) -> tuple[tuple[date, Decimal], ...]:

@@ -11,16 +11,23 @@ from typing import Any
 from sqlalchemy import ColumnElement, Connection, func, literal, or_, select
 
 from bot.costs.query import CostQuery, Filters
-from bot.costs.tables import CostDaily, CostImport
+from bot.costs.tables import CostDaily, CostImport, CostMonthly, CostRollup
 from bot.db import as_utc
 
 C = CostDaily.__table__.c  # type: ignore[attr-defined]  # Core columns: cheaper to build and cached when compiled
+M = CostMonthly.__table__.c  # type: ignore[attr-defined]  # the monthly rollup: same columns, ``day`` = 1st of month
+
+
+def dim(t: Any, name: str) -> Any:
+    """The column (or expression) of a dimension in ``cost_daily`` (``C``) or ``cost_monthly`` (``M``)."""
+    if name == "account":
+        return func.coalesce(func.nullif(t.sub_account_name, ""), t.sub_account_id)
+    return {"charge_category": t.category}.get(name, getattr(t, name, None))
+
+
 AMOUNT = {"billed": C.billed, "effective": C.effective}
-DIMENSION_COLUMNS: dict[str, Any] = {
-    "service": C.service, "provider": C.provider, "region": C.region,
-    "account": func.coalesce(func.nullif(C.sub_account_name, ""), C.sub_account_id),
-    "charge_category": C.category, "team": C.team, "day": C.day,
-}
+DIMENSION_COLUMNS: dict[str, Any] = {d: dim(C, d) for d in
+                                     ("service", "provider", "region", "account", "charge_category", "team", "day")}
 IMPORTS = CostImport.__table__.c  # type: ignore[attr-defined]
 UNALLOCATED_TEAM = "\x00unallocated"  # a scope entry meaning "cost that matches no team"
 
@@ -34,11 +41,12 @@ def _ieq(col: Any, value: str) -> ColumnElement[bool]:
     return func.lower(col) == value.strip().lower()
 
 
-def where(q: CostQuery, start: date, end: date, filters: Filters | None = None) -> list[ColumnElement[bool]]:
-    """The WHERE clause for a query's scope and filters over [start, end)."""
-    f = filters or q.filters
+def where(q: CostQuery, start: date, end: date, filters: Filters | None = None,
+          t: Any = C) -> list[ColumnElement[bool]]:
+    """The WHERE clause for a query's scope and filters over [start, end) on table columns ``t``."""
+    f, C = filters or q.filters, t  # the same clause over either table
     out: list[ColumnElement[bool]] = [C.day >= start, C.day < end]
-    named = [t for t in q.teams if t != UNALLOCATED_TEAM]
+    named = [x for x in q.teams if x != UNALLOCATED_TEAM]
     if q.teams:
         cond = C.team.in_(named) if named else literal(False)  # type: ignore[union-attr]
         out.append(or_(cond, C.team.is_(None)) if UNALLOCATED_TEAM in q.teams  # type: ignore[union-attr]
@@ -57,10 +65,11 @@ def where(q: CostQuery, start: date, end: date, filters: Filters | None = None) 
 
 
 def sums(conn: Connection, q: CostQuery, start: date, end: date, dims: Sequence[str],
-         filters: Filters | None = None) -> list[tuple[Any, ...]]:
+         filters: Filters | None = None, t: Any = C) -> list[tuple[Any, ...]]:
     """(currency, *dimension values, amount in nano-units) grouped by currency and ``dims``."""
-    cols = [C.currency, *(DIMENSION_COLUMNS[d] for d in dims)]
-    stmt = select(*cols, func.sum(AMOUNT[q.column])).where(*where(q, start, end, filters)).group_by(*cols)
+    cols = [t.currency, *(dim(t, d) for d in dims)]
+    stmt = (select(*cols, func.sum(getattr(t, q.column))).where(*where(q, start, end, filters, t))
+            .group_by(*cols))
     return [tuple(r) for r in conn.execute(stmt).all()]
 
 
@@ -81,12 +90,12 @@ class Scan:
     imports: frozenset[int]
 
 
-def scan(conn: Connection, q: CostQuery, start: date, end: date) -> Scan:
+def scan(conn: Connection, q: CostQuery, start: date, end: date, t: Any = C) -> Scan:
     """Grouped by currency, day, category, marketplace flag and import: one small result answers totals, the daily
-    series, the credits/purchases warnings and the sources."""
-    market = func.lower(C.service).like("%marketplace%")
-    cols = (C.currency, C.day, C.category, market, C.import_id)
-    stmt = select(*cols, func.sum(AMOUNT[q.column])).where(*where(q, start, end)).group_by(*cols)
+    series (monthly on the rollup), the credits/purchases warnings and the sources."""
+    market = func.lower(t.service).like("%marketplace%")
+    cols = (t.currency, t.day, t.category, market, t.import_id)
+    stmt = select(*cols, func.sum(getattr(t, q.column))).where(*where(q, start, end, None, t)).group_by(*cols)
     days: dict[str, dict[date, int]] = defaultdict(lambda: defaultdict(int))
     cats: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
     imports: set[int] = set()
@@ -108,13 +117,33 @@ def import_names(conn: Connection, ids: frozenset[int]) -> list[tuple[int, str, 
     return [(i, n, n.startswith("demo-focus")) for i, n in conn.execute(stmt).all()]
 
 
-def coverage(conn: Connection) -> tuple[date | None, date | None, datetime | None]:
-    """First and last day with data and the data's "as of", in one round trip (each an index lookup)."""
+@dataclass(frozen=True)
+class Coverage:
+    """What is stored: first and last day, the data's "as of", and whether the monthly rollup is current."""
+
+    first: date | None
+    last: date | None
+    as_of: datetime | None
+    rollup_current: bool
+
+
+def imports_signature(conn: Connection) -> str:
+    """Changes whenever an import is stored (imports are all-or-nothing; replacing rows adds an import)."""
+    n, top = conn.execute(select(func.count(IMPORTS.id), func.max(IMPORTS.id))).one()
+    return f"{n}:{top}"
+
+
+def coverage(conn: Connection) -> Coverage:
+    """First and last day with data, the "as of" and the rollup's state, in one round trip (index lookups)."""
     live = select(C.import_id).where(C.import_id == IMPORTS.id).exists()
+    r = CostRollup.__table__.c  # type: ignore[attr-defined]
     stmt = select(select(func.min(C.day)).scalar_subquery(), select(func.max(C.day)).scalar_subquery(),
-                  select(func.max(IMPORTS.data_as_of)).where(live).scalar_subquery())
-    first, last, as_of = conn.execute(stmt).one()
-    return (as_date(first) if first else None, as_date(last) if last else None, as_utc(as_of))
+                  select(func.max(IMPORTS.data_as_of)).where(live).scalar_subquery(),
+                  select(func.count(IMPORTS.id)).scalar_subquery(), select(func.max(IMPORTS.id)).scalar_subquery(),
+                  select(r.signature).where(r.id == 1).scalar_subquery())
+    first, last, as_of, n, top, signature = conn.execute(stmt).one()
+    return Coverage(as_date(first) if first else None, as_date(last) if last else None, as_utc(as_of),
+                    signature == f"{n}:{top}")
 
 
 def teams_with_cost(conn: Connection) -> list[str]:

@@ -43,7 +43,24 @@ class BudgetService:
             self._count("failed")
             raise
         self._count("partial" if result.parsed.rows_rejected else "ok")
+        self.refresh_rollup(result)
         return result
+
+    def refresh_rollup(self, result: ImportResult | None = None) -> None:
+        """Rebuild the monthly rollup for the months an import touched (all months without one); a failure only
+        leaves the rollup stale, which the engine detects and reads the daily rows instead."""
+        from bot.costs.query import add_months
+        from bot.costs.rollup import refresh
+
+        months = None
+        if result is not None:
+            touched = {g.day.replace(day=1) for g in result.parsed.groups}
+            touched |= {bp.replace(day=1) for _s, bp in result.parsed.periods}
+            months = touched | {add_months(m, k) for m in touched for k in (-1, 1)}  # replaced rows may spill over
+        try:
+            refresh(self.db, months)
+        except Exception:
+            log.exception("monthly cost rollup not refreshed; cost questions read the daily rows")
 
     def _count(self, status: str) -> None:
         if self.metrics is not None:

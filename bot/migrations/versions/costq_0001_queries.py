@@ -1,4 +1,4 @@
-"""costs: an index by day for cost questions, and anomaly alert claims
+"""costs: an index by day and a monthly rollup for cost questions, and anomaly alert claims
 
 Revision ID: costq_0001
 Revises: 0002_costs
@@ -33,6 +33,35 @@ def upgrade() -> None:
     )
 
 
+    op.create_table(
+        "cost_monthly",
+        sa.Column("id", sa.Integer, primary_key=True),
+        sa.Column("day", sa.Date, nullable=False),
+        sa.Column("import_id", sa.Integer, nullable=False),
+        sa.Column("team", sa.String(120)),
+        sa.Column("alloc_tag", sa.String(200)),
+        sa.Column("provider", sa.String(120), nullable=False),
+        sa.Column("sub_account_id", sa.String(200), nullable=False),
+        sa.Column("sub_account_name", sa.String(200), nullable=False),
+        sa.Column("service", sa.String(200), nullable=False),
+        sa.Column("region", sa.String(100), nullable=False),
+        sa.Column("category", sa.String(40), nullable=False),
+        sa.Column("currency", sa.String(12), nullable=False),
+        sa.Column("billed", sa.BigInteger, nullable=False),
+        sa.Column("effective", sa.BigInteger, nullable=False),
+    )
+    op.create_index("ix_cost_monthly_team_day", "cost_monthly", ["team", "day"])
+    op.create_index("ix_cost_monthly_day", "cost_monthly", ["day"])
+    op.create_table(
+        "cost_rollup",
+        sa.Column("id", sa.Integer, primary_key=True),
+        sa.Column("signature", sa.String(64), nullable=False, server_default=""),
+        sa.Column("refreshed_at", sa.DateTime(timezone=True), nullable=False),
+    )
+
+
 def downgrade() -> None:
+    op.drop_table("cost_rollup")
+    op.drop_table("cost_monthly")
     op.drop_table("cost_anomaly")
     op.drop_index("ix_cost_daily_day", "cost_daily")
