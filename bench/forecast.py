@@ -57,11 +57,31 @@ def _median(xs: list[float]) -> float:
     return s[len(s) // 2] if s else 0.0
 
 
-def generated(n: int = 240, seed: int = 11) -> tuple[dict[str, list[float]], dict[str, list[float]], float]:
-    """Per shape: errors of ours and of run-rate; and the share of truths inside our band."""
+def statsmodels_total(hist: dict[date, Decimal], actual: Decimal, cut: date, end: date) -> Decimal | None:
+    """Holt-Winters from statsmodels (additive trend, weekly seasonality) on the last 84 days, or None."""
+    try:
+        import warnings
+
+        from statsmodels.tsa.holtwinters import ExponentialSmoothing
+    except ImportError:
+        return None
+    y = [float(hist.get(cut - timedelta(days=83 - i), 0)) for i in range(84)]
+    remaining = (end - cut).days - 1
+    if remaining <= 0:
+        return actual
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        fit = ExponentialSmoothing(y, trend="add", seasonal="add", seasonal_periods=7).fit()
+    return actual + Decimal(str(round(float(sum(fit.forecast(remaining))), 6)))
+
+
+def generated(n: int = 240, seed: int = 11) -> tuple[dict[str, list[float]], dict[str, list[float]], float,
+                                                       list[tuple[float, float]]]:
+    """Per shape: errors of ours and of run-rate; the share of truths inside our band; statsmodels' errors."""
     rng = random.Random(seed)
     ours: dict[str, list[float]] = defaultdict(list)
     naive: dict[str, list[float]] = defaultdict(list)
+    sm: list[tuple[float, float]] = []  # (ours, statsmodels) on the same series
     inside = 0
     for k in range(n):
         shape = SHAPES[k % len(SHAPES)]
@@ -76,7 +96,10 @@ def generated(n: int = 240, seed: int = 11) -> tuple[dict[str, list[float]], dic
         ours[shape].append(_err(fc.total, actual, truth))
         naive[shape].append(_err(run_rate(hist, actual, cut, end).total, actual, truth))
         inside += fc.low is not None and fc.high is not None and fc.low <= truth <= fc.high
-    return ours, naive, inside / n
+        other = statsmodels_total(hist, actual, cut, end) if k % 4 == 0 else None  # a quarter: it is slow
+        if other is not None:
+            sm.append((ours[shape][-1], _err(other, actual, truth)))
+    return ours, naive, inside / n, sm
 
 
 def sample() -> tuple[list[float], list[float]]:
@@ -103,7 +126,7 @@ def sample() -> tuple[list[float], list[float]]:
 
 def run() -> list[dict[str, Any]]:
     """The benchmark rows (median absolute % error of the remaining spend; lower is better)."""
-    ours, naive, coverage = generated()
+    ours, naive, coverage, sm = generated()
     rows = []
     for shape in SHAPES:
         o, b = _median(ours[shape]) * 100, _median(naive[shape]) * 100
@@ -111,6 +134,10 @@ def run() -> list[dict[str, Any]]:
     allo = _median([e for v in ours.values() for e in v]) * 100
     alln = _median([e for v in naive.values() for e in v]) * 100
     rows.append(row("forecast error, generated (all)", allo, alln, "< run-rate", allo < alln, "%"))
+    if sm:
+        smo, mine = _median([b for _a, b in sm]) * 100, _median([a for a, _b in sm]) * 100
+        rows.append(row(f"statsmodels Holt-Winters error vs ours ({len(sm)} series)", smo, mine, "info", True,
+                        "%"))
     rows.append(row("forecast band covers the truth (generated)", coverage * 100, None, ">= 60%", coverage >= 0.6,
                     "%"))
     so, sn = sample()
