@@ -104,9 +104,10 @@ class CostQuestionIntent:
             "quarter" if _QUARTER.search(msg.text.lower()) or (e.period and e.period.grain == "quarter") else "month")
         engine = svc.budgets.engine
         answer = await svc.db.run(engine.answer, q)
-        if len(teams) == 1 and not answer.empty:
+        grain = _budget_grain(q, answer.asked.grain)
+        if len(teams) == 1 and not answer.empty and grain is not None:
             answer = replace(answer, budget=await svc.db.run(svc.budgets.monthly_budget, teams[0].name,
-                                                              answer.currency, kind))
+                                                              answer.currency, grain))
         private = not msg.is_direct and not all(_mapped(t, msg) for t in teams) if teams else not msg.is_direct
         from bot.costs.answer_chart import render
 
@@ -141,6 +142,15 @@ class CostQuestionIntent:
                              "Name a team (e.g. “last month's spend for payments”) or ask an admin to add you "
                              "to yours.", ephemeral=not msg.is_direct)
         return [], None
+
+
+def _budget_grain(q: CostQuery, asked_grain: str) -> str | None:
+    """Which budget line the chart can show: monthly on month charts and trends, quarterly on quarter ones."""
+    if q.kind == "trend" or (q.kind == "forecast" and q.horizon == "month"):
+        return "month"
+    if asked_grain in ("month", "quarter"):
+        return asked_grain
+    return "quarter" if q.kind == "forecast" else None
 
 
 def _mapped(team: TeamInfo, msg: IncomingMessage) -> bool:

@@ -103,12 +103,11 @@ class BudgetService:
             log.exception("budget chart failed for team %s", s.team)
             return None
 
-    def monthly_budget(self, team: str, currency: str, kind: str = "total") -> Decimal | None:
-        """The team's budget amount for a chart line: monthly budgets on month charts, any budget otherwise."""
-        for b in self.budgets.budgets(team):
-            if b.currency == currency and (b.period == "monthly" or kind not in ("trend", "breakdown", "top")):
-                return b.amount
-        return None
+    def monthly_budget(self, team: str, currency: str, grain: str = "month") -> Decimal | None:
+        """The team's budget for a chart line: its quarterly budget on quarter charts, else its monthly one."""
+        wanted = "quarterly" if grain == "quarter" else "monthly"
+        return next((b.amount for b in self.budgets.budgets(team) if b.currency == currency and b.period == wanted),
+                    None)
 
     def summary_line(self, team_name: str) -> str | None:
         """One line for App Home ("1,234.00 USD of 2,000.00 USD (62%) …"), or None without cost data."""
