@@ -19,7 +19,7 @@ class CostAnomalyIntent:
 
     name = "cost_anomaly"
     summary = "acknowledge a spend anomaly or mark it expected"
-    examples = ("anomaly ack 12", "anomaly expected 12")
+    examples: tuple[str, ...] = ()  # button commands only: not offered as Teams commands
 
     def __init__(self, services: Services) -> None:
         self.services = services

@@ -71,8 +71,9 @@ class CostQuestionIntent:
 
     name = "cost_question"
     summary = "cost questions (spend by service/account/region, trends, changes, forecasts, untagged share)"
-    examples = ("what did we spend last month?", "top 5 services for payments", "why did our costs go up?",
-                "payments forecast for end of quarter", "how much is untagged?")
+    # No examples as Teams commands: they are routed by understanding, not by ``match`` (the training examples are
+    # in intents/training/cost_question.yaml).
+    examples: tuple[str, ...] = ()
 
     def __init__(self, services: Services) -> None:
         self.services = services
