@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import asyncio
 import sys
+import tempfile
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import TextIO
 
 from bot.delivery import DeliveryResult, Target
@@ -18,7 +20,7 @@ PROMPT = "you> "
 EMPTY_LINE = "(Type a question, a number to press a button, “help” to see what I can do, or “exit”.)"
 
 
-def render(reply: Reply, number_from: int = 1) -> str:
+def render(reply: Reply, number_from: int = 1, charts: bool = False) -> str:
     """A reply as plain text: title, text, fields, choices (numbered unless their labels are numbers)."""
     parts: list[str] = []
     if reply.title:
@@ -29,7 +31,13 @@ def render(reply: Reply, number_from: int = 1) -> str:
         width = max(len(f.label) for f in fields)
         parts.extend(f"  {f.label.ljust(width)}  {f.value}" for f in fields)
     if reply.image is not None:
-        parts.append(f"[chart: {reply.image.alt}]")
+        saved = ""
+        if charts:  # the terminal can't show pictures: the PNG goes to a file whose path is printed
+            folder = Path(tempfile.gettempdir()) / "finops-bot-charts"
+            folder.mkdir(parents=True, exist_ok=True)
+            (folder / reply.image.filename).write_bytes(reply.image.png)
+            saved = f" saved to {folder / reply.image.filename}"
+        parts.append(f"[chart: {reply.image.alt}]{saved}")
     if any(c.label.strip().isdigit() for c in reply.choices):
         parts.append("  " + "  ".join(f"[{c.label}]" for c in reply.choices))
     else:
@@ -138,7 +146,7 @@ class ConsoleSession:
         if action is not None:
             text = action.value
         return IncomingMessage(self.key, text, event_id=uuid.uuid4().hex, is_direct=True, action=action,
-                               images=False)
+                               images=True)  # charts are written to files (render(charts=True))
 
     async def send(self, text: str) -> list[str]:
         """Route one line (or take it as the answer to a form's field) and return what to show."""
@@ -167,7 +175,7 @@ class ConsoleSession:
         replies = result.replies
         out, self._choices, self._last_intent = [], [], result.intent
         for reply in replies:
-            shown = render(reply, number_from=len(self._choices) + 1)
+            shown = render(reply, number_from=len(self._choices) + 1, charts=True)
             self._choices.extend((c.label, c.value) for c in reply.choices)
             if reply.form is not None and len(reply.form.inputs) == 1:  # the reply asks for it: the next line
                 self._filling = _Filling(reply.form)

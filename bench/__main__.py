@@ -11,7 +11,7 @@ import sys
 import time
 from typing import Any
 
-SUITE = ("knowledge", "slack_load", "costs", "startup", "ask", "db_turn")
+SUITE = ("knowledge", "slack_load", "costs", "startup", "ask", "db_turn", "forecast", "anomalies")
 
 
 def _format(rows: list[dict[str, Any]], markdown: bool) -> str:

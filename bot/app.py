@@ -61,6 +61,7 @@ def build_services(settings: Settings, *, inline_db: bool = False) -> Services:
 def _attach_features(services: Services) -> None:
     """Feature stores that need more than the database (knowledge base, cost store …) are wired here."""
     from bot.costs.alerts import register_alerts
+    from bot.costs.anomaly_alerts import register_anomalies
     from bot.costs.pull import register_pulls
     from bot.costs.service import BudgetService
     from bot.practice.nudges import register_nudges
@@ -70,6 +71,7 @@ def _attach_features(services: Services) -> None:
     services.knowledge = KnowledgeBase.load()  # validates every article at start-up (KnowledgeError names the file)
     register_alerts(services)  # job kind "budget_alerts" on the scheduler
     register_pulls(services)  # job kind "costs.pull" on the scheduler (FINOPS_COST_SOURCES)
+    register_anomalies(services)  # job kind "cost_anomalies" on the scheduler
     _attach_assessments(services)
     services.nudges = register_nudges(services)  # job kind "nudge.send" on the scheduler
     _attach_surveys(services)

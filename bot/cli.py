@@ -7,6 +7,7 @@ import asyncio
 import gc
 import sys
 from collections.abc import Callable
+from pathlib import Path
 
 from bot import teams_package
 from bot.assessment import cli as assessment_cli
@@ -75,7 +76,8 @@ def _ask(args: argparse.Namespace, settings: Settings) -> int:
     from bot.ask import run_ask
 
     configure("WARNING" if settings.log_level == "INFO" else settings.log_level)
-    return run_ask(settings, args.question, json_mode=args.json, demo=settings.demo and not args.no_demo)
+    return run_ask(settings, args.question, json_mode=args.json, demo=settings.demo and not args.no_demo,
+                   chart=Path(args.chart) if args.chart else None)
 
 
 def _db(args: argparse.Namespace, settings: Settings) -> int:
@@ -104,6 +106,7 @@ def _core_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> 
     p.add_argument("question", nargs="*", help="the question (omit to read one per line from stdin)")
     p.add_argument("--json", action="store_true", help="one JSON object per answer")
     p.add_argument("--no-demo", action="store_true", help="do not load demo data into an empty database")
+    p.add_argument("--chart", metavar="PATH", help="draw charts and write them to PATH (PATH-2.png … for more)")
     p.set_defaults(run=_ask)
     p = sub.add_parser("db", help="database maintenance")
     dbsub = p.add_subparsers(dest="db_command", required=True, metavar="{upgrade}")

@@ -38,9 +38,24 @@ from bot.costs.demo import load_costs  # noqa: E402  (three months of FOCUS cost
 DEMO_LOADERS: tuple[Callable[[Services], None], ...] = (load_teams, load_costs, load_assessments)
 
 
-def load_demo(services: Services) -> bool:
-    """Load the demo when the database has no teams yet; True when it did."""
+def is_pristine(services: Services) -> bool:
+    """True when the database holds no teams, costs, budgets or assessments (the only place the demo may go)."""
+    from sqlalchemy import select
+
+    from bot.assessment.tables import Assessment
+    from bot.costs.tables import CostBudget, CostDaily, CostImport
+
     if not services.teams.is_empty():
+        return False
+    with services.db.engine.connect() as conn:
+        return all(conn.execute(select(t.id).limit(1)).first() is None  # type: ignore[attr-defined]
+                   for t in (CostImport, CostDaily, CostBudget, Assessment))
+
+
+def load_demo(services: Services) -> bool:
+    """Load the demo into a pristine database only, never beside real data; True when it did."""
+    if not is_pristine(services):
+        log.info("demo data not loaded: the database already holds teams, costs, budgets or assessments")
         return False
     for loader in DEMO_LOADERS:
         loader(services)

@@ -8,6 +8,8 @@ from intents.admin import AdminIntent
 from intents.budget_set import BudgetSetIntent
 from intents.budget_status import BudgetStatusIntent
 from intents.cancel import CancelIntent
+from intents.cost_anomaly import CostAnomalyIntent
+from intents.cost_question import CostQuestionIntent
 from intents.fallback import FallbackIntent
 from intents.framework_question import FrameworkQuestionIntent
 from intents.help import HelpIntent
@@ -27,6 +29,8 @@ INTENTS: tuple[type, ...] = (
     CancelIntent,
     BudgetStatusIntent,
     BudgetSetIntent,
+    CostQuestionIntent,
+    CostAnomalyIntent,
     AdminIntent,
     TeamAdminIntent,
     StartAssessmentIntent,

@@ -79,14 +79,22 @@ class BudgetStatusIntent:
         svc = self.services
         if svc.budgets is None:
             return [Reply("Cost data is not enabled on this bot.")]
-        column = match.slots.get("column")
-        team, ask = await self._team(msg, match.slots.get("team"), column)
+        column, team_text, period = match.slots.get("column"), match.slots.get("team"), None
+        entities = getattr(match, "entities", None)  # a Parse from understanding: its entities win over the regex
+        if entities is not None:
+            column, period = entities.column or column, entities.period
+            if entities.team:
+                team_text = entities.team
+            elif entities.my_team or period is not None:
+                team_text = None  # "budget status for november" names a month, not a team
+        team, ask = await self._team(msg, team_text, column)
         if team is None:
             return [ask] if ask else []
         if not svc.access.can_view_team(msg.key.user_ref, team):
             return [Reply(f"Only {team.name}'s members, its owners and FinOps practitioners can see its budget.")]
         today = ctx.now.astimezone(svc.settings.tz).date()
-        status = await svc.db.run(svc.budgets.status, team.name, today, column)
+        within = period.start if period is not None and not period.to_date else None
+        status = await svc.db.run(svc.budgets.status, team.name, today, column, None, within)
         if status is None:
             return [Reply("No cost data has been imported yet, so I can't report spend. An admin can load a FOCUS "
                           "export with `finops-bot costs import FILE`.")]

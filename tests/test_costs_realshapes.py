@@ -157,6 +157,6 @@ def test_cli_imports_the_files_of_one_command_as_one_export(tmp_path: Path, caps
     part1 = write(tmp_path / "part_0_0001.csv", [row("1.5")])
     part2 = write(tmp_path / "part_0_0002.csv", [row("2.25", day="2024-09-02")])
     with mock.patch.dict(os.environ, {"DATABASE_URL": url}):
-        assert main(["costs", "import", "--no-alerts", str(part1), str(part2)]) == 0
+        assert main(["costs", "import", "--no-alerts", "--no-adopt", str(part1), str(part2)]) == 0
         assert main(["costs", "totals"]) == 0
     assert "USD\tunallocated\t3.75" in capsys.readouterr().out

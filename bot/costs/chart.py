@@ -9,7 +9,7 @@ from bot.costs.status import BudgetStatus
 
 
 def render(status: BudgetStatus) -> bytes:
-    """A small PNG of the period so far, the budget and the run-rate forecast to the period end."""
+    """A small PNG of the period so far, last month for context, the budget and the forecast with its band."""
     import matplotlib
 
     matplotlib.use("Agg")  # headless; safe to call repeatedly
@@ -21,9 +21,18 @@ def render(status: BudgetStatus) -> bytes:
     ax.plot(days, [float(v) for _, v in status.cumulative], color="#1f77b4", linewidth=2,
             label=f"actual ({status.column_name})")
     last = status.period_end - timedelta(days=1)
-    if status.forecast.remaining_days and days:
-        ax.plot([days[-1], last], [float(status.actual), float(status.forecast.total)], color="#ff7f0e",
-                linestyle="--", linewidth=2, label="forecast (run-rate)")
+    if status.previous:
+        ax.plot([status.period_start + timedelta(days=i) for i, _ in status.previous],
+                [float(v) for _, v in status.previous], color="#7f7f7f", linewidth=1, linestyle=":",
+                label="last month")
+    fc = status.forecast
+    if fc.remaining_days and days:
+        ax.plot([days[-1], last], [float(status.actual), float(fc.total)], color="#ff7f0e",
+                linestyle="--", linewidth=2, label="forecast")
+        if fc.low is not None and fc.high is not None:
+            ax.fill_between([days[-1], last], [float(status.actual), float(fc.low)],
+                            [float(status.actual), float(fc.high)], color="#ff7f0e", alpha=0.2,
+                            label="forecast range")
     if status.budget is not None:
         ax.axhline(float(status.budget.amount), color="#d62728", linewidth=1.5, label="budget")
     ax.set_xlim(status.period_start, last)

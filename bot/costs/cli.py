@@ -61,8 +61,16 @@ def _import(args: argparse.Namespace, settings: Settings) -> int:
                 clear()
         batch.append((res.import_id, res.parsed.checksum))
         _print_result(res)
+    if batch:
+        _adopt_after_import(services, settings, args.no_adopt)
     if not args.no_alerts:
+        from bot.costs.anomaly_alerts import ensure_anomaly_job, queue_anomaly_check
+
         ensure_alert_job(services)
+        ensure_anomaly_job(services)
+        if queue_anomaly_check(services) is not None:
+            print(f"anomaly check queued: a running `finops-bot serve` checks and posts within "
+                  f"{settings.scheduler_interval_seconds} s")
         _print_alerts(services, settings)
     services.db.dispose()
     return 1 if failed else 0
@@ -91,6 +99,8 @@ def _check(args: argparse.Namespace, settings: Settings) -> int:
         return _print_alerts(services, settings)
     finally:
         services.db.dispose()
+
+
 def _print_result(r: ImportResult) -> None:
     p = r.parsed
     as_of = f"data as of {p.data_as_of:%Y-%m-%d %H:%M} UTC" if p.data_as_of else "no valid rows"
@@ -106,6 +116,21 @@ def _print_result(r: ImportResult) -> None:
         print(f"  rejected {p.line_kind} {line}: {reason}")
     if p.rows_rejected > len(p.rejected):
         print(f"  … and {p.rows_rejected - len(p.rejected):,} more rejected rows")
+
+
+def _adopt_after_import(services, settings: Settings, skip: bool) -> None:  # type: ignore[no-untyped-def]
+    """List the tag values that name no team, and adopt them (the default) so they can be asked about at once."""
+    from bot.costs.adopt import adopt, describe, new_tag_teams
+
+    found = new_tag_teams(services.db, services.teams)
+    if not found:
+        return
+    if skip:
+        print(describe(found, settings.allocation_tag) + "; add them with `finops-bot team adopt --from-tag`")
+        return
+    moved = adopt(services.db, services.teams, found)
+    print(describe(found, settings.allocation_tag) + f" — added as teams ({moved:,} cost rows allocated); "
+          "set budgets with `finops-bot budget set TEAM AMOUNT`")
 
 
 def _imports(args: argparse.Namespace, settings: Settings) -> int:
@@ -162,6 +187,8 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
                                      "billing periods")
     q.add_argument("files", nargs="+", metavar="FILE_OR_URL")
     q.add_argument("--no-alerts", action="store_true", help="do not check budget thresholds afterwards")
+    q.add_argument("--no-adopt", action="store_true",
+                   help="only list allocation-tag values naming no team (default: add them as teams)")
     q.set_defaults(run=_import)
     q = cs.add_parser("check-alerts", help="check budget thresholds now; a running server posts new alerts")
     q.set_defaults(run=_check)

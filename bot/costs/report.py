@@ -61,7 +61,7 @@ def fields(s: BudgetStatus) -> tuple[Field, ...]:
 
 def status_reply(s: BudgetStatus, png: bytes | None = None) -> Reply:
     """The full answer; ``text`` carries every figure, so it works without fields or the chart."""
-    lines = [_headline(s)]
+    lines = [_headline(s) + (" (demo data)" if s.demo else "")]
     if s.stale:
         label = "month" if s.period == "monthly" else "quarter"
         lines.append(f"Note: the latest cost data ends {s.last_day:%b %-d, %Y}, so this is the {label} of "
@@ -70,11 +70,17 @@ def status_reply(s: BudgetStatus, png: bytes | None = None) -> Reply:
     if s.other_currencies:
         lines.append("Also spent in other currencies (not added): "
                      + ", ".join(money(v, c) for c, v in s.other_currencies) + ".")
-    alt = (f"Cumulative {s.column_name} for {s.team} from {s.period_start:%b %-d}, with the budget line and the "
-           f"run-rate forecast to {s.period_end - timedelta(days=1):%b %-d}")
+    band = (f" (range {money(s.forecast.low, s.currency)}–{money(s.forecast.high, s.currency)})"
+            if s.forecast.low is not None and s.forecast.high is not None else "")
+    alt = (f"Cumulative {s.column_name} for {s.team} from {s.period_start:%b %-d}"
+           + (", last month for comparison" if s.previous else "")
+           + (", the budget line at " + money(s.budget.amount, s.currency) if s.budget else "")
+           + f" and the forecast to {s.period_end - timedelta(days=1):%b %-d}: {money(s.forecast.total, s.currency)}"
+           + band)
     image = Image(png, alt, filename=f"budget-{s.team}.png") if png else None
     return Reply("\n".join(lines), title=f"Budget status: {s.team}", fields=fields(s), image=image,
-                 footer=f"Data as of {s.data_as_of:%Y-%m-%d %H:%M} UTC · {s.column_name}")
+                 footer=f"Data as of {s.data_as_of:%Y-%m-%d %H:%M} UTC · {s.column_name}"
+                        + (" · demo data" if s.demo else ""))
 
 
 def summary(s: BudgetStatus) -> str:

@@ -8,7 +8,7 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 from bot.costs.budgets import Budget, BudgetStore
-from bot.costs.forecast import Forecast, run_rate
+from bot.costs.forecast import Forecast, best_forecast, run_rate
 from bot.costs.store import COLUMN_NAMES, CostStore
 from bot.costs.tables import NANO
 
@@ -44,6 +44,9 @@ class BudgetStatus:
     change: Change | None
     cumulative: tuple[tuple[date, Decimal], ...]
     other_currencies: tuple[tuple[str, Decimal], ...]
+    asked_past: bool = False  # a past period was asked for by name ("budget status for october")
+    demo: bool = False  # the figures come from the generated demo data
+    previous: tuple[tuple[int, Decimal], ...] = ()  # the month before: (day index from its start, cumulative)
 
     @property
     def column_name(self) -> str:
@@ -67,12 +70,18 @@ def _month_bounds(day: date) -> tuple[date, date]:
 
 
 def compute(costs: CostStore, budgets: BudgetStore, team: str, today: date, column: str = "billed",
-            window: int = 7, as_of: datetime | None = None, currency: str | None = None) -> BudgetStatus | None:
-    """The team's status in its budget currency (or its main currency); None when no cost data exists at all."""
+            window: int = 7, as_of: datetime | None = None, currency: str | None = None,
+            within: date | None = None) -> BudgetStatus | None:
+    """The team's status in its budget currency (or its main currency); None when no cost data exists at all.
+
+    ``within`` is a day of an earlier period asked for by name: the status is then that period's, complete."""
     as_of = as_of or costs.data_as_of()
     if as_of is None:
         return None
     last_day = (as_of - timedelta(microseconds=1)).date()
+    asked_past = within is not None and _month_bounds(within)[1] <= _month_bounds(last_day)[0]
+    if asked_past and within is not None:
+        last_day = _month_bounds(within)[1] - timedelta(days=1)
     month_start, month_end = _month_bounds(last_day)
     prev_start = _month_bounds(month_start - timedelta(days=1))[0]
     mine = [b for b in budgets.budgets(team) if currency is None or b.currency == currency]
@@ -104,16 +113,27 @@ def compute(costs: CostStore, budgets: BudgetStore, team: str, today: date, colu
         d = start + timedelta(days=offset)
         running += nano_day.get(d, 0)
         cumulative.append((d, Decimal(running) / NANO))
+    previous, running = [], 0
+    for offset in range((month_start - prev_start).days if start == month_start else 0):
+        running += nano_day.get(prev_start + timedelta(days=offset), 0)
+        previous.append((offset, Decimal(running) / NANO))
     top = [(s, Decimal(v) / NANO) for s, v in sorted(per_service.items(), key=lambda kv: -kv[1])[:3]]
     return BudgetStatus(
         team=team, currency=currency, column=column, period=budget.period if budget else "monthly",
         period_start=start, period_end=end, last_day=last_day, data_as_of=as_of,
-        stale=_month_bounds(today)[0] > month_start, actual=actual, budget=budget,
-        forecast=run_rate(per_day, actual, last_day, end, window),
+        stale=_month_bounds(today)[0] > month_start and not asked_past, actual=actual, budget=budget,
+        forecast=_forecast(per_day, actual, last_day, end, window),
         days_left=max(0, (end - max(today, last_day + timedelta(days=1))).days),
         top_services=tuple(top), change=_change(rows, month_start, last_day, prev_start),
         cumulative=tuple(cumulative),
-        other_currencies=tuple((c, Decimal(v) / NANO) for c, v in sorted(others.items()) if c != currency and v))
+        other_currencies=tuple((c, Decimal(v) / NANO) for c, v in sorted(others.items()) if c != currency and v),
+        asked_past=asked_past, previous=tuple(previous))
+
+
+def _forecast(per_day: dict[date, Decimal], actual: Decimal, last_day: date, end: date, window: int) -> Forecast:
+    """The backtested best method when the history allows it, else the configured run-rate window."""
+    fc = best_forecast(per_day, actual, last_day, end)
+    return fc if fc.error_pct is not None else run_rate(per_day, actual, last_day, end, window)
 
 
 def _change(rows: list[tuple[date, str, int]], month_start: date, last_day: date, prev_start: date) -> Change | None:

@@ -41,6 +41,7 @@ class CostDaily(SQLModel, table=True):
     __table_args__ = (
         Index("ix_cost_daily_team_day", "team", "day"),
         Index("ix_cost_daily_source_period", "source", "billing_period"),
+        Index("ix_cost_daily_day", "day"),
     )
     id: int | None = Field(default=None, primary_key=True)
     import_id: int = Field(foreign_key="cost_import.id", index=True)
@@ -104,3 +105,53 @@ class CostAllocationRule(SQLModel, table=True):
     match_value: str = Field(max_length=300)  # normalised account id/name or tag value
     team_id: int = Field(foreign_key="team.id", index=True)
     created_at: datetime
+
+
+class CostAnomaly(SQLModel, table=True):
+    """A daily spike of one team's service: claimed by a unique insert so it is posted once; then acted on."""
+
+    __tablename__ = "cost_anomaly"
+    __table_args__ = (UniqueConstraint("team", "service", "day", "currency"),)
+    id: int | None = Field(default=None, primary_key=True)
+    team: str = Field(max_length=120)
+    service: str = Field(max_length=200)
+    day: date
+    currency: str = Field(max_length=12)
+    amount: int = Field(sa_column=Column(BigInteger, nullable=False))  # nano-units that day
+    baseline: int = Field(sa_column=Column(BigInteger, nullable=False))  # nano-units expected
+    status: str = Field(default="sending", max_length=16)  # sending | sent | failed | acknowledged | expected
+    detail: str = Field(default="", max_length=1000)
+    error: str | None = Field(default=None, max_length=500)
+    acted_by: str | None = Field(default=None, max_length=255)
+    created_at: datetime
+    updated_at: datetime
+
+
+class CostMonthly(SQLModel, table=True):
+    """``cost_daily`` summed per calendar month (``day`` is the 1st): whole-month questions read far fewer rows."""
+
+    __tablename__ = "cost_monthly"
+    __table_args__ = (Index("ix_cost_monthly_team_day", "team", "day"), Index("ix_cost_monthly_day", "day"))
+    id: int | None = Field(default=None, primary_key=True)
+    day: date
+    import_id: int
+    team: str | None = Field(default=None, max_length=120)
+    alloc_tag: str | None = Field(default=None, max_length=200)
+    provider: str = Field(default="", max_length=120)
+    sub_account_id: str = Field(default="", max_length=200)
+    sub_account_name: str = Field(default="", max_length=200)
+    service: str = Field(default="", max_length=200)
+    region: str = Field(default="", max_length=100)
+    category: str = Field(default="", max_length=40)
+    currency: str = Field(max_length=12)
+    billed: int = Field(sa_column=Column(BigInteger, nullable=False))
+    effective: int = Field(sa_column=Column(BigInteger, nullable=False))
+
+
+class CostRollup(SQLModel, table=True):
+    """The imports the monthly rollup was built from (``count:max id``); a mismatch means "read cost_daily"."""
+
+    __tablename__ = "cost_rollup"
+    id: int | None = Field(default=None, primary_key=True)
+    signature: str = Field(default="", max_length=64)
+    refreshed_at: datetime

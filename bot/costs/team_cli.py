@@ -24,6 +24,23 @@ def _ref(user: str) -> str:
     return user
 
 
+def _adopt(services, settings: Settings, dry_run: bool) -> int:  # type: ignore[no-untyped-def]
+    from bot.costs.adopt import adopt, describe, new_tag_teams
+
+    found = new_tag_teams(services.db, services.teams)
+    if not found:
+        print(f"no new teams in tag `{settings.allocation_tag}`")
+        return 0
+    print(describe(found, settings.allocation_tag))
+    if dry_run:
+        print("(dry run: nothing changed; run without --dry-run to add them)")
+        return 0
+    moved = adopt(services.db, services.teams, found)
+    print(f"added {len(found)} teams; {moved:,} stored cost rows allocated to them. Set budgets with "
+          f"`finops-bot budget set TEAM AMOUNT`.")
+    return 0
+
+
 def _team(args: argparse.Namespace, settings: Settings) -> int:
     services = open_services(settings)
     teams, budgets, cmd = services.teams, services.budgets.budgets, args.team_command
@@ -31,6 +48,8 @@ def _team(args: argparse.Namespace, settings: Settings) -> int:
         for t in teams.list():
             _show(services, t.name)
         return 0
+    if cmd == "adopt":
+        return _adopt(services, settings, args.dry_run)
     if cmd == "rules":
         for kind, key, value, team in budgets.rules():
             print(f"{kind}\t{key + '=' if key else ''}{value}\t{team}")
@@ -81,6 +100,9 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     q.add_argument("--owner", action="append", help="owner, e.g. slack:U0123 (repeatable)")
     ts.add_parser("list", help="list teams")
     ts.add_parser("rules", help="list allocation rules")
+    q = ts.add_parser("adopt", help="add the teams named in the allocation tag of imported costs")
+    q.add_argument("--from-tag", action="store_true", required=True, help="values of FINOPS_ALLOCATION_TAG")
+    q.add_argument("--dry-run", action="store_true", help="list them without adding")
     for name, helptext in (("show", "show a team"), ("remove", "remove a team, its budgets and rules")):
         ts.add_parser(name, help=helptext).add_argument("name")
     q = ts.add_parser("alias", help="add aliases")
