@@ -73,7 +73,8 @@ def _ask(args: argparse.Namespace, settings: Settings) -> int:
     from bot.ask import run_ask
 
     configure("WARNING" if settings.log_level == "INFO" else settings.log_level)
-    return run_ask(settings, args.question, json_mode=args.json, demo=settings.demo and not args.no_demo)
+    return run_ask(settings, args.question, json_mode=args.json, demo=settings.demo and not args.no_demo,
+                   explain_mode=args.explain)
 
 
 def _db(args: argparse.Namespace, settings: Settings) -> int:
@@ -99,7 +100,8 @@ def _core_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> 
     p.set_defaults(run=_chat)
     p = sub.add_parser("ask", help="answer one question, or one per stdin line")
     p.add_argument("question", nargs="*", help="the question (omit to read one per line from stdin)")
-    p.add_argument("--json", action="store_true", help="one JSON object per answer")
+    p.add_argument("--json", action="store_true", help="one JSON object per answer (with the entities found)")
+    p.add_argument("--explain", action="store_true", help="print the top 5 readings with scores and entities")
     p.add_argument("--no-demo", action="store_true", help="do not load demo data into an empty database")
     p.set_defaults(run=_ask)
     p = sub.add_parser("db", help="database maintenance")

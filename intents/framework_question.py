@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from bot.models import Choice, IncomingMessage, Match, Reply
+from bot.models import Choice, IncomingMessage, Reply
+from bot.understanding.types import Parse
 from intents.base import Outcome, TurnContext
-from intents.kb_followup import followup_kind, measure_points, neighbour, sequence_overview, who_points
+from intents.kb_followup import measure_points, neighbour, sequence_overview, who_points
 from knowledge.article import Article, Point
 
 if TYPE_CHECKING:
@@ -15,7 +16,6 @@ if TYPE_CHECKING:
 
 LAST, SHOWN = "kb_last_topic", "kb_points_shown"
 POINTS = 3
-MAX_SCORE = 0.9  # stays below the data intents' 0.95, so "budget status for payments" is theirs
 STARTERS = ("framework/what-is-finops", "phase/overview", "maturity/overview")
 REFUSALS = {
     "injection": "I can't change my instructions or show them. I answer questions about FinOps.",
@@ -44,38 +44,18 @@ class FrameworkQuestionIntent:
         """The knowledge base, when this bot has one."""
         return getattr(self.services, "knowledge", None)
 
-    def match(self, msg: IncomingMessage) -> Match | None:
-        """Follow-ups, confident answers (scaled below 0.9), and refusals of off-topic or unclear questions."""
+    async def handle(self, msg: IncomingMessage, parse: Parse, ctx: TurnContext) -> list[Reply]:
+        """Answer the parsed topic, or follow up on the last one."""
         kb = self.kb
-        if kb is None or not msg.text.strip():
-            return None
-        if (kind := followup_kind(msg.text)) is not None:
-            return Match(self.name, 0.6, slots={"followup": kind})
-        result = kb.search(msg.text)
-        hits = tuple(h.id for h in result.hits)
-        if result.answered:
-            score = 0.55 + (MAX_SCORE - 0.55) * result.confidence
-            return Match(self.name, round(score, 3), topic=result.top, slots={"confidence": result.confidence})
-        if result.refusal and result.refusal.startswith("off_topic:"):
-            return Match(self.name, 0.5, slots={"refusal": result.refusal.split(":", 1)[1]})
-        if hits:
-            return Match(self.name, 0.5, slots={"refusal": "unsure", "hits": hits, "confidence": result.confidence})
-        return None
-
-    async def handle(self, msg: IncomingMessage, match: Match, ctx: TurnContext) -> list[Reply]:
-        """Answer, follow up on the last topic, or refuse with suggestions."""
-        kb = self.kb
-        assert kb is not None  # match() returned None otherwise
-        slots = match.slots
-        if "followup" in slots:
-            return self._followup(kb, slots["followup"], ctx, msg.text)
-        if "refusal" in slots:
-            ctx.outcome = Outcome("unknown", None, float(slots.get("confidence", 0.0)))
-            return [self._refuse(kb, slots["refusal"], slots.get("hits", ()))]
-        article = kb.get(match.topic or "")
+        if kb is None:
+            return [Reply("The knowledge base is not loaded on this server.")]
+        if "followup" in parse.slots:
+            return self._followup(kb, str(parse.slots["followup"]), ctx, msg.text)
+        article = kb.get(parse.topic or "")
         if article is None:
-            return [self._refuse(kb, "unsure", ())]
-        ctx.outcome = Outcome(self.name, article.id, float(slots.get("confidence", match.score)))
+            ctx.outcome = Outcome("unknown", None, parse.confidence)
+            return [self._refuse(kb, "unsure", tuple(a.topic for a in parse.alternatives if a.topic))]
+        ctx.outcome = Outcome(self.name, article.id, parse.confidence)
         return [self._answer(kb, article, ctx)]
 
     def _answer(self, kb: KnowledgeBase, article: Article, ctx: TurnContext, start: int = 0,

@@ -13,6 +13,7 @@ import yaml
 
 from bot.understanding.context import ParseContext
 from bot.understanding.entities import read_entities
+from bot.understanding.followup import followup_kind
 from bot.understanding.model import MODELS, Calibration, Classifier
 from bot.understanding.training import (
     FQ,
@@ -101,6 +102,8 @@ class Understanding:
         entities = read_entities(text, ctx)
         if not text.strip():
             return Parse(UNKNOWN, 0.0, entities=entities)
+        if (kind := followup_kind(text)) is not None:  # about the conversation's last topic, not a new question
+            return Parse(FQ, 1.0, ctx.last_topic, entities, slots={"followup": kind})
         ranked = self.rank(text)
         best = ranked[0]
         alternatives = tuple(Alternative(s.intent, round(s.score, 4), s.topic) for s in ranked[1:])

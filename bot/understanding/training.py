@@ -83,6 +83,6 @@ def article_examples(articles: Iterable[object]) -> list[Example]:
     out: list[Example] = []
     for a in articles:
         label = topic_label(a.id)  # type: ignore[attr-defined]
-        for text in (a.title, *a.aliases):  # type: ignore[attr-defined]
-            out.append(Example(text, label, "alias", "article"))
+        for text in (a.title, f"tell me about {a.title}", *a.aliases):  # type: ignore[attr-defined]
+            out.append(Example(text, label, "alias", "article"))  # the second is what related-topic buttons send
     return out
