@@ -107,18 +107,22 @@ def by(pairs: Sequence[tuple[Case, Guess]], key: Callable[[Case], str | None]) -
     return {k: score(v) for k, v in sorted(groups.items())}
 
 
-def cross_validate(model: str, examples: Sequence[Example], calibration: Calibration | None = None
-                   ) -> list[tuple[Case, Guess]]:
-    """Leave-one-style-out predictions for every example of a held-out style."""
+def cross_validate(model: str, examples: Sequence[Example]) -> list[tuple[Case, Guess]]:
+    """Leave-one-style-out predictions (uncalibrated) for every example of a held-out style."""
     pairs: list[tuple[Case, Guess]] = []
     styles = sorted({e.style for e in examples} - {"alias"})
     for style in styles:
         train = [e for e in examples if e.style != style]
         test = [e for e in examples if e.style == style]
-        u = Understanding.train(train, model, calibration or Calibration())
-        guess = model_guesser(u, calibration is not None)
+        guess = model_guesser(Understanding.train(train, model, Calibration()), False)
         pairs += [(c, guess(c.text)) for c in cases_of(test)]
     return pairs
+
+
+def thresholded(pairs: Sequence[tuple[Case, Guess]], cal: Calibration) -> list[tuple[Case, Guess]]:
+    """The same guesses with the router's rule: below MIN_CONFIDENCE the answer is "unknown"."""
+    return [(c, g if cal(g.top, g.margin) >= MIN_CONFIDENCE else Guess(UNKNOWN, None, g.top, g.margin))
+            for c, g in pairs]
 
 
 def fit_calibration(pairs: Sequence[tuple[Case, Guess]], steps: int = 4000) -> Calibration:
@@ -242,10 +246,13 @@ def main(argv: Sequence[str] | None = None) -> int:
             report("ranker (knowledge/search.py, topics only)", pairs)
             report("ranker on tests/eval/questions.jsonl", [(c, guess(c.text)) for c in old])
             continue
+        started = time.process_time()
         raw = cross_validate(name, examples)
+        fit_cpu = (time.process_time() - started) / max(1, len({e.style for e in examples}) - 1)
         cal = fit_calibration(raw)
-        pairs = cross_validate(name, examples, cal)
-        report(f"{name} (cross-validated by style, calibrated {cal})", pairs)
+        pairs = thresholded(raw, cal)
+        report(f"{name} (cross-validated by style, calibrated {cal}; {fit_cpu:.1f} s CPU per training)", pairs)
+        print("\n".join(reliability(raw, cal)))
         u = Understanding.train(examples, name, cal)
         guess = model_guesser(u, True)
         report(f"{name} on tests/eval/questions.jsonl", [(c, guess(c.text)) for c in old])

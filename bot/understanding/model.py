@@ -78,6 +78,23 @@ class LinearClassifier(Classifier):
         return out
 
 
+class MarginClassifier(LinearClassifier):
+    """A linear SVM (one-vs-rest, liblinear: fast to train); its margins go through a softmax like the LR's."""
+
+    def __init__(self, encoder: Encoder, c: float = 0.5, temperature: float = 4.0) -> None:
+        super().__init__(encoder, c)
+        self.temperature = temperature
+
+    def _fit(self, x: sparse.csr_matrix, y: np.ndarray) -> None:
+        from sklearn.svm import LinearSVC
+
+        model = LinearSVC(C=self.c, class_weight=None)
+        model.fit(x, y)
+        self.coef = np.asarray(model.coef_, dtype=np.float32).T.copy() * self.temperature
+        self.bias = np.asarray(model.intercept_, dtype=np.float32) * self.temperature
+        self._present = model.classes_
+
+
 class CentroidClassifier(Classifier):
     """Cosine to each label's mean example (Rocchio); scales to many labels, trains in one pass."""
 
@@ -133,6 +150,7 @@ class TwoHeadClassifier(Classifier):
 
 MODELS: dict[str, Callable[[], Classifier]] = {
     "tfidf-lr": lambda: LinearClassifier(TfidfEncoder()),
+    "tfidf-svm": lambda: MarginClassifier(TfidfEncoder()),
     "tfidf-centroid": lambda: CentroidClassifier(TfidfEncoder()),
     "wordllama-knn": lambda: NearestExampleClassifier(EmbeddingEncoder()),
     "wordllama-lr": lambda: LinearClassifier(EmbeddingEncoder(), c=50.0),

@@ -117,7 +117,7 @@ def _span(name: str, m: re.Match[str], today: date) -> Period | None:
     if name == "day_rel":
         day = today if g["rel"] == "today" else today - timedelta(days=1)
         return Period(day, day + timedelta(days=1), g["rel"], "day")
-    if g["mon"] in ("may", "mar") and not (g["pre"] or g["y"]):
+    if g["mon"] in ("may", "mar", "march") and not (g["pre"] or g["y"]):
         return None  # "how may I…": a verb, not the month
     mon = _MONTH[g["mon"]]
     y = int(g["y"]) if g["y"] else (today.year if mon <= today.month else today.year - 1)
