@@ -29,7 +29,7 @@ from bot.understanding.training import FQ, UNKNOWN, Example
 from knowledge.base import KnowledgeBase
 
 OLD_EVAL = Path(__file__).resolve().parent.parent / "tests" / "eval" / "questions.jsonl"
-MIN_CONFIDENCE = 0.5  # the router's threshold (bot/router.py): below it the fallback answers with suggestions
+ALWAYS_TRAINED = {"alias", "article"}  # titles, aliases and article text are never held out
 
 
 @dataclass(frozen=True)
@@ -64,7 +64,7 @@ def model_guesser(u: Understanding, calibrated: bool) -> Callable[[str], Guess]:
     def guess(text: str) -> Guess:
         ranked = u.rank(text, 2)
         top, margin = ranked[0].score, ranked[0].score - (ranked[1].score if len(ranked) > 1 else 0.0)
-        if calibrated and u.confidence(ranked) < MIN_CONFIDENCE:
+        if calibrated and u.confidence(ranked) < u.threshold:
             return Guess(UNKNOWN, None, top, margin)
         return Guess(ranked[0].intent, ranked[0].topic, top, margin)
     return guess
@@ -107,10 +107,10 @@ def by(pairs: Sequence[tuple[Case, Guess]], key: Callable[[Case], str | None]) -
     return {k: score(v) for k, v in sorted(groups.items())}
 
 
-def cross_validate(model: str, examples: Sequence[Example]) -> list[tuple[Case, Guess]]:
+def cross_validate(model: str, examples: Sequence[Example], only: Sequence[str] = ()) -> list[tuple[Case, Guess]]:
     """Leave-one-style-out predictions (uncalibrated) for every example of a held-out style."""
     pairs: list[tuple[Case, Guess]] = []
-    styles = sorted({e.style for e in examples} - {"alias"})
+    styles = sorted(set(only) or ({e.style for e in examples} - ALWAYS_TRAINED))
     for style in styles:
         train = [e for e in examples if e.style != style]
         test = [e for e in examples if e.style == style]
@@ -120,9 +120,24 @@ def cross_validate(model: str, examples: Sequence[Example]) -> list[tuple[Case, 
 
 
 def thresholded(pairs: Sequence[tuple[Case, Guess]], cal: Calibration) -> list[tuple[Case, Guess]]:
-    """The same guesses with the router's rule: below MIN_CONFIDENCE the answer is "unknown"."""
-    return [(c, g if cal(g.top, g.margin) >= MIN_CONFIDENCE else Guess(UNKNOWN, None, g.top, g.margin))
+    """The same guesses with the router's rule: below the threshold the answer is "unknown"."""
+    return [(c, g if cal(g.top, g.margin) >= cal.threshold else Guess(UNKNOWN, None, g.top, g.margin))
             for c, g in pairs]
+
+
+def best_threshold(pairs: Sequence[tuple[Case, Guess]], cal: Calibration) -> Calibration:
+    """The refusal threshold that maximises the mean of intent accuracy and off-topic refusal (cross-validated)."""
+    from dataclasses import replace
+
+    def merit(t: float) -> float:
+        s = score(thresholded(pairs, replace(cal, threshold=t)))
+        return (float(s["intent"]) + float(s["refusal"])) / 2
+
+    best = max((0.2, 0.25, 0.3, 0.35, 0.4, 0.45, 0.5, 0.55, 0.6), key=merit)
+    for t in (0.2, 0.3, 0.4, 0.5, 0.6):
+        s = score(thresholded(pairs, replace(cal, threshold=t)))
+        print(f"  threshold {t:.2f}: intent {s['intent']:.2f} topic {s['topic']:.2f} refusal {s['refusal']:.2f}")
+    return replace(cal, threshold=best)
 
 
 def fit_calibration(pairs: Sequence[tuple[Case, Guess]], steps: int = 4000) -> Calibration:
@@ -220,6 +235,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     ap.add_argument("--models", default=",".join(["ranker", *MODELS]), help="comma-separated models to compare")
     ap.add_argument("--calibrate", action="store_true", help="refit the calibration of the shipped model")
     ap.add_argument("--latency", action="store_true", help="also time parse() at 120 and 10,000 topics")
+    ap.add_argument("--styles", default="", help="hold out only these styles (comma-separated; default all)")
     args = ap.parse_args(argv)
     kb = KnowledgeBase.load()
     examples = training_examples(intent_names(), kb.articles.values())
@@ -229,10 +245,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 0
     if args.calibrate:
         pairs = cross_validate(DEFAULT_MODEL, examples)
-        cal = fit_calibration(pairs)
+        cal = best_threshold(pairs, fit_calibration(pairs))
         print("\n".join(reliability(pairs, cal)))
         data = yaml.safe_load(CALIBRATION.read_text()) if CALIBRATION.exists() else {}
-        data[DEFAULT_MODEL] = {"a": cal.a, "b": cal.b, "c": cal.c}
+        data[DEFAULT_MODEL] = {"a": cal.a, "b": cal.b, "c": cal.c, "threshold": cal.threshold}
         CALIBRATION.write_text("# Fitted by `python -m bench.understanding --calibrate` (cross-validated by style).\n"
                                + yaml.safe_dump(data, sort_keys=True))
         print(f"{DEFAULT_MODEL}: {cal}")
@@ -242,14 +258,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     for name in args.models.split(","):
         if name == "ranker":
             guess = ranker_guesser(kb)
-            pairs = [(c, guess(c.text)) for c in cases_of([e for e in examples if e.style != "alias"])]
+            pairs = [(c, guess(c.text)) for c in cases_of([e for e in examples if e.style not in ALWAYS_TRAINED])]
             report("ranker (knowledge/search.py, topics only)", pairs)
             report("ranker on tests/eval/questions.jsonl", [(c, guess(c.text)) for c in old])
             continue
         started = time.process_time()
-        raw = cross_validate(name, examples)
+        raw = cross_validate(name, examples, [x for x in args.styles.split(",") if x])
         fit_cpu = (time.process_time() - started) / max(1, len({e.style for e in examples}) - 1)
-        cal = fit_calibration(raw)
+        cal = best_threshold(raw, fit_calibration(raw))
         pairs = thresholded(raw, cal)
         report(f"{name} (cross-validated by style, calibrated {cal}; {fit_cpu:.1f} s CPU per training)", pairs)
         print("\n".join(reliability(raw, cal)))

@@ -24,7 +24,7 @@ from intents.base import FlowIntent, Intent, Outcome, TurnContext
 from intents.text import is_question
 
 log = logging.getLogger(__name__)
-MIN_CONFIDENCE = 0.5  # calibrated P(right) below which the fallback answers with the likeliest readings
+MIN_CONFIDENCE = 0.5  # default calibrated P(right) below which the fallback answers with the likeliest readings
 INTERRUPT = 0.85  # a flow gives way to an intent it allows to interrupt it only when the parse is this sure
 MAX_TEXT = 4000  # longer messages are truncated (with a note) before understanding
 LAST_TOPIC = "kb_last_topic"  # the conversation's last knowledge topic (follow-ups), kept by framework_question
@@ -156,7 +156,8 @@ class Router:
         if (owner := self.owner_of_press(msg)) is not None:
             return await self._run(owner, msg, replace(parse, intent=owner.name, confidence=1.0, topic=None), ctx)
         chosen = self._by_name.get(parse.intent)
-        sure = chosen is not None and chosen is not self.fallback and parse.confidence >= MIN_CONFIDENCE
+        threshold = getattr(self.understanding, "threshold", MIN_CONFIDENCE)
+        sure = chosen is not None and chosen is not self.fallback and parse.confidence >= threshold
         if sure and getattr(chosen, "is_global", False):
             return await self._run(chosen, msg, parse, ctx)
         active = self._by_name.get(ctx.state.intent or "")

@@ -16,7 +16,6 @@ def understanding() -> Understanding:
 
 def intent_of(text: str) -> str:
     """The intent the router would dispatch to (``unknown`` below its confidence threshold)."""
-    from bot.router import MIN_CONFIDENCE
-
-    parse = understanding().parse(text)
-    return parse.intent if parse.confidence >= MIN_CONFIDENCE else "unknown"
+    u = understanding()
+    parse = u.parse(text)
+    return parse.intent if parse.confidence >= u.threshold else "unknown"

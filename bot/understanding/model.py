@@ -22,6 +22,7 @@ class Calibration:
     a: float = 1.0
     b: float = 0.0
     c: float = 0.0
+    threshold: float = 0.5  # below this calibrated confidence the router answers with suggestions instead
 
     def __call__(self, top: float, margin: float) -> float:
         z = self.a * top + self.b * margin + self.c
@@ -81,14 +82,14 @@ class LinearClassifier(Classifier):
 class MarginClassifier(LinearClassifier):
     """A linear SVM (one-vs-rest, liblinear: fast to train); its margins go through a softmax like the LR's."""
 
-    def __init__(self, encoder: Encoder, c: float = 0.5, temperature: float = 4.0) -> None:
+    def __init__(self, encoder: Encoder, c: float = 1.0, temperature: float = 4.0) -> None:
         super().__init__(encoder, c)
         self.temperature = temperature
 
     def _fit(self, x: sparse.csr_matrix, y: np.ndarray) -> None:
         from sklearn.svm import LinearSVC
 
-        model = LinearSVC(C=self.c, class_weight=None)
+        model = LinearSVC(C=self.c, class_weight="balanced")  # "unknown" has many examples, topics a few each
         model.fit(x, y)
         self.coef = np.asarray(model.coef_, dtype=np.float32).T.copy() * self.temperature
         self.bias = np.asarray(model.intercept_, dtype=np.float32) * self.temperature
@@ -151,6 +152,7 @@ class TwoHeadClassifier(Classifier):
 MODELS: dict[str, Callable[[], Classifier]] = {
     "tfidf-lr": lambda: LinearClassifier(TfidfEncoder()),
     "tfidf-svm": lambda: MarginClassifier(TfidfEncoder()),
+    "hybrid-svm": lambda: MarginClassifier(StackEncoder(TfidfEncoder(), EmbeddingEncoder(0.7))),
     "tfidf-centroid": lambda: CentroidClassifier(TfidfEncoder()),
     "wordllama-knn": lambda: NearestExampleClassifier(EmbeddingEncoder()),
     "wordllama-lr": lambda: LinearClassifier(EmbeddingEncoder(), c=50.0),

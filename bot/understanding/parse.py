@@ -29,7 +29,7 @@ from bot.understanding.types import Alternative, Parse
 
 log = logging.getLogger(__name__)
 CALIBRATION = Path(__file__).with_name("data") / "calibration.yaml"
-DEFAULT_MODEL = "tfidf-lr"
+DEFAULT_MODEL = "tfidf-svm"
 ALTERNATIVES = 5
 
 
@@ -72,6 +72,7 @@ class Understanding:
     def __init__(self, classifier: Classifier, calibration: Calibration, model: str = DEFAULT_MODEL) -> None:
         self.classifier, self.calibration, self.model = classifier, calibration, model
         self.labels = classifier.labels
+        self.threshold = calibration.threshold
 
     @classmethod
     def train(cls, examples: Sequence[Example], model: str = DEFAULT_MODEL,

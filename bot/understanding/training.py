@@ -78,11 +78,16 @@ def load_topic_examples(topics: Collection[str], root: Path = TOPIC_DIR) -> list
     return out
 
 
-def article_examples(articles: Iterable[object]) -> list[Example]:
-    """Each article's title and aliases as examples (style ``alias``): every topic has some, even without a file."""
+def article_examples(articles: Iterable[object], body: bool = True) -> list[Example]:
+    """Each article's title and aliases (style ``alias``) and, with ``body``, its summary and key points (style
+    ``article``): every topic has examples even without a training file, and the article's own words for the
+    situations it covers."""
     out: list[Example] = []
     for a in articles:
         label = topic_label(a.id)  # type: ignore[attr-defined]
         for text in (a.title, f"tell me about {a.title}", *a.aliases):  # type: ignore[attr-defined]
             out.append(Example(text, label, "alias", "article"))  # the second is what related-topic buttons send
+        if body:
+            for text in (a.summary, *(p.text for p in a.points)):  # type: ignore[attr-defined]
+                out.append(Example(text[:300], label, "article", "article"))
     return out
