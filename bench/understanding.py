@@ -240,7 +240,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     kb = KnowledgeBase.load()
     examples = training_examples(intent_names(), kb.articles.values())
     if args.eval:
-        u = Understanding.train(examples, DEFAULT_MODEL)
+        from bot.understanding.store import load_or_train
+
+        u = load_or_train(examples, DEFAULT_MODEL)  # exactly the shipped model and calibration
         report(f"{DEFAULT_MODEL} on {args.eval.name}", eval_file(args.eval, u))
         return 0
     if args.calibrate:

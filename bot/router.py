@@ -152,18 +152,17 @@ class Router:
         return next((intent for prefix, intent in self._buttons if value.startswith(prefix)), None)
 
     async def _dispatch(self, msg: IncomingMessage, parse: Parse, ctx: TurnContext) -> list[Reply]:
-        """Presses by id; global intents; the active flow unless it may be interrupted; the parse; the fallback."""
+        """Presses by id; the active flow unless the parse is a global intent or one it allows to interrupt it, read
+        confidently; the parsed intent; the fallback."""
         if (owner := self.owner_of_press(msg)) is not None:
             return await self._run(owner, msg, replace(parse, intent=owner.name, confidence=1.0, topic=None), ctx)
         chosen = self._by_name.get(parse.intent)
         threshold = getattr(self.understanding, "threshold", MIN_CONFIDENCE)
         sure = chosen is not None and chosen is not self.fallback and parse.confidence >= threshold
-        if sure and getattr(chosen, "is_global", False):
-            return await self._run(chosen, msg, parse, ctx)
         active = self._by_name.get(ctx.state.intent or "")
-        if isinstance(active, FlowIntent):
-            interrupts = parse.intent in active.interrupted_by and parse.confidence >= INTERRUPT
-            if not interrupts:
+        if isinstance(active, FlowIntent):  # "skip" inside an assessment is an answer, not a shaky "cancel"
+            allowed = getattr(chosen, "is_global", False) or parse.intent in active.interrupted_by
+            if not (allowed and parse.confidence >= INTERRUPT):
                 ctx.outcome = Outcome(active.name, confidence=1.0)
                 replies = await active.continue_flow(msg, parse, ctx)
                 if replies is not None:

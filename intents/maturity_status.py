@@ -15,6 +15,8 @@ from intents.text import normalize
 
 _OVERVIEW = re.compile(r"\b(?:overview|all teams|across (?:the )?teams|every team|by team|each team|weakest|"
                        r"least mature|lowest|compare (?:the )?teams)\b")
+_NAMED = re.compile(r"\bmaturity (?:status |score |levels? )?(?:for|of) (?:team )?(?P<team>[a-z0-9][\w-]{1,40})\b")
+_NOT_TEAMS = frozenset({"our", "my", "the", "us", "all", "each", "every", "me", "we"})
 _CAP = re.compile(r"\b(?:on|in|at|for|with|when it comes to|regarding) (?:the )?(?P<cap>[a-z][a-z &-]{3,60}?)\s*$")
 
 
@@ -24,6 +26,8 @@ def read_request(text: str, team: str | None) -> dict[str, object]:
     slots: dict[str, object] = {"overview": bool(_OVERVIEW.search(said)) and team is None}
     if team:
         slots["team"] = team
+    elif (named := _NAMED.search(said)) is not None and named["team"] not in _NOT_TEAMS:
+        slots["team"] = named["team"]  # not in the directory: the reply says so and suggests
     if (m := _CAP.search(said)) is not None and (cap := find_capability(m["cap"])[0]) is not None:
         slots["cap"] = cap.name
     return slots

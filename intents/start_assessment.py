@@ -113,7 +113,7 @@ class StartAssessmentIntent:
             team, replies = await self._team(msg, ctx, msg.text, typed=True)
             return replies if team is None else await self._start(msg, ctx, store, team, False)
         if step == "caps":
-            return await self._capabilities(msg, ctx, store)
+            return await self._capabilities(msg, parse, ctx, store)
         if step == "question":
             info = await ctx.services.db.run(store.get, int(ctx.state.data.get("aid", 0)))
             if info is None or info.status not in UNFINISHED or info.user_ref != msg.key.user_ref:
@@ -170,12 +170,13 @@ class StartAssessmentIntent:
         ctx.state.start(self.name, "caps", {"team": team.name, "previous": list(last)})
         return [capabilities_prompt(team.name, last)]
 
-    async def _capabilities(self, msg: IncomingMessage, ctx: TurnContext, store: AssessmentStore) -> list[Reply] | None:
+    async def _capabilities(self, msg: IncomingMessage, parse: Parse, ctx: TurnContext,
+                            store: AssessmentStore) -> list[Reply] | None:
         data, db = ctx.state.data, ctx.services.db
         previous = tuple(data.get("previous") or ())
         pick = pick_capabilities(msg.text, previous)
         if pick.problem is not None:
-            if not pick.capabilities and self._claimed_elsewhere(msg, ctx):
+            if not pick.capabilities and self._claimed_elsewhere(msg, parse):
                 return None
             return [capabilities_prompt(str(data.get("team")), previous, note=pick.problem)]
         team = await db.run(ctx.services.teams.get, str(data.get("team", "")))

@@ -82,14 +82,15 @@ class LinearClassifier(Classifier):
 class MarginClassifier(LinearClassifier):
     """A linear SVM (one-vs-rest, liblinear: fast to train); its margins go through a softmax like the LR's."""
 
-    def __init__(self, encoder: Encoder, c: float = 1.0, temperature: float = 4.0) -> None:
+    def __init__(self, encoder: Encoder, c: float = 1.0, temperature: float = 4.0, balanced: bool = True) -> None:
         super().__init__(encoder, c)
-        self.temperature = temperature
+        self.temperature, self.balanced = temperature, balanced
 
     def _fit(self, x: sparse.csr_matrix, y: np.ndarray) -> None:
         from sklearn.svm import LinearSVC
 
-        model = LinearSVC(C=self.c, class_weight="balanced")  # "unknown" has many examples, topics a few each
+        # "unknown" has many examples and each topic a few: balanced weights keep topics from being drowned
+        model = LinearSVC(C=self.c, class_weight="balanced" if self.balanced else None)
         model.fit(x, y)
         self.coef = np.asarray(model.coef_, dtype=np.float32).T.copy() * self.temperature
         self.bias = np.asarray(model.intercept_, dtype=np.float32) * self.temperature
@@ -152,11 +153,14 @@ class TwoHeadClassifier(Classifier):
 MODELS: dict[str, Callable[[], Classifier]] = {
     "tfidf-lr": lambda: LinearClassifier(TfidfEncoder()),
     "tfidf-svm": lambda: MarginClassifier(TfidfEncoder()),
+    "tfidf-svm-unweighted": lambda: MarginClassifier(TfidfEncoder(), c=0.5, balanced=False),
     "hybrid-svm": lambda: MarginClassifier(StackEncoder(TfidfEncoder(), EmbeddingEncoder(0.7))),
     "tfidf-centroid": lambda: CentroidClassifier(TfidfEncoder()),
     "wordllama-knn": lambda: NearestExampleClassifier(EmbeddingEncoder()),
     "wordllama-lr": lambda: LinearClassifier(EmbeddingEncoder(), c=50.0),
     "hybrid-lr": lambda: LinearClassifier(StackEncoder(TfidfEncoder(), EmbeddingEncoder(0.7))),
+    "twohead-svm+centroid": lambda: TwoHeadClassifier(MarginClassifier(TfidfEncoder()),
+                                                      CentroidClassifier(TfidfEncoder())),
     "twohead-lr+centroid": lambda: TwoHeadClassifier(LinearClassifier(TfidfEncoder()),
                                                      CentroidClassifier(TfidfEncoder())),
     "twohead-hybrid": lambda: TwoHeadClassifier(LinearClassifier(StackEncoder(TfidfEncoder(), EmbeddingEncoder(0.7))),

@@ -70,9 +70,13 @@ class Understanding:
     """A trained classifier plus the entity reader; ``parse`` is pure and takes well under a millisecond or two."""
 
     def __init__(self, classifier: Classifier, calibration: Calibration, model: str = DEFAULT_MODEL) -> None:
-        self.classifier, self.calibration, self.model = classifier, calibration, model
+        self.classifier, self.model = classifier, model
         self.labels = classifier.labels
-        self.threshold = calibration.threshold
+        self.calibrate(calibration)
+
+    def calibrate(self, calibration: Calibration) -> None:
+        """Use this confidence calibration and refusal threshold."""
+        self.calibration, self.threshold = calibration, calibration.threshold
 
     @classmethod
     def train(cls, examples: Sequence[Example], model: str = DEFAULT_MODEL,

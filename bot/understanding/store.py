@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from functools import lru_cache
 from pathlib import Path
 
-from bot.understanding.parse import DEFAULT_MODEL, Understanding
+from bot.understanding.parse import DEFAULT_MODEL, Understanding, load_calibration
 from bot.understanding.training import Example
 
 log = logging.getLogger(__name__)
@@ -28,8 +28,11 @@ def signature(examples: Sequence[Example], model: str) -> str:
 
 
 def load_or_train(examples: Sequence[Example], model: str = DEFAULT_MODEL, cache: Path = CACHE) -> Understanding:
-    """The model for these examples: from this process, from the cache file, or trained (and cached) now."""
-    return _cached(tuple(examples), model, cache)
+    """The model for these examples: from this process, from the cache file, or trained (and cached) now; with
+    the calibration file as it is now (it is refitted separately)."""
+    understanding = _cached(tuple(examples), model, cache)
+    understanding.calibrate(load_calibration(model))
+    return understanding
 
 
 @lru_cache(maxsize=4)
