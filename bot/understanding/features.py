@@ -16,6 +16,7 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 _MENTION = re.compile(r"<@[^>]+>")
 _CHANNEL = re.compile(r"<#[^>]+>")
 _URL = re.compile(r"https?://\S+")
+_SLASH = re.compile(r"^\s*/finops\b", re.IGNORECASE)  # the slash command's name is not part of what was asked
 _NUMBER = re.compile(r"(?<![a-z])\d[\d,._]*(?:k|m)?\b")
 _WORD = re.compile(r"[a-z0-9]+")
 _STEMMER = Stemmer.Stemmer("english")
@@ -26,7 +27,7 @@ def normal(text: str) -> str:
     text = unicodedata.normalize("NFKC", text)
     if not text.isascii():
         text = "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
-    text = _URL.sub(" zurl ", _CHANNEL.sub(" zchannel ", _MENTION.sub(" zperson ", text))).lower()
+    text = _SLASH.sub("", _URL.sub(" zurl ", _CHANNEL.sub(" zchannel ", _MENTION.sub(" zperson ", text)))).lower()
     text = _NUMBER.sub(" znum ", text.replace("'", ""))
     return " ".join(text.split())
 

@@ -29,7 +29,7 @@ from bot.understanding.types import Alternative, Parse
 
 log = logging.getLogger(__name__)
 CALIBRATION = Path(__file__).with_name("data") / "calibration.yaml"
-DEFAULT_MODEL = "tfidf-svm"
+DEFAULT_MODEL = "tfidf-svm-unweighted"
 ALTERNATIVES = 5
 
 
