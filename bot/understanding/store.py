@@ -56,7 +56,8 @@ def _write(path: Path, model: Understanding) -> None:
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         for old in path.parent.glob(f"understanding-{model.model}-*.pkl"):
-            old.unlink(missing_ok=True)
+            if old.stem.rsplit("-", 1)[0] == f"understanding-{model.model}":  # not "tfidf-svm-unweighted-…"
+                old.unlink(missing_ok=True)
         fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
         with os.fdopen(fd, "wb") as f:
             pickle.dump(model, f, protocol=pickle.HIGHEST_PROTOCOL)
