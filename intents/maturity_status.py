@@ -28,8 +28,9 @@ def read_request(text: str, team: str | None) -> dict[str, object]:
         slots["team"] = team
     elif (named := _NAMED.search(said)) is not None and named["team"] not in _NOT_TEAMS:
         slots["team"] = named["team"]  # not in the directory: the reply says so and suggests
-    if (m := _CAP.search(said)) is not None and (cap := find_capability(m["cap"])[0]) is not None:
-        slots["cap"] = cap.name
+    if (m := _CAP.search(said)) is not None and m["cap"] != slots.get("team"):
+        cap = find_capability(m["cap"])[0]
+        slots["cap"] = cap.name if cap is not None else m["cap"]  # unknown: the reply says so and suggests
     return slots
 
 

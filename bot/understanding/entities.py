@@ -54,12 +54,19 @@ def lexicon() -> Lexicon:
                    flip(words["columns"]), flip(words["dimensions"]), dict(words["numbers"]))
 
 
+@lru_cache(maxsize=256)
+def _pattern(phrases: tuple[str, ...]) -> re.Pattern[str]:
+    alternatives = "|".join(re.escape(p) for p in sorted(phrases, key=len, reverse=True))
+    return re.compile(rf"(?<![\w-])(?:{alternatives})(?![\w-])")
+
+
 def _find(text: str, table: Iterable[str]) -> str | None:
-    """The longest phrase of ``table`` found in ``text`` on word boundaries."""
-    for phrase in sorted(table, key=len, reverse=True):
-        if re.search(rf"(?<![\w-]){re.escape(phrase)}(?![\w-])", text):
-            return phrase
-    return None
+    """The first phrase of ``table`` found in ``text`` on word boundaries (longer phrases win at one place)."""
+    phrases = tuple(table)
+    if not phrases:
+        return None
+    m = _pattern(phrases).search(text)
+    return m.group(0) if m else None
 
 
 def find_team(text: str, teams: Mapping[str, tuple[str, ...]]) -> str | None:
