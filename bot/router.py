@@ -10,18 +10,30 @@ import weakref
 from collections.abc import Callable, Sequence
 from dataclasses import replace
 from datetime import datetime, timedelta
+from typing import Protocol
 
 from bot.db import UNAVAILABLE_ERRORS, utcnow
-from bot.models import ConversationKey, IncomingMessage, Match, Reply, TurnResult
+from bot.models import ConversationKey, IncomingMessage, Reply, TurnResult
 from bot.ratelimit import RateLimiter
 from bot.services import Services
-from bot.state import StaleStateError
+from bot.state import FlowState, StaleStateError
+from bot.understanding.context import ParseContext
+from bot.understanding.types import Parse
+from bot.understanding.vocabulary import Vocabulary
 from intents.base import FlowIntent, Intent, Outcome, TurnContext
 from intents.text import is_question
 
 log = logging.getLogger(__name__)
-MIN_SCORE = 0.5  # below this no intent "matches" and the fallback answers
-MAX_TEXT = 4000  # longer messages are truncated (with a note) before matching
+MIN_CONFIDENCE = 0.5  # default calibrated P(right) below which the fallback answers with the likeliest readings
+INTERRUPT = 0.85  # a flow gives way to an intent it allows to interrupt it only when the parse is this sure
+MAX_TEXT = 4000  # longer messages are truncated (with a note) before understanding
+LAST_TOPIC = "kb_last_topic"  # the conversation's last knowledge topic (follow-ups), kept by framework_question
+
+
+class Parser(Protocol):
+    """Understanding as the router needs it (``bot.understanding.parse.Understanding``)."""
+
+    def parse(self, text: str, context: ParseContext | None = None) -> Parse: ...
 
 APOLOGY = "Sorry, something went wrong on my side while answering that. Reference: {ref}."
 UNAVAILABLE = "I'm temporarily unavailable (my database is not reachable). Please try again in a minute."
@@ -39,13 +51,19 @@ class Router:
         intents: Sequence[Intent],
         services: Services,
         fallback: Intent,
+        understanding: Parser,
         clock: Callable[[], datetime] = utcnow,
+        vocabulary: Vocabulary | None = None,
     ) -> None:
         self.intents = tuple(intents)
         self.services = services
         self.fallback = fallback
+        self.understanding = understanding
         self.clock = clock
+        self.vocabulary = vocabulary or Vocabulary(services.teams.list, _known_values(services))
         self._by_name = {i.name: i for i in (*self.intents, fallback)}
+        self._forms = {f: i for i in self.intents for f in getattr(i, "forms", ())}
+        self._buttons = tuple((b, i) for i in self.intents for b in getattr(i, "buttons", ()))
         self._locks: weakref.WeakValueDictionary[str, asyncio.Lock] = weakref.WeakValueDictionary()
         self.limiter = RateLimiter(services.settings.rate_limit_per_minute)
 
@@ -90,7 +108,8 @@ class Router:
         before = state.snapshot()
         ctx = TurnContext(state, self.services, now, self.intents, Outcome("unknown"), ref)
         try:
-            replies = await self._dispatch(msg, ctx)
+            parse = await self._parse(msg, state, now)
+            replies = await self._dispatch(msg, parse, ctx)
             if state.snapshot() != before or state.expired:
                 ttl = timedelta(seconds=self.services.settings.flow_ttl_seconds)
                 await db.run_short(store.save, key, state, now, ttl)
@@ -114,32 +133,54 @@ class Router:
         out = ctx.outcome
         return TurnResult(tuple(replies), out.intent, out.topic, round(out.confidence, 3))
 
-    async def _dispatch(self, msg: IncomingMessage, ctx: TurnContext) -> list[Reply]:
-        """Global intents, then the active flow, then the best-scoring intent, then the fallback."""
-        for intent in self.intents:
-            if getattr(intent, "is_global", False) and (m := intent.match(msg)) and m.score >= MIN_SCORE:
-                return await self._run(intent, msg, m, ctx)
-        active = self._by_name.get(ctx.state.intent or "")
-        if isinstance(active, FlowIntent):
-            ctx.outcome = Outcome(active.name, confidence=1.0)
-            replies = await active.continue_flow(msg, ctx)
-            if replies is not None:
-                return replies
-        best: tuple[Intent, Match] | None = None
-        for intent in self.intents:
-            if getattr(intent, "is_global", False):
-                continue
-            m = intent.match(msg)
-            if m is not None and m.score >= MIN_SCORE and (best is None or m.score > best[1].score):
-                best = (intent, m)
-        if best is None:
-            return await self._run(self.fallback, msg, Match(self.fallback.name, 0.0), ctx)
-        return await self._run(best[0], msg, best[1], ctx)
+    async def _parse(self, msg: IncomingMessage, state: FlowState, now: datetime) -> Parse:
+        """Understand the message once (the directory snapshot is refreshed in a database thread when stale)."""
+        if self.vocabulary.stale:
+            await self.services.db.run_short(self.vocabulary.reload)
+        return self.understanding.parse(msg.text, self.context(msg, now, state.data.get(LAST_TOPIC)))
 
-    @staticmethod
-    async def _run(intent: Intent, msg: IncomingMessage, match: Match, ctx: TurnContext) -> list[Reply]:
-        ctx.outcome = Outcome(match.intent, match.topic, match.score)
-        return await intent.handle(msg, match, ctx)
+    def context(self, msg: IncomingMessage, now: datetime, last_topic: str | None = None) -> ParseContext:
+        """What parsing this message needs besides its text (``ask --explain`` uses it too)."""
+        return ParseContext(self.vocabulary.teams, self.vocabulary.values, last_topic, msg.key.platform,
+                            msg.key.tenant, now)
+
+    def owner_of_press(self, msg: IncomingMessage) -> Intent | None:
+        """The intent a button press or form submission belongs to, by its id or value (buttons are not language)."""
+        action = msg.action
+        if action is not None and action.id in self._forms:
+            return self._forms[action.id]
+        value = (action.value if action is not None else msg.text).strip()
+        return next((intent for prefix, intent in self._buttons if value.startswith(prefix)), None)
+
+    async def _dispatch(self, msg: IncomingMessage, parse: Parse, ctx: TurnContext) -> list[Reply]:
+        """Presses by id; the active flow unless the parse is a global intent or one it allows to interrupt it, read
+        confidently; the parsed intent; the fallback."""
+        if (owner := self.owner_of_press(msg)) is not None:
+            return await self._run(owner, msg, replace(parse, intent=owner.name, confidence=1.0, topic=None), ctx)
+        chosen = self._by_name.get(parse.intent)
+        threshold = getattr(self.understanding, "threshold", MIN_CONFIDENCE)
+        sure = chosen is not None and chosen is not self.fallback and parse.confidence >= threshold
+        active = self._by_name.get(ctx.state.intent or "")
+        if isinstance(active, FlowIntent):  # "skip" inside an assessment is an answer, not a shaky "cancel"
+            allowed = getattr(chosen, "is_global", False) or parse.intent in active.interrupted_by
+            if not (allowed and parse.confidence >= INTERRUPT):
+                ctx.outcome = Outcome(active.name, confidence=1.0)
+                replies = await active.continue_flow(msg, parse, ctx)
+                if replies is not None:
+                    return replies
+        if sure and chosen is not None:
+            return await self._run(chosen, msg, parse, ctx)
+        return await self._run(self.fallback, msg, parse, ctx)
+
+    async def _run(self, intent: Intent, msg: IncomingMessage, parse: Parse, ctx: TurnContext) -> list[Reply]:
+        ctx.outcome = Outcome(intent.name, parse.topic if intent.name == parse.intent else None, parse.confidence)
+        return await intent.handle(msg, parse, ctx)
+
+
+def _known_values(services: Services) -> object | None:
+    """The cost store's FOCUS values for entities, when it can list them."""
+    budgets = services.budgets
+    return budgets if budgets is not None and hasattr(budgets, "known_values") else None
 
 
 _CONTROL = dict.fromkeys(c for c in range(32) if c not in (9, 10, 13))

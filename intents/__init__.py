@@ -1,4 +1,5 @@
-"""Every intent the bot runs, in priority order for ties. Add one: write the module, list its class here."""
+"""Every intent the bot runs. Add one: write the module, list its class here, put its examples in
+``intents/training/<name>.yaml`` (understanding trains on them; the router dispatches, intents never score)."""
 
 from __future__ import annotations
 

@@ -5,20 +5,35 @@ from __future__ import annotations
 import re
 
 from bot.access import NEED_ADMIN
-from bot.models import IncomingMessage, Match, Reply
+from bot.models import IncomingMessage, Reply
 from bot.people import MENTION_PATTERN, person_ref
 from bot.practice.roles import ROLES
+from bot.understanding.types import Parse
 from intents.base import TurnContext
 from intents.text import normalize
 
-_USER = rf"({MENTION_PATTERN}|(?:slack|teams|console):\S+)"  # a mention token or a user ref
-_GRANT = re.compile(rf"^(grant|give|revoke|remove|take)\s+(?:the\s+)?(admin|practitioner)(?:\s+role)?\s+"
-                    rf"(?:to|from)?\s*{_USER}$", re.IGNORECASE)
-_GRANT_REVERSED = re.compile(rf"^(grant|give|revoke|remove)\s+{_USER}\s+(?:the\s+)?(admin|practitioner)(?:\s+role)?$",
-                             re.IGNORECASE)
-_AUDIT = re.compile(r"^(?:show\s+)?(?:the\s+)?audit(?:\s+log)?(?:\s+(?:last\s+)?(\d{1,3}))?$")
-_ROLES = re.compile(r"^(?:list\s+|show\s+)?(?:all\s+)?roles$|^(?:my roles|what are my roles|who am i)\??$")
+_USER = re.compile(rf"{MENTION_PATTERN}|\b(?:slack|teams|console):\S+")
+_ROLE = re.compile(r"\b(admin|practitioner)s?\b", re.IGNORECASE)
+_REVOKE = re.compile(r"\b(?:revoke|remove|take|strip|drop|no longer)\b", re.IGNORECASE)
+_NUMBER = re.compile(r"\b(\d{1,3})\b")
 
+
+USAGE = ("I couldn't read that admin command. Try “grant practitioner to @someone”, “revoke admin from @someone”, "
+         "“audit last 20” or “roles”.")
+
+
+def read_command(text: str) -> dict[str, object] | None:
+    """The admin command's arguments: a role change (verb, role, person), the audit log, or the roles list."""
+    said = normalize(text)
+    user, role = _USER.search(" ".join(text.split())), _ROLE.search(said)
+    if user and role:
+        return {"op": "revoke" if _REVOKE.search(said) else "grant", "role": role[1].lower(), "user": user[0]}
+    if user or role:
+        return None  # a role change missing the person or the role
+    if "audit" in said:
+        number = _NUMBER.search(said)
+        return {"op": "audit", "limit": int(number[1]) if number else 20}
+    return {"op": "roles", "mine": bool(re.search(r"\b(?:my|me|i|am)\b", said))}
 
 
 class AdminIntent:
@@ -32,30 +47,19 @@ class AdminIntent:
     def __init__(self, services: object | None = None) -> None:
         self.services = services
 
-    def match(self, msg: IncomingMessage) -> Match | None:
-        """Exact command shapes only."""
-        raw = " ".join(msg.text.split())
-        text = normalize(msg.text)
-        if m := _GRANT.match(raw):
-            return Match(self.name, 0.97, slots={"op": m[1].lower(), "role": m[2].lower(), "user": m[3]})
-        if m := _GRANT_REVERSED.match(raw):
-            return Match(self.name, 0.97, slots={"op": m[1].lower(), "role": m[3].lower(), "user": m[2]})
-        if m := _AUDIT.match(text):
-            return Match(self.name, 0.97, slots={"op": "audit", "limit": int(m[1] or 20)})
-        if _ROLES.match(text):
-            return Match(self.name, 0.9, slots={"op": "roles", "mine": "my" in text or "who" in text})
-        return None
-
-    async def handle(self, msg: IncomingMessage, match: Match, ctx: TurnContext) -> list[Reply]:
-        """Run the command if the asker may."""
-        s, me, op = ctx.services, msg.key.user_ref, match.slots["op"]
-        if op == "roles" and match.slots.get("mine"):
+    async def handle(self, msg: IncomingMessage, parse: Parse, ctx: TurnContext) -> list[Reply]:
+        """Run the command if the asker may; a usage line when its arguments cannot be read."""
+        slots = read_command(msg.text)
+        if slots is None:
+            return [Reply(USAGE)]
+        s, me, op = ctx.services, msg.key.user_ref, slots["op"]
+        if op == "roles" and slots.get("mine"):
             roles = await s.db.run(s.access.role_names, me)
             return [Reply(f"You are {', '.join(roles)} ({me}).")]
         if not await s.db.run(s.access.is_admin, me):
             return [Reply(NEED_ADMIN)]
         if op == "audit":
-            records = await s.db.run(s.audit.recent, min(match.slots["limit"], 200))
+            records = await s.db.run(s.audit.recent, min(int(slots["limit"]), 200))
             body = "\n".join(r.line() for r in records) or "The audit log is empty."
             return [Reply(body, title=f"Audit log (last {len(records)})")]
         if op == "roles":
@@ -63,12 +67,12 @@ class AdminIntent:
             lines = [f"{user}: {', '.join(sorted(roles))}" for user, roles in sorted(table.items())]
             admins = ", ".join(s.settings.admins) or "none"
             return [Reply("\n".join([f"Admins from FINOPS_ADMINS: {admins}", *lines]), title="Roles")]
-        return [await self._change(msg, match, ctx)]
+        return [await self._change(msg, slots, ctx)]
 
-    async def _change(self, msg: IncomingMessage, match: Match, ctx: TurnContext) -> Reply:
+    async def _change(self, msg: IncomingMessage, slots: dict[str, object], ctx: TurnContext) -> Reply:
         s, me = ctx.services, msg.key.user_ref
-        role, user = match.slots["role"], person_ref(match.slots["user"], msg.key)
-        granting = match.slots["op"] in ("grant", "give")
+        role, user = str(slots["role"]), person_ref(str(slots["user"]), msg.key)
+        granting = slots["op"] in ("grant", "give")
         try:
             changed = await s.db.run(s.roles.grant if granting else s.roles.revoke, user, role,
                                      *((me,) if granting else ()))

@@ -1,4 +1,10 @@
-"""The intent contract: what every intent provides, and the per-turn context it receives."""
+"""The intent contract: what every intent provides, and the per-turn context it receives.
+
+Intents do not decide whether a message is theirs: understanding (``bot/understanding``) reads the message into a
+``Parse`` and the router (``bot/router.py``) dispatches it. An intent's example utterances are data in
+``intents/training/<name>.yaml``; it reads its own arguments from the text and answers a usage line when they are
+malformed.
+"""
 
 from __future__ import annotations
 
@@ -6,8 +12,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
-from bot.models import IncomingMessage, Match, Reply
+from bot.models import IncomingMessage, Reply
 from bot.state import FlowState
+from bot.understanding.types import Parse
 
 if TYPE_CHECKING:
     from bot.services import Services
@@ -36,34 +43,32 @@ class TurnContext:
 
 @runtime_checkable
 class Intent(Protocol):
-    """One thing the bot can do. ``match`` is pure and cheap; ``handle`` may use the database."""
+    """One thing the bot can do: ``handle`` answers a message the router gave it (it may use the database).
+
+    Optional attributes the router reads: ``is_global`` (help, cancel: before any active flow), ``forms`` (ids of
+    forms whose submissions are this intent's) and ``buttons`` (prefixes of button values that are this intent's):
+    button presses are routed by id and value, not by language. ``summary`` and ``examples`` (a few commands to
+    show) are for help; the training examples are in ``intents/training/<name>.yaml``.
+    """
 
     name: str
-    examples: tuple[str, ...]
 
-    def match(self, msg: IncomingMessage) -> Match | None:
-        """Score the message for this intent, or None when it clearly is not for it."""
-        ...
-
-    async def handle(self, msg: IncomingMessage, match: Match, ctx: TurnContext) -> list[Reply]:
+    async def handle(self, msg: IncomingMessage, parse: Parse, ctx: TurnContext) -> list[Reply]:
         """Answer the message."""
         ...
 
 
 @runtime_checkable
-class GlobalIntent(Intent, Protocol):
-    """An intent checked before any active flow (help, cancel)."""
-
-    is_global: bool
-
-
-@runtime_checkable
 class FlowIntent(Intent, Protocol):
-    """A multi-step intent: while ``state.intent == name`` the router sends it every message first.
+    """A multi-step intent: while ``state.intent == name`` the router sends it every message first, unless the
+    message is confidently one of the intents named in ``interrupted_by``.
 
     It may set ``label`` (e.g. "assessment") for messages such as "OK, I stopped the assessment".
     """
 
-    async def continue_flow(self, msg: IncomingMessage, ctx: TurnContext) -> list[Reply] | None:
+    interrupted_by: frozenset[str]
+
+    async def continue_flow(self, msg: IncomingMessage, parse: Parse, ctx: TurnContext) -> list[Reply] | None:
         """Handle the next step, or return None to let the message be routed normally."""
         ...
+

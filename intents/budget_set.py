@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import logging
 import re
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from bot.errors import UserError
-from bot.models import Choice, Form, IncomingMessage, Input, Match, Reply
+from bot.models import Choice, Form, IncomingMessage, Input, Reply
+from bot.understanding.types import Parse
 from intents.base import TurnContext
 from intents.text import form_text, normalize
 
@@ -23,6 +24,8 @@ _SET = re.compile(
 _OPEN = re.compile(r"^(?:set|change|update|new) (?:the |a )?(?:(?P<t1>[\w -]+?) )?(?:monthly |quarterly )?budget"
                    r"(?: (?:for|of) (?:team )?(?P<t2>[\w -]+?))?$")
 FORM_ID = "set budget"
+USAGE = ("I couldn't read that budget. Say it like “set budget for payments to 12000 USD monthly” (optionally "
+         "“thresholds 50,80,100”), or “set budget” for a form.")
 MAX_TEAM_OPTIONS = 100  # Slack's limit for one select; with more teams the team is typed
 
 
@@ -45,22 +48,26 @@ class BudgetSetIntent:
     examples = ("set budget for payments to 12000 USD monthly", "set the checkout budget to 30k EUR quarterly",
                 "set budget")
 
+    forms = (FORM_ID,)
+
     def __init__(self, services: Services) -> None:
         self.services = services
 
-    def match(self, msg: IncomingMessage) -> Match | None:
+    def read(self, msg: IncomingMessage) -> dict[str, Any] | None:
         """An explicit command, the form's opener ("set budget [for team]") or the filled form."""
         if (values := msg.submitted(FORM_ID)) is not None:
-            return Match(self.name, 0.99, slots={"op": "form_submit", "values": dict(values)})
+            return {"op": "form_submit", "values": dict(values)}
         if slots := parse_set(msg.text):
-            return Match(self.name, 0.97, slots={"op": "set", **slots})
+            return {"op": "set", **slots}
         if m := _OPEN.match(normalize(msg.text).rstrip(" .!?")):
-            return Match(self.name, 0.93, slots={"op": "form", "team": (m["t2"] or m["t1"] or "").strip()})
+            return {"op": "form", "team": (m["t2"] or m["t1"] or "").strip()}
         return None
 
-    async def handle(self, msg: IncomingMessage, match: Match, ctx: TurnContext) -> list[Reply]:
-        """Check the role, store the budget, confirm with the thresholds."""
-        svc, slots = self.services, match.slots
+    async def handle(self, msg: IncomingMessage, parse: Parse, ctx: TurnContext) -> list[Reply]:
+        """Check the role, store the budget, confirm with the thresholds; a usage line for a malformed command."""
+        svc, slots = self.services, self.read(msg)
+        if slots is None:
+            return [Reply(USAGE)]
         if svc.budgets is None:
             return [Reply("Cost data is not enabled on this bot.")]
         if slots["op"] == "form":

@@ -7,7 +7,8 @@ import re
 from typing import TYPE_CHECKING
 
 from bot.costs.report import status_reply
-from bot.models import Choice, IncomingMessage, Match, Reply
+from bot.models import Choice, IncomingMessage, Reply
+from bot.understanding.types import Parse
 from intents.base import TurnContext
 from intents.text import normalize
 
@@ -15,44 +16,15 @@ if TYPE_CHECKING:
     from bot.services import Services
     from bot.teams import TeamInfo
 
-_COLUMN = re.compile(r"\b(?:amorti[sz]ed|effective)(?: ?costs?)?\b|\b(?:billed|invoiced|actual)(?: ?costs?)\b")
-_CONCEPT = re.compile(r"^(?:what|why|explain|define|tell me about)\b.*\b(?:budgeting|a budget|budgets)\b(?! status)")
-_PATTERNS = (
-    re.compile(r"^(?:show |get |what'?s |what is )?(?:the |our |my )?budget status(?: (?:for|of) (?P<team>.+))?$"),
-    re.compile(r"^(?:show(?: me)? |get |give me |check )?(?:the )?(?:cloud |monthly )?(?:budget|spend|spending|costs?)"
-               r"(?: status)? (?:for|of) (?:team |the )?(?P<team>.+?)(?: team)?$"),
-    re.compile(r"^(?:are|is) (?:we|i|us) (?:over|under|within|on) (?:the |our )?budget (?:on|for|in|with) "
-               r"(?:team |the )?(?P<team>.+?)(?: team)?$"),
-    re.compile(r"^how much (?:did|have|has|is) (?P<team>we|i|.+?) (?:team )?(?:spend|spent|spending)(?: so far)?"
-               r"(?: (?:this|so far this) (?:month|quarter))?(?: on (?:cloud|aws|azure|gcp))?$"),
-    re.compile(r"^how'?s (?:our|my|the team'?s) (?:cloud )?(?:budget|spend|spending|costs?)(?: looking| doing)?$"),
-    re.compile(r"^how (?:is|are) (?:the )?(?P<team>.+?) (?:team )?doing (?:on|against|with|vs) "
-               r"(?:the |our |its |their )?(?:budget|spend|spending|costs?)$"),
-    re.compile(r"^(?:are|is) (?P<team>we|i|.+?) (?:team )?(?:over|under|within|on) (?:the |our |its |their )?budget$"),
-    re.compile(r"^(?:what'?s|what is|wats|show(?: me)?) (?:our|my|the team'?s) (?:cloud )?"
-               r"(?:spend|spending|costs?|budget)(?: (?:this|so far this) (?:month|quarter))?$"),
-    re.compile(r"^(?!(?:a|an|the|my|our|what|how|why|which|is|are|do|does|can)\b)(?P<team>[\w-]+(?: [\w-]+)?) "
-               r"(?:team )?budget(?: status)?$"),
-)
-_SELF = {"we", "i", "us", "our team", "my team", "me"}
+_NAMED = re.compile(r"\b(?:for|of|on) (?:team |the )?(?P<team>[a-z0-9][\w-]{1,40})(?: team)?\b")
+_NOT_TEAMS = frozenset({"budget", "budgets", "spend", "spending", "cloud", "month", "quarter", "us", "me", "my", "our",
+                        "this", "the", "track", "target", "aws", "azure", "gcp", "it", "so", "far", "now", "today"})
 
 
-def _parse(text: str) -> tuple[str | None, str | None, bool] | None:
-    """(team text or None, column or None, matched) for a budget status request."""
-    t = normalize(text).rstrip(" ?!.")
-    if t.startswith(("set ", "change ", "update ")) or _CONCEPT.match(t):
-        return None
-    col = _COLUMN.search(t)
-    column = None if col is None else ("effective" if col.group(0).startswith(("amort", "effect")) else "billed")
-    t = " ".join(_COLUMN.sub(" ", t).split()).replace(" in ", " ").strip()
-    for pattern in _PATTERNS:
-        m = pattern.match(t)
-        if m:
-            team = (m.groupdict().get("team") or "").strip() or None
-            if team and (team in _SELF or len(team) > 40):
-                team = None if team in _SELF else team
-            return team, column, True
-    return None
+def named_team(text: str) -> str | None:
+    """A team named after "for"/"of" that the directory does not know (so the reply can say so and suggest)."""
+    m = _NAMED.search(normalize(text))
+    return m["team"] if m and m["team"] not in _NOT_TEAMS else None
 
 
 class BudgetStatusIntent:
@@ -66,28 +38,20 @@ class BudgetStatusIntent:
     def __init__(self, services: Services) -> None:
         self.services = services
 
-    def match(self, msg: IncomingMessage) -> Match | None:
-        """Clear requests about a team's own spend only; concept questions go to the knowledge base."""
-        parsed = _parse(msg.text)
-        if parsed is None:
-            return None
-        team, column, _ = parsed
-        return Match(self.name, 0.95, slots={"team": team, "column": column})
-
-    async def handle(self, msg: IncomingMessage, match: Match, ctx: TurnContext) -> list[Reply]:
+    async def handle(self, msg: IncomingMessage, parse: Parse, ctx: TurnContext) -> list[Reply]:
         """Resolve the team (named, fuzzy, or the asker's own), check access, answer with figures and a chart."""
         svc = self.services
         if svc.budgets is None:
             return [Reply("Cost data is not enabled on this bot.")]
-        column, team_text, period = match.slots.get("column"), match.slots.get("team"), None
-        entities = getattr(match, "entities", None)  # a Parse from understanding: its entities win over the regex
-        if entities is not None:
-            column, period = entities.column or column, entities.period
-            if entities.team:
-                team_text = entities.team
-            elif entities.my_team or period is not None:
-                team_text = None  # "budget status for november" names a month, not a team
-        team, ask = await self._team(msg, team_text, column)
+        entities = parse.entities
+        column, period = entities.column, entities.period
+        if entities.team:
+            wanted: str | None = entities.team
+        elif entities.my_team or period is not None:
+            wanted = None  # "budget status for november" names a month, not a team
+        else:
+            wanted = named_team(msg.text)
+        team, ask = await self._team(msg, wanted, column)
         if team is None:
             return [ask] if ask else []
         if not svc.access.can_view_team(msg.key.user_ref, team):

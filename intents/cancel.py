@@ -2,13 +2,9 @@
 
 from __future__ import annotations
 
-import re
-
-from bot.models import IncomingMessage, Match, Reply
+from bot.models import IncomingMessage, Reply
+from bot.understanding.types import Parse
 from intents.base import TurnContext
-from intents.text import normalize
-
-_CANCEL = re.compile(r"^(?:cancel|stop|quit|exit|abort|never ?mind|nvm|forget it)[.! ]*$")
 
 
 class CancelIntent:
@@ -21,11 +17,7 @@ class CancelIntent:
     def __init__(self, services: object | None = None) -> None:
         self.services = services
 
-    def match(self, msg: IncomingMessage) -> Match | None:
-        """Exact short commands only, so "how do I cancel a reservation" is not a cancel."""
-        return Match(self.name, 1.0) if _CANCEL.match(normalize(msg.text)) else None
-
-    async def handle(self, msg: IncomingMessage, match: Match, ctx: TurnContext) -> list[Reply]:
+    async def handle(self, msg: IncomingMessage, parse: Parse, ctx: TurnContext) -> list[Reply]:
         """Say what was stopped."""
         active = ctx.state.intent
         ctx.state.clear()

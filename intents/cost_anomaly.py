@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING, Any
 
-from bot.models import IncomingMessage, Match, Reply
+from bot.models import IncomingMessage, Reply
 from intents.base import TurnContext
 
 if TYPE_CHECKING:
@@ -20,23 +20,17 @@ class CostAnomalyIntent:
     name = "cost_anomaly"
     summary = "acknowledge a spend anomaly or mark it expected"
     examples: tuple[str, ...] = ()  # button commands only: not offered as Teams commands
+    buttons = ("anomaly ack ", "anomaly expected ")  # the alert's buttons (routed by value, not by language)
 
     def __init__(self, services: Services) -> None:
         self.services = services
-
-    def match(self, msg: IncomingMessage) -> Match | None:
-        """Only the exact button commands."""
-        m = _ACTION.match(msg.text.strip().lower())
-        return Match(self.name, 1.0, slots={"action": m.group(1), "id": int(m.group(2))}) if m else None
 
     async def handle(self, msg: IncomingMessage, parse: Any, ctx: TurnContext) -> list[Reply]:
         """Check the person may see the team, then record the action once."""
         from bot.costs.anomaly_alerts import ACTIONS, get, set_status
 
-        slots = getattr(parse, "slots", {}) or {}
-        found = self.match(msg)
-        action, anomaly_id = (found.slots["action"], found.slots["id"]) if found else (slots.get("action"),
-                                                                                          slots.get("id"))
+        found = _ACTION.match((msg.action.value if msg.action else msg.text).strip().lower())
+        action, anomaly_id = (found.group(1), int(found.group(2))) if found else (None, None)
         svc, user = self.services, msg.key.user_ref
         row = await svc.db.run(get, svc.db, int(anomaly_id or 0))
         if row is None or action not in ACTIONS:

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from bot.costs.answer import answer_reply
 from bot.costs.query import CostQuery, Filters
-from bot.models import Choice, IncomingMessage, Match, Reply
+from bot.models import Choice, IncomingMessage, Reply
 from bot.understanding.types import Entities
 from intents.base import TurnContext
 
@@ -71,16 +71,11 @@ class CostQuestionIntent:
 
     name = "cost_question"
     summary = "cost questions (spend by service/account/region, trends, changes, forecasts, untagged share)"
-    # No examples as Teams commands: they are routed by understanding, not by ``match`` (the training examples are
-    # in intents/training/cost_question.yaml).
-    examples: tuple[str, ...] = ()
+    # Shown in help; the model learns from intents/training/cost_question.yaml.
+    examples = ("what did we spend last month by service?", "why did costs go up?", "forecast for end of quarter")
 
     def __init__(self, services: Services) -> None:
         self.services = services
-
-    def match(self, msg: IncomingMessage) -> Match | None:
-        """Understanding routes cost questions here by name (``Parse.intent == "cost_question"``)."""
-        return None
 
     async def handle(self, msg: IncomingMessage, parse: Any, ctx: TurnContext) -> list[Reply]:
         """Map the entities to a query, check scope, answer with figures, warnings, "how I got this" and a chart."""

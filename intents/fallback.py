@@ -1,14 +1,22 @@
-"""The fallback: nothing matched, so say so plainly and offer the closest things the bot can do."""
+"""The fallback: no confident reading, so say so plainly, offer the likeliest readings and a way to rephrase."""
 
 from __future__ import annotations
 
-from bot.models import Choice, IncomingMessage, Match, Reply
+from bot.models import Choice, IncomingMessage, Reply
+from bot.understanding.types import Parse
 from intents.base import TurnContext
+from intents.framework_question import REFUSALS, STARTERS
 from intents.help import help_reply
+from knowledge.guard import classify
+from knowledge.text import light
+
+SUGGESTIONS = 3
+OFF_TOPIC = 0.5  # a confident "unknown" is out of scope: say what the bot is for instead of guessing topics
+REPHRASE = "You can rephrase it, pick one of these, or say “help” to see everything I can do."
 
 
 class FallbackIntent:
-    """Answers when no intent is confident; never guesses."""
+    """Answers when understanding is not confident; never guesses, but shows what it thought it might be."""
 
     name = "unknown"
     examples = ()
@@ -16,18 +24,49 @@ class FallbackIntent:
     def __init__(self, services: object | None = None) -> None:
         self.services = services
 
-    def match(self, msg: IncomingMessage) -> Match | None:
-        """The router calls the fallback directly; it never competes."""
-        return None
-
-    async def handle(self, msg: IncomingMessage, match: Match, ctx: TurnContext) -> list[Reply]:
-        """An honest "I don't know" with suggestions."""
+    async def handle(self, msg: IncomingMessage, parse: Parse, ctx: TurnContext) -> list[Reply]:
+        """An honest "I'm not sure" with the top alternatives as buttons."""
         if not msg.text.strip() and msg.action is None:
             return [help_reply(ctx, "I got an empty message. Here is what I can do:")]
-        kb = getattr(ctx.services, "knowledge", None)
-        closest = kb.closest(msg.text, 3) if kb is not None and msg.text.strip() else []
-        if closest:
-            text = "Sorry, I don't know how to help with that. The closest FinOps topics I know are:\n"
-            text += "\n".join(f"• {a.title}" for a in closest) + "\nSay “help” to see everything I can do."
-            return [Reply(text, choices=tuple(Choice(a.title[:75], f"tell me about {a.title}") for a in closest))]
-        return [help_reply(ctx, "Sorry, I don't know how to help with that. Here is what I can do:")]
+        if parse.intent == self.name and parse.confidence >= OFF_TOPIC:
+            return [off_topic(msg.text, ctx)]
+        choices = suggestions(parse, ctx)
+        if not choices:
+            return [help_reply(ctx, "Sorry, I don't know how to help with that. Here is what I can do:")]
+        text = "Sorry, I'm not sure what you mean. Did you mean:\n" + "\n".join(f"• {c.label}" for c in choices)
+        return [Reply(f"{text}\n{REPHRASE}", choices=choices)]
+
+
+def suggestions(parse: Parse, ctx: TurnContext, limit: int = SUGGESTIONS) -> tuple[Choice, ...]:
+    """The parse's own reading and its alternatives as buttons: an article title or an intent's first example."""
+    kb = getattr(ctx.services, "knowledge", None)
+    by_name = {i.name: i for i in ctx.intents}
+    readings = [(parse.intent, parse.topic), *((a.intent, a.topic) for a in parse.alternatives)]
+    out: list[Choice] = []
+    for intent, topic in readings:
+        if topic is not None and kb is not None and (article := kb.get(topic)) is not None:
+            choice = Choice(article.title[:75], f"tell me about {article.title}")
+        elif topic is None and intent in by_name and intent not in ("help", "cancel"):
+            examples = getattr(by_name[intent], "examples", ())
+            if not examples:
+                continue
+            choice = Choice(getattr(by_name[intent], "summary", intent)[:75], examples[0])
+        else:
+            continue
+        if choice not in out:
+            out.append(choice)
+        if len(out) == limit:
+            break
+    return tuple(out)
+
+
+def off_topic(text: str, ctx: TurnContext) -> Reply:
+    """A refusal worded for what was asked (credentials, personal data, live data, instructions) with starters."""
+    kb = getattr(ctx.services, "knowledge", None)
+    reason = classify(light(text)) or "smalltalk"
+    starters = [a for s in STARTERS if kb is not None and (a := kb.get(s)) is not None]
+    body = REFUSALS.get(reason, REFUSALS["smalltalk"])
+    if not starters:
+        return Reply(body)
+    body += " Here are some topics I can explain:\n" + "\n".join(f"• {a.title}" for a in starters)
+    return Reply(body, choices=tuple(Choice(a.title[:75], f"tell me about {a.title}") for a in starters))

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from bot.models import Choice, IncomingMessage, Match, Reply
+from bot.models import Choice, IncomingMessage, Reply
+from bot.understanding.types import Parse
 from intents.base import Outcome, TurnContext
 from intents.kb_answer import answer_reply, list_home, other_side, points_reply, related_only
 from intents.kb_followup import FOLLOWUP_SHAPES, followup_kind, neighbour, sequence_overview
@@ -17,7 +18,6 @@ if TYPE_CHECKING:
     from knowledge.base import KnowledgeBase
 
 LAST, SHOWN, SHAPE, OTHER = "kb_last_topic", "kb_shown", "kb_shape", "kb_other"
-MAX_SCORE = 0.9  # stays below the data intents' 0.95, so "budget status for payments" is theirs
 STARTERS = ("framework/what-is-finops", "phase/overview", "maturity/overview")
 REFUSALS = {
     "injection": "I can't change my instructions or show them. I answer questions about FinOps.",
@@ -46,45 +46,25 @@ class FrameworkQuestionIntent:
         """The knowledge base, when this bot has one."""
         return getattr(self.services, "knowledge", None)
 
-    def match(self, msg: IncomingMessage) -> Match | None:
-        """Follow-ups, confident answers (scaled below 0.9), and refusals of off-topic or unclear questions."""
-        kb = self.kb
-        if kb is None or not msg.text.strip():
-            return None
-        if (kind := followup_kind(msg.text)) is not None:
-            return Match(self.name, 0.6, slots={"followup": kind})
-        result = kb.search(msg.text)
-        hits = tuple(h.id for h in result.hits)
-        if result.answered:
-            score = 0.55 + (MAX_SCORE - 0.55) * result.confidence
-            return Match(self.name, round(score, 3), topic=result.top, slots={"confidence": result.confidence})
-        if result.refusal and result.refusal.startswith("off_topic:"):
-            return Match(self.name, 0.5, slots={"refusal": result.refusal.split(":", 1)[1]})
-        if hits:
-            return Match(self.name, 0.5, slots={"refusal": "unsure", "hits": hits, "confidence": result.confidence})
-        return None
-
-    async def handle(self, msg: IncomingMessage, match: Match, ctx: TurnContext) -> list[Reply]:
+    async def handle(self, msg: IncomingMessage, parse: Parse, ctx: TurnContext) -> list[Reply]:
         """Answer what was asked (who, a comparison, a list, steps …), follow up on the last topic, or refuse."""
         kb = self.kb
-        assert kb is not None  # match() returned None otherwise
-        slots = match.slots
-        kind = slots.get("followup") or (followup_kind(msg.text) if not match.topic else None)
+        if kb is None:
+            return [Reply("The knowledge base is not loaded on this server.")]
+        kind = parse.slots.get("followup") or (followup_kind(msg.text) if not parse.topic else None)
         if kind:
-            return self._followup(kb, kind, ctx, msg.text)
-        if "refusal" in slots:
-            ctx.outcome = Outcome("unknown", None, float(slots.get("confidence", 0.0)))
-            return [self._refuse(kb, slots["refusal"], slots.get("hits", ()))]
-        article = kb.get(match.topic or "")
+            return self._followup(kb, str(kind), ctx, msg.text)
+        article = kb.get(parse.topic or "")
         if article is None:
-            return [self._refuse(kb, "unsure", ())]
+            ctx.outcome = Outcome("unknown", None, parse.confidence)
+            return [self._refuse(kb, "unsure", tuple(a.topic for a in parse.alternatives if a.topic))]
         ask = ask_of(msg.text)
         other = None
         if ask.shape == "compare":
             article, other = other_side(kb, article, ask.left, ask.right)
         elif ask.shape == "list":
             article = list_home(kb, article, msg.text)
-        ctx.outcome = Outcome(self.name, article.id, float(slots.get("confidence", match.score)))
+        ctx.outcome = Outcome(self.name, article.id, parse.confidence)
         shape = ask.shape if ask.shape != "compare" or other is not None else DEFINE
         return [self._answer(kb, article.id, ctx, shape, other.id if other else None)]
 

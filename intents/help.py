@@ -9,11 +9,9 @@ from __future__ import annotations
 
 import re
 
-from bot.models import Choice, IncomingMessage, Match, Reply
+from bot.models import Choice, IncomingMessage, Reply
+from bot.understanding.types import Parse
 from intents.base import TurnContext
-from intents.text import normalize
-
-_HELP = re.compile(r"^(?:help|\?|commands|menu|what can you do|how do i use (?:you|this)|usage|start)[?!. ]*$")
 
 # Examples shown for intents whose first example is not right for every platform (people, ids, long lines).
 EXAMPLES: dict[str, str] = {
@@ -53,11 +51,7 @@ class HelpIntent:
     def __init__(self, services: object | None = None) -> None:
         self.services = services
 
-    def match(self, msg: IncomingMessage) -> Match | None:
-        """Only an explicit request for help; questions *about* something go to their intent."""
-        return Match(self.name, 1.0) if _HELP.match(normalize(msg.text)) else None
-
-    async def handle(self, msg: IncomingMessage, match: Match, ctx: TurnContext) -> list[Reply]:
+    async def handle(self, msg: IncomingMessage, parse: Parse, ctx: TurnContext) -> list[Reply]:
         """One line per intent with an example, and buttons that are safe to press."""
         return [help_reply(ctx)]
 

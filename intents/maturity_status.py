@@ -7,30 +7,31 @@ import re
 from bot.assessment.model import Capability, find_capability
 from bot.assessment.rollup import team_status
 from bot.assessment.summary import overview_reply, status_reply
-from bot.models import Choice, IncomingMessage, Match, Reply
+from bot.models import Choice, IncomingMessage, Reply
 from bot.teams import TeamInfo
+from bot.understanding.types import Parse
 from intents.base import TurnContext
 from intents.text import normalize
 
-_TAIL = r"(?:\s+(?:for|of|on|in|at)\s+(?:the\s+)?(?P<rest>[^?!]{1,80}?))?\s*[?!.]*$"
-_END = r"\s*[?!.]*$"
-_WORDS = r"(?:status|score|scores|levels?|report|results)"
-PATTERNS = (
-    re.compile(r"^(?:(?:what|wat|wht|how)(?:'?s|\s+is|\s+are)?\s+|show\s+(?:me\s+)?|check\s+|tell me\s+)?"
-               r"(?:our|my team'?s?|my|"
-               r"the team'?s?|team)\s+(?:finops\s+)?maturity(?:\s+" + _WORDS + r")?" + _TAIL),
-    re.compile(r"^(?:show\s+(?:me\s+)?|get\s+)?(?:the\s+)?(?:finops\s+|team\s+)?maturity\s+" + _WORDS + _TAIL),
-    re.compile(r"^(?:show\s+(?:me\s+)?)?maturity\s+(?:for|of)\s+(?:team\s+)?(?P<rest>[^?!]{1,80}?)" + _END),
-    re.compile(r"^how\s+mature\s+(?:are\s+we|is\s+(?:our\s+team|my\s+team|the\s+team|(?:team\s+)?"
-               r"(?P<team>[\w .&-]{1,60}?)))(?:\s+(?:on|in|at|for|with|when it comes to)\s+(?P<cap>[^?!]{1,80}?))?"
-               + _END),
-    re.compile(r"^(?P<team>[a-z0-9][\w&.-]*(?:\s[\w&.-]+)?)\s+maturity\s+" + _WORDS + _END),
-)
-OVERVIEW = re.compile(
-    r"^(?:show\s+(?:me\s+)?)?(?:the\s+)?(?:maturity\s+(?:overview|across (?:all )?teams|by team|of all teams|"
-    r"for all teams)|(?:which|what)\s+teams?\s+(?:is|are)\s+(?:the\s+)?(?:weakest|least mature|lowest)|"
-    r"weakest teams)(?:\s+(?:on|in|at|for)\s+(?P<cap>[^?!]{1,80}?))?" + _END)
-_NOT_TEAMS = {"we", "finops", "the", "it", "this", "that"}
+_OVERVIEW = re.compile(r"\b(?:overview|all teams|across (?:the )?teams|every team|by team|each team|weakest|"
+                       r"least mature|lowest|compare (?:the )?teams)\b")
+_NAMED = re.compile(r"\bmaturity (?:status |score |levels? )?(?:for|of) (?:team )?(?P<team>[a-z0-9][\w-]{1,40})\b")
+_NOT_TEAMS = frozenset({"our", "my", "the", "us", "all", "each", "every", "me", "we"})
+_CAP = re.compile(r"\b(?:on|in|at|for|with|when it comes to|regarding) (?:the )?(?P<cap>[a-z][a-z &-]{3,60}?)\s*$")
+
+
+def read_request(text: str, team: str | None) -> dict[str, object]:
+    """The request's shape: an overview across teams or one team, and the capability it names, if any."""
+    said = normalize(text).rstrip(" ?!.")
+    slots: dict[str, object] = {"overview": bool(_OVERVIEW.search(said)) and team is None}
+    if team:
+        slots["team"] = team
+    elif (named := _NAMED.search(said)) is not None and named["team"] not in _NOT_TEAMS:
+        slots["team"] = named["team"]  # not in the directory: the reply says so and suggests
+    if (m := _CAP.search(said)) is not None and m["cap"] != slots.get("team"):
+        cap = find_capability(m["cap"])[0]
+        slots["cap"] = cap.name if cap is not None else m["cap"]  # unknown: the reply says so and suggests
+    return slots
 
 
 class MaturityStatusIntent:
@@ -43,30 +44,18 @@ class MaturityStatusIntent:
     def __init__(self, services: object | None = None) -> None:
         self.services = services
 
-    def match(self, msg: IncomingMessage) -> Match | None:
-        """Requests for our/a team's maturity data; "what is the maturity model" is a framework question."""
-        said = normalize(msg.text)
-        if (m := OVERVIEW.match(said)) is not None:
-            return Match(self.name, 0.95, slots={"overview": True, **_clean(m)})
-        for pattern in PATTERNS:
-            if (m := pattern.match(said)) is not None:
-                slots = _clean(m)
-                if slots.get("team", "").lower() in _NOT_TEAMS:
-                    return None
-                return Match(self.name, 0.95, slots=slots)
-        return None
-
-    async def handle(self, msg: IncomingMessage, match: Match, ctx: TurnContext) -> list[Reply]:
+    async def handle(self, msg: IncomingMessage, parse: Parse, ctx: TurnContext) -> list[Reply]:
         """Resolve team and capability, check access, combine the finished assessments."""
         store, db, user = ctx.services.maturity, ctx.services.db, msg.key.user_ref
         if store is None:
             return [Reply("Maturity assessments are not enabled on this server.")]
-        team, cap, problem = await self._resolve(ctx, dict(match.slots))
+        slots = read_request(msg.text, parse.entities.team)
+        team, cap, problem = await self._resolve(ctx, {k: str(v) for k, v in slots.items() if k != "overview"})
         if problem is not None:
             return [problem]
         practitioner = await db.run(ctx.services.access.is_practitioner, user)
         mine = await db.run(ctx.services.teams.teams_for_user, user)
-        if match.slots.get("overview") or (team is None and not mine and practitioner):
+        if slots["overview"] or (team is None and not mine and practitioner):
             if practitioner:
                 return [await self._overview(ctx, cap)]
             if not mine:
@@ -126,8 +115,4 @@ class MaturityStatusIntent:
             by_team.setdefault(a.team_name, []).append(a)
         statuses = [s for name, items in sorted(by_team.items()) if (s := team_status(name, items)) is not None]
         return overview_reply(statuses, cap)
-
-
-def _clean(m: re.Match[str]) -> dict[str, str]:
-    return {k: v.strip() for k, v in m.groupdict().items() if v and v.strip()}
 

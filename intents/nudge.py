@@ -5,14 +5,15 @@ from __future__ import annotations
 
 import re
 from datetime import datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from bot.access import NEED_PRACTITIONER
-from bot.models import Choice, Field, Form, IncomingMessage, Input, Match, Reply
+from bot.models import Choice, Field, Form, IncomingMessage, Input, Reply
 from bot.practice.audience import canonical, parse_specs, resolve
 from bot.practice.nudge_text import audience_label, list_line, status_text, when_label
 from bot.practice.nudges import Plan
 from bot.practice.when import When, parse_when, split_schedule
+from bot.understanding.types import Parse
 from intents.base import TurnContext
 from intents.text import form_text, normalize
 
@@ -32,6 +33,9 @@ _FORM = re.compile(r"^(?:(?:compose|new|create|write|draft)\s+(?:a\s+|new\s+)*|s
 FORM_ID = "compose nudge"
 _CONFIRM = ("send", "send nudge", "send it", "yes", "confirm", "schedule", "schedule it", "schedule nudge")
 STEP = "preview"
+USAGE = ("I couldn't read that nudge command. Try “nudge payments, checkout: Tag your resources by Friday”, "
+         "“nudges”, “nudge 3 status”, “edit nudge 3: new text”, “reschedule nudge 3 to friday 10:00” or "
+         "“cancel nudge 3”; “compose nudge” opens a form.")
 
 
 def split_compose(rest: str) -> tuple[str, str] | None:
@@ -55,35 +59,41 @@ class NudgeIntent:
                 "edit nudge 3: new text",
                 "reschedule nudge 3 to friday 10:00")
 
+    forms = (FORM_ID,)
+    interrupted_by = frozenset({"help", "cancel"})
+
     def __init__(self, services: Services) -> None:
         self.services = services
 
-    def match(self, msg: IncomingMessage) -> Match | None:
+    def read(self, msg: IncomingMessage) -> dict[str, Any] | None:
         """Explicit nudge commands only."""
         raw, text = " ".join(msg.text.split()), normalize(msg.text)
         if (values := msg.submitted(FORM_ID)) is not None:
-            return Match(self.name, 0.99, slots={"op": "form_submit", "values": dict(values)})
+            return {"op": "form_submit", "values": dict(values)}
         if _FORM.match(text.rstrip(".!?")):
-            return Match(self.name, 0.95, slots={"op": "form"})
+            return {"op": "form"}
         if m := _EDIT.match(raw):
-            return Match(self.name, 0.97, slots={"op": "edit", "id": int(m[1]), "text": m["text"]})
+            return {"op": "edit", "id": int(m[1]), "text": m["text"]}
         if (m := _COMPOSE.match(raw)) and (parts := split_compose(m["rest"])):
-            return Match(self.name, 0.96, slots={"op": "compose", "audience": parts[0], "body": parts[1]})
+            return {"op": "compose", "audience": parts[0], "body": parts[1]}
         if _LIST.match(text):
-            return Match(self.name, 0.95, slots={"op": "list"})
+            return {"op": "list"}
         if m := _CANCEL.match(text):
-            return Match(self.name, 0.97, slots={"op": "cancel", "id": int(m[1])})
+            return {"op": "cancel", "id": int(m[1])}
         if m := _MOVE.match(text):
-            return Match(self.name, 0.97, slots={"op": "reschedule", "id": int(m[1]), "when": m["when"]})
+            return {"op": "reschedule", "id": int(m[1]), "when": m["when"]}
         if m := _STATUS.match(text):
-            return Match(self.name, 0.95, slots={"op": "status", "id": int(m[1] or m[2])})
+            return {"op": "status", "id": int(m[1] or m[2])}
         if text in ("send nudge", "schedule nudge"):
-            return Match(self.name, 0.9, slots={"op": "confirm"})
+            return {"op": "confirm"}
         return None
 
-    async def handle(self, msg: IncomingMessage, match: Match, ctx: TurnContext) -> list[Reply]:
-        """Check the role, then run the command."""
-        s, op, me = self.services, match.slots["op"], msg.key.user_ref
+    async def handle(self, msg: IncomingMessage, parse: Parse, ctx: TurnContext) -> list[Reply]:
+        """Check the role, then run the command; a usage line when it cannot be read."""
+        s, me, slots = self.services, msg.key.user_ref, self.read(msg)
+        if slots is None:
+            return [Reply(USAGE)]
+        op = slots["op"]
         if not await s.db.run(s.access.is_practitioner, me):
             return [Reply(NEED_PRACTITIONER)]
         svc = s.nudges
@@ -92,13 +102,13 @@ class NudgeIntent:
         if op == "form":
             return [compose_form()]
         if op == "form_submit":
-            return await self._submitted(msg, match.slots["values"], ctx, svc)
+            return await self._submitted(msg, slots["values"], ctx, svc)
         if op == "compose":
             try:
-                body, when = split_schedule(match.slots["body"].strip(), ctx.now, s.settings.tz)
+                body, when = split_schedule(slots["body"].strip(), ctx.now, s.settings.tz)
             except ValueError as exc:
                 return [Reply(f"{exc}.")]
-            return await self._preview(msg, match.slots["audience"], body, when, ctx, svc)
+            return await self._preview(msg, slots["audience"], body, when, ctx, svc)
         if op == "confirm":
             return [Reply("There is no nudge preview waiting. Compose one like: "
                           "nudge payments, checkout: Tag your resources by Friday")]
@@ -106,9 +116,9 @@ class NudgeIntent:
             nudges = await s.db.run(svc.store.list)
             lines = [await s.db.run(list_line, svc, n) for n in nudges]
             return [Reply("\n".join(lines) if lines else "No nudges are scheduled.", title="Scheduled nudges")]
-        return [await self._change(op, match, ctx, svc, me)]
+        return [await self._change(op, slots, ctx, svc, me)]
 
-    async def continue_flow(self, msg: IncomingMessage, ctx: TurnContext) -> list[Reply] | None:
+    async def continue_flow(self, msg: IncomingMessage, parse: Parse, ctx: TurnContext) -> list[Reply] | None:
         """Send pressed (or typed) on the preview; anything else is routed normally."""
         if ctx.state.step != STEP or normalize(msg.text).rstrip(".!") not in _CONFIRM:
             return None
@@ -183,8 +193,8 @@ class NudgeIntent:
                                                                      Field("When", when)),
                      choices=(Choice("Send", "send nudge", "primary"), Choice("Cancel", "cancel")))
 
-    async def _change(self, op: str, match: Match, ctx: TurnContext, svc: NudgeService, me: str) -> Reply:
-        s, nudge_id = self.services, match.slots["id"]
+    async def _change(self, op: str, slots: dict[str, Any], ctx: TurnContext, svc: NudgeService, me: str) -> Reply:
+        s, nudge_id = self.services, slots["id"]
         try:
             if op == "status":
                 nudge = await s.db.run(svc.store.get, nudge_id)
@@ -196,9 +206,9 @@ class NudgeIntent:
                 await s.db.run(svc.cancel, me, nudge_id)
                 return Reply(f"Nudge {nudge_id} is cancelled; it will not be sent.")
             if op == "edit":
-                nudge = await s.db.run(svc.edit, me, nudge_id, match.slots["text"])
+                nudge = await s.db.run(svc.edit, me, nudge_id, slots["text"])
                 return Reply(f"Nudge {nudge_id} now says: “{nudge.text}”.")
-            when = parse_when(match.slots["when"], ctx.now, s.settings.tz)
+            when = parse_when(slots["when"], ctx.now, s.settings.tz)
             nudge, plan = await s.db.run(svc.reschedule, me, nudge_id, when)
             return Reply(f"Nudge {nudge_id} now goes out {when_label(svc, plan)} (job {nudge.job_id}).")
         except (LookupError, ValueError) as exc:

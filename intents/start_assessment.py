@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import re
+from typing import Any
 
 from bot.assessment.flow import (
     Answer,
@@ -25,8 +26,9 @@ from bot.assessment.kb import snippet
 from bot.assessment.model import question_at
 from bot.assessment.store import UNFINISHED, AssessmentStore
 from bot.assessment.summary import finish_replies
-from bot.models import Choice, IncomingMessage, Match, Reply
+from bot.models import Choice, IncomingMessage, Reply
 from bot.teams import TeamInfo
+from bot.understanding.types import Parse
 from intents.base import TurnContext
 from intents.text import normalize
 
@@ -41,7 +43,10 @@ START = re.compile(
 ASSESS_TEAM = re.compile(r"^assess\s+(?!our\b|my\b|the\b|us\b|maturity\b)(?P<team>[a-z0-9][\w .&-]{0,60}?)" + _END)
 RESUME = re.compile(r"^(?:resume|continue)(?P<what>(?:\s+(?:my|our|the))?\s+(?:finops\s+)?(?:maturity\s+)?"
                     r"assessment)?" + _TEAM + _END)
-RESTART = re.compile(r"^(?:re-?start|start over)")
+RESTART = re.compile(r"\b(?:re-?start|start over|from scratch|start again)\b")
+RESUME_WORD = re.compile(r"\b(?:resume|continue|pick up|carry on|finish)\b")
+COMMAND_CONFIDENCE = 0.5  # a typed start/resume command mid-flow goes to ``handle``
+ELSEWHERE_CONFIDENCE = 0.8  # a message that is not an answer yields to another intent read this surely
 QUESTION = re.compile(r"\?\s*$|^(?:what|who|how|why|when|where|which|is|are|can|do|does|should)\b")
 NO_TEAM = {"our team", "my team", "us", "the team", "team", "our", "my"}
 
@@ -54,51 +59,62 @@ class StartAssessmentIntent:
     summary = "take a maturity assessment"
     examples = ("start assessment", "assess our team", "resume assessment", "start assessment for payments")
 
+    buttons = ("assess:",)
+    interrupted_by = frozenset({"help", "cancel"})
+
     def __init__(self, services: object | None = None) -> None:
         self.services = services
 
-    def match(self, msg: IncomingMessage) -> Match | None:
-        """Buttons of an assessment, explicit start/resume commands; never questions about assessments."""
+    def read(self, msg: IncomingMessage, parse: Parse) -> dict[str, Any]:
+        """A button press, or a start/resume request with the team it names (the directory's, else as typed)."""
         raw = msg.text.strip()
         if parse_button(raw) is not None:
-            return Match(self.name, 1.0, slots={"press": raw})
+            return {"press": raw}
         said = normalize(raw)
-        if (m := RESUME.match(said)) is not None:
-            return Match(self.name, 0.95 if m.group("what") else 0.9, slots={"resume": True, **_team(m)})
-        if (m := START.match(said) or ASSESS_TEAM.match(said)) is not None:
-            return Match(self.name, 0.95, slots={"restart": bool(RESTART.match(said)), **_team(m)})
-        return None
+        m = RESUME.match(said) or START.match(said) or ASSESS_TEAM.match(said)
+        team = {"team": parse.entities.team} if parse.entities.team else (_team(m) if m else {})
+        if RESUME_WORD.search(said):
+            return {"resume": True, **team}
+        return {"restart": bool(RESTART.search(said)), **team}
 
-    async def handle(self, msg: IncomingMessage, match: Match, ctx: TurnContext) -> list[Reply]:
+    def is_command(self, msg: IncomingMessage, parse: Parse) -> bool:
+        """A start/resume request or a button typed during the flow (not an answer to the current step)."""
+        if parse_button(msg.text.strip()) is not None:
+            return True
+        said = normalize(msg.text)
+        return parse.intent == self.name and parse.confidence >= COMMAND_CONFIDENCE and bool(
+            RESUME.match(said) or START.match(said) or ASSESS_TEAM.match(said) or RESTART.search(said))
+
+    async def handle(self, msg: IncomingMessage, parse: Parse, ctx: TurnContext) -> list[Reply]:
         """Start, resume, or take a button press."""
-        store = ctx.services.maturity
+        store, slots = ctx.services.maturity, self.read(msg, parse)
         if store is None:
             return [Reply("Maturity assessments are not enabled on this server.")]
-        if "press" in match.slots:
-            press = parse_button(str(match.slots["press"]))
+        if "press" in slots:
+            press = parse_button(str(slots["press"]))
             assert press is not None
             return await self._press(msg, press, store, ctx)
-        if match.slots.get("resume"):
-            return await self._resume(msg, ctx, store, match.slots.get("team"))
-        team, replies = await self._team(msg, ctx, match.slots.get("team"))
+        if slots.get("resume"):
+            return await self._resume(msg, ctx, store, slots.get("team"))
+        team, replies = await self._team(msg, ctx, slots.get("team"))
         if team is None:
             return replies
-        return await self._start(msg, ctx, store, team, bool(match.slots.get("restart")))
+        return await self._start(msg, ctx, store, team, bool(slots.get("restart")))
 
-    async def continue_flow(self, msg: IncomingMessage, ctx: TurnContext) -> list[Reply] | None:
+    async def continue_flow(self, msg: IncomingMessage, parse: Parse, ctx: TurnContext) -> list[Reply] | None:
         """The next step: a team name, the capabilities, or an answer to the current question."""
         store = ctx.services.maturity
-        if store is None or self.match(msg) is not None:
+        if store is None or self.is_command(msg, parse):
             return None  # commands and buttons are routed to ``handle``
         step = ctx.state.step
         if step == "team":
             exact = await ctx.services.db.run(ctx.services.teams.get, msg.text.strip()[:80])
-            if exact is None and self._claimed_elsewhere(msg, ctx):
+            if exact is None and self._claimed_elsewhere(msg, parse):
                 return None  # e.g. "maturity for payments" typed instead of a team name
             team, replies = await self._team(msg, ctx, msg.text, typed=True)
             return replies if team is None else await self._start(msg, ctx, store, team, False)
         if step == "caps":
-            return await self._capabilities(msg, ctx, store)
+            return await self._capabilities(msg, parse, ctx, store)
         if step == "question":
             info = await ctx.services.db.run(store.get, int(ctx.state.data.get("aid", 0)))
             if info is None or info.status not in UNFINISHED or info.user_ref != msg.key.user_ref:
@@ -106,7 +122,7 @@ class StartAssessmentIntent:
                 return None
             _, lens = question_at(info.capabilities, info.position)
             answer = parse_answer(msg.text, lens)
-            if answer.kind == "unclear" and self._claimed_elsewhere(msg, ctx):
+            if answer.kind == "unclear" and self._claimed_elsewhere(msg, parse):
                 return None
             return await self._act(msg, ctx, store, info, info.position, answer)
         ctx.state.clear()
@@ -155,12 +171,13 @@ class StartAssessmentIntent:
         ctx.state.start(self.name, "caps", {"team": team.name, "previous": list(last)})
         return [capabilities_prompt(team.name, last)]
 
-    async def _capabilities(self, msg: IncomingMessage, ctx: TurnContext, store: AssessmentStore) -> list[Reply] | None:
+    async def _capabilities(self, msg: IncomingMessage, parse: Parse, ctx: TurnContext,
+                            store: AssessmentStore) -> list[Reply] | None:
         data, db = ctx.state.data, ctx.services.db
         previous = tuple(data.get("previous") or ())
         pick = pick_capabilities(msg.text, previous)
         if pick.problem is not None:
-            if not pick.capabilities and self._claimed_elsewhere(msg, ctx):
+            if not pick.capabilities and self._claimed_elsewhere(msg, parse):
                 return None
             return [capabilities_prompt(str(data.get("team")), previous, note=pick.problem)]
         team = await db.run(ctx.services.teams.get, str(data.get("team", "")))
@@ -260,19 +277,12 @@ class StartAssessmentIntent:
         fresh = await ctx.services.db.run(store.get, info.id)
         return fresh or info
 
-    def _claimed_elsewhere(self, msg: IncomingMessage, ctx: TurnContext) -> bool:
-        """True when another intent clearly wants this message (the flow then steps aside for one turn).
-
-        Clear commands (scores of 0.9 and more) always win; a likely match (0.8) only when the message is phrased
-        as a question, so answers such as "allocation" or "2 or 3" stay with the assessment.
-        """
-        question = QUESTION.search(normalize(msg.text)) is not None
-        for intent in ctx.intents:
-            if intent.name != self.name and not getattr(intent, "is_global", False):
-                m = intent.match(msg)
-                if m is not None and (m.score >= 0.9 or (question and m.score >= 0.8)):
-                    return True
-        return False
+    def _claimed_elsewhere(self, msg: IncomingMessage, parse: Parse) -> bool:
+        """True when the message that is not an answer reads confidently as something else (the flow then steps
+        aside for one turn): any other intent, or a framework question phrased as a question."""
+        if parse.intent in (self.name, "unknown") or parse.confidence < ELSEWHERE_CONFIDENCE:
+            return False
+        return parse.intent != "framework_question" or QUESTION.search(normalize(msg.text)) is not None
 
 
 def _team(m: re.Match[str]) -> dict[str, str]:

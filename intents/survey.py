@@ -9,15 +9,17 @@ from __future__ import annotations
 import asyncio
 import re
 from dataclasses import replace
+from typing import Any
 
 from bot.access import NEED_PRACTITIONER
-from bot.models import Choice, ConversationKey, Form, IncomingMessage, Input, Match, Reply
+from bot.models import Choice, ConversationKey, Form, IncomingMessage, Input, Reply
 from bot.people import mentioned_id, person_ref
 from bot.practice import survey_render as render
 from bot.practice.survey_compose import is_command, parse_command
 from bot.practice.survey_results import compute, results_replies, to_csv
 from bot.practice.survey_send import close, plan_send, progress, refresh_assessment, resolve, send_survey
 from bot.practice.survey_spec import SurveyDraft, SurveyError, SurveyInfo
+from bot.understanding.types import Parse
 from intents.base import TurnContext
 from intents.text import form_text, normalize
 
@@ -28,6 +30,8 @@ _OP = re.compile(r"^/?(?:survey\s+(?P<op>send|discard|close|results|result|expor
 _LIST = re.compile(r"^/?(?:(?:list|show)\s+(?:all\s+|my\s+|the\s+)?surveys|surveys|survey\s+list|my\s+surveys)[.!?]*$")
 MAX_CSV_IN_CHAT = 3500
 FORM_ID = "compose survey"
+USAGE = ("I couldn't read that survey command. Try “survey payments: Do you tag resources? yes/no by friday”, "
+         "“surveys”, “survey results 3”, “survey export 3” or “survey close 3”; “new survey” opens a form.")
 _FORM = re.compile(r"^(?:(?:compose|new|create|write|draft|start)\s+(?:a\s+|new\s+)*|send\s+a\s+(?:new\s+)?)"
                    r"(?:pulse\s+)?survey$")
 _KINDS = (Choice("Scale 1–5", "scale"), Choice("Yes / no", "yes/no"), Choice("One of some options", "options"),
@@ -52,39 +56,44 @@ class SurveyIntent:
                 "survey payments: Do you tag resources? options: yes | no | not sure", "surveys",
                 "survey results 1", "survey export 1", "survey close 1", "survey assessment checkout by friday")
 
+    forms = (FORM_ID,)
+
     def __init__(self, services: object | None = None) -> None:
         self.services = services
 
-    def match(self, msg: IncomingMessage) -> Match | None:
+    def read(self, msg: IncomingMessage) -> dict[str, Any] | None:
         """Explicit survey commands only."""
         said = normalize(msg.text)
         if (values := msg.submitted(FORM_ID)) is not None:
-            return Match(self.name, 0.99, slots={"op": "form_submit", "values": dict(values)})
+            return {"op": "form_submit", "values": dict(values)}
         if _FORM.match(said.rstrip(".!?")):
-            return Match(self.name, 0.95, slots={"op": "form"})
+            return {"op": "form"}
         if m := _OP.match(said):
             op, sid = _op(m)
-            return Match(self.name, 0.98, slots={"op": op, "id": sid})
+            return {"op": op, "id": sid}
         if _LIST.match(said):
-            return Match(self.name, 0.95, slots={"op": "list"})
+            return {"op": "list"}
         if is_command(msg.text.strip()):
-            return Match(self.name, 0.96, slots={"op": "compose"})
+            return {"op": "compose"}
         return None
 
-    async def handle(self, msg: IncomingMessage, match: Match, ctx: TurnContext) -> list[Reply]:
-        """Run the command when the asker may."""
-        s, me, op = ctx.services, msg.key.user_ref, match.slots["op"]
+    async def handle(self, msg: IncomingMessage, parse: Parse, ctx: TurnContext) -> list[Reply]:
+        """Run the command when the asker may; a usage line when it cannot be read."""
+        s, me, slots = ctx.services, msg.key.user_ref, self.read(msg)
+        if slots is None:
+            return [Reply(USAGE)]
+        op = slots["op"]
         if s.surveys is None:
             return [Reply("Surveys are not enabled on this server.")]
         practitioner = await s.db.run(s.access.is_practitioner, me)
         if op == "results":
-            return await self._results(ctx, int(match.slots["id"]), me, practitioner, msg.images)
+            return await self._results(ctx, int(slots["id"]), me, practitioner, msg.images)
         if not practitioner:
             return [Reply(NEED_PRACTITIONER)]
         if op == "form":
             return [compose_form()]
         if op == "form_submit":
-            values = {k: v.strip() for k, v in match.slots["values"].items()}
+            values = {k: v.strip() for k, v in slots["values"].items()}
             line, problem = form_command(values)
             if problem:
                 return [compose_form(values, problem)]
@@ -94,7 +103,7 @@ class SurveyIntent:
             return (await self._compose(msg, ctx))[0]
         if op == "list":
             return await self._list(ctx)
-        sid = int(match.slots["id"])
+        sid = int(slots["id"])
         if op == "send":
             return await self._send(ctx, sid, me)
         if op == "discard":

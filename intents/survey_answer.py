@@ -9,16 +9,19 @@ from __future__ import annotations
 
 import re
 from dataclasses import replace
+from typing import Any
 
-from bot.models import IncomingMessage, Match, Reply
+from bot.models import IncomingMessage, Reply
 from bot.practice import survey_render as render
 from bot.practice.survey_access import from_announced_channel
 from bot.practice.survey_send import dm, next_question
 from bot.practice.survey_spec import SurveyInfo
+from bot.understanding.types import Parse
 from intents.base import TurnContext
 from intents.text import normalize
 
-OPEN = re.compile(r"^(?:answer|take|open|resume|continue)\s+(?:the\s+)?survey\s+#?(\d{1,9})$")
+OPEN = re.compile(r"\bsurvey\s+(?:#|no\.?\s*|number\s+)?(\d{1,9})\b")
+ELSEWHERE = 0.9  # how sure a reading must be to take a typed answer away from the open question
 MAX_TEXT = 2000
 
 
@@ -59,23 +62,35 @@ class SurveyAnswerIntent:
     summary = "answer a survey you were sent"
     examples = ("answer survey 3",)
 
+    buttons = ("survey:",)
+    interrupted_by = frozenset({"help", "cancel"})
+
     def __init__(self, services: object | None = None) -> None:
         self.services = services
 
-    def match(self, msg: IncomingMessage) -> Match | None:
+    def read(self, msg: IncomingMessage) -> dict[str, Any] | None:
         """Survey buttons and "answer survey N"."""
         if m := render.VALUE.match(msg.text.strip()):
-            return Match(self.name, 1.0, slots={"sid": int(m["sid"]), "q": int(m["q"]), "opt": m["opt"]})
-        if m := OPEN.match(normalize(msg.text)):
-            return Match(self.name, 0.95, slots={"sid": int(m[1]), "q": None, "opt": "start"})
+            return {"sid": int(m["sid"]), "q": int(m["q"]), "opt": m["opt"]}
+        if m := OPEN.search(normalize(msg.text)):
+            return {"sid": int(m[1]), "q": None, "opt": "start"}
         return None
 
-    async def handle(self, msg: IncomingMessage, match: Match, ctx: TurnContext) -> list[Reply]:
+    def is_command(self, msg: IncomingMessage, parse: Parse) -> bool:
+        """A button or "answer survey N" typed while a question is open (not an answer to it)."""
+        return render.VALUE.match(msg.text.strip()) is not None or (
+            parse.intent == self.name and OPEN.search(normalize(msg.text)) is not None)
+
+    async def handle(self, msg: IncomingMessage, parse: Parse, ctx: TurnContext) -> list[Reply]:
         """A button press or "answer survey N"."""
         store, db, me = ctx.services.surveys, ctx.services.db, msg.key.user_ref
+        slots = self.read(msg)
+        if slots is None:
+            return [Reply("Which survey? Say “answer survey 3” with the survey's number, or press a button of "
+                          "the survey message.", ephemeral=True)]
         if store is None:
             return [Reply("Surveys are not enabled on this server.")]
-        sid = int(match.slots["sid"])
+        sid = int(slots["sid"])
         info = await db.run(store.get, sid)
         # Nothing about a survey (not even that it exists) to someone not invited, unless they press its button in
         # a channel it was announced in (Slack/Teams deliver that press only from a member of the channel).
@@ -92,7 +107,7 @@ class SurveyAnswerIntent:
             await db.run(store.join, sid, me)
         if not _private(msg):
             return await self._move_to_dm(msg, ctx, info)
-        return await self._step(msg, ctx, info, match.slots["q"], str(match.slots["opt"]))
+        return await self._step(msg, ctx, info, slots["q"], str(slots["opt"]))
 
     async def _move_to_dm(self, msg: IncomingMessage, ctx: TurnContext, info: SurveyInfo) -> list[Reply]:
         """A press in a channel: answering continues in a direct message, where nobody else sees the clicks."""
@@ -109,10 +124,10 @@ class SurveyAnswerIntent:
                           f"“answer survey {info.id}”.", ephemeral=True)]
         return [Reply("I sent you the survey in a direct message, so your answers stay private.", ephemeral=True)]
 
-    async def continue_flow(self, msg: IncomingMessage, ctx: TurnContext) -> list[Reply] | None:
+    async def continue_flow(self, msg: IncomingMessage, parse: Parse, ctx: TurnContext) -> list[Reply] | None:
         """A typed answer to the open question (free text, an option's number or name)."""
         store, data = ctx.services.surveys, ctx.state.data
-        if store is None or msg.action is not None or self.match(msg) is not None or "sid" not in data:
+        if store is None or msg.action is not None or self.is_command(msg, parse) or "sid" not in data:
             return None
         info = await ctx.services.db.run(store.get, int(data["sid"]))
         q = int(data.get("q", 0))
@@ -124,7 +139,7 @@ class SurveyAnswerIntent:
             return [_closed(info)]
         question, text = info.questions[q], msg.text.strip()
         if question.kind == "text":
-            if not text or self._claimed_elsewhere(msg, ctx):
+            if not text or self._claimed_elsewhere(parse):
                 return None
             if len(text) > MAX_TEXT:
                 return [Reply(f"Please keep your answer under {MAX_TEXT:,} characters (yours has {len(text):,}).")]
@@ -208,11 +223,7 @@ class SurveyAnswerIntent:
         if ctx.state.intent == self.name and ctx.state.data.get("sid") == sid:
             ctx.state.clear()
 
-    def _claimed_elsewhere(self, msg: IncomingMessage, ctx: TurnContext) -> bool:
-        """A clear command for another intent ("budget status for payments") is not taken as a free-text answer."""
-        for intent in ctx.intents:
-            if intent.name != self.name and not getattr(intent, "is_global", False):
-                m = intent.match(msg)
-                if m is not None and m.score >= 0.95 and m.intent != "framework_question":
-                    return True
-        return False
+    def _claimed_elsewhere(self, parse: Parse) -> bool:
+        """A confident command for another intent ("budget status for payments") is not a free-text answer;
+        framework questions are (people explain their answers in FinOps words)."""
+        return parse.intent not in (self.name, "unknown", "framework_question") and parse.confidence >= ELSEWHERE

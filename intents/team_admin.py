@@ -6,8 +6,9 @@ import re
 from typing import TYPE_CHECKING
 
 from bot.access import NEED_OWNER, NEED_PRACTITIONER
-from bot.models import IncomingMessage, Match, Reply
+from bot.models import IncomingMessage, Reply
 from bot.people import MENTION_PATTERN, person_ref
+from bot.understanding.types import Parse
 from intents.base import TurnContext
 
 if TYPE_CHECKING:
@@ -26,6 +27,20 @@ COMMANDS = (
     ("map_tag", re.compile(rf"^map tag (?P<key>[^=\s]+)=(?P<value>\S+) to {_TEAM}$")),
 )
 PRACTITIONER_ONLY = {"add_team", "map_account", "map_tag"}
+USAGE = ("I couldn't read that team command. Try “list teams”, “add team payments”, “add @someone to payments as "
+         "owner”, “remove @someone from payments”, “use this channel for payments”, “map account 1234 to payments” "
+         "or “map tag team=pay to payments”.")
+
+
+def read_command(text: str) -> dict[str, str] | None:
+    """The team command's operation and arguments (ids keep their case), or None."""
+    text = " ".join(text.split()).strip().rstrip(".!")
+    for op, pattern in COMMANDS:
+        if m := pattern.match(text) or pattern.match(text.lower()):
+            return {"op": op, **{k: v for k, v in m.groupdict().items() if v}}
+    if "teams" in text.lower().split() and not any(w in text.lower() for w in (" add ", " remove ", " map ")):
+        return {"op": "list"}
+    return None
 
 
 
@@ -40,17 +55,12 @@ class TeamAdminIntent:
     def __init__(self, services: Services) -> None:
         self.services = services
 
-    def match(self, msg: IncomingMessage) -> Match | None:
-        """Exact command shapes only (case of ids is kept)."""
-        text = " ".join(msg.text.split()).strip().rstrip(".!")
-        for op, pattern in COMMANDS:
-            if m := pattern.match(text) or pattern.match(text.lower()):
-                return Match(self.name, 0.96, slots={"op": op, **{k: v for k, v in m.groupdict().items() if v}})
-        return None
-
-    async def handle(self, msg: IncomingMessage, match: Match, ctx: TurnContext) -> list[Reply]:
-        """Check the asker's role, apply the change, audit it."""
-        s, me, slots = self.services, msg.key.user_ref, dict(match.slots)
+    async def handle(self, msg: IncomingMessage, parse: Parse, ctx: TurnContext) -> list[Reply]:
+        """Check the asker's role, apply the change, audit it; a usage line when the command cannot be read."""
+        slots = read_command(msg.text)
+        if slots is None:
+            return [Reply(USAGE)]
+        s, me = self.services, msg.key.user_ref
         practitioner = await s.db.run(s.access.is_practitioner, me)
         if slots["op"] == "list":
             teams = await s.db.run(s.teams.list) if practitioner else await s.db.run(s.teams.teams_for_user, me)

@@ -7,6 +7,8 @@ import re
 import unicodedata
 from functools import lru_cache
 
+import Stemmer
+
 _CAMEL = re.compile(r"\b[A-Z][a-z]+(?:[A-Z][a-z0-9]*)+\b")
 _KEEP_CAMEL = {"finops", "devops", "greenops", "servicenow", "bigquery", "powerbi", "mlops", "secops", "finley",
                "linkedin", "github", "sharepoint", "cloudhealth", "databricks", "openai", "chatgpt"}
@@ -207,38 +209,16 @@ SYNONYMS: dict[str, str] = {
     "opex": "opex", "capex": "capex", "tac": "tac", "x": "x",
 }
 
-_SUFFIXES = ("ants", "ant", "izations", "isations", "ization", "isation", "ational", "ations", "ation", "ially",
-             "izing", "ising", "ized", "ised", "izes", "ises", "ize", "ise", "ating", "ated", "ates", "ate", "ments",
-             "ment", "ness", "ings", "ing", "ial", "ies", "ied", "ed", "es", "ly", "s", "e")
-_STEM_EXCEPTIONS = {"rightsizing": "rightsiz", "data": "data", "news": "news", "lens": "lens", "ness": "ness"}
+_STEMMER = Stemmer.Stemmer("english")
+_STEM_EXCEPTIONS = {"data": "data", "news": "news", "lens": "lens"}
 
 
 @lru_cache(maxsize=65536)
 def stem(word: str) -> str:
-    """A light suffix stemmer: optimise/optimization/optimizing → optim; keeps words of 4 letters or fewer."""
-    if word in _STEM_EXCEPTIONS:
-        return _STEM_EXCEPTIONS[word]
-    if not word.isalpha():
-        return word
-    if len(word) == 4 and word[-1] == "s" and word[-2] not in "su":
-        return word[:-1]
-    return _strip_once(_strip_once(word))
-
-
-def _strip_once(word: str) -> str:
-    if len(word) <= 4:
-        return word
-    if word.endswith("y"):
-        return word[:-1] + "i"
-    for suffix in _SUFFIXES:
-        if word.endswith(suffix) and len(word) - len(suffix) >= 4:
-            if suffix == "s" and word.endswith(("ss", "us", "is")):
-                return word
-            word = word[: -len(suffix)] + ("i" if suffix in ("ies", "ied") else "")
-            if word[-1] == word[-2] and word[-1] not in "aeiouls":
-                word = word[:-1]
-            return word
-    return word
+    """The Snowball (Porter2) stem of a word: optimise/optimization/optimizing → optim; numbers stay as they are."""
+    if word in _STEM_EXCEPTIONS or not word.isalpha():
+        return _STEM_EXCEPTIONS.get(word, word)
+    return _STEMMER.stemWord(word)
 
 
 def split_camel(text: str, joined: bool = True) -> str:

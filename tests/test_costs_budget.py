@@ -8,9 +8,9 @@ from pathlib import Path
 
 from bot.costs.forecast import run_rate
 from bot.costs.tables import NANO
-from intents.budget_status import _parse
 from tests.conftest import message
 from tests.costs_helpers import row, service_for, write
+from tests.understanding_helpers import intent_of, understanding
 
 
 async def test_budget_status_through_the_router_with_demo_data(bot) -> None:
@@ -87,9 +87,14 @@ def test_run_rate_forecast_arithmetic() -> None:
     assert "last 5 days × 20 remaining days" in f.method
 
 
-def test_match_examples_and_concept_questions() -> None:
-    assert _parse("budget status for payments")[:2] == ("payments", None)
-    assert _parse("are we over budget?")[:2] == (None, None)
-    assert _parse("budget status for checkout effective cost")[:2] == ("checkout", "effective")
-    for concept in ("what is budgeting?", "what is a budget", "explain budgets", "set budget for x to 5"):
-        assert _parse(concept) is None
+def test_requests_are_read_with_their_team_and_column_and_concept_questions_are_not() -> None:
+    from bot.understanding.context import ParseContext
+
+    ctx = ParseContext(teams={"payments": (), "checkout": ()})
+    for text, team, column in (("budget status for payments", "payments", None), ("are we over budget?", None, None),
+                               ("budget status for checkout effective cost", "checkout", "effective")):
+        parse = understanding().parse(text, ctx)
+        assert parse.intent == "budget_status" and (parse.entities.team, parse.entities.column) == (team, column)
+    for concept in ("what is budgeting?", "what is a budget", "explain budgets"):
+        assert intent_of(concept) != "budget_status"
+    assert intent_of("set budget for x to 5") == "budget_set"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from bot.app import Bot
 from bot.db import utcnow
+from bot.understanding.types import Parse
 from intents.fallback import FallbackIntent
 from intents.kb_answer import MORE
 from intents.kb_followup import followup_kind, neighbour
@@ -103,7 +104,9 @@ async def test_fallback_offers_closest_topics(bot: Bot) -> None:
     from intents.base import Outcome, TurnContext
 
     ctx = TurnContext(FlowState(), bot.services, utcnow(), bot.router.intents, Outcome("unknown"), "ref")
-    replies = await FallbackIntent(bot.services).handle(message("savings plan coverage thing"), None, ctx)
+    parse = bot.router.understanding.parse("savings plan coverage thing")
+    unsure = Parse(parse.intent, 0.1, parse.topic, alternatives=parse.alternatives)  # below any threshold
+    replies = await FallbackIntent(bot.services).handle(message("savings plan coverage thing"), unsure, ctx)
     assert replies[0].choices and replies[0].choices[0].value.startswith("tell me about ")
 
 

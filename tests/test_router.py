@@ -8,8 +8,10 @@ from datetime import timedelta
 
 from bot.app import build_bot
 from bot.db import utcnow
-from bot.models import IncomingMessage, Match, Reply
+from bot.models import IncomingMessage, Reply
 from bot.router import MAX_TEXT, Router
+from bot.understanding.context import ParseContext
+from bot.understanding.types import Parse
 from intents.base import TurnContext
 from tests.conftest import make_settings, message
 
@@ -20,17 +22,16 @@ class CounterFlow:
     name = "counter"
     examples = ("count",)
 
+    interrupted_by = frozenset({"help", "cancel"})
+
     def __init__(self, services: object = None) -> None:
         self.seen: list[str] = []
 
-    def match(self, msg: IncomingMessage) -> Match | None:
-        return Match(self.name, 0.9) if msg.text.startswith("count") else None
-
-    async def handle(self, msg: IncomingMessage, match: Match, ctx: TurnContext) -> list[Reply]:
+    async def handle(self, msg: IncomingMessage, parse: Parse, ctx: TurnContext) -> list[Reply]:
         ctx.state.start(self.name, "counting", {"n": 0})
-        return await self.continue_flow(msg, ctx)
+        return await self.continue_flow(msg, parse, ctx)
 
-    async def continue_flow(self, msg: IncomingMessage, ctx: TurnContext) -> list[Reply] | None:
+    async def continue_flow(self, msg: IncomingMessage, parse: Parse, ctx: TurnContext) -> list[Reply] | None:
         if msg.text == "boom":
             raise RuntimeError("intent bug")
         await asyncio.sleep(0.001)  # yield, so interleaving would show
@@ -39,9 +40,20 @@ class CounterFlow:
         return [Reply(f"n={ctx.state.data['n']}")]
 
 
+class CountingParser:
+    """The bot's understanding, plus the test flow's one command ("count …")."""
+
+    def __init__(self, inner) -> None:
+        self.inner = inner
+
+    def parse(self, text: str, context: ParseContext | None = None) -> Parse:
+        return Parse("counter", 1.0) if text.startswith("count") else self.inner.parse(text, context)
+
+
 def _router(bot, flow: CounterFlow | None = None) -> Router:
     flow = flow or CounterFlow()
-    return Router((*bot.router.intents, flow), bot.services, bot.router.fallback)
+    return Router((*bot.router.intents, flow), bot.services, bot.router.fallback, CountingParser(
+        bot.router.understanding))
 
 
 async def test_five_concurrent_messages_run_in_order_and_bump_version(bot) -> None:

@@ -14,6 +14,7 @@ from bot.practice.when import parse_deadline
 from intents.survey import SurveyIntent
 from intents.survey_answer import SurveyAnswerIntent
 from tests.conftest import message
+from tests.understanding_helpers import intent_of
 
 NOW = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)  # a Monday
 BERLIN = ZoneInfo("Europe/Berlin")
@@ -78,17 +79,24 @@ def test_bad_one_liners_name_the_problem(text: str, problem: str) -> None:
     ("survey send 3", "survey", "send"), ("survey discard 3", "survey", "discard"),
     ("survey:3:0:2", "survey_answer", None), ("answer survey 3", "survey_answer", None),
 ])
-def test_matching(text: str, intent: str, op: str | None) -> None:
+def test_commands_are_read_and_their_arguments_parsed(text: str, intent: str, op: str | None) -> None:
     msg: IncomingMessage = message(text)
-    survey, answer = SurveyIntent().match(msg), SurveyAnswerIntent().match(msg)
-    found = survey if intent == "survey" else answer
-    assert found is not None and found.score >= 0.9 and found.slots.get("op") == op
-    assert (answer if intent == "survey" else survey) is None
+    if intent == "survey":
+        assert intent_of(text) == "survey"
+        slots = SurveyIntent().read(msg)
+        assert slots is not None and slots.get("op") == op
+    else:  # buttons are routed by their value; "answer survey 3" by understanding
+        assert text.startswith(SurveyAnswerIntent.buttons) or intent_of(text) == "survey_answer"
+        assert SurveyAnswerIntent().read(msg) is not None
 
 
-@pytest.mark.parametrize("text", ["what is a survey?", "how do surveys work in finops", "survey", "invite payments",
-                                  "survey:x:0:1", "take the assessment"])
+@pytest.mark.parametrize("text", ["what is a survey?", "how do surveys work in finops", "take the assessment"])
 def test_questions_about_surveys_are_not_commands(text: str) -> None:
-    msg = message(text)
-    assert SurveyIntent().match(msg) is None and SurveyAnswerIntent().match(msg) is None
+    assert intent_of(text) not in ("survey", "survey_answer")
     assert not is_command(text)
+
+
+@pytest.mark.parametrize("text", ["survey", "survey:x:0:1", "invite payments"])
+def test_fragments_have_no_command_arguments(text: str) -> None:
+    msg = message(text)
+    assert SurveyIntent().read(msg) is None and SurveyAnswerIntent().read(msg) is None

@@ -91,10 +91,11 @@ def test_commands_fit_teams_limits_and_reach_their_intent(sqlite_url: str) -> No
     assert len({c["title"] for c in commands}) == len(commands)
     assert all(len(c["title"]) <= 32 and 0 < len(c["description"]) <= 128 for c in commands)
     bot = build_bot(make_settings(sqlite_url), demo=False)
+    u = bot.router.understanding
     for command in commands:
-        scores = [(m.score, i.name) for i in bot.router.intents if (m := i.match(message(command["title"])))]
+        parse = u.parse(message(command["title"]).text)
         owner = next(cls.name for cls in INTENTS if command["title"] in getattr(cls, "examples", ()))
-        assert scores and max(scores)[0] >= 0.5 and max(scores)[1] == owner, (command, scores)
+        assert parse.intent == owner and parse.confidence >= u.threshold, (command, parse)
     bot.services.db.dispose()
 
 

@@ -1,4 +1,7 @@
-"""Understanding: every message is parsed once into a ``Parse`` (intent, topic, entities, alternatives)."""
+"""Understanding: every message parsed once into a ``Parse`` (intent, topic, entities, confidence, alternatives).
+
+The model lives in ``bot.understanding.parse`` (imported by the composition root); this package root stays light.
+"""
 
 from bot.understanding.types import Alternative, Amount, Entities, Parse, Period
 
