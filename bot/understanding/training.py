@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
 import yaml
@@ -48,11 +49,25 @@ def _items(raw: object, label: str, source: str) -> Iterable[Example]:
             yield Example(" ".join(text.split()), label, str(style), source)
 
 
+_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when installed: ~10x faster on 3,500 examples
+
+
+def _read(path: Path) -> object:
+    """A training file's data, parsed once per process while the file is unchanged (every bot build reads them)."""
+    stat = path.stat()
+    return _parsed(str(path), stat.st_mtime_ns, stat.st_size)
+
+
+@lru_cache(maxsize=64)
+def _parsed(path: str, _mtime_ns: int, _size: int) -> object:
+    return yaml.load(Path(path).read_text(encoding="utf-8"), Loader=_LOADER) or {}
+
+
 def load_intent_examples(intents: Collection[str], root: Path = INTENT_DIR) -> list[Example]:
     """Examples of every registered intent (and ``unknown``); files of unregistered intents are skipped."""
     out: list[Example] = []
     for path in sorted(root.glob("*.yaml")):
-        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        data = _read(path)
         name = str(data.get("intent") or path.stem)
         if name != UNKNOWN and name not in intents:
             log.info("training file %s: intent %s is not registered; skipped", path.name, name)
@@ -66,7 +81,7 @@ def load_topic_examples(topics: Collection[str], root: Path = TOPIC_DIR) -> list
     out: list[Example] = []
     missing: list[str] = []
     for path in sorted(root.glob("*.yaml")):
-        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        data = _read(path)
         for topic, items in (data.get("topics") or {}).items():
             if topic not in topics:
                 missing.append(str(topic))
