@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections import Counter
 
+from bot.markup import user_text
 from bot.practice.audience import describe_spec
 from bot.practice.deliveries import Delivered
 from bot.practice.nudge_store import NudgeView
@@ -35,13 +36,13 @@ def list_line(svc: NudgeService, n: NudgeView) -> str:
     """One nudge in a list."""
     when = (f"{EVERY[n.recurrence]}, next {svc.local(n.due_at)}" if n.recurrence else svc.local(n.due_at))
     text = n.text if len(n.text) <= 60 else n.text[:57] + "…"
-    return f"#{n.id} {when} → {audience_label(n.audience)}: “{text}” ({svc.state(n)}, by {n.author})"
+    return f"#{n.id} {when} → {audience_label(n.audience)}: “{user_text(text)}” ({svc.state(n)}, by {n.author})"
 
 
 def status_text(svc: NudgeService, n: NudgeView, records: list[Delivered]) -> str:
     """Delivery per recipient, newest occurrence first."""
     counts = Counter(r.status for r in records)
-    head = (f"Nudge {n.id} ({svc.state(n)}, by {n.author}) to {audience_label(n.audience)}: “{n.text}”\n"
+    head = (f"Nudge {n.id} ({svc.state(n)}, by {n.author}) to {audience_label(n.audience)}: “{user_text(n.text)}”\n"
             + (f"Next: {svc.local(n.due_at)}" + (f", {EVERY[n.recurrence]}" if n.recurrence else "")
                if n.status == "scheduled" else ""))
     if not records:
