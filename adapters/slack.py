@@ -47,6 +47,7 @@ MAX_BODY = 128 * 1024  # Slack's largest payloads (a view submission) are far sm
 PATH = "/slack/events"
 ANSWERED_SUBTYPES = (None, "thread_broadcast", "file_share")  # anything else is an edit, join, bot post …
 DRAIN_SECONDS = 10.0  # at shutdown, turns already acknowledged get this long to finish
+SLACK_ADAPTER: web.AppKey[SlackAdapter] = web.AppKey("finops_slack_adapter")  # the mounted adapter (tests drain it)
 Listener = Callable[..., Awaitable[None]]
 MALFORMED = (KeyError, IndexError, TypeError, AttributeError, ValueError)  # a field missing or of the wrong type
 
@@ -93,6 +94,7 @@ class SlackAdapter(Interactivity):
         self._socket: Any = None
         self._flusher: asyncio.Task[None] | None = None
         self._inflight: set[asyncio.Task[Any]] = set()
+        self._spawned: set[asyncio.Task[Any]] = set()
         self._register()
 
     def _register(self) -> None:
@@ -146,15 +148,26 @@ class SlackAdapter(Interactivity):
         if allowed and not ids & set(allowed) and bolt_request.body.get("type") != "url_verification":
             log.warning("slack: refused a payload from a workspace outside SLACK_ALLOWED_TEAMS")
             return web.json_response({"error": "workspace not allowed"}, status=403)
+        before = asyncio.all_tasks()
         try:
             return await to_aiohttp_response(await self.app.async_dispatch(bolt_request))
         except MALFORMED as exc:  # bolt's own error handling tripped over the payload
             log.warning("slack: could not dispatch a payload (%s)", type(exc).__name__)
             return web.json_response({"error": "unexpected payload shape"}, status=400)
+        finally:  # the listener tasks bolt started for this request (they run after the ack): see ``drain``
+            for task in asyncio.all_tasks() - before:
+                self._spawned.add(task)
+                task.add_done_callback(self._spawned.discard)
+
+    async def drain(self) -> None:
+        """Wait until every turn started by a request so far (and any turn those start) has finished."""
+        while pending := (self._spawned | self._inflight) - {asyncio.current_task()}:
+            await asyncio.wait(pending)
 
     def mount(self, web_app: web.Application) -> None:
         """Add the route(s), the shared HTTP session and (when asked) the Socket Mode connection."""
         web_app.router.add_post(PATH, self.handle_http)
+        web_app[SLACK_ADAPTER] = self
         if self.installations is not None:  # bolt's OAuth flow: start an install, finish it
             web_app.router.add_get(INSTALL_PATH, self.handle_oauth)
             web_app.router.add_get(REDIRECT_PATH, self.handle_oauth)
