@@ -25,6 +25,7 @@ from slack_sdk.http_retry.builtin_async_handlers import (
     AsyncConnectionErrorRetryHandler,
     AsyncRateLimitErrorRetryHandler,
 )
+from slack_sdk.signature import SignatureVerifier
 from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters import press_ids
@@ -33,7 +34,7 @@ from adapters.slack_home import home_view
 from adapters.slack_interactive import Interactivity
 from adapters.slack_oauth import INSTALL_PATH, REDIRECT_PATH, Installations
 from adapters.slack_send import SEND_ERRORS, SlackPoster, SlackSender, slack_error
-from adapters.slack_shape import well_formed
+from adapters.slack_shape import ssl_check, well_formed
 from adapters.slack_text import clean_text, team_of
 from adapters.threads import FLUSH_SECONDS, SlackThreadStore
 from bot.db import UNAVAILABLE_ERRORS
@@ -87,6 +88,7 @@ class SlackAdapter(Interactivity):
                                 process_before_response=False, **oauth)  # type: ignore[arg-type]
         finally:
             bolt_log.removeFilter(_same_token_warning)
+        self._verifier = SignatureVerifier(settings.slack_signing_secret or "")
         self.sender = SlackSender(self.client)
         self._senders: dict[str, SlackSender] = {}  # OAuth: one per installed workspace
         self.threads = SlackThreadStore(bot.services.db)
@@ -125,9 +127,9 @@ class SlackAdapter(Interactivity):
 
     # --- HTTP and lifecycle ------------------------------------------------------------------------
     async def handle_http(self, request: web.Request) -> web.Response:
-        """``POST /slack/events``: bolt verifies (401 on a bad signature or an old timestamp) and dispatches.
+        """``POST /slack/events``: signature first (401 if bad or old), then the shape, then bolt dispatches.
 
-        Bolt parses the body before it checks the signature, and a body that is not UTF-8, not JSON (or a form
+        Bolt parses the body before it checks the signature, and a signed body that is not UTF-8, not JSON (or a form
         whose ``payload`` is not a JSON object, or JSON that is not an object), or nested too deeply would escape
         as a 500: those are a 400.
         """
@@ -136,6 +138,9 @@ class SlackAdapter(Interactivity):
         stamp = request.headers.get("X-Slack-Request-Timestamp")
         if stamp is not None and not stamp.isdigit():  # bolt's int() would fail; an absent one is bolt's 401
             return web.json_response({"error": "invalid request"}, status=401)  # (or an unsigned ssl_check's 200)
+        raw = await request.read()  # verified before anything parses it (bolt verifies again; an ssl_check is unsigned)
+        if not self._verifier.is_valid(raw, stamp, request.headers.get("X-Slack-Signature")) and not ssl_check(raw):
+            return web.json_response({"error": "invalid request"}, status=401)
         try:
             bolt_request = await to_bolt_request(request)
         except (*MALFORMED, RecursionError):  # not UTF-8, not JSON, not an object, fields of the wrong type

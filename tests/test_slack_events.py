@@ -152,3 +152,11 @@ async def test_drain_waits_for_the_turns_after_the_ack(slack: Harness) -> None:
     await slack.drain()  # no polling: every acknowledged turn has posted its answer
     channels = [c.args["channel"] for c in slack.fake.of("chat.postMessage")]
     assert sorted(c for c in channels if c.startswith("D4")) == ["D40", "D41", "D42"]
+
+
+@pytest.mark.parametrize("body", ['{"type": "event_callback", "event": []}', "[1, 2]", "payload=%7B%7D"])
+async def test_unsigned_malformed_bodies_are_401_before_any_shape_check(slack: Harness, body: str) -> None:
+    resp = await slack.client.post("/slack/events", data=body.encode(), headers={"Content-Type": "application/json"})
+    assert resp.status == 401  # not our 400: nothing unsigned reaches the parser
+    forged = p.signed_headers(body, secret="not-the-secret")
+    assert (await slack.client.post("/slack/events", data=body.encode(), headers=forged)).status == 401
