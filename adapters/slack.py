@@ -25,6 +25,7 @@ from slack_sdk.http_retry.builtin_async_handlers import (
     AsyncConnectionErrorRetryHandler,
     AsyncRateLimitErrorRetryHandler,
 )
+from slack_sdk.signature import SignatureVerifier
 from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters import press_ids
@@ -33,7 +34,7 @@ from adapters.slack_home import home_view
 from adapters.slack_interactive import Interactivity
 from adapters.slack_oauth import INSTALL_PATH, REDIRECT_PATH, Installations
 from adapters.slack_send import SEND_ERRORS, SlackPoster, SlackSender, slack_error
-from adapters.slack_shape import well_formed
+from adapters.slack_shape import ssl_check, well_formed
 from adapters.slack_text import clean_text, team_of
 from adapters.threads import FLUSH_SECONDS, SlackThreadStore
 from bot.db import UNAVAILABLE_ERRORS
@@ -47,6 +48,7 @@ MAX_BODY = 128 * 1024  # Slack's largest payloads (a view submission) are far sm
 PATH = "/slack/events"
 ANSWERED_SUBTYPES = (None, "thread_broadcast", "file_share")  # anything else is an edit, join, bot post …
 DRAIN_SECONDS = 10.0  # at shutdown, turns already acknowledged get this long to finish
+SLACK_ADAPTER: web.AppKey[SlackAdapter] = web.AppKey("finops_slack_adapter")  # the mounted adapter (tests drain it)
 Listener = Callable[..., Awaitable[None]]
 MALFORMED = (KeyError, IndexError, TypeError, AttributeError, ValueError)  # a field missing or of the wrong type
 
@@ -86,6 +88,7 @@ class SlackAdapter(Interactivity):
                                 process_before_response=False, **oauth)  # type: ignore[arg-type]
         finally:
             bolt_log.removeFilter(_same_token_warning)
+        self._verifier = SignatureVerifier(settings.slack_signing_secret or "")
         self.sender = SlackSender(self.client)
         self._senders: dict[str, SlackSender] = {}  # OAuth: one per installed workspace
         self.threads = SlackThreadStore(bot.services.db)
@@ -93,6 +96,7 @@ class SlackAdapter(Interactivity):
         self._socket: Any = None
         self._flusher: asyncio.Task[None] | None = None
         self._inflight: set[asyncio.Task[Any]] = set()
+        self._spawned: set[asyncio.Task[Any]] = set()
         self._register()
 
     def _register(self) -> None:
@@ -123,9 +127,9 @@ class SlackAdapter(Interactivity):
 
     # --- HTTP and lifecycle ------------------------------------------------------------------------
     async def handle_http(self, request: web.Request) -> web.Response:
-        """``POST /slack/events``: bolt verifies (401 on a bad signature or an old timestamp) and dispatches.
+        """``POST /slack/events``: signature first (401 if bad or old), then the shape, then bolt dispatches.
 
-        Bolt parses the body before it checks the signature, and a body that is not UTF-8, not JSON (or a form
+        Bolt parses the body before it checks the signature, and a signed body that is not UTF-8, not JSON (or a form
         whose ``payload`` is not a JSON object, or JSON that is not an object), or nested too deeply would escape
         as a 500: those are a 400.
         """
@@ -134,6 +138,9 @@ class SlackAdapter(Interactivity):
         stamp = request.headers.get("X-Slack-Request-Timestamp")
         if stamp is not None and not stamp.isdigit():  # bolt's int() would fail; an absent one is bolt's 401
             return web.json_response({"error": "invalid request"}, status=401)  # (or an unsigned ssl_check's 200)
+        raw = await request.read()  # verified before anything parses it (bolt verifies again; an ssl_check is unsigned)
+        if not self._verifier.is_valid(raw, stamp, request.headers.get("X-Slack-Signature")) and not ssl_check(raw):
+            return web.json_response({"error": "invalid request"}, status=401)
         try:
             bolt_request = await to_bolt_request(request)
         except (*MALFORMED, RecursionError):  # not UTF-8, not JSON, not an object, fields of the wrong type
@@ -146,15 +153,26 @@ class SlackAdapter(Interactivity):
         if allowed and not ids & set(allowed) and bolt_request.body.get("type") != "url_verification":
             log.warning("slack: refused a payload from a workspace outside SLACK_ALLOWED_TEAMS")
             return web.json_response({"error": "workspace not allowed"}, status=403)
+        before = asyncio.all_tasks()
         try:
             return await to_aiohttp_response(await self.app.async_dispatch(bolt_request))
         except MALFORMED as exc:  # bolt's own error handling tripped over the payload
             log.warning("slack: could not dispatch a payload (%s)", type(exc).__name__)
             return web.json_response({"error": "unexpected payload shape"}, status=400)
+        finally:  # the listener tasks bolt started for this request (they run after the ack): see ``drain``
+            for task in asyncio.all_tasks() - before:
+                self._spawned.add(task)
+                task.add_done_callback(self._spawned.discard)
+
+    async def drain(self) -> None:
+        """Wait until every turn started by a request so far (and any turn those start) has finished."""
+        while pending := (self._spawned | self._inflight) - {asyncio.current_task()}:
+            await asyncio.wait(pending)
 
     def mount(self, web_app: web.Application) -> None:
         """Add the route(s), the shared HTTP session and (when asked) the Socket Mode connection."""
         web_app.router.add_post(PATH, self.handle_http)
+        web_app[SLACK_ADAPTER] = self
         if self.installations is not None:  # bolt's OAuth flow: start an install, finish it
             web_app.router.add_get(INSTALL_PATH, self.handle_oauth)
             web_app.router.add_get(REDIRECT_PATH, self.handle_oauth)

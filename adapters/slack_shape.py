@@ -9,6 +9,7 @@ only happens with a bug or someone holding the secret; such a payload is refused
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import parse_qs
 
 # Fields that must not be null when present (bolt or our listeners read into them); any other field may be null,
 # as Slack sends e.g. "enterprise": null, "authorizations": [{"enterprise_id": null, …}], "previous_view_id": null.
@@ -131,3 +132,11 @@ def _kind_fits(body: dict[str, Any]) -> bool:
 def well_formed(body: Any) -> bool:
     """True when every field bolt and our listeners read has the type Slack documents."""
     return _fits("", body) and _parts_fit(body) and _kind_fits(body)
+
+
+def ssl_check(raw: bytes) -> bool:
+    """Slack's unsigned certificate check (``ssl_check=1``), which bolt answers with a 200."""
+    try:
+        return parse_qs(raw.decode()).get("ssl_check") == ["1"]
+    except (UnicodeDecodeError, ValueError):
+        return False

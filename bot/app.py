@@ -104,7 +104,8 @@ def _attach_surveys(services: Services) -> None:
     from bot.practice.survey_send import register_survey_jobs
     from bot.practice.surveys import SurveyStore
 
-    services.surveys = SurveyStore(services.db, batch=services.settings.survey_min_responses)
+    ballot_secret = services.settings.slack_signing_secret or services.settings.teams_app_password  # keys ballots
+    services.surveys = SurveyStore(services.db, batch=services.settings.survey_min_responses, secret=ballot_secret)
     register_survey_jobs(services, services.surveys)
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import io
 import sys
 from collections.abc import Iterable
 from pathlib import Path
@@ -46,4 +47,9 @@ def write_csv(text: str, out: str | None, what: str = "answers") -> None:
     if path.is_dir() or not path.parent.exists():
         raise UserError(f"cannot write {out}: the folder does not exist or it is a folder")
     path.write_text(text, encoding="utf-8")
-    print(f"wrote {text.count(chr(10)) - 1} {what} to {path}")
+    print(f"wrote {csv_rows(text)} {what} to {path}")
+
+
+def csv_rows(text: str) -> int:
+    """Data rows of a CSV text with a header, as a CSV reader reads them (a quoted answer may hold newlines)."""
+    return max(sum(1 for _ in csv.reader(io.StringIO(text))) - 1, 0)

@@ -8,6 +8,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from bot.access import NEED_PRACTITIONER
+from bot.markup import user_text
 from bot.models import Choice, Field, Form, IncomingMessage, Input, Reply
 from bot.practice.audience import canonical, parse_specs, resolve
 from bot.practice.nudge_text import audience_label, list_line, status_text, when_label
@@ -185,7 +186,7 @@ class NudgeIntent:
     def _preview_reply(svc: NudgeService, body: str, kept: list[str], targets: list[str], problems: list[str],
                        plan: Plan, immediate: bool) -> Reply:
         when = when_label(svc, plan, immediate)
-        lines = [f"Preview of your nudge:\n> {body}", f"To: {'; '.join(targets)}",
+        lines = [f"Preview of your nudge:\n> {user_text(body)}", f"To: {'; '.join(targets)}",
                  f"When: {when}"]
         lines += [f"⚠ {p} (left out)" for p in problems]
         lines.append("Send it? Press Send, or Cancel.")
@@ -207,7 +208,7 @@ class NudgeIntent:
                 return Reply(f"Nudge {nudge_id} is cancelled; it will not be sent.")
             if op == "edit":
                 nudge = await s.db.run(svc.edit, me, nudge_id, slots["text"])
-                return Reply(f"Nudge {nudge_id} now says: “{nudge.text}”.")
+                return Reply(f"Nudge {nudge_id} now says: “{user_text(nudge.text)}”.")
             when = parse_when(slots["when"], ctx.now, s.settings.tz)
             nudge, plan = await s.db.run(svc.reschedule, me, nudge_id, when)
             return Reply(f"Nudge {nudge_id} now goes out {when_label(svc, plan)} (job {nudge.job_id}).")

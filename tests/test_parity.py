@@ -3,10 +3,8 @@ gives the same answers and the same buttons, typed or pressed."""
 
 from __future__ import annotations
 
-import asyncio
 import html
 import itertools
-import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Any
@@ -77,15 +75,11 @@ class SlackSide:
         self.h = harness
 
     async def _settled(self, before: int, expect: int) -> list[Answer]:
-        """Wait for ``expect`` answers (continuation pages not counted), then a moment for trailing pages."""
-        def answered() -> int:
-            return sum(1 for c in self.h.fake.of("chat.postMessage")[before:]
+        """Wait until the turns finished (continuation pages included), then read the ``expect`` answers."""
+        await self.h.drain()
+        answered = sum(1 for c in self.h.fake.of("chat.postMessage")[before:]
                        if not c.args["text"].startswith("(continued, part"))
-
-        deadline = time.monotonic() + 5
-        while answered() < expect and time.monotonic() < deadline:
-            await asyncio.sleep(0.01)
-        await asyncio.sleep(0.05)
+        assert answered == expect, (answered, expect)
         answers: list[Answer] = []
         for call in self.h.fake.of("chat.postMessage")[before:]:
             blocks = call.args.get("blocks") or []

@@ -11,12 +11,14 @@ from typing import Any
 
 import pytest
 import sqlalchemy as sa
+from sqlmodel import select
 
 from bot.app import Bot, build_bot
 from bot.db import utcnow
 from bot.practice.survey_send import send_survey
 from bot.practice.survey_spec import from_yaml
-from bot.practice.surveys import voter_hash
+from bot.practice.survey_tables import Survey, SurveyBallot
+from bot.practice.surveys import legacy_hash, voter_hash, voter_key
 from tests.conftest import make_settings
 from tests.survey_helpers import press, record_posts, say, text_of
 
@@ -96,10 +98,10 @@ def _read(image: bytes, where: Path) -> dict[str, Any]:
         conn.close()
 
 
-def _active(before: dict[str, Any], after: dict[str, Any]) -> set[str]:
+def _active(before: dict[str, Any], after: dict[str, Any], key: bytes) -> set[str]:
     """People whose rows changed in one commit: their ballot, their invitation, their conversation state."""
     salt = after["salt"]
-    voters = {voter_hash(salt, p): p for p in PEOPLE} if salt else {}
+    voters = {voter_hash(key, salt, p): p for p in PEOPLE} if salt else {}
     who = {voters.get(v, "?") for v, _q in after["ballots"] - before["ballots"]}
     who |= {p for p, done in after["invites"].items() if before["invites"].get(p) != done}
     who |= {"slack:" + k.split("|")[-1] for k, v in after["states"].items() if before["states"].get(k) != v}
@@ -120,7 +122,8 @@ async def test_sqlite_wal_replayed_commit_by_commit_links_nobody_to_an_answer(tm
         if not added:
             continue
         answer_commits += 1
-        assert _active(before, after) == set(), "an answer was written in the same commit as a person's rows"
+        assert _active(before, after, bot.services.surveys.key) == set(), \
+            "an answer was written in the same commit as a person's rows"
         for q in set(added):
             assert added.count(q) >= K, f"a commit added {added.count(q)} answer(s) to question {q}: fewer than K"
     assert answer_commits >= 2
@@ -216,3 +219,18 @@ async def test_ticked_options_of_an_anonymous_multi_question_are_never_stored(tm
     done = await press(bot, PEOPLE[0], f"survey:{info.id}:0:done")
     assert "Thank you" in text_of(done)
     assert [list(a.values()) for a in s.surveys.pool.take(info.id).values()] == [[((0, 2), None)]]
+
+
+async def test_a_stored_ballot_cannot_be_recomputed_from_the_survey_and_the_person(sqlite_url: str) -> None:
+    settings = make_settings(sqlite_url, survey_min_responses=K, slack_signing_secret="s3cret-of-the-replicas")
+    bot = build_bot(settings, demo=False)
+    sid = await _survey(bot)
+    await _answer_all(bot, sid)
+    with bot.services.db.session() as s:
+        salt = s.exec(select(Survey.salt).where(Survey.id == sid)).one()
+        stored = set(s.exec(select(SurveyBallot.voter).where(SurveyBallot.survey_id == sid)).all())
+    assert stored
+    everything_in_the_database = {legacy_hash(salt, p) for p in PEOPLE} | {voter_hash(voter_key(""), salt, p)
+                                                                           for p in PEOPLE}
+    assert not stored & everything_in_the_database  # the salt is stored, the key is not
+    assert stored == {voter_hash(voter_key("s3cret-of-the-replicas"), salt, p) for p in PEOPLE}

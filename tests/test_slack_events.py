@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
 import time
 from typing import Any
@@ -64,7 +63,7 @@ async def test_forged_signature_and_old_timestamp_get_401(slack: Harness) -> Non
     tampered = p.signed_headers(body)
     resp = await slack.client.post("/slack/events", data=body.replace("help", "hepl").encode(), headers=tampered)
     assert resp.status == 401
-    await asyncio.sleep(0.2)
+    await slack.drain()
     assert [c for c in slack.fake.of("chat.postMessage") if c.args["channel"] == "C1"] == []
 
 
@@ -74,7 +73,7 @@ async def test_retried_delivery_is_answered_once(slack_any_db: Harness) -> None:
     await slack_any_db.event(event, event_id="Ev0RETRY", **{"X-Slack-Retry-Num": "1",
                                                            "X-Slack-Retry-Reason": "http_timeout"})
     await slack_any_db.fake.wait_for("chat.postMessage")
-    await asyncio.sleep(0.3)
+    await slack_any_db.drain()
     assert len([c for c in slack_any_db.fake.of("chat.postMessage") if c.args["channel"] == "C1"]) == 1
 
 
@@ -88,7 +87,7 @@ async def test_follow_up_in_the_bots_thread_needs_no_mention(slack: Harness) -> 
     # the same message as Slack also sends it when it mentions the bot: app_mention answers that one
     await slack.event({**follow, "text": f"<@{BOT_USER}> help", "ts": "1700000022.000100"})
     posts = await slack.fake.wait_for("chat.postMessage", 2)
-    await asyncio.sleep(0.3)
+    await slack.drain()
     in_c1 = [c for c in slack.fake.of("chat.postMessage") if c.args["channel"] == "C1"]
     assert len(in_c1) == 2 and [c.args["thread_ts"] for c in posts] == [root, root]
     other_replica = SlackThreadStore(slack.bot.services.db)
@@ -104,7 +103,7 @@ async def test_thread_talk_between_people_is_left_alone(slack: Harness) -> None:
         await slack.event(p.message(text, user="U2", channel="C1", channel_type="channel",
                                     ts=f"1700000031.00010{n}", thread_ts=root))
     posts = await slack.fake.wait_for("chat.postMessage", 3)
-    await asyncio.sleep(0.3)
+    await slack.drain()
     in_thread = [c.args["text"] for c in slack.fake.of("chat.postMessage") if c.args.get("thread_ts") == root]
     assert len(in_thread) == 3  # the first answer, then only the two questions
     assert "chargeback" in posts[1].args["text"].lower()
@@ -122,7 +121,7 @@ async def test_bot_posts_edits_joins_and_channel_chatter_are_ignored(slack: Harn
     await slack.event(event)
     await slack.event(p.message("help", channel="D77"))
     await slack.fake.wait_for("chat.postMessage")
-    await asyncio.sleep(0.2)
+    await slack.drain()
     # only the answer to the DM that follows (posts to other channels would be another process's stray retries
     # reaching a reused port on a shared machine; none may go to the ignored event's channel)
     channels = [c.args["channel"] for c in slack.fake.of("chat.postMessage")]
@@ -133,7 +132,7 @@ async def test_own_bot_messages_are_ignored(slack: Harness) -> None:
     await slack.event(p.message("help", user=BOT_USER, channel="D5"))
     await slack.event(p.message("help", channel="D6"))
     await slack.fake.wait_for("chat.postMessage")
-    await asyncio.sleep(0.2)
+    await slack.drain()
     channels = [c.args["channel"] for c in slack.fake.of("chat.postMessage")]
     assert channels.count("D6") == 1 and "D5" not in channels
 
@@ -145,3 +144,19 @@ async def test_slack_poster_is_registered_for_proactive_posts(slack: Harness) ->
     assert "slack" in slack.bot.services.delivery.platforms
     result = await slack.bot.services.delivery.send(Target("slack", TEAM, user_ref="slack:U3"), [Reply("nudge")])
     assert result.ok and slack.fake.of("chat.postMessage")[0].args["channel"] == "D3"
+
+
+async def test_drain_waits_for_the_turns_after_the_ack(slack: Harness) -> None:
+    for n in range(3):
+        await slack.event(p.message("help", channel=f"D4{n}", ts=f"1700000040.00010{n}"))
+    await slack.drain()  # no polling: every acknowledged turn has posted its answer
+    channels = [c.args["channel"] for c in slack.fake.of("chat.postMessage")]
+    assert sorted(c for c in channels if c.startswith("D4")) == ["D40", "D41", "D42"]
+
+
+@pytest.mark.parametrize("body", ['{"type": "event_callback", "event": []}', "[1, 2]", "payload=%7B%7D"])
+async def test_unsigned_malformed_bodies_are_401_before_any_shape_check(slack: Harness, body: str) -> None:
+    resp = await slack.client.post("/slack/events", data=body.encode(), headers={"Content-Type": "application/json"})
+    assert resp.status == 401  # not our 400: nothing unsigned reaches the parser
+    forged = p.signed_headers(body, secret="not-the-secret")
+    assert (await slack.client.post("/slack/events", data=body.encode(), headers=forged)).status == 401

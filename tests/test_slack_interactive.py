@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
 from dataclasses import replace
 from typing import Any
@@ -99,7 +98,7 @@ async def test_button_click_on_a_channel_post_answers_the_clicker_only(slack: Ha
     post = (await slack.fake.wait_for("chat.postEphemeral"))[0]
     assert post.args["channel"] == "C7" and post.args["thread_ts"] == "1700000029.000100"
     assert post.args["user"] == "U1"
-    await asyncio.sleep(0.3)
+    await slack.drain()
     # the shared post keeps its buttons for everyone else; nothing public names the clicker
     assert slack.fake.of("chat.update") == [] and slack.fake.of("chat.postMessage") == []
     assert len(slack.fake.of("chat.postEphemeral")) == 1

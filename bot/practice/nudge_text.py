@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections import Counter
 from datetime import datetime
 
+from bot.markup import user_text
 from bot.practice.audience import describe_spec
 from bot.practice.deliveries import Delivered
 from bot.practice.nudge_store import NudgeView
@@ -43,13 +44,13 @@ def list_line(svc: NudgeService, n: NudgeView) -> str:
     nxt = svc.next_run(n)
     when = (f"{describe(n.recurrence)}, next {svc.local(nxt)}" if n.recurrence else svc.local(nxt))
     text = n.text if len(n.text) <= 60 else n.text[:57] + "…"
-    return f"#{n.id} {when} → {audience_label(n.audience)}: “{text}” ({svc.state(n)}, by {n.author})"
+    return f"#{n.id} {when} → {audience_label(n.audience)}: “{user_text(text)}” ({svc.state(n)}, by {n.author})"
 
 
 def status_text(svc: NudgeService, n: NudgeView, records: list[Delivered]) -> str:
     """Delivery per recipient, newest occurrence first."""
     counts = Counter(r.status for r in records)
-    head = (f"Nudge {n.id} ({svc.state(n)}, by {n.author}) to {audience_label(n.audience)}: “{n.text}”\n"
+    head = (f"Nudge {n.id} ({svc.state(n)}, by {n.author}) to {audience_label(n.audience)}: “{user_text(n.text)}”\n"
             + (f"Next: {svc.local(svc.next_run(n))}" + (f", {describe(n.recurrence)}" if n.recurrence else "")
                if n.status == "scheduled" else ""))
     if not records:

@@ -9,6 +9,7 @@ from datetime import datetime
 
 from bot.db import utcnow
 from bot.export import SafeWriter
+from bot.markup import user_text
 from bot.models import Field, Image, Reply
 from bot.practice.survey_render import describe
 from bot.practice.survey_spec import Question, SurveyInfo
@@ -89,14 +90,14 @@ def compute(info: SurveyInfo, invites: list[Invite], answers: list[AnswerRow], m
 
 
 def _tally_lines(t: Tally, min_responses: int, still_open: bool) -> list[str]:
-    head = f"{t.number}. {t.question.text} ({t.answered} answer{'s' if t.answered != 1 else ''})"
+    head = f"{t.number}. {user_text(t.question.text)} ({t.answered} answer{'s' if t.answered != 1 else ''})"
     if t.hidden and t.answered < min_responses:
         return [head, f"   Hidden until at least {min_responses} people answer (anonymous survey)."]
     if t.hidden and still_open:
         return [head, "   Hidden until the survey closes (anonymous survey)."]
     lines = [head]
     if t.question.kind == "text":
-        lines.extend(f"   • {text}" for text in t.texts[:MAX_TEXTS])
+        lines.extend(f"   • {user_text(text)}" for text in t.texts[:MAX_TEXTS])
         if len(t.texts) > MAX_TEXTS:
             lines.append(f"   … and {len(t.texts) - MAX_TEXTS} more (see the CSV export)")
         return lines
@@ -112,7 +113,7 @@ def results_replies(results: Results, with_chart: bool = True) -> list[Reply]:
     info = results.survey
     fields = (Field("Invited", str(results.invited)), Field("Finished", str(results.finished)),
               Field("Status", results.status), Field("Anonymous", "yes" if info.anonymous else "no"))
-    lines = [f"Survey #{info.id} “{info.title}”: {results.finished} of {results.invited} finished."]
+    lines = [f"Survey #{info.id} “{user_text(info.title)}”: {results.finished} of {results.invited} finished."]
     if info.kind == "assessment":
         lines.append(f"Maturity assessment for {info.team}: finished by "
                      f"{', '.join(results.finished_people) or 'nobody yet'}.")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import builtins
 import hashlib
+import hmac
 import random
 import secrets
 import uuid
@@ -44,8 +45,18 @@ class AnswerRow:
     user_ref: str | None
 
 
-def voter_hash(salt: str, user_ref: str) -> str:
-    """sha256(salt + user_ref): who answered, not linkable to what they answered."""
+def voter_key(secret: str) -> bytes:
+    """The key of the ballot hashes, derived from a secret every replica has in its environment, never stored."""
+    return hashlib.sha256(b"finops-bot survey voters\x00" + secret.encode()).digest()
+
+
+def voter_hash(key: bytes, salt: str, user_ref: str) -> str:
+    """HMAC(key, salt, user_ref): who answered, not recomputable from the database (the key is not in it)."""
+    return hmac.new(key, f"{salt}\x1f{user_ref}".encode(), hashlib.sha256).hexdigest()
+
+
+def legacy_hash(salt: str, user_ref: str) -> str:
+    """The unkeyed sha256(salt + user_ref) of ballots stored before the key: still refuses their second answer."""
     return hashlib.sha256((salt + user_ref).encode()).hexdigest()
 
 
@@ -61,8 +72,9 @@ def _info(row: Survey) -> SurveyInfo:
 class SurveyStore:
     """Everything surveys keep in the database."""
 
-    def __init__(self, db: Database, batch: int = 5) -> None:
+    def __init__(self, db: Database, batch: int = 5, secret: str = "") -> None:
         self.db = db
+        self.key = voter_key(secret)  # the platform secret; the console and tests key with "" (local only)
         self.pool = MixPool(batch)  # anonymous answers wait here until ``batch`` people answered
         self.ticks: dict[tuple[int, str, int], tuple[int, ...]] = {}  # anonymous multi-choice ticks, not stored
 
@@ -153,12 +165,15 @@ class SurveyStore:
         except IntegrityError:
             pass
 
+    def _voters(self, salt: str, user_ref: str) -> tuple[str, str]:
+        return voter_hash(self.key, salt, user_ref), legacy_hash(salt, user_ref)
+
     def answered(self, sid: int, user_ref: str) -> set[int]:
         """The questions this person already answered (found through their salted hash)."""
         with self.db.session() as s:
             salt = s.exec(select(Survey.salt).where(Survey.id == sid)).one()
-            rows = s.exec(select(SurveyBallot.question).where(SurveyBallot.survey_id == sid,
-                                                              SurveyBallot.voter == voter_hash(salt, user_ref))).all()
+            mine = SurveyBallot.voter.in_(self._voters(salt, user_ref))
+            rows = s.exec(select(SurveyBallot.question).where(SurveyBallot.survey_id == sid, mine)).all()
         return set(rows) | self.pool.questions(sid, user_ref)
 
     def record(self, sid: int, user_ref: str, q: int, choice: tuple[int, ...], text: str | None,
@@ -169,9 +184,13 @@ class SurveyStore:
                 row = s.get(Survey, sid)
                 if row is None or row.status != "open" or now >= as_utc(row.deadline):  # type: ignore[operator]
                     return "closed"
-                voter = voter_hash(row.salt, user_ref)
+                voter = voter_hash(self.key, row.salt, user_ref)
                 if row.anonymous:
                     return self._hold(s, row, user_ref, q, (choice, text))
+                mine = SurveyBallot.voter.in_(self._voters(row.salt, user_ref))
+                if s.exec(select(SurveyBallot.question).where(SurveyBallot.survey_id == sid, mine,
+                                                              SurveyBallot.question == q)).first() is not None:
+                    return "duplicate"  # also a ballot stored with the unkeyed hash of earlier versions
                 s.execute(insert(SurveyBallot).values(survey_id=sid, voter=voter, question=q))
                 s.execute(insert(SurveyAnswer).values(
                     id=uuid.uuid4().hex, survey_id=sid, question=q, choice=list(choice), text=text,
@@ -190,7 +209,7 @@ class SurveyStore:
         """An anonymous answer: into the mix pool (nothing is written now); a full pool is written as a batch."""
         assert row.id is not None
         stored = set(s.exec(select(SurveyBallot.question).where(
-            SurveyBallot.survey_id == row.id, SurveyBallot.voter == voter_hash(row.salt, user_ref))).all())
+            SurveyBallot.survey_id == row.id, SurveyBallot.voter.in_(self._voters(row.salt, user_ref)))).all())
         if q in stored or not self.pool.add(row.id, user_ref, q, answer):
             return "duplicate"
         done = len(stored | self.pool.questions(row.id, user_ref)) >= len(row.questions)
@@ -216,8 +235,8 @@ class SurveyStore:
             if survey is None:
                 return 0
             finished = []
-            for user in sorted(taken, key=lambda u: voter_hash(survey.salt, u)):
-                voter = voter_hash(survey.salt, user)
+            for user in sorted(taken, key=lambda u: voter_hash(self.key, survey.salt, u)):
+                voter = voter_hash(self.key, survey.salt, user)
                 for q, answer in taken[user].items():
                     if self._insert_ignore(s, {"survey_id": sid, "voter": voter, "question": q}):
                         rows.append((q, answer))

@@ -7,6 +7,7 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
+from adapters.slack import SLACK_ADAPTER
 from bot.app import Bot, build_bot, build_web_app
 from tests.conftest import make_settings
 from tests.fakes import slack_payloads as p
@@ -39,6 +40,11 @@ class Harness:
         resp = await self.post(body, content_type=FORM)
         assert resp.status == 200, await resp.text()
         return resp
+
+
+    async def drain(self) -> None:
+        """Wait until every turn the requests so far started (after their acks) has finished."""
+        await self.client.app[SLACK_ADAPTER].drain()
 
 
 async def eventually(fn: Any, timeout: float = 10.0) -> Any:
