@@ -17,7 +17,8 @@ async def test_typed_number_answers_a_survey_invitation(db_url: str) -> None:
     bot.services.delivery.register(ConsolePoster(out, "console", chat))
     await chat.send("survey console:you: How useful is the weekly cost report? scale")
     await chat.send("survey send 1")
-    for _ in range(200):  # the invitation is printed by the delivery, maybe after the turn
+    for _ in range(200):  # the invitation is a queued job: `finops-bot chat` runs the scheduler, here we run it
+        await bot.services.scheduler.run_due()
         if "press a number or type it" in out.getvalue():
             break
         await asyncio.sleep(0.02)
