@@ -80,7 +80,7 @@ def explain(router: Router, msg: IncomingMessage, k: int = 5) -> str:
 
 
 async def answer_lines(router: Router, lines: Iterable[str], out: TextIO, json_mode: bool,
-                       explain_mode: bool = False, chart: Path | None = None) -> int:
+                       chart: Path | None = None, *, explain_mode: bool = False) -> int:
     """Answer each line independently (its own thread, so no follow-up leaks between lines); with ``chart``, charts
     are drawn and written there (``PATH``, then ``PATH-2.png`` …) and their paths printed."""
     run = uuid.uuid4().hex[:8]
@@ -131,6 +131,6 @@ def run_ask(settings: Settings, words: list[str], *, json_mode: bool, demo: bool
     """Entry for the CLI: the question from arguments, or every stdin line."""
     bot = build_bot(settings, demo=demo, inline_db=True)
     lines: Iterable[str] = [" ".join(words)] if words else _stdin_lines()
-    asyncio.run(answer_lines(bot.router, lines, sys.stdout, json_mode, explain_mode, chart))
+    asyncio.run(answer_lines(bot.router, lines, sys.stdout, json_mode, chart, explain_mode=explain_mode))
     bot.services.db.dispose()
     return 0

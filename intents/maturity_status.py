@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import re
 
+from rapidfuzz import fuzz
+
 from bot.assessment.model import Capability, find_capability
 from bot.assessment.rollup import team_status
 from bot.assessment.summary import overview_reply, status_reply
@@ -30,7 +32,13 @@ def read_request(text: str, team: str | None) -> dict[str, object]:
         slots["team"] = named["team"]  # not in the directory: the reply says so and suggests
     if (m := _CAP.search(said)) is not None and m["cap"] != slots.get("team"):
         cap = find_capability(m["cap"])[0]
-        slots["cap"] = cap.name if cap is not None else m["cap"]  # unknown: the reply says so and suggests
+        if cap is None and "team" not in slots and m.group(0).startswith("for "):  # "maturity for paymnts": a
+            # (misspelt) team, matched fuzzily later; "how mature are we on wibble" stays an unknown capability
+            slots["team"] = m["cap"]
+        elif cap is None and "team" in slots and fuzz.ratio(m["cap"], str(slots["team"])) >= 80:
+            pass  # the words understanding already read as the (misspelt) team
+        else:
+            slots["cap"] = cap.name if cap is not None else m["cap"]  # unknown: the reply says so and suggests
     return slots
 
 

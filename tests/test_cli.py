@@ -28,7 +28,7 @@ def test_ask_json_shape_and_bad_input(tmp_path: Path) -> None:
     rows = [json.loads(line) for line in proc.stdout.decode().splitlines()]
     assert len(rows) == 5
     for row in rows:
-        assert set(row) == {"question", "intent", "topic", "confidence", "text", "sources", "entities"}
+        assert set(row) == {"question", "intent", "topic", "confidence", "text", "sources", "entities", "handled_by"}
         assert row["intent"] in {"framework_question", "budget_status", "maturity_status",
                                  "start_assessment", "help", "unknown"}
         assert isinstance(row["text"], str) and row["text"]

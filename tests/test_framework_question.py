@@ -124,7 +124,6 @@ def test_followup_phrases_and_sequences() -> None:
 
 async def test_handle_reads_follow_ups_and_shapes_from_the_text_alone(bot: Bot) -> None:
     """What the parse may leave out (no follow-up slot, no topic) the handler still reads from the message."""
-    from bot.models import Match
     from bot.state import FlowState
     from intents.base import Outcome, TurnContext
     from intents.framework_question import FrameworkQuestionIntent
@@ -132,20 +131,19 @@ async def test_handle_reads_follow_ups_and_shapes_from_the_text_alone(bot: Bot) 
     intent = FrameworkQuestionIntent(bot.services)
     ctx = TurnContext(FlowState(), bot.services, utcnow(), bot.router.intents, Outcome("unknown"), "ref")
     first = await intent.handle(message("difference between showback and chargeback"),
-                                Match("framework_question", 0.8, topic="term/showback"), ctx)
+                                Parse("framework_question", 0.8, topic="term/showback"), ctx)
     assert first[0].title == "Showback vs Chargeback" and first[0].text.startswith("Showback vs Chargeback:")
     assert ctx.state.data["kb_other"] == "term/chargeback"
-    follow = await intent.handle(message("an example?"), Match("framework_question", 0.6), ctx)
+    follow = await intent.handle(message("an example?"), Parse("framework_question", 0.6), ctx)
     assert follow[0].text.startswith("An example of Showback")
 
 
 async def test_a_list_question_ranked_to_one_member_gets_the_whole_list(bot: Bot) -> None:
-    from bot.models import Match
     from bot.state import FlowState
     from intents.base import Outcome, TurnContext
     from intents.framework_question import FrameworkQuestionIntent
 
     ctx = TurnContext(FlowState(), bot.services, utcnow(), bot.router.intents, Outcome("unknown"), "ref")
-    ranked = Match("framework_question", 0.8, topic="principle/everyone-takes-ownership")
+    ranked = Parse("framework_question", 0.8, topic="principle/everyone-takes-ownership")
     replies = await FrameworkQuestionIntent(bot.services).handle(message("list all the principles"), ranked, ctx)
     assert replies[0].text.startswith("There are 6 FinOps principles:") and ctx.outcome.topic == "principle/overview"

@@ -29,8 +29,11 @@ def values(blocks: list[dict[str, Any]]) -> list[str]:
 async def _sent_survey(h: Harness, line: str) -> None:
     await h.event(p.message(line, user="U1", channel="D1"))
     await eventually(lambda: posts(h, "chat.postMessage", "D1"))
+    before = len(posts(h, "chat.postMessage", "D1"))
     await h.form(p.block_actions("survey send 1", user="U1", channel="D1", message_ts="1700000000.000001"))
-    await eventually(lambda: any("Sent survey" in c.args["text"] for c in posts(h, "chat.postMessage", "D1")))
+    await eventually(lambda: len(posts(h, "chat.postMessage", "D1")) > before)
+    for _ in range(5):  # invitations and announcements are queued jobs: run them as a replica's scheduler would
+        await h.bot.services.scheduler.run_due()
 
 
 async def test_channel_survey_post_keeps_its_button_and_answers_privately(slack: Harness) -> None:
@@ -163,6 +166,8 @@ async def test_teams_multiple_choice_ticks_update_the_personal_card(client: Test
     await client.post("/api/messages", json=user.personal(f"survey {me}: Which reports? multi: weekly | monthly"))
     send = next(a for a in connector.posted[-1].actions() if a["data"]["value"] == "survey send 1")
     await client.post("/api/messages", json=user.submit(send, "bot-msg-1", conv))
+    for _ in range(5):  # the invitation is a queued job: run it as a replica's scheduler would
+        await teams_bot.services.scheduler.run_due()
     invite = next(x for x in connector.posted if any(a["data"]["value"] == "survey:1:0:0" for a in x.actions()))
     posted = len(connector.posted)
     tick = next(a for a in invite.actions() if a["data"]["value"] == "survey:1:0:1")
