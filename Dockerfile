@@ -12,7 +12,9 @@ COPY adapters ./adapters
 COPY bench ./bench
 COPY slack ./slack
 COPY teams ./teams
-RUN pip install . && useradd --create-home --uid 10001 finops && mkdir -p /data && chown finops /data
+# Train the understanding model once at build time: its cache ships in the image, so start-up stays fast.
+RUN pip install . && DATABASE_URL=sqlite:////tmp/build.db finops-bot ask --no-demo help > /dev/null \
+    && rm -f /tmp/build.db && useradd --create-home --uid 10001 finops && mkdir -p /data && chown finops /data
 USER finops
 VOLUME ["/data"]
 EXPOSE 3978
