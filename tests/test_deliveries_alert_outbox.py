@@ -10,6 +10,8 @@ import time
 from decimal import Decimal
 from pathlib import Path
 
+import pytest
+
 from bot.app import build_bot
 from bot.costs.alerts import alerts
 from tests.conftest import make_settings
@@ -29,8 +31,11 @@ async def _cli(url: str, *args: str) -> str:
     return out.decode()
 
 
-async def test_an_alert_from_a_cli_import_is_posted_once_by_a_replica(db_url: str, tmp_path: Path,
+@pytest.mark.postgres
+async def test_an_alert_from_a_cli_import_is_posted_once_by_a_replica(pg_url: str, tmp_path: Path,
                                                                      fake: FakeSlackAPI) -> None:
+    """Two replicas and a CLI process share one database: the PostgreSQL deployment (SQLite is one process)."""
+    db_url = pg_url
     bots = [build_bot(make_settings(db_url), demo=False), build_bot(make_settings(db_url), migrate=False, demo=False)]
     s = bots[0].services
     s.teams.upsert("payments", slack_channel="C0PAYMENTS")
