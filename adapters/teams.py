@@ -31,7 +31,7 @@ from adapters.teams_inbound import (
     to_incoming,
     welcome_reply,
 )
-from adapters.teams_poster import PLATFORM, TeamsPoster, service_url_allowed, split_conversation_id
+from adapters.teams_poster import PLATFORM, TeamsPoster, refusal, service_url_allowed, split_conversation_id
 from adapters.threads import TeamsThreadStore
 from bot.config import ConfigError
 from bot.db import UNAVAILABLE_ERRORS
@@ -132,19 +132,6 @@ class TeamsAdapter:
         """Outbound calls go only to Bot Framework hosts (or the configured test connector): no SSRF."""
         return service_url_allowed(url, self.test_urls)
 
-    def _refused(self, body: dict[str, Any]) -> str | None:
-        """Why an activity is refused before anything is stored or sent (serviceUrl, tenant), or None."""
-        if not self.allowed_url(body.get("serviceUrl")):
-            return "serviceUrl is not a Bot Framework host"
-        if self.tenants:
-            data, conv = body.get("channelData"), body.get("conversation")
-            data = data if isinstance(data, dict) else {}
-            conv = conv if isinstance(conv, dict) else {}
-            tenant = data["tenant"].get("id") if isinstance(data.get("tenant"), dict) else None
-            if str(tenant or conv.get("tenantId") or "") not in self.tenants:
-                return "tenant not allowed"
-        return None
-
     async def handle_request(self, request: web.Request) -> web.StreamResponse:
         """The aiohttp route: 415/400 for bad bodies, 401 for bad tokens, 201 (or an invoke response) otherwise."""
         if request.content_type != "application/json":
@@ -157,7 +144,7 @@ class TeamsAdapter:
             return web.json_response({"error": "invalid JSON"}, status=400)
         if not isinstance(body, dict) or not body.get("type") or not _deserializes(body):
             return web.json_response({"error": "expected a Bot Framework activity"}, status=400)
-        if (why := self._refused(body)) is not None:
+        if (why := refusal(body, self.test_urls, self.tenants)) is not None:
             log.warning("Teams: refused an activity (%s)", why)
             return web.json_response({"error": why}, status=403)
         return await self.cloud.process(request, self.handler) or web.Response(status=201)

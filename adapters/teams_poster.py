@@ -110,3 +110,17 @@ class TeamsPoster:
             reference = in_thread(reference, target.thread)
         return await self.adapter.send_proactive(reference, replies)
 
+
+def refusal(body: dict[str, Any], test_urls: tuple[str, ...], tenants: tuple[str, ...]) -> str | None:
+    """Why an inbound activity is refused before anything is stored or sent (serviceUrl, tenant), or None."""
+    if not service_url_allowed(body.get("serviceUrl"), test_urls):
+        return "serviceUrl is not a Bot Framework host"
+    if tenants:
+        data, conv = body.get("channelData"), body.get("conversation")
+        data = data if isinstance(data, dict) else {}
+        conv = conv if isinstance(conv, dict) else {}
+        tenant = data["tenant"].get("id") if isinstance(data.get("tenant"), dict) else None
+        if str(tenant or conv.get("tenantId") or "") not in tenants:
+            return "tenant not allowed"
+    return None
+

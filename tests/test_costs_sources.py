@@ -45,7 +45,7 @@ def azurite_conn() -> Iterator[str]:
     if binary is None:
         if IN_CI:
             pytest.fail("azurite is not installed (.ci/run installs it into ~/.cache/finops-bot/azurite)")
-        pytest.skip("azurite is not installed: npm install --prefix ~/.cache/finops-bot/azurite azurite@3")
+        pytest.skip(reason="azurite is not installed: npm install --prefix ~/.cache/finops-bot/azurite azurite@3")
     with azurite(binary) as conn:
         yield conn
 
