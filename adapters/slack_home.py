@@ -9,6 +9,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from adapters.slack_render import Block, button, escape
+from bot.db import UNAVAILABLE_ERRORS
 from bot.models import Choice
 from bot.services import Services
 from intents.base import Intent
@@ -26,6 +27,9 @@ async def _summary(services: Services, feature: str, team: str) -> str | None:
         return None
     try:
         result = await fn(team) if inspect.iscoroutinefunction(fn) else await services.db.run(fn, team)
+    except UNAVAILABLE_ERRORS:
+        log.warning("home: %s summary skipped (database unavailable)", feature)
+        return None
     except Exception:
         log.exception("home: %s summary failed for a team", feature)
         return None

@@ -15,7 +15,7 @@ from bot.costs.engine import CostEngine
 from bot.costs.report import status_reply, summary
 from bot.costs.status import BudgetStatus, compute
 from bot.costs.store import CostStore, ImportResult
-from bot.db import Database, utcnow
+from bot.db import UNAVAILABLE_ERRORS, Database, utcnow
 from bot.metrics import Metrics
 from bot.models import Reply
 
@@ -60,6 +60,8 @@ class BudgetService:
             months = touched | {add_months(m, k) for m in touched for k in (-1, 1)}  # replaced rows may spill over
         try:
             refresh(self.db, months)
+        except UNAVAILABLE_ERRORS:
+            log.warning("monthly cost rollup not refreshed (database unavailable); cost questions read the daily rows")
         except Exception:
             log.exception("monthly cost rollup not refreshed; cost questions read the daily rows")
 
