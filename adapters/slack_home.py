@@ -10,9 +10,9 @@ from typing import Any
 
 from adapters.slack_render import Block, button, escape
 from bot.db import UNAVAILABLE_ERRORS
+from bot.intent import Intent
 from bot.models import Choice
 from bot.services import Services
-from intents.base import Intent
 
 log = logging.getLogger(__name__)
 HOME_PREFIX = "finops_home_"

@@ -6,6 +6,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from knowledge.source import Source
+
 
 @dataclass(frozen=True)
 class ConversationKey:
@@ -86,14 +88,6 @@ class Image:
     png: bytes
     alt: str
     filename: str = "chart.png"
-
-
-@dataclass(frozen=True)
-class Source:
-    """A citation shown under an answer."""
-
-    title: str
-    url: str
 
 
 @dataclass(frozen=True)

@@ -13,15 +13,15 @@ from datetime import datetime, timedelta
 from typing import Protocol
 
 from bot.db import UNAVAILABLE_ERRORS, utcnow
+from bot.intent import FlowIntent, Intent, Outcome, TurnContext
 from bot.models import ConversationKey, IncomingMessage, Reply, TurnResult
 from bot.ratelimit import RateLimiter
 from bot.services import Services
 from bot.state import FlowState, StaleStateError
+from bot.text import is_question
 from bot.understanding.context import ParseContext
 from bot.understanding.types import Parse
 from bot.understanding.vocabulary import Vocabulary
-from intents.base import FlowIntent, Intent, Outcome, TurnContext
-from intents.text import is_question
 
 log = logging.getLogger(__name__)
 MIN_CONFIDENCE = 0.5  # default calibrated P(right) below which the fallback answers with the likeliest readings

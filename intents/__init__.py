@@ -22,8 +22,8 @@ from intents.survey_answer import SurveyAnswerIntent
 from intents.team_admin import TeamAdminIntent
 
 if TYPE_CHECKING:
+    from bot.intent import Intent
     from bot.services import Services
-    from intents.base import Intent
 
 INTENTS: tuple[type, ...] = (
     HelpIntent,

@@ -5,12 +5,12 @@ from __future__ import annotations
 import re
 
 from bot.access import NEED_ADMIN
+from bot.intent import TurnContext
 from bot.models import IncomingMessage, Reply
 from bot.people import MENTION_PATTERN, person_ref
 from bot.practice.roles import ROLES
+from bot.text import normalize
 from bot.understanding.types import Parse
-from intents.base import TurnContext
-from intents.text import normalize
 
 _USER = re.compile(rf"{MENTION_PATTERN}|\b(?:slack|teams|console):\S+")
 _ROLE = re.compile(r"\b(admin|practitioner)s?\b", re.IGNORECASE)

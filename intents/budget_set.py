@@ -7,10 +7,10 @@ import re
 from typing import TYPE_CHECKING, Any
 
 from bot.errors import UserError
+from bot.intent import TurnContext
 from bot.models import Choice, Form, IncomingMessage, Input, Reply
+from bot.text import form_text, normalize
 from bot.understanding.types import Parse
-from intents.base import TurnContext
-from intents.text import form_text, normalize
 
 if TYPE_CHECKING:
     from bot.services import Services

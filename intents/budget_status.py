@@ -7,10 +7,10 @@ import re
 from typing import TYPE_CHECKING
 
 from bot.costs.report import status_reply
+from bot.intent import TurnContext
 from bot.models import Choice, IncomingMessage, Reply
+from bot.text import normalize
 from bot.understanding.types import Parse
-from intents.base import TurnContext
-from intents.text import normalize
 
 if TYPE_CHECKING:
     from bot.services import Services

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+from bot.intent import TurnContext
 from bot.models import IncomingMessage, Reply
 from bot.understanding.types import Parse
-from intents.base import TurnContext
 
 
 class CancelIntent:

@@ -5,8 +5,8 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING, Any
 
+from bot.intent import TurnContext
 from bot.models import IncomingMessage, Reply
-from intents.base import TurnContext
 
 if TYPE_CHECKING:
     from bot.services import Services

@@ -13,9 +13,9 @@ from typing import TYPE_CHECKING, Any
 
 from bot.costs.answer import answer_reply
 from bot.costs.query import CostQuery, Filters
+from bot.intent import TurnContext
 from bot.models import Choice, IncomingMessage, Reply
 from bot.understanding.types import Entities
-from intents.base import TurnContext
 
 if TYPE_CHECKING:
     from bot.services import Services

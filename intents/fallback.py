@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+from bot.intent import TurnContext
 from bot.models import Choice, IncomingMessage, Reply
 from bot.understanding.types import Parse
-from intents.base import TurnContext
 from intents.framework_question import REFUSALS, STARTERS
 from intents.help import help_reply
 from knowledge.guard import classify

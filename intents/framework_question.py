@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from bot.intent import Outcome, TurnContext
 from bot.models import Choice, IncomingMessage, Reply
 from bot.understanding.types import Parse
-from intents.base import Outcome, TurnContext
 from intents.kb_answer import answer_reply, list_home, other_side, points_reply, related_only
 from intents.kb_followup import FOLLOWUP_SHAPES, followup_kind, neighbour, sequence_overview
 from knowledge.article import Point

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import re
 
+from bot.intent import TurnContext
 from bot.models import Choice, IncomingMessage, Reply
 from bot.understanding.types import Parse
-from intents.base import TurnContext
 
 # Examples shown for intents whose first example is not right for every platform (people, ids, long lines).
 EXAMPLES: dict[str, str] = {

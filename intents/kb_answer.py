@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from bot.models import Choice, Reply, Source
+from bot.models import Choice, Reply
 from knowledge.article import Article, Point
 from knowledge.asks import words
 from knowledge.compose import Composed
 from knowledge.facts import list_for, load_facts
+from knowledge.source import Source
 
 if TYPE_CHECKING:
     from knowledge.base import KnowledgeBase

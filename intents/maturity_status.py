@@ -9,11 +9,11 @@ from rapidfuzz import fuzz
 from bot.assessment.model import Capability, find_capability
 from bot.assessment.rollup import team_status
 from bot.assessment.summary import overview_reply, status_reply
+from bot.intent import TurnContext
 from bot.models import Choice, IncomingMessage, Reply
 from bot.teams import TeamInfo
+from bot.text import normalize
 from bot.understanding.types import Parse
-from intents.base import TurnContext
-from intents.text import normalize
 
 _OVERVIEW = re.compile(r"\b(?:overview|all teams|across (?:the )?teams|every team|by team|each team|weakest|"
                        r"least mature|lowest|compare (?:the )?teams)\b")

@@ -8,15 +8,15 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from bot.access import NEED_PRACTITIONER
+from bot.intent import TurnContext
 from bot.markup import user_text
 from bot.models import Choice, Field, Form, IncomingMessage, Input, Reply
 from bot.practice.audience import canonical, parse_specs, resolve
 from bot.practice.nudge_text import audience_label, list_line, status_text, when_label
 from bot.practice.nudges import Plan
 from bot.practice.when import When, parse_when, split_schedule
+from bot.text import form_text, normalize
 from bot.understanding.types import Parse
-from intents.base import TurnContext
-from intents.text import form_text, normalize
 
 if TYPE_CHECKING:
     from bot.practice.nudges import NudgeService

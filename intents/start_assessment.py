@@ -26,11 +26,11 @@ from bot.assessment.kb import snippet
 from bot.assessment.model import question_at
 from bot.assessment.store import UNFINISHED, AssessmentStore
 from bot.assessment.summary import finish_replies
+from bot.intent import TurnContext
 from bot.models import Choice, IncomingMessage, Reply
 from bot.teams import TeamInfo
+from bot.text import normalize
 from bot.understanding.types import Parse
-from intents.base import TurnContext
-from intents.text import normalize
 
 log = logging.getLogger(__name__)
 _TEAM = r"(?:\s+(?:for|of|in|on)\s+(?:the\s+)?(?:team\s+)?(?P<team>[^?!.]{1,80}?))?"

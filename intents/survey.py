@@ -12,6 +12,7 @@ from dataclasses import replace
 from typing import Any
 
 from bot.access import NEED_PRACTITIONER
+from bot.intent import TurnContext
 from bot.models import Choice, ConversationKey, Form, IncomingMessage, Input, Reply
 from bot.people import mentioned_id, person_ref
 from bot.practice import survey_render as render
@@ -19,9 +20,8 @@ from bot.practice.survey_compose import is_command, parse_command
 from bot.practice.survey_results import compute, results_replies, to_csv
 from bot.practice.survey_send import close, plan_send, progress, refresh_assessment, resolve, send_survey
 from bot.practice.survey_spec import SurveyDraft, SurveyError, SurveyInfo
+from bot.text import form_text, normalize
 from bot.understanding.types import Parse
-from intents.base import TurnContext
-from intents.text import form_text, normalize
 
 _OP = re.compile(r"^/?(?:survey\s+(?P<op>send|discard|close|results|result|export|cancel|status)\s+#?(?P<id>\d{1,9})"
                  r"|(?P<op2>close|export)\s+survey\s+#?(?P<id2>\d{1,9})"

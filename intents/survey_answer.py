@@ -11,14 +11,14 @@ import re
 from dataclasses import replace
 from typing import Any
 
+from bot.intent import TurnContext
 from bot.models import IncomingMessage, Reply
 from bot.practice import survey_render as render
 from bot.practice.survey_access import from_announced_channel
 from bot.practice.survey_send import dm, next_question
 from bot.practice.survey_spec import SurveyInfo
+from bot.text import normalize
 from bot.understanding.types import Parse
-from intents.base import TurnContext
-from intents.text import normalize
 
 OPEN = re.compile(r"\bsurvey\s+(?:#|no\.?\s*|number\s+)?(\d{1,9})\b")
 ELSEWHERE = 0.9  # how sure a reading must be to take a typed answer away from the open question

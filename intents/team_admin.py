@@ -6,10 +6,10 @@ import re
 from typing import TYPE_CHECKING
 
 from bot.access import NEED_OWNER, NEED_PRACTITIONER
+from bot.intent import TurnContext
 from bot.models import IncomingMessage, Reply
 from bot.people import MENTION_PATTERN, person_ref
 from bot.understanding.types import Parse
-from intents.base import TurnContext
 
 if TYPE_CHECKING:
     from bot.services import Services

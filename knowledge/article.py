@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from bot.models import Source
+from knowledge.source import Source
 
 # The stable set of sections, in the order they appear in a file; only Definition is required.
 SECTIONS = ("Definition", "Who", "How to start", "Examples", "KPIs", "Pitfalls", "Related")

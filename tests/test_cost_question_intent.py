@@ -11,10 +11,10 @@ import pytest
 from bot.app import Bot, build_bot
 from bot.config import Settings
 from bot.costs.adopt import adopt, new_tag_teams
+from bot.intent import Outcome, TurnContext
 from bot.models import ConversationKey, IncomingMessage, Reply
 from bot.state import FlowState
 from bot.understanding.types import Entities, Parse, Period
-from intents.base import Outcome, TurnContext
 from intents.cost_question import CostQuestionIntent, question_kind
 from tests.test_cost_query import OCT, duck, export
 

@@ -100,8 +100,8 @@ async def test_unclear_question_says_i_dont_know_with_closest_topics(bot: Bot) -
 
 
 async def test_fallback_offers_closest_topics(bot: Bot) -> None:
+    from bot.intent import Outcome, TurnContext
     from bot.state import FlowState
-    from intents.base import Outcome, TurnContext
 
     ctx = TurnContext(FlowState(), bot.services, utcnow(), bot.router.intents, Outcome("unknown"), "ref")
     parse = bot.router.understanding.parse("savings plan coverage thing")
@@ -124,8 +124,8 @@ def test_followup_phrases_and_sequences() -> None:
 
 async def test_handle_reads_follow_ups_and_shapes_from_the_text_alone(bot: Bot) -> None:
     """What the parse may leave out (no follow-up slot, no topic) the handler still reads from the message."""
+    from bot.intent import Outcome, TurnContext
     from bot.state import FlowState
-    from intents.base import Outcome, TurnContext
     from intents.framework_question import FrameworkQuestionIntent
 
     intent = FrameworkQuestionIntent(bot.services)
@@ -139,8 +139,8 @@ async def test_handle_reads_follow_ups_and_shapes_from_the_text_alone(bot: Bot) 
 
 
 async def test_a_list_question_ranked_to_one_member_gets_the_whole_list(bot: Bot) -> None:
+    from bot.intent import Outcome, TurnContext
     from bot.state import FlowState
-    from intents.base import Outcome, TurnContext
     from intents.framework_question import FrameworkQuestionIntent
 
     ctx = TurnContext(FlowState(), bot.services, utcnow(), bot.router.intents, Outcome("unknown"), "ref")

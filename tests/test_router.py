@@ -8,11 +8,11 @@ from datetime import timedelta
 
 from bot.app import build_bot
 from bot.db import utcnow
+from bot.intent import TurnContext
 from bot.models import IncomingMessage, Reply
 from bot.router import MAX_TEXT, Router
 from bot.understanding.context import ParseContext
 from bot.understanding.types import Parse
-from intents.base import TurnContext
 from tests.conftest import make_settings, message
 
 

@@ -12,8 +12,9 @@ from hypothesis import strategies as st
 
 from adapters.slack_modal import modal_view
 from adapters.slack_render import escape, mrkdwn, render, selected_blocks, split_text
-from bot.models import Choice, Field, Image, Reply, Source
+from bot.models import Choice, Field, Image, Reply
 from intents.nudge import compose_form
+from knowledge.source import Source
 
 SNAPSHOTS = Path(__file__).parent / "snapshots" / "slack"
 LONG = "\n\n".join(f"Paragraph {n}: " + "cost allocation & showback <tags> " * 12 for n in range(30))

@@ -6,12 +6,12 @@ import json
 from pathlib import Path
 
 from bench import understanding as bench
+from bot.intent import TurnContext
 from bot.models import Action, Reply
 from bot.router import Router
 from bot.understanding.context import ParseContext
 from bot.understanding.training import load_intent_examples, load_topic_examples
 from bot.understanding.types import Parse
-from intents.base import TurnContext
 from tests.conftest import message
 from tests.understanding_helpers import understanding
 

@@ -22,7 +22,7 @@ from bot.assessment.model import (
     question_at,
 )
 from bot.models import Choice, Reply
-from intents.text import normalize
+from bot.text import normalize
 
 ACTIONS = ("skip", "back", "why", "pause")
 BUTTON = re.compile(r"^assess:(\d{1,12}):(\d{1,4}):([0-4]|skip|back|why|pause)$")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from bot.models import Source
+from knowledge.source import Source
 
 if TYPE_CHECKING:
     from knowledge.base import KnowledgeBase

@@ -9,7 +9,8 @@ from bot.assessment.info import AssessmentInfo
 from bot.assessment.kb import snippet
 from bot.assessment.model import CAPABILITY_BY_ID, LENS_BY_ID, Capability, maturity_label
 from bot.assessment.rollup import TeamStatus, fmt, score_of, trend_text, weakest_lenses
-from bot.models import Choice, Field, Reply, Source
+from bot.models import Choice, Field, Reply
+from knowledge.source import Source
 
 SCALE_NOTE = "Scores: 5 lenses × 0-4 = 0-20 per capability; Crawl < 8 ≤ Walk ≤ 15 < Run (our mapping, not official)."
 

@@ -1,4 +1,4 @@
-"""Small text helpers shared by intents' ``match`` functions (normalising, filler removal)."""
+"""Small text helpers shared by the router, flows and intents (normalising, filler removal, question detection)."""
 
 from __future__ import annotations
 
