@@ -31,7 +31,8 @@ from adapters.teams_inbound import (
     to_incoming,
     welcome_reply,
 )
-from adapters.teams_poster import PLATFORM, TeamsPoster, refusal, service_url_allowed, split_conversation_id
+from adapters.teams_policy import PLATFORM, refusal, service_url_allowed, split_conversation_id
+from adapters.teams_poster import TeamsPoster
 from adapters.threads import TeamsThreadStore
 from bot.config import ConfigError
 from bot.db import UNAVAILABLE_ERRORS

@@ -18,7 +18,7 @@ from typing import Any
 
 from adapters.press_ids import press_id
 from adapters.teams_cards import FORM_KEY, LABEL_KEY, PROMPT_KEY, SET_KEY
-from adapters.teams_poster import PLATFORM, split_conversation_id
+from adapters.teams_policy import PLATFORM, split_conversation_id
 from bot.models import Action, Choice, ConversationKey, IncomingMessage, Reply
 
 DOUBLE_CLICK_SECONDS = 120  # the same button of the same card pressed again within this is one event

@@ -1,54 +1,25 @@
 """Proactive Teams posts for ``services.delivery``: stored conversation references, threads, opening 1:1 chats.
 
-No SDK import here: the Bot Framework calls are ``TeamsAdapter.send_proactive`` and ``open_personal_chat``.
+No SDK import here: the Bot Framework calls are ``TeamsAdapter.send_proactive`` and ``open_personal_chat``, seen
+through the ``TeamsSender`` protocol (so this module does not import adapters/teams.py, which imports it).
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
-from urllib.parse import urlsplit
+from typing import TYPE_CHECKING, Any, Protocol
 
-from bot.config import BOT_FRAMEWORK_HOSTS
+from adapters.teams_policy import PLATFORM, THREAD_MARK, split_conversation_id
 from bot.db import UNAVAILABLE_ERRORS
 from bot.delivery import DeliveryResult, Target
 from bot.models import Reply
 from bot.refs import StoredRef
 
 if TYPE_CHECKING:
-    from adapters.teams import TeamsAdapter
+    from bot.services import Services
 
 log = logging.getLogger(__name__)
-PLATFORM = "teams"
-THREAD_MARK = ";messageid="
-
-
-def service_url_allowed(url: object, test_urls: Sequence[str] = ()) -> bool:
-    """Whether the bot may call this Bot Framework service URL: https on a Bot Framework host, or a configured test
-    URL (``TEAMS_TEST_SERVICE_URLS``; without a port it allows every port of that host)."""
-    if not isinstance(url, str) or not url:
-        return False
-    try:
-        parts = urlsplit(url)
-        port = parts.port
-    except ValueError:
-        return False
-    host = (parts.hostname or "").lower()
-    for allowed in test_urls:
-        a = urlsplit(allowed)
-        if a.scheme == parts.scheme and (a.hostname or "").lower() == host and a.port in (None, port):
-            return True
-    if parts.scheme != "https" or port not in (None, 443) or parts.username or parts.password:
-        return False
-    return any(host == pattern or (pattern.startswith("*.") and host.endswith(pattern[1:]))
-               for pattern in BOT_FRAMEWORK_HOSTS)
-
-
-def split_conversation_id(conversation_id: str) -> tuple[str, str]:
-    """``19:…@thread.tacv2;messageid=123`` → (channel, thread "123"); chats and DMs have no thread."""
-    base, mark, message_id = conversation_id.partition(THREAD_MARK)
-    return (base, message_id) if mark else (conversation_id, "")
 
 
 def in_thread(reference: dict[str, Any], thread: str) -> dict[str, Any]:
@@ -58,12 +29,23 @@ def in_thread(reference: dict[str, Any], thread: str) -> dict[str, Any]:
     return {**reference, "conversation": conv}
 
 
+class TeamsSender(Protocol):
+    """The Bot Framework calls the poster needs (``adapters.teams.TeamsAdapter``, which registers the poster)."""
+
+    services: Services
+
+    async def send_proactive(self, reference: dict[str, Any], replies: Sequence[Reply]) -> DeliveryResult: ...
+
+    async def open_personal_chat(self, service_url: str, tenant: str, bot: dict[str, Any],
+                                 user_id: str) -> dict[str, Any] | str: ...
+
+
 class TeamsPoster:
     """The ``teams`` poster: finds the stored reference for a target (or opens the person's chat) and posts."""
 
     platform = PLATFORM
 
-    def __init__(self, adapter: TeamsAdapter) -> None:
+    def __init__(self, adapter: TeamsSender) -> None:
         self.adapter = adapter
 
     async def _find(self, channel: str | None, user_ref: str | None, tenant: str | None) -> StoredRef | None:
@@ -109,18 +91,3 @@ class TeamsPoster:
         if target.thread and target.channel:
             reference = in_thread(reference, target.thread)
         return await self.adapter.send_proactive(reference, replies)
-
-
-def refusal(body: dict[str, Any], test_urls: tuple[str, ...], tenants: tuple[str, ...]) -> str | None:
-    """Why an inbound activity is refused before anything is stored or sent (serviceUrl, tenant), or None."""
-    if not service_url_allowed(body.get("serviceUrl"), test_urls):
-        return "serviceUrl is not a Bot Framework host"
-    if tenants:
-        data, conv = body.get("channelData"), body.get("conversation")
-        data = data if isinstance(data, dict) else {}
-        conv = conv if isinstance(conv, dict) else {}
-        tenant = data["tenant"].get("id") if isinstance(data.get("tenant"), dict) else None
-        if str(tenant or conv.get("tenantId") or "") not in tenants:
-            return "tenant not allowed"
-    return None
-

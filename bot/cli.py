@@ -8,9 +8,11 @@ import gc
 import sys
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from bot import teams_package
 from bot.assessment import cli as assessment_cli
+from bot.commands import Builders
 from bot.config import ConfigError, Settings, is_loopback
 from bot.costs import cli as costs_cli
 from bot.costs import team_cli
@@ -121,9 +123,34 @@ FEATURE_COMMANDS: tuple[Registrar, ...] = (practice_cli.register, teams_package.
                                            register_surveys)
 
 
+def _services(settings: Settings) -> Any:
+    from bot.app import build_services
+
+    services = build_services(settings)
+    services.db.upgrade()
+    return services
+
+
+def _bot(settings: Settings) -> Any:
+    from bot.app import build_bot
+
+    return build_bot(settings, demo=False)
+
+
+def _intents() -> tuple[type, ...]:
+    from intents import INTENTS
+
+    return INTENTS
+
+
+# The composition root as feature commands see it (bot/commands.py): this entry point, not the features, imports it.
+BUILDERS = Builders(services=_services, bot=_bot, intents=_intents)
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The full argument parser."""
     parser = argparse.ArgumentParser(prog="finops-bot", description="FinOps assistant for Slack and Teams.")
+    parser.set_defaults(builders=BUILDERS)
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     _core_commands(sub)
     for register in FEATURE_COMMANDS:

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from bot import __version__
+from bot.commands import builders
 from bot.config import Settings
 from bot.errors import UserError
 
@@ -92,12 +93,10 @@ def _load_template(source: Path = TEAMS_DIR) -> dict[str, Any]:
 
 
 def _run(args: argparse.Namespace, settings: Settings) -> int:
-    from intents import INTENTS
-
     app_id = (args.app_id or settings.teams_app_id).strip()
     if not app_id:
         raise UserError("give --app-id or set MICROSOFT_APP_ID (the Azure Bot's Microsoft App ID)")
-    manifest = build_manifest(app_id, _load_template(), intent_commands(INTENTS),
+    manifest = build_manifest(app_id, _load_template(), intent_commands(builders(args).intents()),
                               thread_followups=args.thread_followups)
     out = write_package(manifest, Path(args.out))
     print(f"wrote {out} (app id {app_id}, {len(manifest['bots'][0]['commandLists'][0]['commands'])} commands); "

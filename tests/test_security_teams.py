@@ -105,7 +105,7 @@ async def test_inbound_activity_with_a_foreign_service_url_is_refused_and_not_st
 
 
 async def test_inbound_activity_to_the_real_service_host_is_accepted() -> None:
-    from adapters.teams_poster import service_url_allowed
+    from adapters.teams_policy import service_url_allowed
 
     assert service_url_allowed("https://smba.trafficmanager.net/emea/")
     assert service_url_allowed("https://smba.infra.gcc.teams.microsoft.com/")

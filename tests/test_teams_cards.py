@@ -9,7 +9,7 @@ from botbuilder.schema import Activity
 
 from adapters.teams_cards import MAX_CARD_BYTES, adaptive_cards, card_size, render_activities, teams_markdown
 from adapters.teams_inbound import submitted_value, tenant_of, to_incoming, welcome_reply, without_bot_mention
-from adapters.teams_poster import split_conversation_id
+from adapters.teams_policy import split_conversation_id
 from bot.models import Choice, Field, Image, Reply
 from intents.help import HelpIntent
 from knowledge.source import Source

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 from bot.db import utcnow
 
 if TYPE_CHECKING:
-    from bot.services import Services
+    from bot.assessment.store import AssessmentStore
+    from bot.teams import TeamStore
 
 CAPS = ("allocation", "anomaly-management", "budgeting", "usage-optimization")
 # (team, respondent, days ago, levels per capability in lens order K, P, M, A, Au)
@@ -21,7 +22,16 @@ DEMO_ASSESSMENTS = (
 )
 
 
-def load_assessments(services: Services) -> None:
+class AssessmentHost(Protocol):
+    """What the demo assessments use of the running bot (``bot.services.Services`` satisfies it)."""
+
+    @property
+    def teams(self) -> TeamStore: ...
+    @property
+    def maturity(self) -> AssessmentStore | None: ...
+
+
+def load_assessments(services: AssessmentHost) -> None:
     """Store the demo assessments (one transaction each, so tests and start-up stay fast)."""
     store = services.maturity
     if store is None:

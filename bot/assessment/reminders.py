@@ -11,8 +11,8 @@ from bot.delivery import DeliveryResult, Target
 from bot.models import Choice, Reply
 
 if TYPE_CHECKING:
+    from bot.practice.infra import Infra
     from bot.practice.scheduler import Job
-    from bot.services import Services
 
 log = logging.getLogger(__name__)
 
@@ -37,7 +37,7 @@ def targets_of(reminder: Reminder) -> list[Target]:
     return targets
 
 
-async def send_reminders(services: Services, store: AssessmentStore, now: datetime) -> list[DeliveryResult]:
+async def send_reminders(services: Infra, store: AssessmentStore, now: datetime) -> list[DeliveryResult]:
     """Claim the due reminders (each once across replicas) and post them; returns the delivery results."""
     results = []
     for reminder in await services.db.run(store.due_reminders, now):
@@ -52,7 +52,7 @@ async def send_reminders(services: Services, store: AssessmentStore, now: dateti
     return results
 
 
-def register_reminders(services: Services, store: AssessmentStore) -> None:
+def register_reminders(services: Infra, store: AssessmentStore) -> None:
     """Let the scheduler run ``send_reminders`` for jobs of kind ``assessment_reminders``."""
 
     async def handler(job: Job) -> None:

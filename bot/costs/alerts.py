@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from datetime import date, timedelta
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 from sqlalchemy import insert, select, update
 from sqlalchemy.exc import IntegrityError
@@ -23,11 +23,19 @@ from bot.costs.status import BudgetStatus
 from bot.costs.tables import CostAlert
 from bot.db import Database, utcnow
 from bot.models import Choice, Field, Reply
+from bot.practice.infra import Infra
 
 if TYPE_CHECKING:
-    from bot.services import Services
+    from bot.costs.service import BudgetService
 
 log = logging.getLogger(__name__)
+
+
+class CostHost(Infra, Protocol):
+    """What budget alerts and the cost demo use of the running bot (bot/practice/infra.py): the budgets too."""
+
+    @property
+    def budgets(self) -> BudgetService | None: ...
 MAX_ATTEMPTS = 3
 
 
@@ -107,7 +115,7 @@ def alert_reply(status: BudgetStatus, budget: Budget, thresholds: tuple[str, ...
         choices=(Choice("Budget status", f"budget status for {status.team}"),))
 
 
-async def check_alerts(services: Services, *, hand_off: bool = False) -> list[AlertOutcome]:
+async def check_alerts(services: CostHost, *, hand_off: bool = False) -> list[AlertOutcome]:
     """Check every budget against the latest data; claim and send new crossings. Never raises for delivery.
     With ``hand_off`` (command-line processes) an alert this process cannot post is queued for the replicas."""
     svc, db = services.budgets, services.db
@@ -142,7 +150,7 @@ def claimable(db: Database, budget_id: int, period_start: date, threshold: str) 
     return row is None or (row.status == "failed" and row.attempts < MAX_ATTEMPTS)
 
 
-async def _deliverable_here(services: Services, team: str) -> bool:
+async def _deliverable_here(services: CostHost, team: str) -> bool:
     """Whether this process has a poster for one of the team's channels (a team with none fails anywhere)."""
     from bot.practice.audience import resolve
 
@@ -150,7 +158,7 @@ async def _deliverable_here(services: Services, team: str) -> bool:
     return not found.recipients or any(r.target.platform in services.delivery.platforms for r in found.recipients)
 
 
-def queue_check(services: Services) -> int | None:
+def queue_check(services: CostHost) -> int | None:
     """The outbox row: a one-off ``budget_alerts.now`` job due now (one is enough while it is pending)."""
     sched = services.scheduler
     if sched.pending(ALERT_NOW_JOB):
@@ -158,7 +166,7 @@ def queue_check(services: Services) -> int | None:
     return sched.schedule(ALERT_NOW_JOB, {}, utcnow(), created_by="costs-cli")
 
 
-async def _deliver(services: Services, status: BudgetStatus, budget: Budget,
+async def _deliver(services: CostHost, status: BudgetStatus, budget: Budget,
                    thresholds: tuple[str, ...]) -> AlertOutcome:
     """Post through the nudge delivery records (one row per channel, failures kept; a retry re-posts only
     where it failed); the team's channels are resolved like a nudge's ``team:<name>`` audience."""
@@ -185,7 +193,7 @@ ALERT_JOB = "budget_alerts"  # daily scheduler job: re-checks thresholds and ret
 ALERT_NOW_JOB = "budget_alerts.now"  # one-off: alerts a command-line process found and left for the replicas
 
 
-def register_alerts(services: Services) -> None:
+def register_alerts(services: CostHost) -> None:
     """Let the scheduler run ``check_alerts`` for jobs of kind ``budget_alerts``."""
     scheduler = getattr(services, "scheduler", None)
     if scheduler is None:
@@ -198,7 +206,7 @@ def register_alerts(services: Services) -> None:
     scheduler.register(ALERT_NOW_JOB, handler)
 
 
-def ensure_alert_job(services: Services) -> None:
+def ensure_alert_job(services: CostHost) -> None:
     """Schedule the daily check once (called after imports and budget changes; synchronous)."""
     scheduler = getattr(services, "scheduler", None)
     if scheduler is not None:

@@ -19,7 +19,7 @@ from bot.db import Database, utcnow
 from bot.models import Choice, Field, Reply
 
 if TYPE_CHECKING:
-    from bot.services import Services
+    from bot.practice.infra import Infra
 
 log = logging.getLogger(__name__)
 ANOMALY_JOB = "cost_anomalies"  # daily scheduler job
@@ -101,7 +101,7 @@ def latest_days(db: Database, n: int = LOOKBACK_DAYS) -> list:  # type: ignore[t
     return [last - timedelta(days=k) for k in range(n)]
 
 
-async def check_anomalies(services: Services) -> list[AnomalyOutcome]:
+async def check_anomalies(services: Infra) -> list[AnomalyOutcome]:
     """Detect spikes on the latest days, claim the new ones and post each once. Never raises for delivery."""
     from bot.practice.audience import resolve
     from bot.practice.deliveries import DeliveryLog, deliver
@@ -131,7 +131,7 @@ async def check_anomalies(services: Services) -> list[AnomalyOutcome]:
     return out
 
 
-def register_anomalies(services: Services) -> None:
+def register_anomalies(services: Infra) -> None:
     """Let the scheduler run ``check_anomalies`` for jobs of kind ``cost_anomalies``."""
     scheduler = getattr(services, "scheduler", None)
     if scheduler is None:
@@ -144,7 +144,7 @@ def register_anomalies(services: Services) -> None:
     scheduler.register(ANOMALY_NOW_JOB, handler)
 
 
-def queue_anomaly_check(services: Services) -> int | None:
+def queue_anomaly_check(services: Infra) -> int | None:
     """After a command-line import: a one-off check due now, run by a replica that can post (one while pending).
 
     A command-line process has no Slack or Teams sender, so it must not claim anomalies it cannot deliver."""
@@ -154,7 +154,7 @@ def queue_anomaly_check(services: Services) -> int | None:
     return sched.schedule(ANOMALY_NOW_JOB, {}, utcnow(), created_by="costs-cli")
 
 
-def ensure_anomaly_job(services: Services) -> None:
+def ensure_anomaly_job(services: Infra) -> None:
     """Schedule the daily check once (after imports; synchronous)."""
     scheduler = getattr(services, "scheduler", None)
     if scheduler is not None:

@@ -5,8 +5,9 @@ from __future__ import annotations
 import argparse
 import asyncio
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
+from bot.commands import builders
 from bot.config import Settings
 from bot.errors import UserError
 
@@ -16,13 +17,9 @@ if TYPE_CHECKING:
 CLI_ACTOR = "cli"
 
 
-def open_services(settings: Settings):  # type: ignore[no-untyped-def]
-    """Migrated services for one CLI command (no demo data)."""
-    from bot.app import build_services
-
-    services = build_services(settings)
-    services.db.upgrade()
-    return services
+def open_services(args: argparse.Namespace, settings: Settings) -> Any:
+    """Migrated services for one CLI command (no demo data), built by the composition root (bot/commands.py)."""
+    return builders(args).services(settings)
 
 
 def _import(args: argparse.Namespace, settings: Settings) -> int:
@@ -33,7 +30,7 @@ def _import(args: argparse.Namespace, settings: Settings) -> int:
     from bot.logs import configure
 
     configure(settings.log_level)
-    services = open_services(settings)
+    services = open_services(args, settings)
     failed = 0
     batch: list[tuple[int, str]] = []  # files of one command are parts of one export: they add up
     for name in args.files:
@@ -93,7 +90,7 @@ def _print_alerts(services, settings: Settings) -> int:  # type: ignore[no-untyp
 def _check(args: argparse.Namespace, settings: Settings) -> int:
     from bot.costs.alerts import ensure_alert_job
 
-    services = open_services(settings)
+    services = open_services(args, settings)
     ensure_alert_job(services)
     try:
         return _print_alerts(services, settings)
@@ -134,7 +131,7 @@ def _adopt_after_import(services, settings: Settings, skip: bool) -> None:  # ty
 
 
 def _imports(args: argparse.Namespace, settings: Settings) -> int:
-    services = open_services(settings)
+    services = open_services(args, settings)
     for rec in services.budgets.costs.imports(args.limit):
         print(f"#{rec.id} {rec.imported_at:%Y-%m-%d %H:%M} {rec.file_name} sha256:{rec.checksum[:12]} "
               f"rows {rec.rows_imported}/{rec.rows_total} rejected {rec.rows_rejected} "
@@ -145,7 +142,7 @@ def _imports(args: argparse.Namespace, settings: Settings) -> int:
 def _totals(args: argparse.Namespace, settings: Settings) -> int:
     from bot.costs.store import nano_to_str
 
-    services = open_services(settings)
+    services = open_services(args, settings)
     column = args.column or settings.cost_column
     for (team, cur), value in sorted(services.budgets.costs.totals(column).items(), key=lambda kv: (kv[0][1],
                                                                                                     kv[0][0] or "~")):
@@ -156,7 +153,7 @@ def _totals(args: argparse.Namespace, settings: Settings) -> int:
 def _budget(args: argparse.Namespace, settings: Settings) -> int:
     from bot.costs.budgets import parse_amount, parse_thresholds
 
-    services = open_services(settings)
+    services = open_services(args, settings)
     store = services.budgets.budgets
     if args.budget_command == "set":
         b = store.set_budget(args.team, parse_amount(args.amount), args.currency, args.period,

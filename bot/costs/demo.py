@@ -12,8 +12,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from bot.costs.alerts import CostHost
     from bot.costs.service import BudgetService
-    from bot.services import Services
 
 HEADER = ("BilledCost", "EffectiveCost", "ListCost", "BillingCurrency", "BillingAccountId", "BillingPeriodStart",
           "BillingPeriodEnd", "ChargePeriodStart", "ChargePeriodEnd", "ChargeCategory", "ChargeClass", "ProviderName",
@@ -72,7 +72,7 @@ def write_demo_csv(path: Path, today: date, seed: int = 7) -> None:
             d += timedelta(days=1)
 
 
-def load_costs(services: Services, today: date | None = None) -> None:
+def load_costs(services: CostHost, today: date | None = None) -> None:
     """Import the generated file through the normal import path, then set demo budgets from the data."""
     budgets = services.budgets
     if budgets is None:

@@ -42,7 +42,7 @@ def _adopt(services, settings: Settings, dry_run: bool) -> int:  # type: ignore[
 
 
 def _team(args: argparse.Namespace, settings: Settings) -> int:
-    services = open_services(settings)
+    services = open_services(args, settings)
     teams, budgets, cmd = services.teams, services.budgets.budgets, args.team_command
     if cmd == "list":
         for t in teams.list():

@@ -19,7 +19,7 @@ from bot.practice.audience import Recipient
 from bot.practice.nudge_tables import DeliveryRecord, NudgeQuota
 
 if TYPE_CHECKING:
-    from bot.services import Services
+    from bot.practice.infra import Infra
 
 log = logging.getLogger(__name__)
 STALE_SENDING = timedelta(minutes=1)  # a "sending" row older than a job lease belongs to a replica that died
@@ -132,7 +132,7 @@ class DeliveryLog:
                 DeliveryRecord.recipient == key)
 
 
-async def deliver(services: Services, log_: DeliveryLog, source: str, occurrence: str,
+async def deliver(services: Infra, log_: DeliveryLog, source: str, occurrence: str,
                   recipients: Sequence[Recipient], replies: Sequence[Reply], *, nudge_id: int | None = None,
                   per_day: int = 0, day: date | None = None, retry_failed: bool = False,
                   taken_over: bool = False) -> list[Delivered]:

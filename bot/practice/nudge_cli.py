@@ -3,19 +3,17 @@
 from __future__ import annotations
 
 import argparse
+from typing import Any
 
+from bot.commands import builders
 from bot.config import Settings
 from bot.errors import UserError
 
 CLI_ACTOR = "cli"
 
 
-def _services(settings: Settings):  # type: ignore[no-untyped-def]
-    from bot.app import build_services
-
-    services = build_services(settings)
-    services.db.upgrade()
-    return services
+def _services(args: argparse.Namespace, settings: Settings) -> Any:
+    return builders(args).services(settings)  # migrated, from the composition root (bot/commands.py)
 
 
 def _create(args: argparse.Namespace, settings: Settings) -> int:
@@ -24,7 +22,7 @@ def _create(args: argparse.Namespace, settings: Settings) -> int:
     from bot.practice.nudge_text import when_label
     from bot.practice.when import When, parse_when
 
-    services = _services(settings)
+    services = _services(args, settings)
     svc = services.nudges
     try:
         when = parse_when(args.at, utcnow(), settings.tz) if args.nudge_command == "schedule" else When(utcnow())
@@ -49,7 +47,7 @@ def _create(args: argparse.Namespace, settings: Settings) -> int:
 def _read(args: argparse.Namespace, settings: Settings) -> int:
     from bot.practice.nudge_text import list_line, status_text
 
-    services = _services(settings)
+    services = _services(args, settings)
     svc = services.nudges
     if args.nudge_command == "list":
         nudges = svc.store.list(("scheduled", "sent", "cancelled") if args.all else ("scheduled",))

@@ -18,8 +18,8 @@ from bot.practice.recurrence import first_occurrence
 from bot.practice.when import QuietHours, When
 
 if TYPE_CHECKING:
+    from bot.practice.infra import Infra
     from bot.practice.scheduler import Job
-    from bot.services import Services
 
 log = logging.getLogger(__name__)
 JOB_KIND = "nudge.send"
@@ -37,7 +37,7 @@ class Plan:
 class NudgeService:
     """The nudge feature over one set of services (``services.nudges``)."""
 
-    def __init__(self, services: Services) -> None:
+    def __init__(self, services: Infra) -> None:
         self.services = services
         self.store = NudgeStore(services.db)
         self.deliveries = DeliveryLog(services.db, services.scheduler.lease)
@@ -180,7 +180,7 @@ class NudgeService:
         return Reply(nudge.text, title="FinOps nudge", footer=f"Sent by {nudge.author} · nudge {nudge.id}")
 
 
-def register_nudges(services: Services) -> NudgeService:
+def register_nudges(services: Infra) -> NudgeService:
     """Create ``services.nudges`` and let the scheduler run ``nudge.send`` jobs (called by bot/app.py)."""
     nudges = NudgeService(services)
     services.scheduler.register(JOB_KIND, nudges.run)

@@ -9,10 +9,10 @@ from bot.practice.survey_send import resolve
 from bot.practice.survey_spec import SurveyInfo
 
 if TYPE_CHECKING:
-    from bot.services import Services
+    from bot.practice.infra import Infra
 
 
-def from_announced_channel(services: Services, info: SurveyInfo, key: ConversationKey) -> bool:
+def from_announced_channel(services: Infra, info: SurveyInfo, key: ConversationKey) -> bool:
     """Whether a message comes from a channel this survey was announced in: the platform delivers a button press
     there only from someone in that channel (of that workspace), so it is the membership check."""
     if not info.channels or info.kind != "pulse" or not key.channel:

@@ -9,7 +9,9 @@ from __future__ import annotations
 import argparse
 import asyncio
 from pathlib import Path
+from typing import Any
 
+from bot.commands import builders
 from bot.config import Settings
 from bot.errors import UserError
 from bot.export import write_csv
@@ -17,10 +19,8 @@ from bot.export import write_csv
 CLI_ACTOR = "cli"
 
 
-def _bot(settings: Settings):  # type: ignore[no-untyped-def]
-    from bot.app import build_bot
-
-    return build_bot(settings, demo=False)
+def _bot(args: argparse.Namespace, settings: Settings) -> Any:
+    return builders(args).bot(settings)  # from the composition root (bot/commands.py)
 
 
 def _survey(bot, sid: int):  # type: ignore[no-untyped-def]
@@ -51,7 +51,7 @@ def _create(args: argparse.Namespace, settings: Settings) -> int:
                           (settings.survey_reminder_hours, settings.survey_max_reminders))
     except (SurveyError, UnicodeDecodeError) as exc:
         raise UserError(f"{path.name}: {exc}") from None
-    bot = _bot(settings)
+    bot = _bot(args, settings)
     s = bot.services
     try:
         if args.dry_run:
@@ -84,7 +84,7 @@ def _list(args: argparse.Namespace, settings: Settings) -> int:
     from bot.db import utcnow
     from bot.practice.survey_render import summary_line
 
-    bot = _bot(settings)
+    bot = _bot(args, settings)
     try:
         items = bot.services.surveys.list(args.last)
         for info in items:
@@ -100,7 +100,7 @@ def _list(args: argparse.Namespace, settings: Settings) -> int:
 def _close(args: argparse.Namespace, settings: Settings) -> int:
     from bot.practice.survey_send import close
 
-    bot = _bot(settings)
+    bot = _bot(args, settings)
     try:
         _survey(bot, args.id)
         if not asyncio.run(close(bot.services, bot.services.surveys, args.id, CLI_ACTOR)):
@@ -116,7 +116,7 @@ def _results(args: argparse.Namespace, settings: Settings) -> int:
     from bot.practice.survey_results import compute, results_replies
     from bot.practice.survey_send import refresh_assessment
 
-    bot = _bot(settings)
+    bot = _bot(args, settings)
     s = bot.services
     try:
         info = _survey(bot, args.id)
@@ -140,7 +140,7 @@ def _results(args: argparse.Namespace, settings: Settings) -> int:
 def _export(args: argparse.Namespace, settings: Settings) -> int:
     from bot.practice.survey_results import to_csv
 
-    bot = _bot(settings)
+    bot = _bot(args, settings)
     try:
         info = _survey(bot, args.id)
         text = to_csv(info, bot.services.surveys.answers(args.id), settings.survey_min_responses)

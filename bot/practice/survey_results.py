@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import io
 import random
-from dataclasses import dataclass
 from datetime import datetime
 
 from bot.db import utcnow
@@ -13,49 +12,11 @@ from bot.markup import user_text
 from bot.models import Field, Image, Reply
 from bot.practice.survey_render import describe
 from bot.practice.survey_spec import Question, SurveyInfo
+from bot.practice.survey_tally import Results, Tally
 from bot.practice.surveys import AnswerRow, Invite
 
 MAX_TEXTS = 30  # free-text answers listed in chat (the CSV has all)
 CSV_HEADER = ("survey_id", "survey", "question_no", "question", "type", "answer", "respondent")
-
-
-@dataclass(frozen=True)
-class Tally:
-    """One question's results; ``hidden`` when an anonymous survey has too few answers to show them."""
-
-    number: int
-    question: Question
-    answered: int
-    counts: tuple[int, ...]
-    texts: tuple[str, ...]
-    hidden: bool
-
-    def percent(self, i: int) -> float:
-        """Share of respondents who chose option ``i``."""
-        return 100.0 * self.counts[i] / self.answered if self.answered else 0.0
-
-    def mean(self) -> float | None:
-        """Average of a 1–5 scale."""
-        total = sum(self.counts)
-        return sum((i + 1) * c for i, c in enumerate(self.counts)) / total if total else None
-
-
-@dataclass(frozen=True)
-class Results:
-    """A survey's results as shown to the author and practitioners."""
-
-    survey: SurveyInfo
-    invited: int
-    finished: int
-    tallies: tuple[Tally, ...]
-    min_responses: int
-    finished_people: tuple[str, ...] = ()  # non-anonymous surveys only
-    status: str = "open"  # as people see it (closed once the deadline passed)
-
-    @property
-    def all_hidden(self) -> bool:
-        """Nothing may be shown yet."""
-        return bool(self.tallies) and all(t.hidden for t in self.tallies)
 
 
 def _named(row: AnswerRow, question: Question) -> str:

@@ -12,9 +12,10 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 from bot.db import as_utc
 from bot.delivery import Target
@@ -22,18 +23,38 @@ from bot.models import Reply
 from bot.practice import survey_render as render
 from bot.practice.audience import Recipient
 from bot.practice.deliveries import UNKNOWN, DeliveryLog
+from bot.practice.infra import Infra
 from bot.practice.scheduler import MAX_ATTEMPTS
 from bot.practice.survey_spec import SurveyDraft, SurveyInfo
 from bot.practice.surveys import Invite, SurveyStore
 
 if TYPE_CHECKING:
     from bot.practice.scheduler import Job
-    from bot.services import Services
 
 log = logging.getLogger(__name__)
 SEND, REMIND, CLOSE = "survey.send", "survey.reminder", "survey.close"
 INVITE, ANNOUNCE, SUMMARY = "survey.invite", "survey.announce", "survey.summary"
 PERSON = re.compile(r"^(slack|teams|console):\S+$")
+
+
+class _Finished(Protocol):
+    @property
+    def user_ref(self) -> str: ...
+    @property
+    def finished_at(self) -> datetime | None: ...
+
+
+class FinishedAssessments(Protocol):
+    """What surveys read of the assessment store (``bot.assessment.store``, which imports this package)."""
+
+    def finished(self, team_id: int | None = None) -> Sequence[_Finished]: ...
+
+
+class SurveyHost(Infra, Protocol):
+    """What sending surveys uses of the running bot (bot/practice/infra.py): the infrastructure and assessments."""
+
+    @property
+    def maturity(self) -> FinishedAssessments | None: ...
 
 
 @dataclass(frozen=True)
@@ -58,7 +79,7 @@ class SendReport:
     at: datetime | None = None  # not sent now: scheduled for this time
 
 
-def resolve(services: Services, info: SurveyInfo | SurveyDraft) -> Audience:
+def resolve(services: Infra, info: SurveyInfo | SurveyDraft) -> Audience:
     """Teams → their owners and members (and channels when asked); platform-qualified ids → that person."""
     people: list[str] = []
     channels: list[Target] = []
@@ -88,12 +109,12 @@ def dm(user_ref: str) -> Target:
     return Target(user_ref.split(":", 1)[0], "", user_ref=user_ref)
 
 
-def plan_send(services: Services, sid: int, actor: str, at: datetime) -> int:
+def plan_send(services: SurveyHost, sid: int, actor: str, at: datetime) -> int:
     """Remember a draft's planned send time: a held ``survey.send`` job, released when Send is pressed."""
     return services.scheduler.schedule(SEND, {"survey": sid, "actor": actor}, at, created_by=actor, held=True)
 
 
-def _planned(services: Services, sid: int) -> tuple[str, datetime] | None:
+def _planned(services: SurveyHost, sid: int) -> tuple[str, datetime] | None:
     """Release a draft's held send job (Send pressed): ("scheduled"|"already", due) or None when there is none."""
     sched = services.scheduler
     for job in sched.jobs(SEND, ("held", "pending")):
@@ -103,7 +124,7 @@ def _planned(services: Services, sid: int) -> tuple[str, datetime] | None:
     return None
 
 
-async def send_survey(services: Services, store: SurveyStore, sid: int, actor: str,
+async def send_survey(services: SurveyHost, store: SurveyStore, sid: int, actor: str,
                       from_job: bool = False) -> SendReport:
     """Open a draft and queue its invitations (once, even when Send is pressed twice or on two replicas); a draft
     with a planned send time is scheduled instead (``SendReport.at``)."""
@@ -129,7 +150,7 @@ async def send_survey(services: Services, store: SurveyStore, sid: int, actor: s
     return SendReport(True, len(audience.people), (), len(audience.channels), audience.problems, queued=True)
 
 
-def _enqueue(services: Services, info: SurveyInfo, audience: Audience, actor: str, now: datetime) -> None:
+def _enqueue(services: SurveyHost, info: SurveyInfo, audience: Audience, actor: str, now: datetime) -> None:
     sched = services.scheduler
     sched.schedule_many(INVITE, [{"survey": info.id, "to": ref} for ref in audience.people], now, actor)
     sched.schedule_many(ANNOUNCE, [{"survey": info.id, "platform": t.platform, "channel": t.channel}
@@ -145,7 +166,7 @@ def _recipient(ref: str, target: Target) -> Recipient:
     return Recipient(ref, target, target.describe())
 
 
-async def invite(services: Services, store: SurveyStore, job: Job) -> None:
+async def invite(services: SurveyHost, store: SurveyStore, job: Job) -> None:
     """Deliver one invitation (the ``survey.invite`` job); exactly once, the in-flight post of a dead replica
     recorded as unknown; a throttled or transient failure is retried, a refusal recorded."""
     sid, ref, db = int(job.payload["survey"]), str(job.payload["to"]), services.db
@@ -168,7 +189,7 @@ async def invite(services: Services, store: SurveyStore, job: Job) -> None:
         raise Throttled(result.error or "throttled")
 
 
-async def announce(services: Services, store: SurveyStore, job: Job) -> None:
+async def announce(services: SurveyHost, store: SurveyStore, job: Job) -> None:
     """Post a survey's announcement in one channel (the ``survey.announce`` job), once."""
     sid, db = int(job.payload["survey"]), services.db
     info = await db.run(store.get, sid)
@@ -198,7 +219,7 @@ def _progress(invites: list[Invite]) -> str:
             + (f", {counts['pending']} queued" if counts["pending"] else ""))
 
 
-async def summarize(services: Services, store: SurveyStore, job: Job) -> None:
+async def summarize(services: SurveyHost, store: SurveyStore, job: Job) -> None:
     """The ``survey.summary`` job: once no invitation is left queued, tell the author how the sending went;
     until then look again a few seconds later."""
     db, sid = services.db, int(job.payload["survey"])
@@ -222,7 +243,7 @@ async def summarize(services: Services, store: SurveyStore, job: Job) -> None:
                           result.error, result.message_id)
 
 
-def _schedule_follow_ups(services: Services, info: SurveyInfo, now: datetime) -> None:
+def _schedule_follow_ups(services: SurveyHost, info: SurveyInfo, now: datetime) -> None:
     sched = services.scheduler
     sched.schedule(CLOSE, {"survey": info.id}, info.deadline, created_by=info.author)
     first = now + timedelta(hours=info.remind_every_hours)
@@ -230,7 +251,7 @@ def _schedule_follow_ups(services: Services, info: SurveyInfo, now: datetime) ->
         sched.schedule(REMIND, {"survey": info.id, "round": 1}, first, created_by=info.author)
 
 
-def refresh_assessment(services: Services, store: SurveyStore, info: SurveyInfo) -> set[str]:
+def refresh_assessment(services: SurveyHost, store: SurveyStore, info: SurveyInfo) -> set[str]:
     """Assessment surveys: mark invitees whose assessment of the team finished since the invitation."""
     team = services.teams.get(info.team or "")
     if team is None or services.maturity is None or info.sent_at is None:
@@ -248,7 +269,7 @@ def next_question(store: SurveyStore, info: SurveyInfo, user_ref: str) -> int | 
     return next((q for q in range(len(info.questions)) if q not in done), None)
 
 
-async def remind(services: Services, store: SurveyStore, sid: int, round_no: int) -> int:
+async def remind(services: SurveyHost, store: SurveyStore, sid: int, round_no: int) -> int:
     """Remind everyone who has not answered (each person once per round); schedule the next round."""
     db, tz, now = services.db, services.settings.tz, services.scheduler.clock()
     info = await db.run(store.get, sid)
@@ -273,7 +294,7 @@ async def remind(services: Services, store: SurveyStore, sid: int, round_no: int
     return reminded
 
 
-async def close(services: Services, store: SurveyStore, sid: int, actor: str) -> bool:
+async def close(services: SurveyHost, store: SurveyStore, sid: int, actor: str) -> bool:
     """Close an open survey, audit it and tell the author where the results are."""
     db, now = services.db, services.scheduler.clock()
     if not await db.run(store.close, sid, now):
@@ -295,7 +316,7 @@ async def close(services: Services, store: SurveyStore, sid: int, actor: str) ->
     return True
 
 
-def register_survey_jobs(services: Services, store: SurveyStore) -> None:
+def register_survey_jobs(services: SurveyHost, store: SurveyStore) -> None:
     """Let the scheduler run survey sends, reminders and closes."""
 
     async def on_send(job: Job) -> None:

@@ -1,0 +1,31 @@
+"""What a feature may use of the running bot: a structural view of ``bot.services.Services``.
+
+``Services`` (bot/services.py) holds every feature's store, so a feature that named it would depend on all the
+others and on itself through it (the cycle services -> nudges -> services). Features type their ``services``
+argument with ``Infra``, or with a protocol extending it by the one feature store they read (``CostHost`` in
+bot/costs/alerts.py, ``SurveyHost`` in bot/practice/survey_send.py); ``Services`` satisfies them all. It lives in
+``bot.practice`` because the scheduler and the audit log it names do.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Protocol
+
+if TYPE_CHECKING:
+    from bot.config import Settings
+    from bot.db import Database
+    from bot.delivery import Delivery
+    from bot.practice.audit import AuditLog
+    from bot.practice.scheduler import Scheduler
+    from bot.teams import TeamStore
+
+
+class Infra(Protocol):
+    """Settings, the database, teams, delivery to the platforms, the audit log and the job scheduler."""
+
+    settings: Settings
+    db: Database
+    teams: TeamStore
+    delivery: Delivery
+    audit: AuditLog
+    scheduler: Scheduler
