@@ -69,10 +69,11 @@ _PERSON_ID = re.compile(r"\b(?:slack|teams):\S+|<@[^>]+>")
 def _help(intents: Sequence[Intent]) -> list[Block]:
     lines = ["*What you can ask me* (in a DM, with an @mention, or with `/finops`):"]
     for intent in intents:
-        if intent.name in ("help", "cancel") or not intent.examples:
+        examples = getattr(intent, "examples", ())  # optional (bot/intent.py)
+        if intent.name in ("help", "cancel") or not examples:
             continue
         summary = getattr(intent, "summary", intent.name.replace("_", " "))
-        example = _PERSON_ID.sub("@alice", intent.examples[0])  # people are typed as @mentions, not ids
+        example = _PERSON_ID.sub("@alice", examples[0])  # people are typed as @mentions, not ids
         lines.append(f"• {escape(summary)}: _{escape(example)}_")
     return [{"type": "section", "text": {"type": "mrkdwn", "text": "\n".join(lines)[:3000]}}]
 

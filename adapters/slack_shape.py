@@ -120,7 +120,7 @@ def _kind_fits(body: dict[str, Any]) -> bool:
         return False
     if not all(_action_fits(action) for action in body.get("actions") or []):
         return False
-    view = body.get("view") if isinstance(body.get("view"), dict) else {}
+    view = found if isinstance(found := body.get("view"), dict) else {}
     if "state" in view and not _dicts(view["state"].get("values", {}), 3):
         return False
     blocks = (body.get("message") or {}).get("blocks") if isinstance(body.get("message"), dict) else None

@@ -30,7 +30,7 @@ Activity = Any  # a botbuilder (or Agents SDK) Activity, read by attribute
 def tenant_of(activity: Activity) -> str:
     """The Azure AD tenant: ``channelData.tenant.id``, else ``conversation.tenantId``."""
     data = activity.channel_data if isinstance(activity.channel_data, dict) else {}
-    tenant = data.get("tenant") if isinstance(data.get("tenant"), dict) else {}
+    tenant = found if isinstance(found := data.get("tenant"), dict) else {}
     conv = activity.conversation
     if tenant.get("id") or conv is None:
         return str(tenant.get("id") or "")
@@ -41,7 +41,7 @@ def tenant_of(activity: Activity) -> str:
 def _mentioned(mention: Any) -> tuple[str, str, str]:
     """(tag as it appears in the text, user id, name) of one mention entity."""
     props = mention.additional_properties or {}
-    mentioned = props.get("mentioned") if isinstance(props.get("mentioned"), dict) else {}
+    mentioned = found if isinstance(found := props.get("mentioned"), dict) else {}
     name = str(mentioned.get("name") or "")
     return str(props.get("text") or f"<at>{name}</at>"), str(mentioned.get("id") or ""), name
 
@@ -96,7 +96,7 @@ def mentions_bot(activity: Activity) -> bool:
     bot_id = activity.recipient.id if activity.recipient is not None else None
     for mention in _mentions(activity):
         props = mention.additional_properties or {}
-        mentioned = props.get("mentioned") if isinstance(props.get("mentioned"), dict) else {}
+        mentioned = found if isinstance(found := props.get("mentioned"), dict) else {}
         if bot_id and mentioned.get("id") == bot_id:
             return True
     return False
@@ -112,7 +112,7 @@ def submitted_value(value: Any) -> tuple[str | None, dict[str, str]]:
     if not isinstance(value, dict):
         return (value if isinstance(value, str) and value else None), {}
     chosen = value.get("value")
-    teams = value.get("msteams") if isinstance(value.get("msteams"), dict) else {}
+    teams = found if isinstance(found := value.get("msteams"), dict) else {}
     if chosen is None and teams.get("value"):
         inner = teams["value"]
         with contextlib.suppress(ValueError):

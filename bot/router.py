@@ -21,7 +21,7 @@ from bot.state import FlowState, StaleStateError
 from bot.text import is_question
 from bot.understanding.context import ParseContext
 from bot.understanding.types import Parse
-from bot.understanding.vocabulary import Vocabulary
+from bot.understanding.vocabulary import KnownValues, Vocabulary
 
 log = logging.getLogger(__name__)
 MIN_CONFIDENCE = 0.5  # default calibrated P(right) below which the fallback answers with the likeliest readings
@@ -177,10 +177,10 @@ class Router:
         return await intent.handle(msg, parse, ctx)
 
 
-def _known_values(services: Services) -> object | None:
+def _known_values(services: Services) -> KnownValues | None:
     """The cost store's FOCUS values for entities, when it can list them."""
     budgets = services.budgets
-    return budgets if budgets is not None and hasattr(budgets, "known_values") else None
+    return budgets if isinstance(budgets, KnownValues) else None
 
 
 _CONTROL = dict.fromkeys(c for c in range(32) if c not in (9, 10, 13))

@@ -59,7 +59,7 @@ class AdminIntent:
         if not await s.db.run(s.access.is_admin, me):
             return [Reply(NEED_ADMIN)]
         if op == "audit":
-            records = await s.db.run(s.audit.recent, min(int(slots["limit"]), 200))
+            records = await s.db.run(s.audit.recent, min(int(str(slots["limit"])), 200))
             body = "\n".join(r.line() for r in records) or "The audit log is empty."
             return [Reply(body, title=f"Audit log (last {len(records)})")]
         if op == "roles":

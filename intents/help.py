@@ -65,7 +65,7 @@ def help_reply(ctx: TurnContext, intro: str = "Here is what I can do:") -> Reply
     """The help text for the intents this bot runs (also used by the fallback); only safe buttons."""
     lines = [intro]
     for intent in ctx.intents:
-        if intent.name in ("help", "cancel") or not intent.examples:
+        if intent.name in ("help", "cancel") or not getattr(intent, "examples", ()):
             continue
         summary = getattr(intent, "summary", intent.name.replace("_", " "))
         lines.append(f"• {summary}: e.g. “{shown_example(intent)}”")

@@ -165,7 +165,9 @@ class NudgeIntent:
         if ctx.state.intent == self.name:
             ctx.state.clear()  # a new compose replaces an unsent preview
         specs = parse_specs(audience, msg.key.platform)
-        kept, problems, targets = [], [], []
+        kept: list[str] = []
+        problems: list[str] = []
+        targets: list[str] = []
         for spec in specs:
             spec = await s.db.run(canonical, spec, s.teams)
             found = await s.db.run(resolve, [spec], s.teams, s.settings.nudge_channels)
@@ -210,8 +212,8 @@ class NudgeIntent:
                 nudge = await s.db.run(svc.edit, me, nudge_id, slots["text"])
                 return Reply(f"Nudge {nudge_id} now says: “{user_text(nudge.text)}”.")
             when = parse_when(slots["when"], ctx.now, s.settings.tz)
-            nudge, plan = await s.db.run(svc.reschedule, me, nudge_id, when)
-            return Reply(f"Nudge {nudge_id} now goes out {when_label(svc, plan)} (job {nudge.job_id}).")
+            moved, plan = await s.db.run(svc.reschedule, me, nudge_id, when)
+            return Reply(f"Nudge {nudge_id} now goes out {when_label(svc, plan)} (job {moved.job_id}).")
         except (LookupError, ValueError) as exc:
             return Reply(f"{str(exc)[:1].upper()}{str(exc)[1:]}.")
 

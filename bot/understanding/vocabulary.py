@@ -4,13 +4,23 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable, Mapping
-from typing import Protocol
+from collections.abc import Callable, Mapping, Sequence
+from typing import Protocol, runtime_checkable
 
 log = logging.getLogger(__name__)
 TTL_SECONDS = 60.0
 
 
+class NamedTeam(Protocol):
+    """A team as the directory lists it (``bot.teams.TeamInfo``)."""
+
+    @property
+    def name(self) -> str: ...
+    @property
+    def aliases(self) -> Sequence[str]: ...
+
+
+@runtime_checkable
 class KnownValues(Protocol):
     """A cost store that can list the FOCUS values it holds ("service", "provider", "region", "account")."""
 
@@ -20,7 +30,7 @@ class KnownValues(Protocol):
 class Vocabulary:
     """A snapshot of team names/aliases and FOCUS values; ``stale`` says when to reload (in a database thread)."""
 
-    def __init__(self, teams: Callable[[], list[object]], values: KnownValues | None = None,
+    def __init__(self, teams: Callable[[], Sequence[NamedTeam]], values: KnownValues | None = None,
                  clock: Callable[[], float] = time.monotonic) -> None:
         self._teams, self._values, self._clock = teams, values, clock
         self.teams: Mapping[str, tuple[str, ...]] = {}
@@ -34,7 +44,7 @@ class Vocabulary:
 
     def reload(self) -> None:
         """Read the directory and the cost values (blocking: run it with ``db.run``)."""
-        self.teams = {t.name: tuple(t.aliases) for t in self._teams()}  # type: ignore[attr-defined]
+        self.teams = {t.name: tuple(t.aliases) for t in self._teams()}
         if self._values is not None:
             try:
                 self.values = dict(self._values.known_values())
