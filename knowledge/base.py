@@ -11,9 +11,9 @@ from types import MappingProxyType
 
 from knowledge.article import Article
 from knowledge.loader import CATALOG, CONTENT, KnowledgeError, Topic, load_articles, load_catalog
-from knowledge.search import THRESHOLD, Doc, Hit, Index, Result
+from knowledge.search import GENERIC, THRESHOLD, WEAK, Doc, Hit, Index, Result
 from knowledge.sequences import AFTER, HOW_MANY, KIND_PREFIX, OVERVIEWS, WHICH, by_position, neighbour
-from knowledge.text import light
+from knowledge.text import content_words, light, stem
 
 log = logging.getLogger(__name__)
 ORDERED_CONFIDENCE = 0.9  # "what comes after Inform?" is answered by the sequence, not by word overlap
@@ -68,6 +68,13 @@ class KnowledgeBase:
             inner = self.index.rank_within(m["rest"], KIND_PREFIX[m["noun"]])
             return inner.top if inner.hits else None
         return by_position(said)
+
+    def names(self, text: str, topic_id: str) -> bool:
+        """Whether ``text`` names the topic: a word of its title or aliases that is not a generic one ("cost")."""
+        if topic_id not in self.index.pos:
+            return False
+        said = {stem(w) for w in content_words(light(text, joined=False))} - GENERIC - WEAK
+        return bool(said & self.index.names[self.index.pos[topic_id]])
 
     def closest(self, text: str, k: int = 3) -> list[Article]:
         """Up to ``k`` nearest articles for suggestions (none for off-topic questions)."""

@@ -7,8 +7,11 @@ import re
 from knowledge.article import Article, Point, Section
 from knowledge.text import STOPWORDS, light, stem
 
+_CLAUSE = re.compile(r"[:;] |, (?:such as|rather than|because|so that|usually|i\.e\.) ")  # where a definition's
+# first clause ends
 _BRITISH = re.compile(r"is(e|ed|es|ing|ation|ations)\b")  # "centralised" and "centralized" are one option
 VERDICT = "Which to pick: {verdict}"
+CLAUSE_WORDS = 6  # a definition cut to its first clause keeps at least this many words
 
 
 def definition_points(article: Article, definition: Section | None) -> list[Point]:
@@ -47,11 +50,17 @@ def verdict(left: tuple[str, str] | None, right: tuple[str, str] | None, names: 
     return f"{_cap(known[0])} {known[1]}" + (f"; otherwise {other}." if other else ".")
 
 
-def compare_blocks(left: Article, right: Article, sides: tuple[str, str], choice: bool) -> tuple[str, ...]:
-    """Both side by side: each one's definition, then each one's first detail; a choice leads with the verdict."""
-    said = verdict(option_of(left, sides[0]), option_of(right, sides[1]), (left.title, right.title))
+def compare_blocks(left: Article, right: Article, sides: tuple[str, str], choice: bool,
+                   limit: int = 0) -> tuple[str, ...]:
+    """Both side by side: each one's definition, then each one's first detail; a choice leads with the verdict (and
+    when verdict and definitions would pass ``limit`` words, each definition is cut to its first clause)."""
+    options = option_of(left, sides[0]), option_of(right, sides[1])
+    said = verdict(*options, (left.title, right.title))
     head = [VERDICT.format(verdict=said)] if choice and said else [f"{left.title} vs {right.title}:"]
     blocks = [*head, f"• {left.title}: {left.summary}", f"• {right.title}: {right.summary}"]
+    if limit and _words(" ".join(blocks)) > limit:  # the options' short names, each definition's first clause
+        names = [o[0] if o else a.title for o, a in zip(options, (left, right), strict=True)]
+        blocks[1:] = [f"• {names[0]}: {_clause(left.summary)}", f"• {names[1]}: {_clause(right.summary)}"]
     if said and not choice:
         blocks.append(f"• {VERDICT.format(verdict=said)}")
     details = [[p.render() for p in definition_points(a, a.section("Definition"))[:2]] for a in (left, right)]
@@ -90,6 +99,16 @@ def _option_points(article: Article, labels: tuple[str, str]) -> list[Point]:
         want = stems_of(label)
         out += [p for p in points if stems_of(p.label) == want][:1]
     return out
+
+
+def _clause(sentence: str) -> str:
+    """A definition cut where its first clause ends, when what is left still says something."""
+    cut = _CLAUSE.split(sentence, maxsplit=1)[0].rstrip(".")
+    return f"{cut}." if len(cut.split()) >= CLAUSE_WORDS and cut != sentence.rstrip(".") else sentence
+
+
+def _words(text: str) -> int:
+    return sum(1 for w in text.split() if any(c.isalnum() for c in w))
 
 
 def _cap(text: str) -> str:

@@ -68,9 +68,8 @@ def compose(article: Article, shape: str, other: Article | None = None, *, relat
     a ``related`` article, else by the article itself: never by saying what is missing.
     """
     if shape == "compare" and other is not None and other.id != article.id:
-        blocks = compare_blocks(article, other, sides, choice)
-        return Composed(blocks, _fit(blocks, LIMIT - HINT_WORDS, minimum=4 if "Which to pick" in "".join(blocks)
-                                     else 3))
+        blocks = compare_blocks(article, other, sides, choice, LIMIT - HINT_WORDS)
+        return Composed(blocks, _fit(blocks, LIMIT - HINT_WORDS, minimum=3))
     if shape == "compare" and (options := options_blocks(article, sides, choice)) is not None:
         return Composed(options, _fit(options, LIMIT - HINT_WORDS, minimum=min(3, len(options))))
     if shape == "compare":  # one side is unknown ("spot or on-demand?"): when to pick the known one, then it

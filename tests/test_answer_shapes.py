@@ -16,7 +16,7 @@ from bot.db import utcnow
 from bot.understanding.types import Alternative, Parse
 from knowledge.asks import ask_of
 from knowledge.base import KnowledgeBase
-from knowledge.compose import INTROS, LEADS, compose
+from knowledge.compose import HINT_WORDS, INTROS, LEADS, LIMIT, compose, word_count
 from tests.conftest import message
 
 MISSING = re.compile(r"\bI (?:have|don't have|do not have) no\b|\bI have no\b|names no single owner", re.IGNORECASE)
@@ -142,3 +142,33 @@ async def test_a_guessed_topic_says_so_and_offers_the_alternatives(bot: Bot) -> 
     ctx = TurnContext(FlowState(), bot.services, utcnow(), bot.router.intents, Outcome("unknown"), "ref")
     reply = (await intent.handle(message(text), sure, ctx))[0]
     assert not reply.text.startswith("I took this") and "Did you mean" not in reply.text
+
+
+def test_every_choice_fits_the_first_answer(kb: KnowledgeBase) -> None:
+    """The verdict and both definitions of any two choosable articles fit in the first answer's words."""
+    choosable = [a for a in kb.articles.values() if a.choose]
+    assert len(choosable) >= 20
+    for left in choosable:
+        for right in choosable:
+            if left.id != right.id:
+                sides = (left.choose[0][0] or left.title, right.choose[0][0] or right.title)  # an option each names
+                done = compose(left, "compare", right, sides=sides, choice=True)
+                assert done.text.startswith("Which to pick: ") and done.shown >= 3, (left.id, right.id)
+                assert word_count(done.text) + HINT_WORDS <= LIMIT, (left.id, right.id)
+
+
+async def test_a_knowledge_question_read_as_unsure_small_talk_offers_the_topic_it_names(bot: Bot) -> None:
+    from bot.state import FlowState
+    from intents.base import Outcome, TurnContext
+    from intents.fallback import FallbackIntent
+
+    fallback = FallbackIntent(bot.services)
+    ctx = TurnContext(FlowState(), bot.services, utcnow(), bot.router.intents, Outcome("unknown"), "ref")
+    runner_up = (Alternative("framework_question", 0.06, "capability/allocation"),)
+    text = "how would I begin with cost allocation"
+    reply = (await fallback.handle(message(text), Parse("unknown", 0.6, alternatives=runner_up), ctx))[0]
+    assert "Did you mean" in reply.text and reply.choices[0].label == "Allocation"
+    sure = (await fallback.handle(message(text), Parse("unknown", 0.9, alternatives=runner_up), ctx))[0]
+    assert "outside what I know" in sure.text  # a sure "unknown" is still refused
+    unnamed = (await fallback.handle(message("tell me a joke"), Parse("unknown", 0.6, alternatives=runner_up), ctx))[0]
+    assert "Allocation" not in [c.label for c in unnamed.choices]  # the runner-up is not named: not offered
