@@ -29,7 +29,6 @@ STAND_INS = {"Who": ("who", "persona", "stakeholder", "members", "division of la
              "KPIs": ("kpi", "metric", "measure", "target"),
              "Pitfalls": ("pitfall", "mistake", "risk", "caution", "caveat", "challenge", "problem", "trade-off",
                           "watch")}
-INSTANCE = re.compile(r"\b(?:for example|for instance|e\.g\.)", re.IGNORECASE)
 PEOPLE = re.compile(r"\b(?:engineer\w*|financ\w*|product (?:team|owner|manager)s?|procurement|leadership|executives?|"
                     r"practitioners?|developers?|architects?|analysts?)\b")
 PEOPLE_NAMED = 3  # different mentions that make a point an answer to "who"
@@ -103,21 +102,28 @@ def _lead(article: Article, name: str, related: Sequence[Article],
     for other in related if name != "Who" else ():  # who runs a neighbouring topic does not say who runs this one
         if other.id != article.id and (block := _section_block(other, name, lead_sentence=True, intro=intro)):
             return block, None, set()
+    if point := _mentioned(article, name):
+        return [f"{title} {point.text}"], None, {point.text}
     return [], None, set()
 
 
 def _stand_in(article: Article, name: str) -> Point | None:
-    """A point of the article that answers for the missing section: by its label, or (examples) a concrete case."""
+    """A point of the article whose label says it answers for the missing section."""
     points = [*definition_points(article, article.section("Definition")),
               *(p for s in article.sections if s.name != "Definition" for p in s.points)]
     for word in STAND_INS[name]:
         if found := next((p for p in points if p.label and word in p.label.lower()), None):
             return found
-    if name == "Examples":
-        return next((p for p in points if INSTANCE.search(p.text)), None)
-    if name == "Who":  # a point that names the people involved
-        return next((p for p in points if len(PEOPLE.findall(p.text.lower())) >= PEOPLE_NAMED), None)
     return None
+
+
+def _mentioned(article: Article, name: str) -> Point | None:
+    """Last resort for "who": a point that names several of the people involved."""
+    if name != "Who":
+        return None
+    points = [*definition_points(article, article.section("Definition")),
+              *(p for s in article.sections if s.name != "Definition" for p in s.points)]
+    return next((p for p in points if len(set(PEOPLE.findall(p.text.lower()))) >= PEOPLE_NAMED), None)
 
 
 def continued(done: Composed) -> Composed:
