@@ -172,3 +172,12 @@ async def test_a_knowledge_question_read_as_unsure_small_talk_offers_the_topic_i
     assert "outside what I know" in sure.text  # a sure "unknown" is still refused
     unnamed = (await fallback.handle(message("tell me a joke"), Parse("unknown", 0.6, alternatives=runner_up), ctx))[0]
     assert "Allocation" not in [c.label for c in unnamed.choices]  # the runner-up is not named: not offered
+
+
+async def test_more_after_a_choice_continues_the_same_comparison(bot: Bot) -> None:
+    _, _, first, buttons = await ask(bot, "should our team go with savings plans or reserved instances?", "choice-more")
+    assert first.startswith("Which to pick: ") and "More" in buttons
+    result = await bot.router.handle(message("more", thread="choice-more"))
+    text = result.replies[0].text
+    assert text.startswith("More on Savings plans:") and "Which to pick" not in text
+    assert "Reserved Instances" in text  # the rest of the side by side, not the savings plan article alone
