@@ -40,6 +40,7 @@ class Cues:
     choosing: tuple[str, ...]
     short: int
     negated: tuple[str, ...]
+    context: int = 0  # words a situation needs before its request for action
 
 
 def words(text: str) -> str:
@@ -59,7 +60,8 @@ def cues(path: Path = CUES) -> Cues:
     order = tuple(data.get("order") or ("compare", *SHAPES[1:]))
     shapes = {name: _norm(data[name].get("cues")) for name in order if name != "compare" and name in data}
     return Cues(order, shapes, _norm(compare["separators"]), _norm(compare["between"]), _norm(compare.get("either")),
-                _norm(compare.get("choosing")), int(compare.get("short", 0)), _norm(data["who"].get("negated")))
+                _norm(compare.get("choosing")), int(compare.get("short", 0)), _norm(data["who"].get("negated")),
+                int(data.get("act", {}).get("context", 0)))
 
 
 def ask_of(question: str, path: Path = CUES) -> Ask:
@@ -73,6 +75,9 @@ def ask_of(question: str, path: Path = CUES) -> Ask:
                 return Ask("compare", *pair, choice=True)
             continue
         found = [cue for cue in table.shapes.get(name, ()) if f" {cue} " in said]
+        if name == "act" and found:  # a situation comes first ("our bill doubled, what now?"), else it asks how
+            situated = [cue for cue in found if len(said.split(f" {cue} ", 1)[0].split()) >= table.context]
+            return Ask("act" if situated else "how")
         if name == "who":
             found = [cue for cue in found if not _negated(said, cue, table.negated)]
         if found:

@@ -99,12 +99,19 @@ def _lead(article: Article, name: str, related: Sequence[Article],
     title = (intro or INTROS[name]).format(t=article.title)
     if point := _stand_in(article, name):
         return [f"{title} {point.text}"], None, {point.text}
-    for other in related if name != "Who" else ():  # who runs a neighbouring topic does not say who runs this one
-        if other.id != article.id and (block := _section_block(other, name, lead_sentence=True, intro=intro)):
-            return block, None, set()
+    # who runs a neighbour does not say who runs this one; a neighbour's numbered steps beat its one-line advice
+    others = [a for a in related if a.id != article.id and a.section(name) is not None] if name != "Who" else []
+    if others:
+        best = min(others, key=lambda a: not _has_steps(a, name))  # the first with steps, else the first
+        return _section_block(best, name, lead_sentence=True, intro=intro), None, set()
     if point := _mentioned(article, name):
         return [f"{title} {point.text}"], None, {point.text}
     return [], None, set()
+
+
+def _has_steps(article: Article, name: str) -> bool:
+    section = article.section(name)
+    return section is not None and sum(bool(_STEP.match(p.text)) for p in section.points) >= 2
 
 
 def _stand_in(article: Article, name: str) -> Point | None:

@@ -67,6 +67,8 @@ def test_a_stand_in_lead_is_the_articles_own_words(kb: KnowledgeBase) -> None:
     ("nobody turns off the test environments on friday evening, what should we set up?", "act", False),
     ("the spend nobody owns keeps growing, any advice?", "act", False),
     ("what are the steps to roll out showback", "how", False),
+    ("what should we do about idle resources", "how", False),
+    ("where should we start with cost allocation", "how", False),
     ("which persona signs off commitment purchases", "who", False),
     ("what does tagging or labelling mean", "compare", True),
 ])
