@@ -90,15 +90,18 @@ def other_side(kb: KnowledgeBase, article: Article, left: str, right: str,
 
 
 def _near(kb: KnowledgeBase, side: str, direction: int) -> str | None:
-    """The topic named most surely by the last (``direction`` -1) or first (1) few words of ``side``."""
+    """The topic named by the last (``direction`` -1) or first (1) few words of ``side``: a sure search whose topic's
+    title or aliases carry the window's words ("billed" of "billed numbers in team dashboards"), the surest such
+    window winning ("hub and spoke" over "hub"); "let teams buy their own" names no topic."""
     said = [w for w in side.split() if w not in cues().choosing]  # "is showback enough": "enough" names nothing
-    found: list[tuple[float, int, str]] = []
+    found: list[tuple[float, float, int, str]] = []
     for n in range(1, min(SIDE_WORDS, len(said)) + 1):
         window = " ".join(said[-n:] if direction < 0 else said[:n])
         result = kb.search(window, k=1)
-        if result.answered and result.top and result.confidence >= SIDE_SURE:
-            found.append((round(result.confidence, 1), n, result.top))
-    return max(found)[2] if found else None
+        share = kb.named_share(window, result.top or "")
+        if result.answered and result.top and result.confidence >= SIDE_SURE and share > 0:
+            found.append((round(share, 2), round(result.confidence, 2), n, result.top))  # named fully, then surest
+    return max(found)[-1] if found else None
 
 
 def _topic_of(kb: KnowledgeBase, side: str) -> str | None:

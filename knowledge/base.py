@@ -71,10 +71,14 @@ class KnowledgeBase:
 
     def names(self, text: str, topic_id: str) -> bool:
         """Whether ``text`` names the topic: a word of its title or aliases that is not a generic one ("cost")."""
+        return self.named_share(text, topic_id) > 0
+
+    def named_share(self, text: str, topic_id: str) -> float:
+        """The share of the text's non-generic words that the topic's title or aliases carry (0 when none)."""
         if topic_id not in self.index.pos:
-            return False
+            return 0.0
         said = {stem(w) for w in content_words(light(text, joined=False))} - GENERIC - WEAK
-        return bool(said & self.index.names[self.index.pos[topic_id]])
+        return len(said & self.index.names[self.index.pos[topic_id]]) / len(said) if said else 0.0
 
     def closest(self, text: str, k: int = 3) -> list[Article]:
         """Up to ``k`` nearest articles for suggestions (none for off-topic questions)."""

@@ -183,3 +183,15 @@ async def test_more_after_a_choice_continues_the_same_comparison(bot: Bot) -> No
     text = result.replies[0].text
     assert text.startswith("More on Savings plans:") and "Which to pick" not in text
     assert "Reserved Instances" in text  # the rest of the side by side, not the savings plan article alone
+
+
+def test_a_choice_side_must_name_its_topic(kb: KnowledgeBase) -> None:
+    """The words beside "or" are read as an option only when they name a topic, and then the topic they name fully."""
+    from intents.kb_answer import other_side
+
+    central = kb.get("principle/finops-enabled-centrally")
+    assert other_side(kb, central, "should we run commitments centrally", "let each squad decide", choice=True) == (
+        central, None)
+    amort = kb.get("term/amortization")
+    _, right = other_side(kb, amort, "do we show amortized", "billed figures on the team dashboards", choice=True)
+    assert right is not None and right.id == "focus/billed-cost"
