@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 from bot.models import Choice, Reply, Source
 from knowledge.article import Article, Point
 from knowledge.asks import cues, words
+from knowledge.compare import options_named
 from knowledge.compose import Composed
 from knowledge.facts import list_for, load_facts
 
@@ -79,6 +80,8 @@ def other_side(kb: KnowledgeBase, article: Article, left: str, right: str,
     The sides of a choice ("should we buy RIs or savings plans for this?") carry the question's other words, so each
     is read from the words next to its "or" that name a topic most surely.
     """
+    if len(options_named(article, (left, right))) == 2:  # "coverage or utilisation?": two options of one article
+        return article, None
     sides = [_near(kb, left, -1), _near(kb, right, 1)] if choice else [_topic_of(kb, left), _topic_of(kb, right)]
     first, second = (kb.get(s or "") for s in sides)
     if first is not None and second is not None and first.id != second.id:

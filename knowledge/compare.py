@@ -34,9 +34,7 @@ def option_of(article: Article, side: str) -> tuple[str, str] | None:
     if len(article.choose) == 1:
         label, line = article.choose[0]
         return label or article.title, line
-    said = stems_of(side)
-    named = [(label, line) for label, line in article.choose if label and stems_of(label) & said]
-    return named[0] if len(named) == 1 else None
+    return _named(article, side)
 
 
 def verdict(left: tuple[str, str] | None, right: tuple[str, str] | None, names: tuple[str, str]) -> str | None:
@@ -79,26 +77,42 @@ def options_blocks(article: Article, sides: tuple[str, str], choice: bool) -> tu
     left, right = chosen
     said = verdict(left, right, (left[0], right[0]))
     head = VERDICT.format(verdict=said) if choice and said else f"{left[0]} vs {right[0]} ({article.title}):"
-    blocks = [head, *(f"• {p.render()}" for p in _option_points(article, (left[0], right[0])))]
+    points = _option_points(article, (left[0], right[0]))
+    blocks = [head, *(f"• {p.render()}" for p in points)] if points else [head, article.summary]
     if said and not choice:
         blocks.insert(1, f"• {VERDICT.format(verdict=said)}")
     return tuple(blocks)
 
 
+def options_named(article: Article, sides: tuple[str, str]) -> set[str]:
+    """The article's options (``choose`` labels) that the two sides name, one each."""
+    named = [_named(article, side) for side in sides]
+    return {n[0] for n in named if n is not None} if all(named) else set()
+
+
 def _named(article: Article, side: str) -> tuple[str, str] | None:
+    """The one option the side names, by the words that tell the options apart ("savings" of "Cost savings")."""
+    common = _common(article)
     said = stems_of(side)
-    named = [(label, line) for label, line in article.choose if label and stems_of(label) & said]
+    named = [(label, line) for label, line in article.choose if label and (stems_of(label) - common) & said]
     return named[0] if len(named) == 1 else None
+
+
+def _common(article: Article) -> frozenset[str]:
+    """Words every option label shares ("cost" of "Cost savings" and "Cost avoidance")."""
+    labels = [stems_of(label) for label, _ in article.choose if label]
+    return frozenset.intersection(*labels) if len(labels) > 1 else frozenset()
 
 
 def _option_points(article: Article, labels: tuple[str, str]) -> list[Point]:
     """The article's points about each option, in the options' order."""
     points = [p for s in article.sections for p in s.points if p.label]
+    common = _common(article)
     out = []
-    for label in labels:
-        want = stems_of(label)
-        out += [p for p in points if stems_of(p.label) == want][:1]
-    return out
+    for label in labels:  # the point labelled with the option ("Coverage = covered / eligible usage" for Coverage)
+        want = stems_of(label) - common
+        out += sorted((p for p in points if want <= stems_of(p.label)), key=lambda p: len(stems_of(p.label)))[:1]
+    return list(dict.fromkeys(out))  # one point may describe both ("Actual versus amortized")
 
 
 def _clause(sentence: str) -> str:

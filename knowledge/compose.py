@@ -100,7 +100,8 @@ def _lead(article: Article, name: str, related: Sequence[Article],
     if point := _stand_in(article, name):
         return [f"{title} {point.text}"], None, {point.text}
     # who runs a neighbour does not say who runs this one; a neighbour's numbered steps beat its one-line advice
-    others = [a for a in related if a.id != article.id and a.section(name) is not None] if name != "Who" else []
+    # nor do a sibling's (another scope's, another persona's) steps fit this one
+    others = [a for a in related if a.kind != article.kind and a.section(name) is not None] if name != "Who" else []
     if others:
         best = min(others, key=lambda a: not _has_steps(a, name))  # the first with steps, else the first
         return _section_block(best, name, lead_sentence=True, intro=intro), None, set()

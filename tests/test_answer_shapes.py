@@ -195,3 +195,17 @@ def test_a_choice_side_must_name_its_topic(kb: KnowledgeBase) -> None:
     amort = kb.get("term/amortization")
     _, right = other_side(kb, amort, "do we show amortized", "billed figures on the team dashboards", choice=True)
     assert right is not None and right.id == "focus/billed-cost"
+
+
+@pytest.mark.parametrize(("topic", "sides", "options"), [
+    ("term/coverage-and-utilization", ("coverage", "utilisation"), ("Coverage", "Utilisation")),
+    ("term/cost-avoidance", ("avoided cost", "hard savings"), ("Cost avoidance", "Cost savings")),
+    ("framework/operating-models", ("federated", "hub and spoke"), ("Federated", "Hub-and-spoke")),
+])
+def test_two_options_of_one_article_get_a_verdict_and_their_own_points(
+        kb: KnowledgeBase, topic: str, sides: tuple[str, str], options: tuple[str, str]) -> None:
+    article = kb.get(topic)
+    lines = compose(article, "compare", None, sides=sides, choice=True).text.splitlines()
+    assert lines[0].startswith(f"Which to pick: {options[0]} ") and f"; {options[1]} " in lines[0]
+    assert len(lines) >= 3 and all(line.startswith("• ") for line in lines[1:3])  # each option's own point
+    assert lines[1] != lines[2]
