@@ -173,7 +173,7 @@ def _bullet(line: str) -> str:
 
 def _repeats(name: str, label: str) -> str | None:
     """For a label that only repeats the section's name ("Example (illustrative numbers)"), what it adds, else None."""
-    root = name.split()[0].rstrip("s").lower()
+    root = name.lower() if " " in name else name.rstrip("s").lower()  # "How they work" does not repeat "How to start"
     if name == "Examples" and label.lower().startswith("illustrative"):
         return f" ({label.lower()})"
     if not label or not label.lower().startswith(root):
