@@ -209,3 +209,25 @@ def test_two_options_of_one_article_get_a_verdict_and_their_own_points(
     assert lines[0].startswith(f"Which to pick: {options[0]} ") and f"; {options[1]} " in lines[0]
     assert len(lines) >= 3 and all(line.startswith("• ") for line in lines[1:3])  # each option's own point
     assert lines[1] != lines[2]
+
+
+def test_an_unsure_data_or_cancel_reading_of_a_request_for_advice_gives_way_to_knowledge() -> None:
+    from bot.router import _advice_reading
+
+    runner_up = (Alternative("framework_question", 0.03, "term/waste"),)
+    text = "our test clusters stay on all weekend and the bill keeps growing, what should we do?"
+    advice = _advice_reading(text, Parse("cost_question", 0.5, alternatives=runner_up), None)
+    assert advice is not None and (advice.intent, advice.topic, advice.confidence) == (
+        "framework_question", "term/waste", 0.5)
+    assert _advice_reading(text, Parse("cost_question", 0.9, alternatives=runner_up), None) is None  # sure
+    assert _advice_reading("what did we spend last month", Parse("cost_question", 0.5, alternatives=runner_up),
+                           None) is None  # a data question
+    assert _advice_reading(text, Parse("cancel", 0.5, alternatives=runner_up), object()) is None  # inside a flow
+    assert _advice_reading(text, Parse("cost_question", 0.5), None) is None  # no knowledge topic considered
+
+
+async def test_a_request_for_advice_read_as_cancel_is_answered(bot: Bot) -> None:
+    intent, _, text, _ = await ask(bot, "we keep buying savings plans that end up unused, how do we stop this?",
+                                   "advice-cancel")
+    lead = next(line for line in text.splitlines() if not line.startswith("I took this"))
+    assert intent == "framework_question" and lead.startswith("What to do about it ("), text[:90]
