@@ -22,12 +22,16 @@ from bot.text import is_question
 from bot.understanding.context import ParseContext
 from bot.understanding.types import Parse
 from bot.understanding.vocabulary import KnownValues, Vocabulary
+from knowledge.asks import ask_of
 
 log = logging.getLogger(__name__)
 MIN_CONFIDENCE = 0.5  # default calibrated P(right) below which the fallback answers with the likeliest readings
 INTERRUPT = 0.85  # a flow gives way to an intent it allows to interrupt it only when the parse is this sure
 MAX_TEXT = 4000  # longer messages are truncated (with a note) before understanding
 LAST_TOPIC = "kb_last_topic"  # the conversation's last knowledge topic (follow-ups), kept by framework_question
+KNOWLEDGE = "framework_question"
+ADVICE_OVER = frozenset(("cost_question", "budget_status", "cancel"))  # readings an unsure advice request overrides
+ADVICE_UNSURE = 0.6  # below this confidence such a reading gives way to the knowledge topic it also considered
 
 
 class Parser(Protocol):
@@ -168,6 +172,8 @@ class Router:
                 replies = await active.continue_flow(msg, parse, ctx)
                 if replies is not None:
                     return replies
+        if (advice := _advice_reading(msg.text, parse, active)) is not None and advice.intent in self._by_name:
+            return await self._run(self._by_name[advice.intent], msg, advice, ctx)
         if sure and chosen is not None:
             return await self._run(chosen, msg, parse, ctx)
         return await self._run(self.fallback, msg, parse, ctx)
@@ -175,6 +181,18 @@ class Router:
     async def _run(self, intent: Intent, msg: IncomingMessage, parse: Parse, ctx: TurnContext) -> list[Reply]:
         ctx.outcome = Outcome(intent.name, parse.topic if intent.name == parse.intent else None, parse.confidence)
         return await intent.handle(msg, parse, ctx)
+
+
+def _advice_reading(text: str, parse: Parse, active: object | None) -> Parse | None:
+    """A situation asking what to do ("our bill doubled, what can we do?") read, unsurely, as a data request or a
+    cancel: the knowledge topic among its runner-ups instead (its low confidence kept, so the answer says it is a
+    guess). None when a flow is active, the reading is sure, or no knowledge topic was considered."""
+    if active is not None or parse.intent not in ADVICE_OVER or parse.confidence >= ADVICE_UNSURE:
+        return None
+    if ask_of(text).shape != "act":
+        return None
+    topic = next((a.topic for a in parse.alternatives if a.intent == KNOWLEDGE and a.topic), None)
+    return replace(parse, intent=KNOWLEDGE, topic=topic) if topic else None
 
 
 def _known_values(services: Services) -> KnownValues | None:

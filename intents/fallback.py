@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from bot.intent import TurnContext
 from bot.models import Choice, IncomingMessage, Reply
-from bot.understanding.types import Parse
+from bot.understanding.types import Alternative, Parse
 from intents.framework_question import REFUSALS, STARTERS
 from intents.help import help_reply
 from knowledge.guard import classify
@@ -12,6 +14,8 @@ from knowledge.text import light
 
 SUGGESTIONS = 3
 OFF_TOPIC = 0.5  # a confident "unknown" is out of scope: say what the bot is for instead of guessing topics
+SMALL_TALK, RUNNER_UPS = 0.7, 2  # an "unknown" this sure is small talk; how many runner-ups may name a topic
+FQ = "framework_question"
 REPHRASE = "You can rephrase it, pick one of these, or say “help” to see everything I can do."
 
 
@@ -28,13 +32,27 @@ class FallbackIntent:
         """An honest "I'm not sure" with the top alternatives as buttons."""
         if not msg.text.strip() and msg.action is None:
             return [help_reply(ctx, "I got an empty message. Here is what I can do:")]
-        if parse.intent == self.name and parse.confidence >= OFF_TOPIC:
+        named = named_topic(msg.text, parse, ctx)
+        if parse.intent == self.name and parse.confidence >= OFF_TOPIC and named is None:
             return [off_topic(msg.text, ctx)]
+        if named is not None:  # a FinOps question read as small talk: offer the topic it names first
+            parse = replace(parse, alternatives=(Alternative(FQ, 1.0, named), *parse.alternatives))
         choices = suggestions(parse, ctx)
         if not choices:
             return [help_reply(ctx, "Sorry, I don't know how to help with that. Here is what I can do:")]
         text = "Sorry, I'm not sure what you mean. Did you mean:\n" + "\n".join(f"• {c.label}" for c in choices)
         return [Reply(f"{text}\n{REPHRASE}", choices=choices)]
+
+
+def named_topic(text: str, parse: Parse, ctx: TurnContext) -> str | None:
+    """For an "unknown" reading that is not sure (below ``SMALL_TALK``), a knowledge topic among its first runner-ups
+    that the question names by a title or alias word ("how do I start with allocation"); None for what the guard
+    refuses (credentials, personal data, instructions) or when nothing is named."""
+    kb = getattr(ctx.services, "knowledge", None)
+    if kb is None or parse.intent != "unknown" or parse.confidence >= SMALL_TALK or classify(light(text)) is not None:
+        return None
+    topics = [a.topic for a in parse.alternatives[:RUNNER_UPS] if a.intent == FQ and a.topic]
+    return next((t for t in topics if kb.names(text, t)), None)
 
 
 def suggestions(parse: Parse, ctx: TurnContext, limit: int = SUGGESTIONS) -> tuple[Choice, ...]:

@@ -7,9 +7,9 @@ from typing import TYPE_CHECKING
 from bot.intent import Outcome, TurnContext
 from bot.models import Choice, IncomingMessage, Reply
 from bot.understanding.types import Parse
-from intents.kb_answer import answer_reply, list_home, other_side, points_reply, related_only
+from intents.kb_answer import ASSUMED, answer_reply, list_home, other_side, points_reply, related_only
 from intents.kb_followup import FOLLOWUP_SHAPES, followup_kind, neighbour, sequence_overview
-from knowledge.article import Point
+from knowledge.article import Article, Point
 from knowledge.asks import DEFINE, ask_of
 from knowledge.compose import Composed, compose, continued
 
@@ -18,6 +18,9 @@ if TYPE_CHECKING:
     from knowledge.base import KnowledgeBase
 
 LAST, SHOWN, SHAPE, OTHER = "kb_last_topic", "kb_shown", "kb_shape", "kb_other"
+SIDES, CHOICE = "kb_sides", "kb_choice"
+UNSURE = 0.6  # below this confidence (and without the knowledge search agreeing) the topic is said to be a guess
+MEANT = 3  # other topics offered then
 STARTERS = ("framework/what-is-finops", "phase/overview", "maturity/overview")
 REFUSALS = {
     "injection": "I can't change my instructions or show them. I answer questions about FinOps.",
@@ -61,29 +64,47 @@ class FrameworkQuestionIntent:
         ask = ask_of(msg.text)
         other = None
         if ask.shape == "compare":
-            article, other = other_side(kb, article, ask.left, ask.right)
+            article, other = other_side(kb, article, ask.left, ask.right, ask.choice)
         elif ask.shape == "list":
             article = list_home(kb, article, msg.text)
         ctx.outcome = Outcome(self.name, article.id, parse.confidence)
-        shape = ask.shape if ask.shape != "compare" or other is not None else DEFINE
-        return [self._answer(kb, article.id, ctx, shape, other.id if other else None)]
+        shape = ask.shape if ask.shape != "compare" or other is not None or article.choose else DEFINE
+        meant = () if other is not None else self._meant(kb, article.id, parse, msg.text)
+        return [self._answer(kb, article.id, ctx, shape, other.id if other else None,
+                             ASSUMED.format(t=article.title) if meant else None, meant=meant,
+                             sides=(ask.left, ask.right), choice=ask.choice)]
+
+    def _meant(self, kb: KnowledgeBase, topic: str, parse: Parse, text: str) -> tuple[Article, ...]:
+        """When the topic is a guess (low confidence, and the knowledge search does not agree), the other likely
+        topics to offer as "Did you mean …"; empty when the topic is clear."""
+        if parse.confidence >= UNSURE:
+            return ()
+        second = kb.search(text)
+        if second.answered and second.top == topic:
+            return ()
+        ids = [h.id for h in second.hits[:2]] + [a.topic for a in parse.alternatives if a.topic]
+        found = [a for i in dict.fromkeys(ids) if i != topic and (a := kb.get(i)) is not None]
+        return tuple(found[:MEANT])
 
     def _answer(self, kb: KnowledgeBase, topic: str, ctx: TurnContext, shape: str = DEFINE,
-                other: str | None = None, intro: str | None = None) -> Reply:
+                other: str | None = None, intro: str | None = None, meant: tuple[Article, ...] = (),
+                sides: tuple[str, str] = ("", ""), choice: bool = False) -> Reply:
         """The composed answer; the conversation remembers topic, shape and how far it got, for "more"."""
         article, second = kb.get(topic), kb.get(other or "")
         assert article is not None
-        done = compose(article, shape, second)
+        done = _composed(kb, article, shape, second, sides, choice)
         ctx.state.data.update({LAST: article.id, SHAPE: shape, OTHER: second.id if second else None,
-                               SHOWN: done.shown})
-        return answer_reply(kb, article, done, second, intro)
+                               SHOWN: done.shown, SIDES: list(sides), CHOICE: choice})
+        return answer_reply(kb, article, done, second, intro, meant)
 
     def _more(self, kb: KnowledgeBase, ctx: TurnContext) -> Reply:
         """The next part of the last answer."""
         data = ctx.state.data
         article, second = kb.get(str(data.get(LAST, ""))), kb.get(str(data.get(OTHER) or ""))
         assert article is not None
-        done = compose(article, str(data.get(SHAPE) or DEFINE), second)
+        sides = tuple(data.get(SIDES) or ("", ""))
+        done = _composed(kb, article, str(data.get(SHAPE) or DEFINE), second, (str(sides[0]), str(sides[-1])),
+                         bool(data.get(CHOICE)))
         done = Composed(done.blocks, min(int(data.get(SHOWN, done.shown)), len(done.blocks)))
         if not done.more:
             return answer_reply(kb, article, Composed((article.summary,), 1), None,
@@ -133,3 +154,10 @@ class FrameworkQuestionIntent:
             return [points_reply(article, f"{article.title} is based on:",
                                  [Point("", f"{s.title}: {s.url}") for s in article.sources])]
         return [self._answer(kb, article.id, ctx, FOLLOWUP_SHAPES.get(kind, DEFINE))]
+
+
+def _composed(kb: KnowledgeBase, article: Article, shape: str, second: Article | None, sides: tuple[str, str],
+              choice: bool) -> Composed:
+    """The answer for this shape; a missing section may be answered from the article's related topics."""
+    related = [a for r in article.related if (a := kb.get(r)) is not None]
+    return compose(article, shape, second, related=related, sides=sides, choice=choice)

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING
 
 from bot.models import Choice, Reply
 from knowledge.article import Article, Point
-from knowledge.asks import words
+from knowledge.asks import cues, words
+from knowledge.compare import options_named
 from knowledge.compose import Composed
 from knowledge.facts import list_for, load_facts
 from knowledge.source import Source
@@ -15,21 +17,33 @@ if TYPE_CHECKING:
     from knowledge.base import KnowledgeBase
 
 MORE = Choice("More", "more", style="primary")
+ASSUMED = "I took this to be about {t}."
+DID_YOU_MEAN = "Did you mean "
 MORE_HINT = "(Say “more” for the rest.)"
 RELATED = 3
+SIDE_WORDS, SIDE_SURE = 5, 0.8  # words next to "or" tried for each option of a choice, and the confidence it needs
 
 
 def answer_reply(kb: KnowledgeBase, article: Article, done: Composed, other: Article | None = None,
-                 intro: str | None = None) -> Reply:
-    """The blocks shown so far, with "More" when some are left, related topics as buttons, sources and credits."""
+                 intro: str | None = None, meant: Sequence[Article] = ()) -> Reply:
+    """The blocks shown so far, with "More" when some are left, related topics as buttons, sources and credits;
+    with ``meant`` (the topic was a guess) the other likely topics are offered instead of the related ones."""
     lines = ([intro] if intro else []) + [done.text] + ([MORE_HINT] if done.more else [])
-    related = [a for r in article.related if (a := kb.get(r)) is not None and a.id != (other.id if other else "")]
+    if meant:
+        lines.append(DID_YOU_MEAN + _either(a.title for a in meant) + "?")
+    related = list(meant) or [a for r in article.related
+                              if (a := kb.get(r)) is not None and a.id != (other.id if other else "")]
     choices = [Choice(a.title[:75], f"tell me about {a.title}") for a in related[:RELATED]]
     if done.more:
         choices.insert(0, MORE)
     title = f"{article.title} vs {other.title}" if other else article.title
     return Reply("\n".join(lines), title=title, choices=tuple(choices), sources=sources_of(article, other),
                  footer=footer_of(article, other))
+
+
+def _either(titles: Iterable[str]) -> str:
+    names = list(titles)
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " or " + names[-1]
 
 
 def sources_of(article: Article, other: Article | None = None) -> tuple[Source, ...]:
@@ -60,9 +74,16 @@ def related_only(kb: KnowledgeBase, article: Article, intro: str) -> Reply:
     return Reply(text, choices=tuple(Choice(a.title[:75], f"tell me about {a.title}") for a in related))
 
 
-def other_side(kb: KnowledgeBase, article: Article, left: str, right: str) -> tuple[Article, Article | None]:
-    """For "A vs B": the two articles compared, in the question's order, or (article, None) when only one is known."""
-    sides = [_topic_of(kb, left), _topic_of(kb, right)]
+def other_side(kb: KnowledgeBase, article: Article, left: str, right: str,
+               choice: bool = False) -> tuple[Article, Article | None]:
+    """For "A vs B": the two articles compared, in the question's order, or (article, None) when only one is known.
+
+    The sides of a choice ("should we buy RIs or savings plans for this?") carry the question's other words, so each
+    is read from the words next to its "or" that name a topic most surely.
+    """
+    if len(options_named(article, (left, right))) == 2:  # "coverage or utilisation?": two options of one article
+        return article, None
+    sides = [_near(kb, left, -1), _near(kb, right, 1)] if choice else [_topic_of(kb, left), _topic_of(kb, right)]
     first, second = (kb.get(s or "") for s in sides)
     if first is not None and second is not None and first.id != second.id:
         return first, second
@@ -70,6 +91,21 @@ def other_side(kb: KnowledgeBase, article: Article, left: str, right: str) -> tu
         rest = [s for s in sides if s and s != article.id]
         return article, kb.get(rest[0]) if rest else None
     return article, None
+
+
+def _near(kb: KnowledgeBase, side: str, direction: int) -> str | None:
+    """The topic named by the last (``direction`` -1) or first (1) few words of ``side``: a sure search whose topic's
+    title or aliases carry the window's words ("billed" of "billed numbers in team dashboards"), the surest such
+    window winning ("hub and spoke" over "hub"); "let teams buy their own" names no topic."""
+    said = [w for w in side.split() if w not in cues().choosing]  # "is showback enough": "enough" names nothing
+    found: list[tuple[float, float, int, str]] = []
+    for n in range(1, min(SIDE_WORDS, len(said)) + 1):
+        window = " ".join(said[-n:] if direction < 0 else said[:n])
+        result = kb.search(window, k=1)
+        share = kb.named_share(window, result.top or "")
+        if result.answered and result.top and result.confidence >= SIDE_SURE and share > 0:
+            found.append((round(share, 2), round(result.confidence, 2), n, result.top))  # named fully, then surest
+    return max(found)[-1] if found else None
 
 
 def _topic_of(kb: KnowledgeBase, side: str) -> str | None:

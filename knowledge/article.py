@@ -79,6 +79,9 @@ class Article:
     summary: str
     sections: tuple[Section, ...]
     path: Path
+    # when to pick this topic over an alternative: ("", "when …") for the article itself, or (option, "when …")
+    # for each option it describes ("Centralised", "Hub-and-spoke" …); "should we X or Y?" leads with these
+    choose: tuple[tuple[str, str], ...] = ()
 
     @property
     def body(self) -> str:

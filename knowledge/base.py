@@ -11,9 +11,9 @@ from types import MappingProxyType
 
 from knowledge.article import Article
 from knowledge.loader import CATALOG, CONTENT, KnowledgeError, Topic, load_articles, load_catalog
-from knowledge.search import THRESHOLD, Doc, Hit, Index, Result
+from knowledge.search import GENERIC, THRESHOLD, WEAK, Doc, Hit, Index, Result
 from knowledge.sequences import AFTER, HOW_MANY, KIND_PREFIX, OVERVIEWS, WHICH, by_position, neighbour
-from knowledge.text import light
+from knowledge.text import content_words, light, stem
 
 log = logging.getLogger(__name__)
 ORDERED_CONFIDENCE = 0.9  # "what comes after Inform?" is answered by the sequence, not by word overlap
@@ -68,6 +68,17 @@ class KnowledgeBase:
             inner = self.index.rank_within(m["rest"], KIND_PREFIX[m["noun"]])
             return inner.top if inner.hits else None
         return by_position(said)
+
+    def names(self, text: str, topic_id: str) -> bool:
+        """Whether ``text`` names the topic: a word of its title or aliases that is not a generic one ("cost")."""
+        return self.named_share(text, topic_id) > 0
+
+    def named_share(self, text: str, topic_id: str) -> float:
+        """The share of the text's non-generic words that the topic's title or aliases carry (0 when none)."""
+        if topic_id not in self.index.pos:
+            return 0.0
+        said = {stem(w) for w in content_words(light(text, joined=False))} - GENERIC - WEAK
+        return len(said & self.index.names[self.index.pos[topic_id]]) / len(said) if said else 0.0
 
     def closest(self, text: str, k: int = 3) -> list[Article]:
         """Up to ``k`` nearest articles for suggestions (none for off-topic questions)."""

@@ -87,6 +87,7 @@ def parse_article(path: Path, root: Path = CONTENT) -> Article:
         summary=first_sentence(sections[0].text),
         sections=sections,
         path=path,
+        choose=_choose(meta, path),
     )
 
 
@@ -116,6 +117,19 @@ def _required_str(meta: dict[str, Any], name: str, path: Path) -> str:
     if not isinstance(value, str) or not value.strip():
         raise KnowledgeError(f"missing or empty {name!r}", path)
     return value.strip()
+
+
+def _choose(meta: dict[str, Any], path: Path) -> tuple[tuple[str, str], ...]:
+    """``choose:`` is a "when …" line for the article, or a mapping of each option it describes to its line."""
+    value = meta.get("choose")
+    if value is None:
+        return ()
+    if isinstance(value, str) and value.strip():
+        return (("", value.strip()),)
+    if isinstance(value, dict) and value and all(isinstance(k, str) and isinstance(v, str) and v.strip()
+                                                 for k, v in value.items()):
+        return tuple((k.strip(), v.strip()) for k, v in value.items())
+    raise KnowledgeError("'choose' must be a non-empty string or a mapping of option to string", path)
 
 
 def _str_list(meta: dict[str, Any], name: str, path: Path) -> tuple[str, ...]:

@@ -47,9 +47,16 @@ def test_comparison_shows_both_sides_first(kb: KnowledgeBase) -> None:
     assert lines[1].startswith("• BilledCost") and lines[2].startswith("• EffectiveCost")
 
 
-def test_missing_section_is_said_not_invented(kb: KnowledgeBase) -> None:
-    article = next(a for a in kb.articles.values() if a.section("Examples") is None and not list_for(a.id))
-    assert compose(article, "example").text.startswith(f"I have no worked example of {article.title}.")
+def test_missing_section_is_answered_from_the_article_or_a_related_one_not_invented(kb: KnowledgeBase) -> None:
+    article = kb.get("maturity/walk")  # no Examples section, no worked example of its own
+    assert article.section("Examples") is None
+    first = compose(article, "example").text.split("\n", 1)[0]
+    assert first.startswith("An example of Walk maturity stage:")
+    assert first.removeprefix("An example of Walk maturity stage:").strip() in {p.text for p in article.points}
+    lens = kb.get("assessment/lens-adoption")  # nothing stands in: the article itself, without an apology
+    related = [kb.get(r) for r in lens.related]
+    text = compose(lens, "example", related=related).text
+    assert not text.startswith("I have no") and (text.startswith(lens.summary) or text.startswith("An example of"))
 
 
 def test_every_first_answer_is_short_and_more_loses_nothing(kb: KnowledgeBase) -> None:
