@@ -13,8 +13,9 @@ from dataclasses import replace
 from bot.models import Field, Reply
 
 # A ref may carry the workspace/tenant between platform and user (``slack:T1:U1``); a mention token has no prefix.
-SLACK_PERSON = re.compile(r"\bslack:(?:[TE][A-Z0-9]+:)?([UW][A-Z0-9]{2,})\b|<@([UW][A-Z0-9]{2,})(?:\|[^<>]*)?>")
-TEAMS_PERSON = re.compile(r"\bteams:(?:[^\s:<>]+:)?(29:[\w-]+)|<@(29:[\w-]+)(?:\|[^<>]*)?>")
+SLACK_PERSON = re.compile(r"\bslack:(?:[TE][A-Z0-9]+:)?([UW][A-Z0-9]{2,})(?:@[TE][A-Z0-9]+)?\b"
+                          r"|<@([UW][A-Z0-9]{2,})(?:\|[^<>]*)?>")
+TEAMS_PERSON = re.compile(r"\bteams:(?:[^\s:<>]+:)?(29:[\w-]+)(?:@[\w-]+)?|<@(29:[\w-]+)(?:\|[^<>]*)?>")
 MAX_CACHED = 10_000  # names kept per workspace (people's names rarely change; a restart refreshes them)
 
 

@@ -38,6 +38,7 @@ from adapters.slack_shape import ssl_check, well_formed
 from adapters.slack_text import clean_text, team_of
 from adapters.threads import FLUSH_SECONDS, SlackThreadStore
 from bot.db import UNAVAILABLE_ERRORS
+from bot.identity import make_ref
 from bot.models import ConversationKey, IncomingMessage, Reply, TurnResult
 
 if TYPE_CHECKING:
@@ -59,6 +60,7 @@ def _same_token_warning(record: logging.LogRecord) -> bool:
 
 
 _MENTION = re.compile(r"<@[UW][A-Z0-9]+")  # a person mentioned in a message (the bot's own is checked first)
+_LISTENER_RUNNER = "AsyncioListenerRunner."  # bolt's tasks that run a listener (and its lazy functions) after the ack
 
 
 def _ignored(event: dict[str, Any]) -> bool:
@@ -161,8 +163,9 @@ class SlackAdapter(Interactivity):
             return web.json_response({"error": "unexpected payload shape"}, status=400)
         finally:  # the listener tasks bolt started for this request (they run after the ack): see ``drain``
             for task in asyncio.all_tasks() - before:
-                self._spawned.add(task)
-                task.add_done_callback(self._spawned.discard)
+                if _LISTENER_RUNNER in getattr(task.get_coro(), "__qualname__", ""):  # not an HTTP keep-alive task
+                    self._spawned.add(task)
+                    task.add_done_callback(self._spawned.discard)
 
     async def drain(self) -> None:
         """Wait until every turn started by a request so far (and any turn those start) has finished."""
@@ -361,8 +364,9 @@ class SlackAdapter(Interactivity):
         if event.get("tab") != "home":
             return
         try:
-            view = await home_view(self.services, self.bot.router.intents, f"slack:{event['user']}")
-            await (await self.sender_for(team_of(body))).client.views_publish(user_id=event["user"], view=view)
+            team = team_of(body)
+            view = await home_view(self.services, self.bot.router.intents, make_ref("slack", team, event["user"]))
+            await (await self.sender_for(team)).client.views_publish(user_id=event["user"], view=view)
         except SEND_ERRORS as exc:
             log.warning("slack: views.publish failed: %s", slack_error(exc))
 
@@ -393,6 +397,3 @@ def mount_slack(web_app: web.Application, bot: Bot) -> SlackAdapter:
     adapter.mount(web_app)
     bot.services.delivery.register(adapter.poster)
     return adapter
-
-
-__all__ = ["PATH", "SlackAdapter", "mount_slack"]

@@ -15,6 +15,7 @@ from adapters.names import SLACK_PERSON, named, people_in, remember
 from adapters.slack_modal import modal_view
 from adapters.slack_render import render
 from bot.delivery import DeliveryResult, Target
+from bot.identity import is_ref, parse
 from bot.models import Reply
 
 log = logging.getLogger(__name__)
@@ -164,7 +165,8 @@ class SlackPoster:
 
     @staticmethod
     async def _dm(sender: SlackSender, user_ref: str) -> str:
-        platform, _, user = user_ref.partition(":")
+        who = parse(user_ref) if is_ref(user_ref) else None
+        platform, user = (who.platform, who.user) if who else ("", "")
         if platform != "slack" or not user:
             raise ValueError(f"not a Slack user: {user_ref or '(none)'}")
         return await sender.dm_channel(user)

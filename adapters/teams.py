@@ -37,6 +37,7 @@ from adapters.threads import TeamsThreadStore
 from bot.config import ConfigError
 from bot.db import UNAVAILABLE_ERRORS
 from bot.delivery import DeliveryResult
+from bot.identity import make_ref
 from bot.models import ConversationKey, Reply
 
 if TYPE_CHECKING:
@@ -162,9 +163,10 @@ class TeamsAdapter:
         kind = _KINDS.get(conv.conversation_type or "", "channel")
         user = activity.from_property.id if kind == "dm" and activity.from_property else ""
         channel = split_conversation_id(conv.id)[0]
+        tenant = tenant_of(activity)
         try:
-            await self.services.db.run_short(refs.remember, PLATFORM, tenant_of(activity), channel,
-                                       f"{PLATFORM}:{user}" if user else "", kind, reference_of(activity))
+            await self.services.db.run_short(refs.remember, PLATFORM, tenant, channel,
+                                       make_ref(PLATFORM, tenant, user) if user else "", kind, reference_of(activity))
         except UNAVAILABLE_ERRORS:
             log.warning("could not store the Teams conversation reference (database unavailable)")
 

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 from adapters.teams_policy import PLATFORM, THREAD_MARK, split_conversation_id
 from bot.db import UNAVAILABLE_ERRORS
 from bot.delivery import DeliveryResult, Target
+from bot.identity import is_ref, parse
 from bot.models import Reply
 from bot.refs import StoredRef
 
@@ -57,7 +58,8 @@ class TeamsPoster:
     async def _open_chat(self, target: Target) -> dict[str, Any] | str:
         """A person the bot never talked to 1:1: open the chat through a known conversation of the tenant."""
         refs = self.adapter.services.refs
-        user = target.user_ref.partition(":")[2] if target.user_ref.startswith(f"{PLATFORM}:") else ""
+        who = parse(target.user_ref) if is_ref(target.user_ref) else None
+        user = who.user if who and who.platform == PLATFORM else ""
         known = await self._find(None, None, target.tenant or None) if user else None
         if refs is None or known is None or not known.payload.get("serviceUrl") or not known.payload.get("bot"):
             return f"no Teams conversation stored for {target.describe()} (the app must be installed there first)"

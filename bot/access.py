@@ -14,20 +14,21 @@ from bot.teams import TeamInfo, TeamStore
 
 ROLE_CACHE_SECONDS = 5.0  # a grant or revoke on another replica is seen within this
 
-CONSOLE_OPERATOR = "console:you"
+CONSOLE_OPERATOR = "console:you@local"
 NEED_PRACTITIONER = "You need the practitioner role for that; ask an admin to grant it."
 NEED_OWNER = "Only the team's owners, practitioners and admins can do that for {team}; ask an admin."
 NEED_ADMIN = "You need the admin role for that; ask an admin."
 
 
 class Access:
-    """Permission checks by platform-qualified user id (``slack:U123``)."""
+    """Permission checks by user ref (``slack:U123@T456``: the workspace/tenant is part of who someone is)."""
 
     def __init__(self, settings: Settings, teams: TeamStore, roles: RoleStore | None = None) -> None:
         self.settings = settings
         self.teams = teams
         self.roles = roles
         self._cache: tuple[float, dict[str, set[str]]] = (0.0, {})
+        self._admins = settings.admin_refs
 
     def stored_roles(self, user_ref: str) -> set[str]:
         """Roles granted in the database (cached for a few seconds: checked on every turn)."""
@@ -55,10 +56,10 @@ class Access:
     def is_admin(self, user_ref: str) -> bool:
         """Admins are configured in FINOPS_ADMINS (and, later, granted in the database).
 
-        The default terminal user of ``finops-bot chat`` (``console:you``) is the local operator and an admin;
+        The default terminal user of ``finops-bot chat`` (``console:you@local``) is the local operator and an admin;
         ``finops-bot chat --user bob`` speaks as an ordinary person.
         """
-        if user_ref in self.settings.admins or user_ref == CONSOLE_OPERATOR:
+        if user_ref in self._admins or user_ref == CONSOLE_OPERATOR:
             return True
         return "admin" in self.stored_roles(user_ref)
 

@@ -17,6 +17,9 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import AfterValidator, BeforeValidator, Field, ValidationError, model_validator
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
+from bot.identity import parse as parse_ref
+from bot.identity import qualify
+
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
 APP_TYPES = ("MultiTenant", "SingleTenant", "UserAssignedMSI")
 
@@ -57,8 +60,7 @@ def _items(value: Any) -> tuple[str, ...]:
 
 def _qualified(items: tuple[str, ...]) -> tuple[str, ...]:
     for item in items:
-        if ":" not in item:
-            raise ValueError(f"entries must be platform-qualified (slack:U123), got {item!r}")
+        parse_ref(item)  # the tenant is checked with the other settings (home_tenants)
     return items
 
 
@@ -163,7 +165,9 @@ class Settings(BaseSettings):
     timezone: Annotated[Text, AfterValidator(_timezone)] = _env(
         "FINOPS_TIMEZONE", "IANA time zone for schedules, \"today\" and month boundaries", "UTC")
     admins: Annotated[Items, AfterValidator(_qualified)] = _env(
-        "FINOPS_ADMINS", "comma-separated platform-qualified user ids, e.g. `slack:U0123,teams:29:1abc`", ())
+        "FINOPS_ADMINS", "comma-separated user ids with their workspace/tenant, e.g. `slack:U0123@T0456,"
+        "teams:29:1abc@<tenant id>`; `slack:U0123` alone when SLACK_ALLOWED_TEAMS names one workspace (Teams: "
+        "MICROSOFT_APP_TENANT_ID or one TEAMS_ALLOWED_TENANTS)", ())
     demo: bool = _env("FINOPS_DEMO", "load demo data into an empty database (`--no-demo` also turns it off)", True)
     flow_ttl_seconds: Annotated[int, _between(60, 90 * 24 * 3600)] = _env(
         "FINOPS_FLOW_TTL_SECONDS", "an unfinished multi-step conversation expires after this long", 7 * 24 * 3600)
@@ -273,7 +277,24 @@ class Settings(BaseSettings):
         if self.teams_enabled is None:
             object.__setattr__(self, "teams_enabled", bool(self.teams_app_id))
         _check_teams_auth(self)
+        self.admin_refs  # noqa: B018 - every admin names a workspace/tenant, or start-up stops here
         return self
+
+    @property
+    def home_tenants(self) -> dict[str, str]:
+        """The one workspace/tenant per platform the deployment is limited to (none when it serves several)."""
+        home = {}
+        if len(self.slack_allowed_teams) == 1:
+            home["slack"] = self.slack_allowed_teams[0]
+        teams = (self.teams_tenant_id,) if self.teams_tenant_id else self.teams_allowed_tenants
+        if len(teams) == 1:
+            home["teams"] = teams[0]
+        return home
+
+    @property
+    def admin_refs(self) -> frozenset[str]:
+        """FINOPS_ADMINS as full user refs (``slack:U1`` completed with the home workspace)."""
+        return frozenset(qualify(a, self.home_tenants) for a in self.admins)
 
     @property
     def tz(self) -> ZoneInfo:

@@ -162,8 +162,8 @@ class Database:
         except UNAVAILABLE_ERRORS:
             return False
 
-    def upgrade(self) -> None:
-        """Apply every Alembic migration (all heads: features add their own branches)."""
+    def upgrade(self, *revisions: str) -> None:
+        """Apply every Alembic migration (all heads: features add their own branches), or up to ``revisions``."""
         from alembic import command
         from alembic.config import Config
 
@@ -173,7 +173,8 @@ class Database:
             if self.dialect == "postgresql":  # replicas starting together: one migrates, the others wait and no-op
                 conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK})
             cfg.attributes["connection"] = conn
-            command.upgrade(cfg, "heads")
+            for revision in revisions or ("heads",):
+                command.upgrade(cfg, revision)
 
     def dispose(self) -> None:
         """Close pooled connections and stop the worker threads."""

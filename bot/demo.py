@@ -15,10 +15,11 @@ log = logging.getLogger(__name__)
 CONSOLE_USER = "you"
 
 DEMO_TEAMS = (
-    ("payments", ("payment", "pay", "billing-svc"), "C0PAYMENTS", ("console:you", "slack:U0DEMO1")),
-    ("checkout", ("cart", "checkout-web"), "C0CHECKOUT", ("slack:U0DEMO2",)),
-    ("data-platform", ("data", "analytics", "dp"), "C0DATAPLAT", ("slack:U0DEMO3",)),
-    ("ml-platform", ("ml", "machine learning", "ai"), "C0MLPLATFORM", ("slack:U0DEMO4",)),
+    # Slack people of the demo are in workspace T0001 (the id the local Slack fake uses too)
+    ("payments", ("payment", "pay", "billing-svc"), "C0PAYMENTS", ("console:you@local", "slack:U0DEMO1@T0001")),
+    ("checkout", ("cart", "checkout-web"), "C0CHECKOUT", ("slack:U0DEMO2@T0001",)),
+    ("data-platform", ("data", "analytics", "dp"), "C0DATAPLAT", ("slack:U0DEMO3@T0001",)),
+    ("ml-platform", ("ml", "machine learning", "ai"), "C0MLPLATFORM", ("slack:U0DEMO4@T0001",)),
 )
 
 
@@ -28,7 +29,7 @@ def load_teams(services: Services) -> None:
         services.teams.upsert(name, aliases, slack_channel=channel)
         for owner in owners:
             services.teams.add_member(name, owner, "owner")
-    services.teams.add_member("checkout", "console:you", "member")
+    services.teams.add_member("checkout", "console:you@local", "member")
 
 
 # Feature issues append their loaders (costs, budgets, assessments) here, in order.

@@ -29,8 +29,10 @@ class ConversationKey:
 
     @property
     def user_ref(self) -> str:
-        """Platform-qualified user id, e.g. ``slack:U123`` (how roles and owners name people)."""
-        return f"{self.platform}:{self.user}"
+        """The person's user ref, ``platform:user@tenant`` (how roles, owners and audit name people)."""
+        from bot.identity import make_ref
+
+        return make_ref(self.platform, self.tenant, self.user)
 
 
 @dataclass(frozen=True)

@@ -7,14 +7,15 @@ message's own ``ConversationKey`` (whatever shape ``user_ref`` has), never by gl
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import replace
 
+from bot.identity import IdentityError, is_ref, make_ref, parse, qualify
 from bot.models import ConversationKey
 
 # ``<@U0ALICE>``, ``<@U0ALICE|alice>`` (Slack's escaped slash-command text), ``<@29:1abc-def>`` (Teams)
 MENTION = re.compile(r"<@([A-Za-z0-9][\w:.-]*)(?:\|[^<>]*)?>")
 MENTION_PATTERN = r"<@[A-Za-z0-9][\w:.-]*(?:\|[^<>]*)?>"  # for commands that embed a person in a larger regex
-_QUALIFIED = re.compile(r"^(?:slack|teams|console):\S+$")
 
 
 def plain_mentions(text: str) -> str:
@@ -28,12 +29,25 @@ def mentioned_id(token: str) -> str | None:
     return m[1] if m else None
 
 
-def person_ref(token: str, key: ConversationKey) -> str:
-    """A mention as the user ref of that person in ``key``'s workspace; a platform-qualified id passes through."""
+def person_ref(token: str, key: ConversationKey, home: Mapping[str, str] | None = None) -> str:
+    """The user ref of the person a token names, in the speaker's workspace/tenant.
+
+    A mention is a person of the message's own workspace. A typed id (``slack:U1``) without ``@tenant`` is taken
+    in the speaker's workspace when it is on the speaker's platform, else in that platform's home tenant
+    (``home``). People of another workspace/tenant cannot be named, except by the local operator
+    (``finops-bot chat``), who administers every workspace. Raises IdentityError with what to write instead.
+    """
     found = mentioned_id(token)
-    return replace(key, user=found).user_ref if found else token.strip()
+    if found:
+        return replace(key, user=found).user_ref
+    who = parse(token)
+    if key.platform == "console":
+        return qualify(who.ref, home or {})
+    if who.platform == key.platform and who.tenant in ("", key.tenant):
+        return make_ref(who.platform, key.tenant, who.user)
+    raise IdentityError(f"{token.strip()} is not in this workspace; name people of this workspace or tenant only")
 
 
 def is_person(token: str) -> bool:
-    """Whether a token names a person: a mention or a platform-qualified id (``slack:U1``, ``teams:29:…``)."""
-    return mentioned_id(token) is not None or bool(_QUALIFIED.match(token.strip()))
+    """Whether a token names a person: a mention or a user id (``slack:U1``, ``slack:U1@T2``, ``teams:29:…``)."""
+    return mentioned_id(token) is not None or is_ref(token)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 from bot.access import NEED_ADMIN
+from bot.identity import IdentityError
 from bot.intent import TurnContext
 from bot.models import IncomingMessage, Reply
 from bot.people import MENTION_PATTERN, person_ref
@@ -65,13 +66,17 @@ class AdminIntent:
         if op == "roles":
             table = await s.db.run(s.roles.all)
             lines = [f"{user}: {', '.join(sorted(roles))}" for user, roles in sorted(table.items())]
-            admins = ", ".join(s.settings.admins) or "none"
+            admins = ", ".join(sorted(s.settings.admin_refs)) or "none"
             return [Reply("\n".join([f"Admins from FINOPS_ADMINS: {admins}", *lines]), title="Roles")]
         return [await self._change(msg, slots, ctx)]
 
     async def _change(self, msg: IncomingMessage, slots: dict[str, object], ctx: TurnContext) -> Reply:
         s, me = ctx.services, msg.key.user_ref
-        role, user = str(slots["role"]), person_ref(str(slots["user"]), msg.key)
+        role = str(slots["role"])
+        try:
+            user = person_ref(str(slots["user"]), msg.key, s.settings.home_tenants)
+        except IdentityError as exc:
+            return Reply(f"{exc}.")
         granting = slots["op"] in ("grant", "give")
         try:
             changed = await s.db.run(s.roles.grant if granting else s.roles.revoke, user, role,

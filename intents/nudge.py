@@ -164,7 +164,7 @@ class NudgeIntent:
         s = self.services
         if ctx.state.intent == self.name:
             ctx.state.clear()  # a new compose replaces an unsent preview
-        specs = parse_specs(audience, msg.key.platform)
+        specs = parse_specs(audience, msg.key.platform, msg.key.tenant, self.services.settings.home_tenants)
         kept: list[str] = []
         problems: list[str] = []
         targets: list[str] = []

@@ -8,13 +8,15 @@ from __future__ import annotations
 
 import asyncio
 import re
+from collections.abc import Mapping
 from dataclasses import replace
 from typing import Any
 
 from bot.access import NEED_PRACTITIONER
+from bot.identity import IdentityError
 from bot.intent import TurnContext
 from bot.models import Choice, ConversationKey, Form, IncomingMessage, Input, Reply
-from bot.people import mentioned_id, person_ref
+from bot.people import is_person, person_ref
 from bot.practice import survey_render as render
 from bot.practice.survey_compose import is_command, parse_command
 from bot.practice.survey_results import compute, results_replies, to_csv
@@ -127,7 +129,7 @@ class SurveyIntent:
             draft = parse_command(msg.text, ctx.now, s.settings.tz, defaults)
         except SurveyError as exc:
             return [Reply(f"I couldn't set up that survey: {exc}.")], False
-        draft = _with_people(draft, msg.key)
+        draft = _with_people(draft, msg.key, s.settings.home_tenants)
         assert s.surveys is not None
         if draft.send_at is not None and draft.send_at >= draft.deadline:
             return [Reply("I couldn't set up that survey: it would close before it is sent; give a later "
@@ -216,9 +218,10 @@ class SurveyIntent:
                       title=f"survey-{sid}.csv")]
 
 
-def _with_people(draft: SurveyDraft, key: ConversationKey) -> SurveyDraft:
-    """Mentions (Slack ``<@U1>``, Teams ``<@29:…>``) in the audience become user refs of the asker's workspace."""
-    people = tuple(person_ref(a, key) if mentioned_id(a) else a for a in draft.audience)
+def _with_people(draft: SurveyDraft, key: ConversationKey, home: Mapping[str, str]) -> SurveyDraft:
+    """People in the audience (mentions ``<@U1>``, typed ``slack:U1``) become user refs of the asker's workspace;
+    one that cannot be placed stays as typed and the send reports it."""
+    people = tuple(_person_or_as_is(a, key, home) for a in draft.audience)
     return replace(draft, audience=people) if people != draft.audience else draft
 
 
@@ -262,3 +265,12 @@ def compose_form(values: dict[str, str] | None = None, problem: str = "") -> Rep
                                                     Choice("Yes, anonymous", "yes")),
               initial=values.get("anonymous", "") or "no"),
     )))
+
+
+def _person_or_as_is(token: str, key: ConversationKey, home: Mapping[str, str]) -> str:
+    if not is_person(token):
+        return token
+    try:
+        return person_ref(token, key, home)
+    except IdentityError:
+        return token

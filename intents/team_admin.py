@@ -6,6 +6,7 @@ import re
 from typing import TYPE_CHECKING
 
 from bot.access import NEED_OWNER, NEED_PRACTITIONER
+from bot.identity import IdentityError
 from bot.intent import TurnContext
 from bot.models import IncomingMessage, Reply
 from bot.people import MENTION_PATTERN, person_ref
@@ -84,7 +85,10 @@ class TeamAdminIntent:
     async def _change(self, msg: IncomingMessage, slots: dict[str, str], team: str) -> Reply:
         s, me, op = self.services, msg.key.user_ref, slots["op"]
         if op in ("add_person", "remove_person"):
-            user = person_ref(slots["user"], msg.key)
+            try:
+                user = person_ref(slots["user"], msg.key, s.settings.home_tenants)
+            except IdentityError as exc:
+                return Reply(f"{exc}.")
             if op == "remove_person":
                 return await self._apply(me, "team.member.remove", team, s.teams.remove_member, team, user)
             return await self._apply(me, "team.member.add", team, s.teams.add_member, team, user,

@@ -139,6 +139,9 @@ def db_url(request: pytest.FixtureRequest) -> str:
     return request.getfixturevalue(name)
 
 
+TEST_TENANTS = {"slack": "T0001", "teams": "72f988bf-tenant"}  # the workspace/tenant of the Slack and Teams fakes
+
+
 def make_settings(url: str, **overrides: object) -> Settings:
     """Settings for tests: no secrets, no environment."""
     base = Settings.from_env({"DATABASE_URL": url})
@@ -161,9 +164,10 @@ def bot(settings: Settings) -> Iterator[Bot]:
 
 
 def message(text: str, user: str = "you", thread: str = "t1", event_id: str | None = None,
-            platform: str = "console", channel: str = "console", **kw: object) -> IncomingMessage:
-    """A console message with a unique event id unless one is given."""
-    key = ConversationKey(platform, "local", channel, thread, user)
+            platform: str = "console", channel: str = "console", tenant: str = "",
+            **kw: object) -> IncomingMessage:
+    """A console message with a unique event id unless one is given (Slack and Teams: the fakes' workspaces)."""
+    key = ConversationKey(platform, tenant or TEST_TENANTS.get(platform, "local"), channel, thread, user)
     return IncomingMessage(key, text, event_id or uuid.uuid4().hex, is_direct=True, **kw)  # type: ignore[arg-type]
 
 
@@ -185,7 +189,7 @@ async def slack(db_url: str, aiohttp_client: Any) -> AsyncIterator[Any]:
     from tests.fakes.slack_harness import start_harness  # it imports this module's make_settings
 
     h = await start_harness(db_url, aiohttp_client)
-    h.bot.services.roles.grant("slack:U1", "practitioner", "test")
+    h.bot.services.roles.grant("slack:U1@T0001", "practitioner", "test")
     yield h
     await h.fake.stop()
 

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 
 from bot.app import Bot
 from bot.delivery import DeliveryResult, Target
+from bot.identity import parse
 from bot.models import Action, Reply, TurnResult
 from tests.conftest import message
 
@@ -40,9 +41,10 @@ def record_posts(bot: Bot) -> dict[str, Recorder]:
 
 
 def who(user_ref: str) -> dict[str, str]:
-    """Keyword arguments of ``message`` for a platform-qualified user (talking in their DM)."""
-    platform, _, user = user_ref.partition(":")
-    return {"user": user, "platform": platform, "channel": f"D-{user}", "thread": ""}
+    """Keyword arguments of ``message`` for a user ref (talking in their DM, in their workspace)."""
+    person = parse(user_ref)
+    return {"user": person.user, "platform": person.platform, "tenant": person.tenant,
+            "channel": f"D-{person.user}", "thread": ""}
 
 
 async def say(bot: Bot, user_ref: str, text: str) -> TurnResult:

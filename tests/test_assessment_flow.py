@@ -13,7 +13,7 @@ LEVEL_BUTTON = re.compile(r"^assess:(\d+):(\d+):([0-4])$")
 
 
 async def say(bot: Bot, text: str, **kw: object) -> TurnResult:
-    """Type a line as console:you (thread t1 unless told)."""
+    """Type a line as console:you@local (thread t1 unless told)."""
     return await bot.router.handle(message(text, **kw))
 
 
@@ -54,7 +54,7 @@ async def _start_quick(bot: Bot, team: str = "payments", **kw: object) -> tuple[
 async def test_full_flow_numbers_words_back_skip_pause_resume_finish_status(bot: Bot) -> None:
     result = await say(bot, "start assessment")
     assert result.intent == "start_assessment"
-    assert {c.label for c in result.replies[0].choices} == {"payments", "checkout"}  # console:you is in both
+    assert {c.label for c in result.replies[0].choices} == {"payments", "checkout"}  # console:you@local is in both
     result = await press(bot, button(result, "payments"))
     assert "Allocation, Budgeting, Usage Optimization" in text_of(result)
     result = await press(bot, button(result, "Quick set: Allocation, Budgeting, Usage Optimization"))

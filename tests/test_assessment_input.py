@@ -81,7 +81,7 @@ async def test_bad_input_at_the_team_step(bot: Bot) -> None:
     assert (await say(bot, "maturity for checkout")).intent == "maturity_status"  # not taken as a team name
     result = await say(bot, "checkout")
     assert "Which capabilities should we assess for checkout" in text_of(result)
-    assert bot.services.maturity.unfinished("console:you", bot.router.clock()) == []  # type: ignore[union-attr]
+    assert bot.services.maturity.unfinished("console:you@local", bot.router.clock()) == []  # type: ignore[union-attr]
 
 
 async def test_bad_input_at_the_capability_step(bot: Bot) -> None:
@@ -91,10 +91,10 @@ async def test_bad_input_at_the_capability_step(bot: Bot) -> None:
         assert "Which capabilities" in text_of(result), bad
     result = await say(bot, "alocation, anomoly managment, wibbl")
     assert "wibbl" in text_of(result)
-    assert bot.services.maturity.unfinished("console:you", bot.router.clock()) == []  # type: ignore[union-attr]
+    assert bot.services.maturity.unfinished("console:you@local", bot.router.clock()) == []  # type: ignore[union-attr]
     result = await say(bot, "alocation, anomoly managment, forcasting")
     assert progress(result) == "1 / 15"
-    [info] = bot.services.maturity.unfinished("console:you", bot.router.clock())  # type: ignore[union-attr]
+    [info] = bot.services.maturity.unfinished("console:you@local", bot.router.clock())  # type: ignore[union-attr]
     assert info.capabilities == ("allocation", "anomaly-management", "forecasting")
 
 
@@ -137,7 +137,7 @@ async def test_member_cannot_see_other_teams_but_practitioner_gets_overview(bot:
     assert "Only people in payments" in text_of(result)
     result = await say(bot, "maturity overview", user="stranger")
     assert "practitioners" in text_of(result)
-    result = await say(bot, "maturity overview")  # console:you is the local admin
+    result = await say(bot, "maturity overview")  # console:you@local is the local admin
     assert result.replies[0].title == "Maturity overview" and "checkout" in text_of(result)
     result = await press(bot, "start assessment for payments", user="stranger")
     assert "Only people in payments" in text_of(result)

@@ -47,7 +47,7 @@ def empty_bot(settings) -> Bot:
 def test_answers_are_rows_upserted_by_question(empty_bot: Bot) -> None:
     store = empty_bot.services.maturity
     assert store is not None
-    info = store.create("slack:U1", empty_bot.services.teams.get("payments"), CAPS, utcnow(), KEY)  # type: ignore
+    info = store.create("slack:U1@T0001", empty_bot.services.teams.get("payments"), CAPS, utcnow(), KEY)  # type: ignore
     now = utcnow()
     assert store.record(info.id, 0, 2, now) == "recorded"
     assert store.record(info.id, 0, 2, now) == "duplicate"
@@ -58,16 +58,16 @@ def test_answers_are_rows_upserted_by_question(empty_bot: Bot) -> None:
     assert fresh is not None and fresh.answers == {0: 4, 1: None} and fresh.position == 2
     assert fresh.where == ("slack", "T1", "D0DM", "")
     assert store.pause(info.id, now) and store.get(info.id).status == "paused"  # type: ignore[union-attr]
-    assert [i.id for i in store.unfinished("slack:U1", now)] == [info.id]
+    assert [i.id for i in store.unfinished("slack:U1@T0001", now)] == [info.id]
 
 
 def test_respondents_combined_by_median_with_spread_and_trend(empty_bot: Bot) -> None:
     store = empty_bot.services.maturity
     assert store is not None
-    _answer_all(store, "slack:U1", "payments", [1] * 15, empty_bot, days_ago=100)
-    _answer_all(store, "slack:U1", "payments", [2, 2, 2, 2, 2] * 3, empty_bot, days_ago=2)
-    _answer_all(store, "slack:U2", "payments", [4, 2, 2, 2, 0] * 3, empty_bot, days_ago=1)
-    _answer_all(store, "slack:U3", "payments", [3, 2, 2, 2, None] * 3, empty_bot, days_ago=0)
+    _answer_all(store, "slack:U1@T0001", "payments", [1] * 15, empty_bot, days_ago=100)
+    _answer_all(store, "slack:U1@T0001", "payments", [2, 2, 2, 2, 2] * 3, empty_bot, days_ago=2)
+    _answer_all(store, "slack:U2@T0001", "payments", [4, 2, 2, 2, 0] * 3, empty_bot, days_ago=1)
+    _answer_all(store, "slack:U3@T0001", "payments", [3, 2, 2, 2, None] * 3, empty_bot, days_ago=0)
     status = team_status("payments", store.finished(empty_bot.services.teams.get("payments").id))  # type: ignore
     assert status is not None and status.respondents == 3
     alloc = status.capabilities[0]
@@ -86,10 +86,10 @@ def test_respondents_combined_by_median_with_spread_and_trend(empty_bot: Bot) ->
 def test_export_csv(empty_bot: Bot, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     store = empty_bot.services.maturity
     assert store is not None
-    _answer_all(store, "slack:U1", "payments", [0, 1, 2, 3, 4, None, 1, 1, 1, 1, 2, 2, 2, 2, 2], empty_bot)
+    _answer_all(store, "slack:U1@T0001", "payments", [0, 1, 2, 3, 4, None, 1, 1, 1, 1, 2, 2, 2, 2, 2], empty_bot)
     rows = list(csv.reader(io.StringIO(to_csv(store.finished()))))
     assert tuple(rows[0]) == HEADER and len(rows) == 16
-    assert rows[1][1:3] == ["payments", "slack:U1"] and rows[1][4] == "Allocation" and rows[1][5] == "10"
+    assert rows[1][1:3] == ["payments", "slack:U1@T0001"] and rows[1][4] == "Allocation" and rows[1][5] == "10"
     assert rows[6][7] == "Knowledge" and rows[6][8] == ""  # the skipped question
     monkeypatch.setenv("DATABASE_URL", empty_bot.services.settings.database_url)
     out = tmp_path / "maturity.csv"
@@ -118,7 +118,7 @@ async def test_reminder_before_expiry_once_across_replicas_then_expiry(settings,
     store = empty_bot.services.maturity
     assert store is not None and store.ttl == timedelta(days=7)
     start = utcnow()
-    info = store.create("slack:U1", empty_bot.services.teams.get("payments"), CAPS, start, KEY)  # type: ignore
+    info = store.create("slack:U1@T0001", empty_bot.services.teams.get("payments"), CAPS, start, KEY)  # type: ignore
     store.record(info.id, 0, 3, start, KEY)
     store.pause(info.id, start)
     assert store.due_reminders(start + timedelta(days=5)) == []
@@ -129,11 +129,11 @@ async def test_reminder_before_expiry_once_across_replicas_then_expiry(settings,
     results = await send_reminders(empty_bot.services, store, later)
     assert [r.ok for r in results] == [True] and other.due_reminders(later) == []
     target, replies = poster.sent[0]
-    assert (target.platform, target.channel, target.user_ref) == ("slack", "", "slack:U1")  # a DM
+    assert (target.platform, target.channel, target.user_ref) == ("slack", "", "slack:U1@T0001")  # a DM
     assert "question 2 / 15" in replies[0].text and "resume" in replies[0].text
-    assert store.unfinished("slack:U1", later) != []
+    assert store.unfinished("slack:U1@T0001", later) != []
     expired_at = start + timedelta(days=7, minutes=1)
-    assert store.unfinished("slack:U1", expired_at) == []  # expired even before the job marks it
+    assert store.unfinished("slack:U1@T0001", expired_at) == []  # expired even before the job marks it
     store.due_reminders(expired_at)
     assert store.get(info.id).status == "expired"  # type: ignore[union-attr]
     assert store.get(info.id).answers == {0: 3}  # type: ignore[union-attr]
@@ -175,7 +175,7 @@ def test_ask_json_reports_the_assessment_intents(tmp_path: Path, capsys: pytest.
 async def test_slack_app_home_shows_the_maturity_line(bot: Bot) -> None:
     from adapters.slack_home import home_view
 
-    view = await home_view(bot.services, bot.router.intents, "console:you")
+    view = await home_view(bot.services, bot.router.intents, "console:you@local")
     text = json.dumps(view, ensure_ascii=False)
     assert "Maturity: " in text and "/ 20 (Walk)" in text
 
@@ -184,7 +184,7 @@ async def test_reminder_falls_back_to_where_the_person_answered(empty_bot: Bot) 
     store = empty_bot.services.maturity
     assert store is not None
     start = utcnow()
-    info = store.create("slack:U1", empty_bot.services.teams.get("payments"), CAPS, start, KEY)  # type: ignore
+    info = store.create("slack:U1@T0001", empty_bot.services.teams.get("payments"), CAPS, start, KEY)  # type: ignore
     poster = FakePoster(dm_works=False)
     empty_bot.services.delivery.register(poster)
     results = await send_reminders(empty_bot.services, store, start + timedelta(days=6, hours=2))

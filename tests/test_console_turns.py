@@ -15,7 +15,7 @@ async def test_typed_number_answers_a_survey_invitation(db_url: str) -> None:
     bot = build_bot(make_settings(db_url), demo=True)
     chat, out = ConsoleSession(bot.router), io.StringIO()
     bot.services.delivery.register(ConsolePoster(out, "console", chat))
-    await chat.send("survey console:you: How useful is the weekly cost report? scale")
+    await chat.send("survey console:you@local: How useful is the weekly cost report? scale")
     await chat.send("survey send 1")
     for _ in range(200):  # the invitation is a queued job: `finops-bot chat` runs the scheduler, here we run it
         await bot.services.scheduler.run_due()

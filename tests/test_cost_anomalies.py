@@ -47,7 +47,7 @@ async def test_spike_is_posted_once_with_driver_and_buttons_record_actions(setti
     b = build_bot(settings, demo=False)
     s = b.services
     s.teams.upsert("payments", slack_channel="C-PAY")
-    s.teams.add_member("payments", "slack:UOWN", "owner")
+    s.teams.add_member("payments", "slack:UOWN@T0001", "owner")
     s.budgets.import_file(write(tmp_path / "x.csv", _rows()))  # type: ignore[union-attr]
     found = detect(s.db, [SPIKE, SPIKE - timedelta(days=1)], Rules())
     assert [(a.team, a.service, a.day, a.account, a.region) for a in found] == [
@@ -62,13 +62,13 @@ async def test_spike_is_posted_once_with_driver_and_buttons_record_actions(setti
     assert await check_anomalies(s) == []  # posted once
     intent = CostAnomalyIntent(s)
     aid = outcomes[0].id
-    stranger = IncomingMessage(ConversationKey("slack", "T", "C-PAY", "", "UX"), f"anomaly ack {aid}", "e1")
+    stranger = IncomingMessage(ConversationKey("slack", "T0001", "C-PAY", "", "UX"), f"anomaly ack {aid}", "e1")
     assert "Only payments" in (await intent.handle(stranger, None, None))[0].text  # type: ignore[arg-type]
-    owner = IncomingMessage(ConversationKey("slack", "T", "C-PAY", "", "UOWN"), f"anomaly expected {aid}", "e2")
+    owner = IncomingMessage(ConversationKey("slack", "T0001", "C-PAY", "", "UOWN"), f"anomaly expected {aid}", "e2")
     done = await intent.handle(owner, None, None)  # type: ignore[arg-type]
     assert "marked as expected" in done[0].text
     row_ = get(s.db, aid)
-    assert row_ is not None and row_.status == "expected" and row_.acted_by == "slack:UOWN"
+    assert row_ is not None and row_.status == "expected" and row_.acted_by == "slack:UOWN@T0001"
     again = await intent.handle(owner, None, None)  # type: ignore[arg-type]
     assert "already expected" in again[0].text
     s.db.dispose()

@@ -26,7 +26,7 @@ def loaded(settings: Settings, tmp_path: Path) -> Iterator[tuple[Bot, Path]]:
     s = b.services
     s.budgets.import_file(path)  # type: ignore[union-attr]
     adopt(s.db, s.teams, new_tag_teams(s.db, s.teams))
-    s.teams.add_member("search", "slack:UOWNER", "owner")
+    s.teams.add_member("search", "slack:UOWNER@T0001", "owner")
     s.teams.upsert("search", slack_channel="C-SEARCH")
     yield b, path
     s.db.dispose()
@@ -34,7 +34,8 @@ def loaded(settings: Settings, tmp_path: Path) -> Iterator[tuple[Bot, Path]]:
 
 async def ask(b: Bot, text: str, e: Entities, user: str = "you", platform: str = "console",
               channel: str = "dm", direct: bool = True, images: bool = False) -> Reply:
-    msg = IncomingMessage(ConversationKey(platform, "local", channel, "", user), text, "ev", is_direct=direct,
+    tenant = {"slack": "T0001", "teams": "72f988bf-tenant"}.get(platform, "local")
+    msg = IncomingMessage(ConversationKey(platform, tenant, channel, "", user), text, "ev", is_direct=direct,
                           images=images)
     ctx = TurnContext(FlowState(), b.services, datetime(2024, 11, 15, tzinfo=UTC), (), Outcome("cost_question"), "r")
     replies = await CostQuestionIntent(b.services).handle(msg, Parse("cost_question", 0.9, entities=e), ctx)

@@ -36,7 +36,7 @@ async def test_budget_status_through_the_router_with_demo_data(bot) -> None:
 async def test_effective_cost_option_and_ambiguous_team(bot) -> None:
     result = await bot.router.handle(message("budget status for checkout amortized"))
     assert "EffectiveCost" in result.replies[0].text
-    ask = await bot.router.handle(message("budget status"))  # console:you is in two teams
+    ask = await bot.router.handle(message("budget status"))  # console:you@local is in two teams
     assert "which one" in ask.replies[0].text
     assert {c.value for c in ask.replies[0].choices} == {"budget status for payments", "budget status for checkout"}
     pressed = await bot.router.handle(message(ask.replies[0].choices[0].value))

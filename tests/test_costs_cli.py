@@ -19,7 +19,8 @@ def cli_env(db_url: str, monkeypatch: pytest.MonkeyPatch) -> str:
 
 
 def test_team_import_budget_and_totals(cli_env: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["team", "add", "payments", "--alias", "pay", "--slack-channel", "C1", "--owner", "slack:U1"]) == 0
+    assert main(["team", "add", "payments", "--alias", "pay", "--slack-channel", "C1",
+                 "--owner", "slack:U1@T0001"]) == 0
     assert main(["team", "add", "checkout"]) == 0
     assert main(["team", "map-account", "checkout", "acc-9"]) == 0
     assert main(["budget", "set", "payments", "10", "--thresholds", "50,forecast:100"]) == 0

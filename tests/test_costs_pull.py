@@ -54,7 +54,7 @@ def s3(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
 
 
 def _replicas(pg_url: str, source: str, n: int = 2) -> list[Any]:
-    settings = make_settings(pg_url, cost_sources=(source,), admins=("slack:UADMIN",))
+    settings = make_settings(pg_url, cost_sources=(source,), admins=("slack:UADMIN@T0001",))
     replicas = [build_services(settings) for _ in range(n)]
     replicas[0].db.upgrade()
     replicas[0].teams.upsert("payments", slack_channel="CPAY")
@@ -93,13 +93,13 @@ async def test_a_failing_source_is_reported_to_practitioners(pg_url: str, s3: An
     (a,) = _replicas(pg_url, f"s3://{bucket}/focus/", 1)
     poster = Captured()
     a.delivery.register(poster)
-    a.roles.grant("slack:UPRAC", "practitioner", "test")
+    a.roles.grant("slack:UPRAC@T0001", "practitioner", "test")
     await a.db.run(ensure_pull_job, a)
     assert await a.scheduler.run_due(utcnow() + timedelta(minutes=2)) == 1
     entry = next(e for e in a.audit.recent(10) if e.action == "costs.pull")
     assert "missing required FOCUS columns" in entry.detail["problems"][0]
     dms = sorted(t.user_ref for t, _text in poster.posts)
-    assert dms == ["slack:UADMIN", "slack:UPRAC"]
+    assert dms == ["slack:UADMIN@T0001", "slack:UPRAC@T0001"]
     assert all("missing required FOCUS columns" in text for _t, text in poster.posts)
     a.db.dispose()
 

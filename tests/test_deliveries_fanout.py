@@ -13,9 +13,9 @@ from tests.fakes.slack_api import FakeSlackAPI
 from tests.nudge_helpers import use_slack
 from tests.survey_helpers import press, say, text_of
 
-PEOPLE = [f"slack:U{n:04d}" for n in range(1, 301)]
-AUTHOR = "slack:UPRAC"
-PER_SECOND = 20  # the fake's chat.postMessage limit for the workspace, tuned down so the test runs in seconds
+PEOPLE = [f"slack:U{n:04d}@T0001" for n in range(1, 301)]
+AUTHOR = "slack:UPRAC@T0001"
+PER_SECOND = 60  # the fake's chat.postMessage limit for the workspace, tuned down so the test runs in seconds
 
 
 def _replicas(url: str, fake: FakeSlackAPI) -> list[Bot]:
@@ -27,7 +27,7 @@ def _replicas(url: str, fake: FakeSlackAPI) -> list[Bot]:
     s.teams.upsert("everyone")
     for ref in PEOPLE:
         s.teams.add_member("everyone", ref)
-    s.roles.grant(AUTHOR, "practitioner", "console:you")
+    s.roles.grant(AUTHOR, "practitioner", "console:you@local")
     return bots
 
 

@@ -21,7 +21,7 @@ async def test_list_and_status_show_the_next_occurrence_after_a_send(db_url: str
     svc = bot.services.nudges
     assert svc is not None
     try:
-        nudge, _ = svc.schedule("console:you", "Stand-up costs", ["team:payments"], When(MONDAY_0900, "weekdays"))
+        nudge, _ = svc.schedule("console:you@local", "Stand-up costs", ["team:payments"], When(MONDAY_0900, "weekdays"))
         assert "Mon 03 Jun 2030 09:00" in list_line(svc, svc.store.get(nudge.id))
         assert await bot.services.scheduler.run_due() == 1
         assert len(fake.of("chat.postMessage")) == 1

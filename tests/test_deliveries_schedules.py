@@ -126,18 +126,19 @@ async def test_a_survey_composed_with_a_time_is_sent_then(db_url: str) -> None:
     freeze(bot, NOW)
     posters = record_posts(bot)
     try:
-        preview = await say_as(bot, "console:you", "survey payments: Do you tag resources? yes/no at tuesday 9:00")
+        preview = await say_as(bot, "console:you@local",
+                               "survey payments: Do you tag resources? yes/no at tuesday 9:00")
         assert "Send schedules it for Tue 04 Jun 09:00" in preview.replies[0].text, preview.replies[0].text
-        scheduled = (await press(bot, "console:you", "survey send 1")).replies[0].text
+        scheduled = (await press(bot, "console:you@local", "survey send 1")).replies[0].text
         assert "will be sent Tue 04 Jun 09:00" in scheduled
-        assert "already scheduled" in (await press(bot, "console:you", "survey send 1")).replies[0].text
+        assert "already scheduled" in (await press(bot, "console:you@local", "survey send 1")).replies[0].text
         await bot.services.scheduler.run_due()
         assert bot.services.surveys.get(1).status == "draft" and posters["slack"].posts == []  # not yet
         tuesday = datetime(2030, 6, 4, 7, 0, 1, tzinfo=UTC)
         freeze(bot, tuesday)
         await bot.services.scheduler.run_due()
         assert bot.services.surveys.get(1).status == "open"
-        assert posters["slack"].to("slack:U0DEMO1")  # the invitations went out at the planned time
+        assert posters["slack"].to("slack:U0DEMO1@T0001")  # the invitations went out at the planned time
     finally:
         bot.services.db.dispose()
 

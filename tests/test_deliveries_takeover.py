@@ -52,7 +52,7 @@ async def test_a_killed_replicas_jobs_are_finished_by_the_other_exactly_once(db_
     svc = a.services.nudges
     assert svc is not None
     try:
-        ids = [svc.schedule("slack:UPRAC", f"Nudge number {n}", ["team:payments"],
+        ids = [svc.schedule("slack:UPRAC@T0001", f"Nudge number {n}", ["team:payments"],
                             When(utcnow() - timedelta(seconds=1)))[0].id for n in range(10)]
         await a.services.scheduler.start()
         await asyncio.wait_for(dying.in_flight.wait(), 20)

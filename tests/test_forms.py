@@ -148,7 +148,7 @@ def test_modal_view_respects_slacks_limits() -> None:
 async def test_teams_budget_card_with_inputs(db_url: str, connector: FakeConnector, aiohttp_client: Any) -> None:
     bot = build_bot(make_settings(db_url, teams_enabled=True), demo=True)
     alex = TeamsClient(connector.url)
-    bot.services.roles.grant(f"teams:{alex.user_id}", "practitioner", "test")
+    bot.services.roles.grant(f"teams:{alex.user_id}@{alex.tenant}", "practitioner", "test")
     client = await aiohttp_client(build_web_app(bot))
     conversation = {"conversationType": "personal", "id": alex.personal_id}
     assert (await client.post("/api/messages", json=alex.personal("set budget for checkout"))).status == 201
@@ -172,7 +172,7 @@ async def test_teams_budget_card_with_inputs(db_url: str, connector: FakeConnect
 # --- terminal ----------------------------------------------------------------------------------------------------
 async def test_console_fills_a_form_field_by_field(db_url: str) -> None:
     bot = build_bot(make_settings(db_url), demo=True)
-    chat = ConsoleSession(bot.router)  # console:you, the local operator
+    chat = ConsoleSession(bot.router)  # console:you@local, the local operator
     out = await chat.send("compose nudge")
     assert "Compose a nudge" in out[0] and out[1].startswith("[1/3] To")
     assert (await chat.send("")) == ["To is needed.\n" + out[1]]
@@ -254,7 +254,7 @@ async def test_a_modal_from_a_channel_the_bot_cannot_post_in_answers_in_the_dm(s
 async def test_console_answers_a_free_text_survey_question_on_the_next_line(db_url: str) -> None:
     bot = build_bot(make_settings(db_url), demo=False)
     chat = ConsoleSession(bot.router)
-    await chat.send("survey console:you: What should the next report show? text")
+    await chat.send("survey console:you@local: What should the next report show? text")
     await chat.send("survey send 1")
     [asked] = await chat.send("answer survey 1")
     assert "Type your answer here" in asked and "Fill in the form" not in asked

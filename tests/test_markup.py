@@ -61,7 +61,7 @@ async def test_teams_nudge_preview_shows_typed_links_and_mentions_as_text(db_url
                                                                          aiohttp_client: Any) -> None:
     bot = build_bot(make_settings(db_url, teams_enabled=True), demo=False)
     alex = TeamsClient(connector.url)
-    bot.services.roles.grant(f"teams:{alex.user_id}", "practitioner", "test")
+    bot.services.roles.grant(f"teams:{alex.user_id}@{alex.tenant}", "practitioner", "test")
     bot.services.teams.upsert("payments", teams_conversation=alex.channel_id)
     client = await aiohttp_client(build_web_app(bot))
     assert (await client.post("/api/messages", json=alex.installed("personal"))).status == 201

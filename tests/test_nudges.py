@@ -42,11 +42,11 @@ async def test_members_get_the_practitioner_message_for_every_action(nbot: Bot) 
         result = await say(nbot, text, user="U5", platform="slack")
         assert result.intent == "nudge" and first(result) == NEED_PRACTITIONER, text
     s = nbot.services
-    s.roles.grant("slack:U5", "practitioner", "console:you")
+    s.roles.grant("slack:U5@T0001", "practitioner", "console:you@local")
     s.access.forget_cache()
     preview = await say(nbot, "nudge payments: Tag your resources", user="U5", platform="slack")
     assert "Preview of your nudge" in first(preview)
-    s.roles.revoke("slack:U5", "practitioner")  # revoked between preview and Send: still refused
+    s.roles.revoke("slack:U5@T0001", "practitioner")  # revoked between preview and Send: still refused
     s.access.forget_cache()
     pressed = await say(nbot, "send nudge", user="U5", platform="slack")
     assert first(pressed) == NEED_PRACTITIONER
@@ -118,7 +118,7 @@ async def test_quiet_hours_defer_at_compose_and_at_send(db_url: str, fake: FakeS
         assert nudge.due_at == datetime(2030, 6, 4, 6, 0, tzinfo=UTC)
         # A job that comes due inside quiet hours anyway (quiet hours set after scheduling) waits for 08:00.
         night = datetime(2030, 6, 3, 21, 0, tzinfo=UTC)  # 23:00 in Berlin
-        late = svc.store.create("console:you", "Night owl", ["team:checkout"], night)
+        late = svc.store.create("console:you@local", "Night owl", ["team:checkout"], night)
         job = sched.schedule("nudge.send", {"nudge": late.id}, night)
         svc.store.update(late.id, status="scheduled", job_id=job)
         freeze(bot, night)
@@ -185,7 +185,7 @@ async def test_edit_reschedule_and_cancel(nbot: Bot, fake: FakeSlackAPI) -> None
 async def test_failures_are_recorded_per_recipient_and_a_retry_never_resends(nbot: Bot, fake: FakeSlackAPI) -> None:
     s = nbot.services
     fake.fail("chat.postMessage", "channel_not_found")
-    await say(nbot, "nudge payments, checkout, teams:29:abc, slack:U42: Please tag")
+    await say(nbot, "nudge payments, checkout, teams:29:abc@72f988bf-tenant, slack:U42@T0001: Please tag")
     await say(nbot, "send nudge")
     [job] = s.scheduler.pending("nudge.send")
     await s.scheduler.run_due(MONDAY_NOON)
@@ -193,7 +193,7 @@ async def test_failures_are_recorded_per_recipient_and_a_retry_never_resends(nbo
     statuses = sorted((r.status, r.reason or "") for r in records.values())
     assert statuses == [("failed", "channel_not_found"), ("failed", "teams is not enabled on this server"),
                         ("sent", ""), ("sent", "")]
-    assert records["slack DM slack:U42"].status == "sent"
+    assert records["slack DM slack:U42@T0001"].status == "sent"
     status = first(await say(nbot, "nudge 1 status"))
     assert "Delivery: 2 sent, 2 failed" in status and "channel_not_found" in status
     before = len(fake.of("chat.postMessage"))

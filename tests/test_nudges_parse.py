@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from bot.app import build_bot
-from bot.practice.audience import parse_specs
+from bot.practice.audience import parse_specs, resolve
 from bot.practice.when import QuietHours, parse_when, split_schedule
 from intents.nudge import split_compose
 from tests.conftest import make_settings
@@ -21,12 +21,23 @@ NOW = datetime(2030, 6, 3, 10, 0, tzinfo=UTC)  # Monday 12:00 in Berlin
 def test_audience_tokens() -> None:
     assert parse_specs("payments, checkout and data platform", "slack") == [
         "team:payments", "team:checkout", "team:data platform"]
-    assert parse_specs("<#C0ABCDEF|finops> <@U123> slack:W9 #cost-club", "slack") == [
-        "slack:channel:C0ABCDEF", "slack:dm:U123", "slack:dm:W9", "slack:channel:#cost-club"]
-    assert parse_specs("teams:29:1abc, 19:xyz@thread.tacv2, teams:19:q@thread.skype", "teams") == [
-        "teams:dm:29:1abc", "teams:channel:19:xyz@thread.tacv2", "teams:channel:19:q@thread.skype"]
+    assert parse_specs("<#C0ABCDEF|finops> <@U123> slack:W9 #cost-club", "slack", "T0001") == [
+        "slack:channel:C0ABCDEF", "slack:dm:U123@T0001", "slack:dm:W9@T0001", "slack:channel:#cost-club"]
+    assert parse_specs("teams:29:1abc, 19:xyz@thread.tacv2, teams:19:q@thread.skype", "teams", "tn1") == [
+        "teams:dm:29:1abc@tn1", "teams:channel:19:xyz@thread.tacv2", "teams:channel:19:q@thread.skype"]
     assert parse_specs("payments, payments", "slack") == ["team:payments"]
-    assert parse_specs("console:you", "console") == ["console:dm:you"]
+    assert parse_specs("console:you", "console") == ["console:dm:you@local"]
+
+
+def test_people_in_an_audience_carry_their_workspace() -> None:
+    # a typed id on another platform, or from the command line, takes that platform's home tenant (if any)
+    assert parse_specs("teams:29:ab, slack:U1@T9", "slack", "T0001", {"teams": "tn1"}) == [
+        "teams:dm:29:ab@tn1", "slack:dm:U1@T9"]
+    assert parse_specs("slack:U1", "cli") == ["slack:dm:U1"]  # no workspace known: resolve refuses it
+    found = resolve(["slack:dm:U1"], None)  # type: ignore[arg-type]
+    assert not found.recipients and "names no workspace id" in found.problems[0]
+    found = resolve(["slack:dm:U1@T9"], None)  # type: ignore[arg-type]
+    assert found.recipients[0].target.tenant == "T9" and found.recipients[0].target.user_ref == "slack:U1@T9"
     assert split_compose("teams:29:ab, slack:U1: Tag it: now") == ("teams:29:ab, slack:U1", "Tag it: now")
     assert split_compose("payments:Tag") == ("payments", "Tag")
     assert split_compose("payments") is None
@@ -78,8 +89,8 @@ def test_quiet_hours_wrap_midnight() -> None:
 async def test_channel_guardrail_leaves_other_channels_out(db_url: str) -> None:
     bot = build_bot(make_settings(db_url, nudge_channels=("C0PAYMENTS", "#finops")), demo=True)
     try:
-        preview = first(await say(bot, "nudge payments, checkout, #random, slack:U7: Budget review"))
-        assert "C0PAYMENTS (team payments)" in preview and "slack DM slack:U7" in preview
+        preview = first(await say(bot, "nudge payments, checkout, #random, slack:U7@T0001: Budget review"))
+        assert "C0PAYMENTS (team payments)" in preview and "slack DM slack:U7@T0001" in preview
         assert "slack channel C0CHECKOUT (team checkout) is not in FINOPS_NUDGE_CHANNELS" in preview
         assert "slack channel #random is not in FINOPS_NUDGE_CHANNELS" in preview
         refused = first(await say(bot, "nudge #random: Budget review"))

@@ -45,7 +45,7 @@ async def test_teams_practitioner_nudges_a_team_channel(db_url: str, connector: 
                                                         aiohttp_client: Any) -> None:
     bot = build_bot(make_settings(db_url, teams_enabled=True), demo=False)
     alex = TeamsClient(connector.url)
-    bot.services.roles.grant(f"teams:{alex.user_id}", "practitioner", "test")
+    bot.services.roles.grant(f"teams:{alex.user_id}@{alex.tenant}", "practitioner", "test")
     bot.services.teams.upsert("payments", teams_conversation=alex.channel_id)
     bot.services.teams.upsert("checkout", teams_conversation="19:never-installed@thread.tacv2")
     client = await aiohttp_client(build_web_app(bot))

@@ -35,7 +35,7 @@ def _replicas(settings: Settings, slack: FakeSlackAPI, connector: FakeConnector,
 def _schedule(bot: Bot, count: int, due_in: timedelta = timedelta(seconds=-1)) -> list[int]:
     svc = bot.services.nudges
     assert svc is not None
-    return [svc.schedule("slack:UPRAC", f"Nudge number {n}", ["team:payments"], When(utcnow() + due_in))[0].id
+    return [svc.schedule("slack:UPRAC@T0001", f"Nudge number {n}", ["team:payments"], When(utcnow() + due_in))[0].id
             for n in range(count)]
 
 
@@ -101,7 +101,8 @@ async def test_after_downtime_due_nudges_are_sent_once_or_marked_missed(settings
         recent = _schedule(bots[0], 1, due_in=timedelta(minutes=-30))[0]  # within the grace window
         old = _schedule(bots[0], 1, due_in=timedelta(days=-2))[0]  # long before it
         svc, sched = bots[0].services.nudges, bots[0].services.scheduler
-        daily, _ = svc.schedule("slack:UPRAC", "Daily", ["team:payments"], When(utcnow() - timedelta(days=2), "daily"))
+        daily, _ = svc.schedule("slack:UPRAC@T0001", "Daily", ["team:payments"],
+                                When(utcnow() - timedelta(days=2), "daily"))
 
         def settled() -> bool:
             return len(connector.posted) >= 1 and all(as_utc(j.due_at) > utcnow() for j in sched.pending())

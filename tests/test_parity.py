@@ -106,11 +106,11 @@ class SlackSide:
 @pytest.fixture
 async def sides(tmp_path: Any, aiohttp_client: Any) -> AsyncIterator[tuple[SlackSide, TeamsSide]]:
     # Both people are admins, so they may see every team's budget: the answers must then be identical.
-    harness = await start_harness(f"sqlite:///{tmp_path / 'slack.db'}", aiohttp_client, admins=("slack:U1",))
+    harness = await start_harness(f"sqlite:///{tmp_path / 'slack.db'}", aiohttp_client, admins=("slack:U1@T0001",))
     connector = FakeConnector()
     await connector.start()
     teams_settings = make_settings(f"sqlite:///{tmp_path / 'teams.db'}", teams_enabled=True,
-                                   admins=(f"teams:{TeamsClient('').user_id}",))
+                                   admins=(f"teams:{TeamsClient('').user_id}@72f988bf-tenant",))
     teams_bot = build_bot(teams_settings, demo=True)
     teams_client = await aiohttp_client(build_web_app(teams_bot))
     yield SlackSide(harness), TeamsSide(teams_client, connector)

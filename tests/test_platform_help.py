@@ -12,7 +12,7 @@ from tests.conftest import make_settings, message
 from tests.fakes.bf_connector import FakeConnector
 from tests.fakes.teams_activities import TeamsClient
 
-ADMIN = "teams:29:1alex-aad-user"
+ADMIN = "teams:29:1alex-aad-user@72f988bf-tenant"
 
 
 @pytest.fixture
@@ -48,7 +48,7 @@ def test_help_sets_have_one_primary_button(bot: Bot) -> None:
 
 async def test_slack_help_shows_no_raw_ids(bot: Bot) -> None:
     result = await bot.router.handle(message("help", platform="slack"))
-    assert "slack:U0123" not in result.replies[0].text
+    assert "slack:U0123@T0001" not in result.replies[0].text
 
 
 def test_renderers_show_each_figure_once_and_one_primary_button() -> None:

@@ -68,7 +68,7 @@ async def test_a_click_on_an_ephemeral_message_replaces_it(slack: Harness) -> No
 
 async def test_multiple_choice_ticks_update_the_dm_message_in_place(slack: Harness) -> None:
     h = slack
-    await _sent_survey(h, "survey slack:U0DEMO1: Which reports do you read? multi: weekly | monthly | none")
+    await _sent_survey(h, "survey slack:U0DEMO1@T0001: Which reports do you read? multi: weekly | monthly | none")
     [invite] = await eventually(lambda: posts(h, "chat.postMessage", "D0DEMO1"))
     blocks = invite.args["blocks"]
     for n, option in enumerate(("survey:1:0:0", "survey:1:0:1")):
@@ -160,7 +160,7 @@ async def test_anonymous_survey_to_fewer_people_than_its_minimum_warns(slack: Ha
 
 async def test_teams_multiple_choice_ticks_update_the_personal_card(client: TestClient, connector: FakeConnector,
                                                                     user: TeamsClient, teams_bot: Bot) -> None:
-    me = f"teams:{user.user_id}"
+    me = f"teams:{user.user_id}@{user.tenant}"
     teams_bot.services.roles.grant(me, "practitioner", "test")
     conv = {"conversationType": "personal", "id": user.personal_id}
     await client.post("/api/messages", json=user.personal(f"survey {me}: Which reports? multi: weekly | monthly"))

@@ -17,26 +17,28 @@ from bot.practice.scheduler import Job
 
 async def test_roles_grant_revoke_and_access(bot) -> None:
     s = bot.services
-    assert not s.access.is_practitioner("slack:U9")
-    assert s.roles.grant("slack:U9", "practitioner", "console:you")
-    assert not s.roles.grant("slack:U9", "practitioner", "console:you")
+    assert not s.access.is_practitioner("slack:U9@T0001")
+    assert s.roles.grant("slack:U9@T0001", "practitioner", "console:you@local")
+    assert not s.roles.grant("slack:U9@T0001", "practitioner", "console:you@local")
     s.access.forget_cache()
-    assert s.access.is_practitioner("slack:U9") and not s.access.is_admin("slack:U9")
-    assert s.roles.revoke("slack:U9", "practitioner") and not s.roles.revoke("slack:U9", "practitioner")
+    assert s.access.is_practitioner("slack:U9@T0001") and not s.access.is_admin("slack:U9@T0001")
+    assert s.roles.revoke("slack:U9@T0001", "practitioner") and not s.roles.revoke("slack:U9@T0001", "practitioner")
     s.access.forget_cache()
-    assert not s.access.is_practitioner("slack:U9")
+    assert not s.access.is_practitioner("slack:U9@T0001")
     with pytest.raises(ValueError, match="unknown role"):
-        s.roles.grant("slack:U9", "wizard", "x")
-    with pytest.raises(ValueError, match="platform-qualified"):
+        s.roles.grant("slack:U9@T0001", "wizard", "x")
+    with pytest.raises(ValueError, match="not a user id"):
         s.roles.grant("U9", "admin", "x")
+    with pytest.raises(ValueError, match="names no workspace"):  # a grant names the person's workspace
+        s.roles.grant("slack:U9", "admin", "x")
 
 
 def test_audit_log_keeps_order(bot) -> None:
     audit = bot.services.audit
-    audit.record("slack:U1", "role.grant", "slack:U2", role="practitioner")
-    audit.record("slack:U1", "budget.set", "payments", amount="100")
+    audit.record("slack:U1@T0001", "role.grant", "slack:U2@T0001", role="practitioner")
+    audit.record("slack:U1@T0001", "budget.set", "payments", amount="100")
     lines = [r.line() for r in audit.recent(5)]
-    assert "budget.set payments" in lines[0] and "role.grant slack:U2 (role=practitioner)" in lines[1]
+    assert "budget.set payments" in lines[0] and "role.grant slack:U2@T0001 (role=practitioner)" in lines[1]
 
 
 async def test_due_jobs_run_once_and_recur(bot) -> None:
@@ -107,19 +109,19 @@ def test_recurrence_keeps_local_time_across_dst() -> None:
 async def test_admin_commands_in_chat(bot) -> None:
     from tests.conftest import message
 
-    refused = await bot.router.handle(message("grant practitioner to slack:U7", user="U5", platform="slack"))
+    refused = await bot.router.handle(message("grant practitioner to slack:U7@T0001", user="U5", platform="slack"))
     assert "need the admin role" in refused.replies[0].text
-    done = await bot.router.handle(message("grant practitioner to slack:U7"))
-    assert "slack:U7 is now practitioner" in done.replies[0].text
+    done = await bot.router.handle(message("grant practitioner to slack:U7@T0001"))
+    assert "slack:U7@T0001 is now practitioner" in done.replies[0].text
     mention = await bot.router.handle(message("grant <@U8> practitioner", user="U1", platform="slack"))
     assert "need the admin role" in mention.replies[0].text
-    again = await bot.router.handle(message("grant practitioner to slack:U7"))
+    again = await bot.router.handle(message("grant practitioner to slack:U7@T0001"))
     assert "already has" in again.replies[0].text
     audit = await bot.router.handle(message("audit last 5"))
-    assert "role.grant slack:U7" in audit.replies[0].text
+    assert "role.grant slack:U7@T0001" in audit.replies[0].text
     mine = await bot.router.handle(message("my roles", user="U7", platform="slack"))
     assert "practitioner" in mine.replies[0].text
-    revoke = await bot.router.handle(message("revoke practitioner from slack:U7"))
+    revoke = await bot.router.handle(message("revoke practitioner from slack:U7@T0001"))
     assert "no longer practitioner" in revoke.replies[0].text
 
 
@@ -130,11 +132,15 @@ def test_roles_cli(tmp_path) -> None:
 
     env = {**os.environ, "DATABASE_URL": f"sqlite:///{tmp_path / 'r.db'}"}
     run = lambda *a: subprocess.run([sys.executable, "-m", "bot", *a], env=env, capture_output=True, text=True)  # noqa: E731
-    assert "done" in run("roles", "grant", "slack:U1", "practitioner").stdout
-    assert "slack:U1\tpractitioner" in run("roles", "list").stdout
+    assert "done" in run("roles", "grant", "slack:U1@T0001", "practitioner").stdout
+    assert "slack:U1@T0001\tpractitioner" in run("roles", "list").stdout
     bad = run("roles", "grant", "U1", "admin")
-    assert bad.returncode == 1 and "platform-qualified" in bad.stderr and "Traceback" not in bad.stderr
-    assert "role.grant slack:U1" in run("audit", "--last", "5").stdout
+    assert bad.returncode == 1 and "not a user id" in bad.stderr and "Traceback" not in bad.stderr
+    nowhere = run("roles", "grant", "slack:U1", "admin")  # which workspace's U1? this deployment serves any
+    assert nowhere.returncode == 1 and "names no workspace id" in nowhere.stderr and "Traceback" not in nowhere.stderr
+    env["SLACK_ALLOWED_TEAMS"] = "T0001"  # limited to one workspace: that is where U1 is
+    assert "to slack:U1@T0001: done" in run("roles", "grant", "slack:U1", "admin").stdout
+    assert "role.grant slack:U1@T0001" in run("audit", "--last", "5").stdout
 
 
 async def test_retried_recurring_job_keeps_its_schedule(bot) -> None:

@@ -53,7 +53,7 @@ class Server:
         self.log = log
         self.env = {**{k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "MICROSOFT_", "TEAMS_"))},
                     "DATABASE_URL": url, "SLACK_BOT_TOKEN": "xoxb-test", "SLACK_SIGNING_SECRET": p.SECRET,
-                    "SLACK_API_URL": api_url, "FINOPS_ADMINS": ",".join(f"slack:{u}" for u in USERS),
+                    "SLACK_API_URL": api_url, "FINOPS_ADMINS": ",".join(f"slack:{u}@T0001" for u in USERS),
                     "FINOPS_RATE_LIMIT_PER_MINUTE": "0", "LOG_LEVEL": "INFO", "FINOPS_DEMO": "true"}
         self.proc: asyncio.subprocess.Process | None = None
 

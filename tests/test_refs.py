@@ -19,13 +19,13 @@ def db(db_url: str):
 def test_remember_upserts_and_finds(db: Database) -> None:
     refs = ConversationRefStore(db)
     assert refs.remember("slack", "T1", "C1", kind="channel", payload={"team_id": "T1"})
-    assert refs.remember("slack", "T1", "D1", "slack:U1", "dm", {"team_id": "T1"})
-    assert not refs.remember("slack", "T1", "D1", "slack:U1", "dm", {"team_id": "T1"})  # cached, no write
-    assert refs.remember("slack", "T1", "D1", "slack:U1", "dm", {"team_id": "T1", "x": 1})  # payload changed
+    assert refs.remember("slack", "T1", "D1", "slack:U1@T0001", "dm", {"team_id": "T1"})
+    assert not refs.remember("slack", "T1", "D1", "slack:U1@T0001", "dm", {"team_id": "T1"})  # cached, no write
+    assert refs.remember("slack", "T1", "D1", "slack:U1@T0001", "dm", {"team_id": "T1", "x": 1})  # payload changed
     other = ConversationRefStore(db)  # another replica: no cache, row exists → update, no duplicate
-    assert other.remember("slack", "T1", "D1", "slack:U1", "dm", {"team_id": "T1", "x": 2})
+    assert other.remember("slack", "T1", "D1", "slack:U1@T0001", "dm", {"team_id": "T1", "x": 2})
     assert len(refs.list("slack")) == 2
-    dm = refs.find("slack", user_ref="slack:U1")
+    dm = refs.find("slack", user_ref="slack:U1@T0001")
     assert dm is not None and dm.channel == "D1" and dm.kind == "dm" and dm.payload["x"] == 2
     assert dm.updated_at.tzinfo is not None
     ch = refs.find("slack", channel="C1")

@@ -153,7 +153,8 @@ def test_settings_errors_are_one_clear_line(tmp_path) -> None:
         ({"FINOPS_TIMEZONE": "Mars/Base"}, "FINOPS_TIMEZONE"),
         ({"LOG_LEVEL": "LOUD"}, "LOG_LEVEL"),
         ({"DATABASE_URL": "mysql://x"}, "DATABASE_URL"),
-        ({"FINOPS_ADMINS": "U123"}, "platform-qualified"),
+        ({"FINOPS_ADMINS": "U123"}, "not a user id"),
+        ({"FINOPS_ADMINS": "slack:U123"}, "names no workspace id"),
     ):
         try:
             Settings.from_env(env, cwd=tmp_path)

@@ -23,7 +23,7 @@ from tests.conftest import make_settings
 from tests.survey_helpers import press, record_posts, say, text_of
 
 K = 3  # FINOPS_SURVEY_MIN_RESPONSES in these tests: also the batch size
-PEOPLE = [f"slack:UANON{n}" for n in range(2 * K)]
+PEOPLE = [f"slack:UANON{n}@T0001" for n in range(2 * K)]
 DOC = f"""
 title: Pulse
 anonymous: true
@@ -44,8 +44,8 @@ def _bot(url: str) -> Bot:
 async def _survey(bot: Bot) -> int:
     record_posts(bot)
     s = bot.services
-    info = s.surveys.create(from_yaml(DOC, utcnow(), s.settings.tz), "console:you")
-    assert (await send_survey(s, s.surveys, info.id, "console:you")).sent
+    info = s.surveys.create(from_yaml(DOC, utcnow(), s.settings.tz), "console:you@local")
+    assert (await send_survey(s, s.surveys, info.id, "console:you@local")).sent
     return info.id
 
 
@@ -128,12 +128,12 @@ async def test_sqlite_wal_replayed_commit_by_commit_links_nobody_to_an_answer(tm
             assert added.count(q) >= K, f"a commit added {added.count(q)} answer(s) to question {q}: fewer than K"
     assert answer_commits >= 2
     assert len(states[-1]["answers"]) == 2 * len(PEOPLE)
-    await say(bot, "console:you", f"survey close {sid}")
+    await say(bot, "console:you@local", f"survey close {sid}")
     final = {a for a, _q in _read(db.read_bytes(), tmp_path / "main.db")["answers"].items()}
     later = [_read(image, tmp_path / f"after{i}.db") for i, image in enumerate(wal_commits(db))]
     assert len(final) == 2 * len(PEOPLE)
     assert all(set(st["answers"]) in (final, set()) for st in later)  # the batch history was checkpointed away
-    results = text_of(await say(bot, "console:you", f"survey results {sid}"))
+    results = text_of(await say(bot, "console:you@local", f"survey results {sid}"))
     assert f"{len(PEOPLE)} of {len(PEOPLE)} finished" in results and ": 3 (50%)" in results
     bot.services.db.dispose()
 
@@ -166,7 +166,7 @@ async def test_postgresql_xmin_joins_link_nobody_to_an_answer(pg_url: str) -> No
             "SELECT column_name FROM information_schema.columns WHERE table_name = 'survey_answer' "
             "AND table_schema = current_schema()"))}
     assert not columns & {"created_at", "answered_at", "updated_at"}
-    await say(bot, "console:you", f"survey close {sid}")
+    await say(bot, "console:you@local", f"survey close {sid}")
     with bot.services.db.engine.connect() as conn:
         assert conn.execute(sa.text("SELECT count(DISTINCT xmin::text) FROM survey_answer")).scalar_one() == 1
         assert conn.execute(sa.text("SELECT count(*) FROM survey_answer")).scalar_one() == 2 * len(PEOPLE)
@@ -190,7 +190,7 @@ async def test_a_survey_with_fewer_than_k_respondents_stores_no_answers(sqlite_u
     for person in PEOPLE[:K - 1]:
         await press(bot, person, f"survey:{sid}:0:1")
         await press(bot, person, f"survey:{sid}:1:0")
-    await say(bot, "console:you", f"survey close {sid}")
+    await say(bot, "console:you@local", f"survey close {sid}")
     assert bot.services.surveys.answers(sid) == []  # they could never be shown: they are not kept either
     finished = [i.user_ref for i in bot.services.surveys.invites(sid) if i.answered]
     assert sorted(finished) == sorted(PEOPLE[:K - 1])
@@ -208,8 +208,8 @@ async def test_ticked_options_of_an_anonymous_multi_question_are_never_stored(tm
     s = bot.services
     doc = (f"title: Clouds\nanonymous: true\naudience: [{PEOPLE[0]}]\nquestions:\n  - text: Which clouds?\n"
            "    type: multi\n    options: [AWS, Azure, GCP]\n")
-    info = s.surveys.create(from_yaml(doc, utcnow(), s.settings.tz), "console:you")
-    assert (await send_survey(s, s.surveys, info.id, "console:you")).sent
+    info = s.surveys.create(from_yaml(doc, utcnow(), s.settings.tz), "console:you@local")
+    assert (await send_survey(s, s.surveys, info.id, "console:you@local")).sent
     await press(bot, PEOPLE[0], f"survey:{info.id}:0:0")
     ticked = await press(bot, PEOPLE[0], f"survey:{info.id}:0:2")
     assert "Selected so far: AWS, GCP" in text_of(ticked)

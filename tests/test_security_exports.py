@@ -24,11 +24,11 @@ def _cells(text: str) -> list[str]:
 @pytest.mark.parametrize("payload", EVIL)
 def test_survey_export_neutralises_formulas(bot, payload: str) -> None:
     s = bot.services
-    doc = (f"title: {json.dumps(payload.strip())}\naudience: [slack:U0DEMO1]\n"
+    doc = (f"title: {json.dumps(payload.strip())}\naudience: [slack:U0DEMO1@T0001]\n"
            "questions:\n  - text: Anything?\n    type: text\n")
-    info = s.surveys.create(from_yaml(doc, utcnow(), s.settings.tz), "console:you")
-    s.surveys.open(info.id, ["slack:U0DEMO1"], utcnow())
-    assert s.surveys.record(info.id, "slack:U0DEMO1", 0, (), payload, utcnow()) == "finished"
+    info = s.surveys.create(from_yaml(doc, utcnow(), s.settings.tz), "console:you@local")
+    s.surveys.open(info.id, ["slack:U0DEMO1@T0001"], utcnow())
+    assert s.surveys.record(info.id, "slack:U0DEMO1@T0001", 0, (), payload, utcnow()) == "finished"
     cells = _cells(to_csv(s.surveys.get(info.id), s.surveys.answers(info.id), 1))
     assert not [c for c in cells if c[:1] in ("=", "+", "-", "@", "\t", "\r", "＝")], cells
     assert any(c.endswith(payload.replace("\r", "\n")) for c in cells)  # kept, readable, but inert
@@ -41,7 +41,7 @@ def test_plain_numbers_and_text_are_left_alone(bot) -> None:
 
 
 def test_assessment_export_neutralises_formulas(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(assessment_cli, "rows", lambda _a: [(1, "=cmd|' /C calc'!A0", "slack:U1", "", "@x", "1.0",
+    monkeypatch.setattr(assessment_cli, "rows", lambda _a: [(1, "=cmd|' /C calc'!A0", "slack:U1@T0001", "", "@x", "1.0",
                                                            "Crawl", "+lens", 2)])
     cells = _cells(assessment_cli.to_csv([]))
     assert "'=cmd|' /C calc'!A0" in cells and "'@x" in cells and "'+lens" in cells

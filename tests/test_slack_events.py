@@ -50,7 +50,7 @@ async def test_direct_message_is_answered_in_the_dm(slack: Harness) -> None:
     await slack.event(p.message("help", channel="D42", user="U9"))
     post = (await slack.fake.wait_for("chat.postMessage"))[0]
     assert post.args["channel"] == "D42" and not post.args.get("thread_ts")
-    ref = await eventually(lambda: slack.bot.services.refs.find("slack", user_ref="slack:U9"))
+    ref = await eventually(lambda: slack.bot.services.refs.find("slack", user_ref="slack:U9@T0001"))
     assert ref is not None and ref.channel == "D42" and ref.kind == "dm"
 
 
@@ -142,7 +142,7 @@ async def test_slack_poster_is_registered_for_proactive_posts(slack: Harness) ->
     from bot.models import Reply
 
     assert "slack" in slack.bot.services.delivery.platforms
-    result = await slack.bot.services.delivery.send(Target("slack", TEAM, user_ref="slack:U3"), [Reply("nudge")])
+    result = await slack.bot.services.delivery.send(Target("slack", TEAM, user_ref="slack:U3@T0001"), [Reply("nudge")])
     assert result.ok and slack.fake.of("chat.postMessage")[0].args["channel"] == "D3"
 
 

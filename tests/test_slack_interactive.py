@@ -151,7 +151,7 @@ class FakeSummary:
 
 async def test_app_home_shows_team_cards_with_feature_summaries(slack: Harness) -> None:
     services = slack.bot.services
-    services.teams.add_member("payments", "slack:U1", "owner")
+    services.teams.add_member("payments", "slack:U1@T0001", "owner")
     services.budgets = FakeSummary("82% of budget used")  # type: ignore[attr-defined]
     services.maturity = None  # type: ignore[attr-defined]  (feature absent: no line, no crash)
     await slack.event({"type": "app_home_opened", "user": "U1", "channel": "D1", "tab": "home",
@@ -189,7 +189,7 @@ async def test_mention_text_reaches_the_router_clean(slack: Harness) -> None:
 
 async def test_app_home_uses_the_installed_budget_and_maturity_features(slack: Harness) -> None:
     services = slack.bot.services
-    services.teams.add_member("payments", "slack:U2", "member")
+    services.teams.add_member("payments", "slack:U2@T0001", "member")
     expected = [line for feature in ("budgets", "maturity")
                 if (store := getattr(services, feature, None)) is not None
                 and (line := store.summary_line("payments"))]

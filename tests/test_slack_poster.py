@@ -56,13 +56,13 @@ async def test_post_to_a_channel_and_in_a_thread(fake: FakeSlackAPI) -> None:
 async def test_dm_opens_the_conversation_once(fake: FakeSlackAPI) -> None:
     delivery = _delivery(fake)
     for _ in range(2):
-        assert (await delivery.send(Target("slack", "T1", user_ref="slack:U7"), REPLY)).ok
+        assert (await delivery.send(Target("slack", "T1", user_ref="slack:U7@T0001"), REPLY)).ok
     assert len(fake.of("conversations.open")) == 1
     assert [c.args["channel"] for c in fake.of("chat.postMessage")] == ["D7", "D7"]
 
 
 async def test_not_a_slack_user_is_a_failed_result(fake: FakeSlackAPI) -> None:
-    result = await _delivery(fake).send(Target("slack", "T1", user_ref="teams:29:x"), REPLY)
+    result = await _delivery(fake).send(Target("slack", "T1", user_ref="teams:29:x@72f988bf-tenant"), REPLY)
     assert not result.ok and "not a Slack user" in (result.error or "")
 
 
@@ -89,7 +89,7 @@ async def test_slack_errors_become_failed_results(fake: FakeSlackAPI, error: str
 
 async def test_dm_to_a_deactivated_user_is_reported(fake: FakeSlackAPI) -> None:
     fake.fail("conversations.open", "user_not_found")
-    result = await _delivery(fake).send(Target("slack", "T1", user_ref="slack:UGONE"), REPLY)
+    result = await _delivery(fake).send(Target("slack", "T1", user_ref="slack:UGONE@T0001"), REPLY)
     assert not result.ok and result.error == "user_not_found"
 
 

@@ -29,22 +29,23 @@ def test_team_directory_roundtrip(db: Database) -> None:
     teams = TeamStore(db)
     assert teams.is_empty()
     teams.upsert("payments", ("pay", "billing-svc"), slack_channel="C1")
-    teams.add_member("payments", "slack:U1", "owner")
-    teams.add_member("payments", "teams:29:abc", "member")
+    teams.add_member("payments", "slack:U1@T0001", "owner")
+    teams.add_member("payments", "teams:29:abc@72f988bf-tenant", "member")
     teams.upsert("checkout", ("cart",))
     info = teams.get("PAY")
     assert info is not None and info.name == "payments" and info.slack_channel == "C1"
-    assert info.owners == ("slack:U1",) and info.members == ("teams:29:abc",)
-    assert [t.name for t in teams.teams_for_user("slack:U1")] == ["payments"]
+    assert info.owners == ("slack:U1@T0001",) and info.members == ("teams:29:abc@72f988bf-tenant",)
+    assert [t.name for t in teams.teams_for_user("slack:U1@T0001")] == ["payments"]
     found, _ = teams.find("paymnts")
     assert found is not None and found.name == "payments"
     none, suggestions = teams.find("zzzz")
     assert none is None and len(suggestions) <= 3
     teams.upsert("payments", slack_channel=None)  # None leaves the channel alone
     assert teams.get("payments").slack_channel == "C1"
-    assert teams.remove_member("payments", "teams:29:abc") and not teams.remove_member("payments", "nobody")
+    assert teams.remove_member("payments", "teams:29:abc@72f988bf-tenant")
+    assert not teams.remove_member("payments", "nobody")
     with pytest.raises(LookupError):
-        teams.add_member("nope", "slack:U1")
+        teams.add_member("nope", "slack:U1@T0001")
 
 
 def test_conversation_state_versioning(db: Database) -> None:

@@ -18,7 +18,7 @@ from bot.practice.survey_send import CLOSE, REMIND
 from tests.conftest import make_settings
 from tests.survey_helpers import press, record_posts, say, text_of
 
-ME = "console:you"  # the console operator: an admin, so a practitioner
+ME = "console:you@local"  # the console operator: an admin, so a practitioner
 PULSE = "survey payments, checkout: Do you read the weekly cost report? options: yes | no | sometimes by friday"
 
 
@@ -35,7 +35,7 @@ async def compose_and_send(bot, text: str = PULSE, author: str = ME) -> int:
 
 async def test_members_are_refused_every_practitioner_action(bot) -> None:
     record_posts(bot)
-    member = "slack:U0DEMO2"  # owner of checkout, not a practitioner
+    member = "slack:U0DEMO2@T0001"  # owner of checkout, not a practitioner
     for text in (PULSE, "surveys", "survey close 1", "survey export 1", "survey send 1",
                  "survey assessment payments by friday"):
         result = await say(bot, member, text)
@@ -49,13 +49,13 @@ async def test_members_are_refused_every_practitioner_action(bot) -> None:
 async def test_the_author_keeps_access_to_results_after_losing_the_role(bot) -> None:
     record_posts(bot)
     s = bot.services
-    s.roles.grant("slack:U7", "practitioner", ME)
+    s.roles.grant("slack:U7@T0001", "practitioner", ME)
     s.access.forget_cache()
-    sid = await compose_and_send(bot, author="slack:U7")
-    s.roles.revoke("slack:U7", "practitioner")
+    sid = await compose_and_send(bot, author="slack:U7@T0001")
+    s.roles.revoke("slack:U7@T0001", "practitioner")
     s.access.forget_cache()
-    assert "Results" in (await say(bot, "slack:U7", f"survey results {sid}")).replies[0].title
-    assert NEED_PRACTITIONER in text_of(await say(bot, "slack:U7", f"survey close {sid}"))
+    assert "Results" in (await say(bot, "slack:U7@T0001", f"survey results {sid}")).replies[0].title
+    assert NEED_PRACTITIONER in text_of(await say(bot, "slack:U7@T0001", f"survey close {sid}"))
 
 
 async def test_compose_preview_send_answer_and_results(bot) -> None:
@@ -68,11 +68,11 @@ async def test_compose_preview_send_answer_and_results(bot) -> None:
     assert bot.services.surveys.get(1).status == "draft" and posters["slack"].posts == []
     sid = await compose_and_send(bot)  # a second draft, sent
     assert bot.services.surveys.get(1).status == "draft"
-    invitation = posters["slack"].to("slack:U0DEMO1")[0]
+    invitation = posters["slack"].to("slack:U0DEMO1@T0001")[0]
     assert "Do you read the weekly cost report?" in invitation.text and "1. yes" in invitation.text
     assert [c.value for c in invitation.choices] == [f"survey:{sid}:0:{i}" for i in range(3)]
-    assert posters["console"].to(ME) and posters["slack"].to("slack:U0DEMO2")
-    for user, option in ((ME, 0), ("slack:U0DEMO1", 0), ("slack:U0DEMO2", 2)):
+    assert posters["console"].to(ME) and posters["slack"].to("slack:U0DEMO2@T0001")
+    for user, option in ((ME, 0), ("slack:U0DEMO1@T0001", 0), ("slack:U0DEMO2@T0001", 2)):
         done = await press(bot, user, f"survey:{sid}:0:{option}")
         assert "Thank you" in text_of(done) and "Not anonymous" in text_of(done)
     [results] = (await say(bot, ME, f"survey results {sid}")).replies
@@ -100,12 +100,12 @@ async def test_send_pressed_twice_delivers_once(bot) -> None:
     first, second = await asyncio.gather(press(bot, ME, "survey send 1"), press(bot, ME, "survey send 1"))
     assert sorted(["Sending survey" in text_of(first), "Sending survey" in text_of(second)]) == [False, True]
     await bot.services.scheduler.run_due()
-    assert len(posters["slack"].to("slack:U0DEMO1")) == 1
+    assert len(posters["slack"].to("slack:U0DEMO1@T0001")) == 1
 
 
 async def test_anonymous_results_hidden_below_threshold_and_rows_carry_no_user_ids(bot) -> None:
     record_posts(bot)
-    people = [f"slack:UANON{n}" for n in range(6)]
+    people = [f"slack:UANON{n}@T0001" for n in range(6)]
     sid = await compose_and_send(bot, f"survey {', '.join(people)}: How useful is the cost report? scale anonymous")
     for n, user in enumerate(people[:4]):
         assert "Thank you" in text_of(await press(bot, user, f"survey:{sid}:0:{n % 5}"))
@@ -144,13 +144,13 @@ async def test_anonymous_results_hidden_below_threshold_and_rows_carry_no_user_i
 async def test_double_answers_are_refused(bot) -> None:
     record_posts(bot)
     sid = await compose_and_send(bot)
-    user = "slack:U0DEMO1"
+    user = "slack:U0DEMO1@T0001"
     assert "Thank you" in text_of(await press(bot, user, f"survey:{sid}:0:1"))
     again = await press(bot, user, f"survey:{sid}:0:0")
     assert "already answered every question" in text_of(again)
     store = bot.services.surveys
     now = utcnow()
-    outcomes = await asyncio.gather(*(bot.services.db.run(store.record, sid, "slack:U0DEMO2", 0, (n,), None, now)
+    outcomes = await asyncio.gather(*(bot.services.db.run(store.record, sid, "slack:U0DEMO2@T0001", 0, (n,), None, now)
                                       for n in range(3)))
     assert sorted(outcomes) == ["duplicate", "duplicate", "finished"]
     assert len(store.answers(sid)) == 2 and [a.choice for a in store.answers(sid) if a.user_ref == user] == [(1,)]
@@ -162,7 +162,7 @@ async def test_three_question_survey_with_typed_answers(bot, tmp_path) -> None:
     posters = record_posts(bot)
     doc = """
 title: Cost report pulse
-audience: [slack:U0DEMO1]
+audience: [slack:U0DEMO1@T0001]
 questions:
   - text: How useful is the weekly cost report?
     type: scale
@@ -178,7 +178,7 @@ questions:
 
     assert (await send_survey(s, s.surveys, info.id, ME)).sent
     await s.scheduler.run_due()
-    user, sid = "slack:U0DEMO1", info.id
+    user, sid = "slack:U0DEMO1@T0001", info.id
     assert "Question 1 of 3" in posters["slack"].to(user)[0].text
     second = await say(bot, user, "4")  # typed while the first question's buttons are shown: not a flow yet
     assert second.intent != "survey_answer"
@@ -195,12 +195,12 @@ questions:
     answers = {a.question: a for a in s.surveys.answers(sid)}
     assert answers[0].choice == (3,) and answers[1].choice == (0, 2) and answers[2].text.startswith("Please add")
     results = (await say(bot, ME, f"survey results {sid}")).replies[0].text
-    assert "slack:U0DEMO1: Please add a per-team breakdown" in results and "AWS: 1 (100%)" in results
+    assert "slack:U0DEMO1@T0001: Please add a per-team breakdown" in results and "AWS: 1 (100%)" in results
 
 
 async def test_reminders_reach_only_non_responders_and_stop_at_the_maximum(bot) -> None:
     posters = record_posts(bot)
-    people = ["slack:UR1", "slack:UR2", "slack:UR3"]
+    people = ["slack:UR1@T0001", "slack:UR2@T0001", "slack:UR3@T0001"]
     s = bot.services
     sid = await compose_and_send(bot, f"survey {', '.join(people)}: Did the tagging guide help? yes/no by "
                                       "tomorrow 23:00")
@@ -228,7 +228,7 @@ async def test_reminders_are_sent_once_by_two_replicas(settings) -> None:
     b = build_bot(settings, migrate=False, demo=False)
     try:
         posters_a, posters_b = record_posts(a), record_posts(b)
-        people = [f"slack:UX{n}" for n in range(6)]
+        people = [f"slack:UX{n}@T0001" for n in range(6)]
         sid = await compose_and_send(a, f"survey {', '.join(people)}: Ready for the FinOps review? yes/no")
         a.services.scheduler.schedule(REMIND, {"survey": sid, "round": 1}, utcnow() - timedelta(seconds=1))
         now = utcnow()
@@ -245,7 +245,7 @@ async def test_a_closed_survey_refuses_answers_politely(bot) -> None:
     posters = record_posts(bot)
     sid = await compose_and_send(bot)
     assert "Closed survey" in text_of(await say(bot, ME, f"survey close {sid}"))
-    refused = await press(bot, "slack:U0DEMO1", f"survey:{sid}:0:0")
+    refused = await press(bot, "slack:U0DEMO1@T0001", f"survey:{sid}:0:0")
     assert "closed on" in text_of(refused) and "no longer accepts answers" in text_of(refused)
     assert bot.services.surveys.answers(sid) == []
     assert "not open" in text_of(await say(bot, ME, f"survey close {sid}"))
@@ -261,12 +261,12 @@ async def test_a_closed_survey_refuses_answers_politely(bot) -> None:
 
 async def test_typed_answer_after_the_deadline_is_refused(bot) -> None:
     record_posts(bot)
-    sid = await compose_and_send(bot, "survey slack:UT1: Anything to add? text")
-    assert "Type your answer" in text_of(await press(bot, "slack:UT1", f"survey:{sid}:0:start"))
+    sid = await compose_and_send(bot, "survey slack:UT1@T0001: Anything to add? text")
+    assert "Type your answer" in text_of(await press(bot, "slack:UT1@T0001", f"survey:{sid}:0:start"))
     with bot.services.db.session() as db:
         db.execute(sa.text("UPDATE survey SET deadline = :d WHERE id = :i"),
                    {"d": utcnow() - timedelta(minutes=1), "i": sid})
-    late = await say(bot, "slack:UT1", "more dashboards please")
+    late = await say(bot, "slack:UT1@T0001", "more dashboards please")
     assert "no longer accepts answers" in text_of(late) and bot.services.surveys.answers(sid) == []
 
 
@@ -275,7 +275,7 @@ async def test_csv_export_in_chat_and_cli(bot, db_url, monkeypatch, tmp_path, ca
 
     record_posts(bot)
     sid = await compose_and_send(bot)
-    await press(bot, "slack:U0DEMO1", f"survey:{sid}:0:2")
+    await press(bot, "slack:U0DEMO1@T0001", f"survey:{sid}:0:2")
     await press(bot, ME, f"survey:{sid}:0:0")
     chat = text_of(await say(bot, ME, f"survey export {sid}"))
     assert "survey_id,survey,question_no,question,type,answer,respondent" in chat
@@ -283,7 +283,7 @@ async def test_csv_export_in_chat_and_cli(bot, db_url, monkeypatch, tmp_path, ca
     out = tmp_path / "s.csv"
     assert main(["survey", "export", str(sid), "--out", str(out)]) == 0
     rows = list(csv.DictReader(io.StringIO(out.read_text())))
-    assert [(r["answer"], r["respondent"]) for r in rows] == [("yes", ME), ("sometimes", "slack:U0DEMO1")]
+    assert [(r["answer"], r["respondent"]) for r in rows] == [("yes", ME), ("sometimes", "slack:U0DEMO1@T0001")]
     assert main(["survey", "export", "999"]) == 1
     assert "no survey #999" in capsys.readouterr().err
 
@@ -293,18 +293,18 @@ async def test_assessment_survey_tracks_who_finished(bot) -> None:
 
     posters = record_posts(bot)
     sid = await compose_and_send(bot, "survey assessment payments by friday")
-    invitation = posters["slack"].to("slack:U0DEMO1")[0]
+    invitation = posters["slack"].to("slack:U0DEMO1@T0001")[0]
     assert invitation.choices[0].value == "start assessment for payments"
     s, now = bot.services, utcnow()
     team = s.teams.get("payments")
-    a = s.maturity.create("slack:U0DEMO1", team, (CAPABILITIES[0].id,), now)
+    a = s.maturity.create("slack:U0DEMO1@T0001", team, (CAPABILITIES[0].id,), now)
     for q in range(a.total):
         s.maturity.record(a.id, q, 2, now + timedelta(seconds=1))
     results = text_of(await say(bot, ME, f"survey results {sid}"))
-    assert "finished by slack:U0DEMO1" in results and "1 of 2 finished" in results
+    assert "finished by slack:U0DEMO1@T0001" in results and "1 of 2 finished" in results
     s.scheduler.schedule(REMIND, {"survey": sid, "round": 1}, utcnow() - timedelta(seconds=1))
     await s.scheduler.run_due(utcnow())
-    assert not [r for r in posters["slack"].to("slack:U0DEMO1") if r.text.startswith("Reminder")]
+    assert not [r for r in posters["slack"].to("slack:U0DEMO1@T0001") if r.text.startswith("Reminder")]
     reminder = next(r for r in posters["console"].to(ME) if "Reminder" in r.text)
     assert reminder.choices[0].value == "resume assessment for payments"
 
@@ -345,15 +345,15 @@ def test_cli_create_validates_and_schedules_the_send(sqlite_url, monkeypatch, tm
     bad.write_text("audience: [payments]\nquestions:\n  - {text: Q, type: single, options: [one]}\n")
     assert main(["survey", "create", str(bad)]) == 1
     assert "bad.yaml: questions[1].options: need 2 to 10 options, got 1" in capsys.readouterr().err
-    assert main(["survey", "create", str(good), "--author", "slack:U0DEMO1"]) == 0
+    assert main(["survey", "create", str(good), "--author", "slack:U0DEMO1@T0001"]) == 0
     assert "survey #1 “Pulse” stored: 1 question(s), 2 people" in capsys.readouterr().out
     again = build_bot(make_settings(sqlite_url), demo=False)
     try:
         [job] = again.services.scheduler.pending("survey.send")
-        assert job.payload == {"survey": 1, "actor": "slack:U0DEMO1"}
+        assert job.payload == {"survey": 1, "actor": "slack:U0DEMO1@T0001"}
         posters = record_posts(again)
         await_run = asyncio.run(again.services.scheduler.run_due())
-        assert await_run >= 1 and posters["slack"].to("slack:U0DEMO1")
+        assert await_run >= 1 and posters["slack"].to("slack:U0DEMO1@T0001")
         assert again.services.surveys.get(1).status == "open"
     finally:
         again.services.db.dispose()
@@ -367,7 +367,7 @@ async def test_a_press_in_a_channel_moves_answering_to_a_private_chat(bot) -> No
     sid = await compose_and_send(bot, "survey payments: Is the cost report useful? yes/no in channels")
     [[announcement]] = [r for t, r in posters["slack"].posts if t.channel == "C0PAYMENTS"]
     assert announcement.choices[0].value == f"survey:{sid}:0:start"
-    outsider = "slack:UCHAN1"  # not in the team directory: the channel post lets anyone answer
+    outsider = "slack:UCHAN1@T0001"  # not in the team directory: the channel post lets anyone answer
     in_channel = {"user": "UCHAN1", "platform": "slack", "channel": "C0PAYMENTS", "thread": ""}
     moved = await bot.router.handle(message(f"survey:{sid}:0:start", **in_channel))
     assert "direct message" in text_of(moved) and moved.replies[0].ephemeral

@@ -48,9 +48,10 @@ def test_one_liners() -> None:
     single = parse_command("survey payments: Do you tag? options: yes | no | not sure", NOW, BERLIN)
     assert single.questions[0].options == ("yes", "no", "not sure") and not single.anonymous
     assert (single.deadline - NOW).days == 7 and single.max_reminders == 2
-    multi = parse_command("survey slack:U1 and teams:29:abc: Which clouds? multi: AWS, Azure, GCP in channels "
+    multi = parse_command("survey slack:U1@T0001 and teams:29:abc@72f988bf-tenant: Which clouds? multi: AWS, Azure, "
+                          "GCP in channels "
                           "no reminders", NOW, BERLIN)
-    assert multi.audience == ("slack:U1", "teams:29:abc") and multi.questions[0].kind == "multi"
+    assert multi.audience == ("slack:U1@T0001", "teams:29:abc@72f988bf-tenant") and multi.questions[0].kind == "multi"
     assert multi.channels and multi.max_reminders == 0
     text = parse_command("survey data: What should we change by next quarter? text due tomorrow", NOW, BERLIN)
     assert text.questions[0].text == "What should we change by next quarter?" and text.questions[0].kind == "text"

@@ -51,7 +51,7 @@ async def test_slack_compose_send_answer_double_click_and_results(slack: Harness
     assert [v for _, v in buttons(invite)] == ["survey:1:0:0", "survey:1:0:1", "survey:1:0:2"]
     assert invitations and {c.args["users"] for c in h.fake.of("conversations.open")} >= {"U0DEMO1", "U0DEMO2"}
     sent = await eventually(lambda: [c for c in posts_to(h, "D1") if "of 3 sent" in c.args["text"]])
-    assert "2 of 3 sent, 1 failed" in sent[0].args["text"] and "console:you" in sent[0].args["text"]
+    assert "2 of 3 sent, 1 failed" in sent[0].args["text"] and "console:you@local" in sent[0].args["text"]
 
     ts = invite.args.get("ts") or "1700000000.000009"
     await click(h, "U0DEMO1", "D0DEMO1", "survey:1:0:0", ts)
@@ -63,7 +63,8 @@ async def test_slack_compose_send_answer_double_click_and_results(slack: Harness
     await click(h, "U0DEMO2", "D0DEMO2", "survey:1:0:2", "1700000000.000010")
     await eventually(lambda: any("Thank you" in c.args["text"] for c in posts_to(h, "D0DEMO2")))
     answers = h.bot.services.surveys.answers(1)
-    assert sorted((a.user_ref, a.choice) for a in answers) == [("slack:U0DEMO1", (0,)), ("slack:U0DEMO2", (2,))]
+    assert sorted((a.user_ref, a.choice) for a in answers) == [("slack:U0DEMO1@T0001", (0,)),
+                                                                ("slack:U0DEMO2@T0001", (2,))]
 
     await h.event(p.message("survey results 1", user="U1", channel="D1", ts="1700000005.000100"))
     results = await eventually(lambda: [c for c in posts_to(h, "D1") if "Results" in str(c.args.get("blocks"))])
@@ -75,7 +76,7 @@ async def test_slack_compose_send_answer_double_click_and_results(slack: Harness
 
 async def test_slack_free_text_answer_in_a_modal(slack: Harness) -> None:
     h = slack
-    await h.event(p.message("survey slack:U0DEMO1: What should the next cost report show? text anonymous",
+    await h.event(p.message("survey slack:U0DEMO1@T0001: What should the next cost report show? text anonymous",
                             user="U1", channel="D1"))
     await eventually(lambda: posts_to(h, "D1"))
     await click(h, "U1", "D1", "survey send 1", "1700000000.000001")
@@ -103,7 +104,7 @@ async def test_slack_free_text_answer_in_a_modal(slack: Harness) -> None:
 @pytest.fixture
 def teams_bot(db_url: str) -> Bot:
     bot = build_bot(make_settings(db_url, teams_enabled=True), demo=False)
-    bot.services.roles.grant("teams:29:1alex-aad-user", "practitioner", "test")
+    bot.services.roles.grant("teams:29:1alex-aad-user@72f988bf-tenant", "practitioner", "test")
     return bot
 
 
@@ -126,9 +127,10 @@ async def test_teams_compose_send_answer_by_card_and_by_typing(teams_bot: Bot, c
     alex = TeamsClient(connector.url)
     await send(client, alex.installed("personal"))
     connector.posted.clear()
-    me, conversation = f"teams:{alex.user_id}", alex.sent[-1]["conversation"]
+    me, conversation = f"teams:{alex.user_id}@{alex.tenant}", alex.sent[-1]["conversation"]
     connector.not_installed.add("29:never-installed")  # Teams refuses to open a chat: the app is not installed
-    await send(client, alex.personal(f"survey {me}, teams:29:never-installed: Did the FinOps review help? "
+    await send(client, alex.personal(f"survey {me}, teams:29:never-installed@72f988bf-tenant: Did the FinOps review "
+                                     "help? "
                                      "yes/no anonymous"))
     preview = connector.posted[-1]
     assert "Preview" in preview.cards()[0]["body"][0]["text"]
@@ -185,7 +187,7 @@ async def test_teams_free_text_answer_in_the_card(teams_bot: Bot, connector: Fak
     client = await aiohttp_client(build_web_app(teams_bot))
     alex = TeamsClient(connector.url)
     await send(client, alex.installed("personal"))
-    me, conversation = f"teams:{alex.user_id}", alex.sent[-1]["conversation"]
+    me, conversation = f"teams:{alex.user_id}@{alex.tenant}", alex.sent[-1]["conversation"]
     await send(client, alex.personal(f"survey {me}: What should the next report show? text"))
     await send(client, alex.submit(action(connector.posted[-1], "survey send 1"), reply_to="bot-msg-1",
                                    conversation=conversation))

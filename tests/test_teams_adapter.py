@@ -36,7 +36,7 @@ async def test_personal_message_is_answered_in_the_chat(client, connector, user,
     assert card["version"] == "1.5" and card["body"][0]["text"] == "finops-bot help"
     assert reply.activity["recipient"]["id"] == user.user_id
     refs = teams_bot.services.refs
-    stored = await teams_bot.services.db.run(refs.find, "teams", None, f"teams:{user.user_id}")
+    stored = await teams_bot.services.db.run(refs.find, "teams", None, f"teams:{user.user_id}@{user.tenant}")
     assert stored is not None and stored.kind == "dm" and stored.channel == user.personal_id
     assert stored.tenant == user.tenant
     assert stored.payload["serviceUrl"] == connector.url and stored.payload["conversation"]["id"] == user.personal_id
@@ -96,7 +96,7 @@ async def test_channel_thread_is_one_conversation_key(client, connector, user, t
     await post(client, user.channel("cancel", thread=thread))
     [msg] = seen
     assert (msg.key.platform, msg.key.channel, msg.key.thread) == ("teams", user.channel_id, thread)
-    assert msg.key.tenant == user.tenant and msg.key.user_ref == f"teams:{user.user_id}"
+    assert msg.key.tenant == user.tenant and msg.key.user_ref == f"teams:{user.user_id}@{user.tenant}"
     assert msg.text == "cancel" and not msg.is_direct
 
 
@@ -167,7 +167,7 @@ async def test_wrong_content_type_is_refused(client) -> None:
 
 async def test_budget_status_comes_with_a_card_and_an_inline_chart(sqlite_url: str, aiohttp_client: Any,
                                                                    connector: FakeConnector, user: TeamsClient) -> None:
-    settings = make_settings(sqlite_url, teams_enabled=True, admins=(f"teams:{user.user_id}",))
+    settings = make_settings(sqlite_url, teams_enabled=True, admins=(f"teams:{user.user_id}@{user.tenant}",))
     client = await aiohttp_client(build_web_app(build_bot(settings, demo=True)))
     assert await post(client, user.channel("budget status for payments")) == 201
     first, *rest = connector.posted
@@ -183,7 +183,7 @@ async def test_budget_status_comes_with_a_card_and_an_inline_chart(sqlite_url: s
 
 async def test_assessment_in_a_channel_thread_with_card_answers(db_url: str, aiohttp_client: Any,
                                                                 connector: FakeConnector, user: TeamsClient) -> None:
-    settings = make_settings(db_url, teams_enabled=True, admins=(f"teams:{user.user_id}",))
+    settings = make_settings(db_url, teams_enabled=True, admins=(f"teams:{user.user_id}@{user.tenant}",))
     client = await aiohttp_client(build_web_app(build_bot(settings, demo=True)))
     start = user.channel("start assessment for payments")
     assert await post(client, start) == 201

@@ -136,7 +136,7 @@ def test_card_press_and_typing_become_the_same_text() -> None:
     assert typed is not None and pressed is not None
     assert typed.text == pressed.text == "budget status"
     assert typed.action is None and pressed.action is not None and pressed.action.value == "budget status"
-    assert typed.is_direct and typed.key.user_ref == "teams:29:u" and typed.key.tenant == "tenant-c"
+    assert typed.is_direct and typed.key.user_ref == "teams:29:u@tenant-c" and typed.key.tenant == "tenant-c"
     again = to_incoming(_activity(id="3", text="", value={"value": "budget status"}, replyToId="card-1"))
     assert again is not None and again.event_id == pressed.event_id  # a double click is one event
     later = to_incoming(_activity(id="4", text="", value={"value": "budget status"}, replyToId="card-1",

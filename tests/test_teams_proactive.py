@@ -31,7 +31,8 @@ async def install(client: TestClient, connector: FakeConnector, activity: dict[s
 
 async def test_send_proactive_reaches_a_stored_personal_chat(client, connector, user, teams_bot) -> None:
     await install(client, connector, user.installed("personal"))
-    stored = await teams_bot.services.db.run(teams_bot.services.refs.find, "teams", None, f"teams:{user.user_id}")
+    stored = await teams_bot.services.db.run(teams_bot.services.refs.find, "teams", None,
+                                             f"teams:{user.user_id}@{user.tenant}")
     result = await TeamsAdapter(teams_bot).send_proactive(stored.payload, [ALERT])
     assert result.ok and result.message_id == "bot-msg-2"
     [post] = connector.posted
@@ -56,7 +57,7 @@ async def test_delivery_finds_the_channel_and_posts_into_a_thread(client, connec
 
 async def test_delivery_to_a_person_uses_their_personal_chat(client, connector, user, teams_bot) -> None:
     await install(client, connector, user.personal("hello"))
-    result = await teams_bot.services.delivery.send(Target("teams", "", user_ref=f"teams:{user.user_id}"),
+    result = await teams_bot.services.delivery.send(Target("teams", "", user_ref=f"teams:{user.user_id}@{user.tenant}"),
                                                     [Reply("Your survey is waiting")])
     assert result.ok
     assert connector.posted[-1].conversation_id == user.personal_id
@@ -120,7 +121,8 @@ async def test_opening_a_chat_refused_when_the_app_is_not_installed_for_them(cli
                                                                               teams_bot) -> None:
     await install(client, connector, user.installed("team"))
     connector.not_installed.add("29:1no-app")
-    result = await teams_bot.services.delivery.send(Target("teams", "", user_ref="teams:29:1no-app"), [ALERT])
+    no_app = Target("teams", "", user_ref="teams:29:1no-app@72f988bf-tenant")
+    result = await teams_bot.services.delivery.send(no_app, [ALERT])
     assert not result.ok and "not installed" in (result.error or "")
-    nobody = await teams_bot.services.delivery.send(Target("teams", "", user_ref="slack:U1"), [ALERT])
+    nobody = await teams_bot.services.delivery.send(Target("teams", "", user_ref="slack:U1@T0001"), [ALERT])
     assert not nobody.ok

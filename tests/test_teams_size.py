@@ -14,7 +14,7 @@ from tests.conftest import make_settings
 from tests.fakes.bf_connector import MAX_MESSAGE_BYTES, FakeConnector, message_size
 from tests.fakes.teams_activities import TeamsClient
 
-ADMIN = "teams:29:1alex-aad-user"
+ADMIN = "teams:29:1alex-aad-user@72f988bf-tenant"
 
 
 @pytest.fixture
@@ -36,7 +36,8 @@ async def test_audit_of_200_entries_arrives_in_parts_under_the_limit(client: Tes
                                                                     user: TeamsClient, teams_bot: Bot) -> None:
     audit = teams_bot.services.audit
     for n in range(200):
-        audit.record(ADMIN, "team.member.add", f"team-{n:03d} " + "ü" * 200, note="x" * 300, who="teams:29:1sam")
+        audit.record(ADMIN, "team.member.add", f"team-{n:03d} " + "ü" * 200, note="x" * 300,
+                     who="teams:29:1sam@72f988bf-tenant")
     assert (await client.post("/api/messages", json=user.personal("audit last 200"))).status == 201
     parts = connector.posted
     assert len(parts) >= 2 and all(message_size(p.activity) <= MAX_MESSAGE_BYTES for p in parts)

@@ -121,9 +121,9 @@ def test_breakdown_and_top_n(text: str, dimension: str | None, top: int | None) 
 
 def test_people_are_user_refs_of_the_platform() -> None:
     e = read("grant practitioner to <@U0ALICE> and <@U0BOB|bob>")
-    assert e.people == ("slack:U0ALICE", "slack:U0BOB")
+    assert e.people == ("slack:U0ALICE@T1", "slack:U0BOB@T1")
     teams = read_entities("add <@29:1abc-DEF> to payments", ParseContext(teams=TEAMS, platform="teams"))
-    assert teams.people == ("teams:29:1abc-DEF",) and teams.team == "payments"
+    assert teams.people == ("teams:29:1abc-DEF@local",) and teams.team == "payments"
 
 
 @pytest.mark.parametrize(("text", "value", "currency"), [

@@ -37,7 +37,7 @@ async def test_slack_uninstall_forgets_the_workspace(slack: Harness, event: dict
     await h.event({**event, "event_ts": "1700000400.000003"}, event_id="EvGone1")
     await eventually(lambda: [r.tenant for r in refs.list("slack")] == ["T-OTHER"])
     await eventually(lambda: _threads(h) == 0)
-    assert refs.find("slack", user_ref="slack:U1") is None
+    assert refs.find("slack", user_ref="slack:U1@T0001") is None
 
 
 async def test_teams_uninstall_forgets_that_conversation_only(db_url: str, connector: FakeConnector,

@@ -14,11 +14,11 @@ if TYPE_CHECKING:
 CAPS = ("allocation", "anomaly-management", "budgeting", "usage-optimization")
 # (team, respondent, days ago, levels per capability in lens order K, P, M, A, Au)
 DEMO_ASSESSMENTS = (
-    ("payments", "console:you", 120, ((2, 1, 1, 1, 0), (1, 1, 0, 1, 1), (2, 2, 1, 1, 0), (1, 0, 1, 0, 0))),
-    ("payments", "console:you", 14, ((3, 2, 2, 2, 1), (2, 2, 1, 2, 2), (3, 3, 2, 2, 1), (2, 1, 1, 1, 0))),
-    ("payments", "slack:U0DEMO1", 12, ((3, 2, 3, 2, 1), (2, 1, 1, 1, 0), (3, 2, 2, 3, 1), (3, 1, 0, 2, 0))),
-    ("checkout", "slack:U0DEMO2", 100, ((1, 1, 0, 0, 0), (1, 0, 0, 0, 0), (2, 1, 1, 0, 0), (1, 1, 0, 0, 0))),
-    ("checkout", "slack:U0DEMO2", 21, ((2, 1, 1, 1, 0), (1, 1, 1, 0, 1), (2, 2, 1, 1, 0), (2, 1, 1, 1, 0))),
+    ("payments", "console:you@local", 120, ((2, 1, 1, 1, 0), (1, 1, 0, 1, 1), (2, 2, 1, 1, 0), (1, 0, 1, 0, 0))),
+    ("payments", "console:you@local", 14, ((3, 2, 2, 2, 1), (2, 2, 1, 2, 2), (3, 3, 2, 2, 1), (2, 1, 1, 1, 0))),
+    ("payments", "slack:U0DEMO1@T0001", 12, ((3, 2, 3, 2, 1), (2, 1, 1, 1, 0), (3, 2, 2, 3, 1), (3, 1, 0, 2, 0))),
+    ("checkout", "slack:U0DEMO2@T0001", 100, ((1, 1, 0, 0, 0), (1, 0, 0, 0, 0), (2, 1, 1, 0, 0), (1, 1, 0, 0, 0))),
+    ("checkout", "slack:U0DEMO2@T0001", 21, ((2, 1, 1, 1, 0), (1, 1, 1, 0, 1), (2, 2, 1, 1, 0), (2, 1, 1, 1, 0))),
 )
 
 

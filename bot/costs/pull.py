@@ -123,7 +123,7 @@ async def report_failure(services: Any, r: PullResult) -> None:
     from bot.practice.audience import resolve
     from bot.practice.deliveries import DeliveryLog, deliver
 
-    people = set(services.settings.admins) | {u for u, roles in (await services.db.run(services.roles.all)).items()
+    people = set(services.settings.admin_refs) | {u for u, roles in (await services.db.run(services.roles.all)).items()
                                               if "practitioner" in roles or "admin" in roles}
     specs = sorted(f"{u.split(':', 1)[0]}:dm:{u.split(':', 1)[1]}" for u in people
                    if u.split(":", 1)[0] in ("slack", "teams"))

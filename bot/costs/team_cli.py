@@ -18,10 +18,13 @@ def _show(services, name: str) -> None:  # type: ignore[no-untyped-def]
           f"members: {', '.join(t.members) or '-'}")
 
 
-def _ref(user: str) -> str:
-    if ":" not in user:
-        raise UserError(f"people are platform-qualified ids like slack:U0123, got {user!r}")
-    return user
+def _ref(user: str, settings: Settings) -> str:
+    from bot.identity import IdentityError, qualify
+
+    try:
+        return qualify(user, settings.home_tenants)
+    except IdentityError as exc:
+        raise UserError(str(exc)) from None
 
 
 def _adopt(services, settings: Settings, dry_run: bool) -> int:  # type: ignore[no-untyped-def]
@@ -63,7 +66,7 @@ def _team(args: argparse.Namespace, settings: Settings) -> int:
         teams.upsert(name, tuple(args.alias or ()), slack_channel=args.slack_channel,
                      teams_conversation=args.teams_conversation)
         for owner in args.owner or ():
-            teams.add_member(name, _ref(owner), "owner")
+            teams.add_member(name, _ref(owner, settings), "owner")
     elif cmd == "remove":
         budgets.remove_team(name)
         print(f"removed {name}")
@@ -72,9 +75,9 @@ def _team(args: argparse.Namespace, settings: Settings) -> int:
         teams.upsert(name, tuple(args.aliases))
     elif cmd in ("owner", "member"):
         if args.remove:
-            teams.remove_member(name, _ref(args.user))
+            teams.remove_member(name, _ref(args.user, settings))
         else:
-            teams.add_member(name, _ref(args.user), cmd)
+            teams.add_member(name, _ref(args.user, settings), cmd)
     elif cmd == "channel":
         teams.upsert(name, slack_channel=args.slack, teams_conversation=args.teams)
     elif cmd == "map-account":
@@ -97,7 +100,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     q.add_argument("--alias", action="append", help="another name used in tags or chat (repeatable)")
     q.add_argument("--slack-channel", help="Slack channel id for alerts, e.g. C0123")
     q.add_argument("--teams-conversation", help="Teams conversation id for alerts")
-    q.add_argument("--owner", action="append", help="owner, e.g. slack:U0123 (repeatable)")
+    q.add_argument("--owner", action="append", help="owner, e.g. slack:U0123@T0456 (repeatable)")
     ts.add_parser("list", help="list teams")
     ts.add_parser("rules", help="list allocation rules")
     q = ts.add_parser("adopt", help="add the teams named in the allocation tag of imported costs")
@@ -111,7 +114,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     for role in ("owner", "member"):
         q = ts.add_parser(role, help=f"add (or --remove) a team {role}")
         q.add_argument("name")
-        q.add_argument("user", help="platform-qualified id, e.g. slack:U0123")
+        q.add_argument("user", help="user id with workspace, e.g. slack:U0123@T0456")
         q.add_argument("--remove", action="store_true")
     q = ts.add_parser("channel", help="set the Slack channel and/or Teams conversation for alerts")
     q.add_argument("name")

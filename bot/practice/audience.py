@@ -7,15 +7,17 @@ delivery targets when sent, so a team's new channel is used by a nudge scheduled
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from bot.delivery import Target
+from bot.identity import CONSOLE_TENANT, IdentityError, make_ref, parse, qualify
 from bot.people import mentioned_id, plain_mentions
 from bot.teams import TeamStore
 
 _SLACK_CHANNEL_LINK = re.compile(r"^<#([CG][A-Z0-9]+)(?:\|[^>]*)?>$")
 _SLACK_CHANNEL_ID = re.compile(r"^(?:slack:)?([CG][A-Z0-9]{6,})$")
-_SLACK_USER = re.compile(r"^slack:([UW][A-Z0-9]+)$")
+_SLACK_USER = re.compile(r"^slack:([UW][A-Z0-9]+(?:@[A-Z0-9]+)?)$")
 _TEAMS_CHANNEL = re.compile(r"^(?:teams:)?(19:\S+)$")
 _TEAMS_USER = re.compile(r"^teams:(\S+)$")
 _CONSOLE_USER = re.compile(r"^console:(\S+)$")  # `finops-bot chat` prints nudges to its own user
@@ -40,35 +42,50 @@ class Resolved:
     problems: tuple[str, ...]  # unknown names (with suggestions), teams without channels, guarded channels
 
 
-def parse_specs(text: str, platform: str) -> list[str]:
-    """"payments, #finops and <@U1>" → ["team:payments", "slack:channel:#finops", "slack:dm:U1"].
+def parse_specs(text: str, platform: str, tenant: str = "", home: Mapping[str, str] | None = None) -> list[str]:
+    """"payments, #finops and <@U1>" → ["team:payments", "slack:channel:#finops", "slack:dm:U1@T1"].
 
-    People come as the platform delivers them: Slack ``<@U1>`` / ``<@U1|alice>``, Teams ``<@29:…>``.
+    People come as the platform delivers them: Slack ``<@U1>`` / ``<@U1|alice>``, Teams ``<@29:…>``, or typed
+    (``slack:U1``); they are people of the sender's workspace ``tenant`` (typed ids on another platform, and all
+    from the command line, take the platform's home tenant in ``home``). A person whose workspace is unknown keeps
+    an id without ``@``, which :func:`resolve` reports instead of sending.
     """
     specs: list[str] = []
+    where = (platform, tenant, home or {})
     for chunk in re.split(r"\s*(?:,|;|\band\b|&)\s*", plain_mentions(text).strip()):
         parts = chunk.split()
-        tokens = parts if parts and all(_spec(p, platform, strict=True) for p in parts) else [chunk]
-        specs.extend(s for t in tokens if t and (s := _spec(t, platform)) and s not in specs)
+        tokens = parts if parts and all(_spec(p, where, strict=True) for p in parts) else [chunk]
+        specs.extend(s for t in tokens if t and (s := _spec(t, where)) and s not in specs)
     return specs
 
 
-def _spec(token: str, platform: str, strict: bool = False) -> str | None:
+def _person(platform: str, user: str, where: tuple[str, str, Mapping[str, str]]) -> str:
+    """The dm spec of ``user`` on ``platform``: in the sender's tenant when on the sender's platform."""
+    sender, tenant, home = where
+    who = parse(f"{platform}:{user}")
+    tenant = who.tenant or (tenant if platform == sender else "") or home.get(platform, "")
+    if platform == "console":
+        tenant = who.tenant or CONSOLE_TENANT
+    return f"{platform}:dm:{make_ref(platform, tenant, who.user).partition(':')[2]}"
+
+
+def _spec(token: str, where: tuple[str, str, Mapping[str, str]], strict: bool = False) -> str | None:
     """One audience token as a spec; with ``strict`` only unambiguous ids (not team names)."""
+    platform = where[0]
     if m := _SLACK_CHANNEL_LINK.match(token):
         return f"slack:channel:{m[1]}"
     if person := mentioned_id(token):  # a mention names a person of the platform the message came from
-        return f"{'teams' if platform == 'teams' else 'slack'}:dm:{person}"
+        return _person("teams" if platform == "teams" else "slack", person, where)
     if m := _SLACK_USER.match(token):
-        return f"slack:dm:{m[1]}"
+        return _person("slack", m[1], where)
     if m := _SLACK_CHANNEL_ID.match(token):
         return f"slack:channel:{m[1]}"
     if m := _TEAMS_CHANNEL.match(token):
         return f"teams:channel:{m[1]}"
     if m := _TEAMS_USER.match(token):
-        return f"teams:dm:{m[1]}"
+        return _person("teams", m[1], where)
     if m := _CONSOLE_USER.match(token):
-        return f"console:dm:{m[1]}"
+        return _person("console", m[1], where)
     if m := _SLACK_NAME.match(token.lower()):
         return f"slack:channel:#{m[1]}"
     if strict:
@@ -129,9 +146,21 @@ def _resolve_one(spec: str, teams: TeamStore) -> tuple[list[Recipient], str | No
     if where == "channel":
         return [_channel(kind, ident)], None
     user_ref = f"{kind}:{ident}"
-    return [Recipient(f"{kind}:dm:{ident}", Target(kind, "", user_ref=user_ref), f"{kind} DM {user_ref}")], None
+    tenant = parse(user_ref).tenant
+    if not tenant:
+        return [], qualify_problem(user_ref)
+    return [Recipient(f"{kind}:dm:{ident}", Target(kind, tenant, user_ref=user_ref), f"{kind} DM {user_ref}")], None
 
 
 def _channel(platform: str, channel: str, note: str = "") -> Recipient:
     return Recipient(f"{platform}:channel:{channel}", Target(platform, "", channel=channel),
                      f"{platform} channel {channel}{note}", channel)
+
+
+def qualify_problem(user_ref: str) -> str:
+    """Why a person without a workspace/tenant is not sent to."""
+    try:
+        qualify(user_ref, {})
+    except IdentityError as exc:
+        return str(exc)
+    return f"{user_ref}: unknown workspace"

@@ -6,6 +6,7 @@ import argparse
 
 from bot.config import Settings
 from bot.errors import UserError
+from bot.identity import qualify
 
 CLI_ACTOR = "cli"
 
@@ -24,14 +25,15 @@ def _roles(args: argparse.Namespace, settings: Settings) -> int:
     roles, audit = _stores(settings)
     if args.roles_command == "list":
         table = roles.all()
-        for admin in settings.admins:
+        for admin in sorted(settings.admin_refs):
             print(f"{admin}\tadmin (FINOPS_ADMINS)")
         for user, names in sorted(table.items()):
             print(f"{user}\t{', '.join(sorted(names))}")
         if not table and not settings.admins:
-            print("no roles stored; set FINOPS_ADMINS or run: finops-bot roles grant slack:U0123 admin")
+            print("no roles stored; set FINOPS_ADMINS or run: finops-bot roles grant slack:U0123@T0456 admin")
         return 0
     try:
+        args.user = qualify(args.user, settings.home_tenants)
         if args.roles_command == "grant":
             changed = roles.grant(args.user, args.role, CLI_ACTOR)
         else:
@@ -58,7 +60,8 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     rs = p.add_subparsers(dest="roles_command", required=True, metavar="{grant,revoke,list}")
     for name in ("grant", "revoke"):
         q = rs.add_parser(name, help=f"{name} a role")
-        q.add_argument("user", help="platform-qualified user id, e.g. slack:U0123 or teams:29:1abc")
+        q.add_argument("user", help="user id with its workspace/tenant, e.g. slack:U0123@T0456 or "
+                       "teams:29:1abc@<tenant>")
         q.add_argument("role", choices=("admin", "practitioner"))
         q.set_defaults(run=_roles)
     rs.add_parser("list", help="list stored roles and configured admins").set_defaults(run=_roles)

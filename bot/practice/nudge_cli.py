@@ -28,7 +28,7 @@ def _create(args: argparse.Namespace, settings: Settings) -> int:
         when = parse_when(args.at, utcnow(), settings.tz) if args.nudge_command == "schedule" else When(utcnow())
     except ValueError as exc:
         raise UserError(str(exc)) from None
-    specs = [canonical(s, services.teams) for s in parse_specs(args.to, "cli")]
+    specs = [canonical(s, services.teams) for s in parse_specs(args.to, "cli", home=services.settings.home_tenants)]
     kept = [s for s in specs if resolve([s], services.teams, settings.nudge_channels).recipients]
     for problem in resolve(specs, services.teams, settings.nudge_channels).problems:
         print(f"warning: {problem} (left out)")

@@ -6,6 +6,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import select
 
 from bot.db import Database, utcnow
+from bot.identity import IdentityError, parse
 from bot.practice.tables import RoleGrant
 
 ROLES = ("admin", "practitioner")
@@ -50,5 +51,5 @@ class RoleStore:
 def _check(user_ref: str, role: str) -> None:
     if role not in ROLES:
         raise ValueError(f"unknown role {role!r}: choose one of {', '.join(ROLES)}")
-    if ":" not in user_ref or user_ref.startswith(":") or user_ref.endswith(":"):
-        raise ValueError(f"user ids are platform-qualified, like slack:U0123 or teams:29:1abc (got {user_ref!r})")
+    if not parse(user_ref).tenant:
+        raise IdentityError(f"{user_ref} names no workspace/tenant; write it like slack:U0123@T0456")

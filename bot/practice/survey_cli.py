@@ -51,6 +51,15 @@ def _create(args: argparse.Namespace, settings: Settings) -> int:
                           (settings.survey_reminder_hours, settings.survey_max_reminders))
     except (SurveyError, UnicodeDecodeError) as exc:
         raise UserError(f"{path.name}: {exc}") from None
+    from dataclasses import replace
+
+    from bot.identity import IdentityError, is_ref, qualify
+
+    try:  # people written without their workspace get the home one (resolve reports those it cannot place)
+        args.author = qualify(args.author, settings.home_tenants) if is_ref(args.author) else args.author
+        draft = replace(draft, audience=tuple(_placed(a, settings.home_tenants) for a in draft.audience))
+    except IdentityError as exc:
+        raise UserError(f"--author: {exc}") from None
     bot = _bot(args, settings)
     s = bot.services
     try:
@@ -156,7 +165,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     cmds = p.add_subparsers(dest="survey_command", required=True, metavar="{create,list,close,results,export}")
     c = cmds.add_parser("create", help="store a survey from a YAML file and send it (through the running server)")
     c.add_argument("file", help="YAML file: title, audience, deadline, anonymous, reminders, questions")
-    c.add_argument("--author", default=CLI_ACTOR, help="who the survey is from (e.g. slack:U0123); sees results")
+    c.add_argument("--author", default=CLI_ACTOR, help="who the survey is from (e.g. slack:U0123@T0456); sees results")
     c.add_argument("--dry-run", action="store_true", help="only validate the file and count the recipients")
     c.add_argument("--at", default=None, help='send it later: "monday 9:00", "2026-12-07 09:00" (default: now)')
     c.set_defaults(run=_create)
@@ -172,3 +181,13 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         if name == "results":
             q.add_argument("--chart", default=None, help="also write the chart PNG to this file")
         q.set_defaults(run=fn)
+
+
+def _placed(token: str, home: dict[str, str]) -> str:
+    """A person in a YAML audience with their home workspace when it has none; anything else as written."""
+    from bot.identity import IdentityError, is_ref, qualify
+
+    try:
+        return qualify(token, home) if is_ref(token) else token
+    except IdentityError:
+        return token

@@ -19,9 +19,10 @@ from typing import TYPE_CHECKING, Protocol
 
 from bot.db import as_utc
 from bot.delivery import Target
+from bot.identity import parse
 from bot.models import Reply
 from bot.practice import survey_render as render
-from bot.practice.audience import Recipient
+from bot.practice.audience import Recipient, qualify_problem
 from bot.practice.deliveries import UNKNOWN, DeliveryLog
 from bot.practice.infra import Infra
 from bot.practice.scheduler import MAX_ATTEMPTS
@@ -86,7 +87,10 @@ def resolve(services: Infra, info: SurveyInfo | SurveyDraft) -> Audience:
     problems: list[str] = []
     for spec in info.audience:
         if PERSON.match(spec):
-            people.append(spec)
+            if parse(spec).tenant:
+                people.append(spec)
+            else:
+                problems.append(qualify_problem(spec))
             continue
         team, close = services.teams.find(spec)
         if team is None:
@@ -106,7 +110,8 @@ def resolve(services: Infra, info: SurveyInfo | SurveyDraft) -> Audience:
 
 def dm(user_ref: str) -> Target:
     """A person's direct conversation with the bot."""
-    return Target(user_ref.split(":", 1)[0], "", user_ref=user_ref)
+    who = parse(user_ref)
+    return Target(who.platform, who.tenant, user_ref=user_ref)
 
 
 def plan_send(services: SurveyHost, sid: int, actor: str, at: datetime) -> int:
