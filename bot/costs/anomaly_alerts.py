@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import date, timedelta
 from typing import TYPE_CHECKING
 
 from sqlalchemy import func, insert, select, update
@@ -72,6 +72,18 @@ def get(db: Database, anomaly_id: int) -> CostAnomaly | None:
         if row is not None:
             s.expunge(row)
         return row
+
+
+def recent(db: Database, teams: list[str], start: date, end: date) -> list[CostAnomaly]:
+    """Stored anomalies of ``teams`` on days in ``[start, end)``, newest first (open ones before acted-on ones)."""
+    with db.session() as s:
+        rows = list(s.scalars(select(CostAnomaly).where(
+            CostAnomaly.team.in_(teams), CostAnomaly.day >= start, CostAnomaly.day < end)  # type: ignore[attr-defined]
+            .order_by(CostAnomaly.day.desc(), CostAnomaly.id.desc())))  # type: ignore[attr-defined]
+        for row in rows:
+            s.expunge(row)
+    acted = ("acknowledged", "expected")
+    return sorted(rows, key=lambda r: r.status in acted)  # stable: newest first within each group
 
 
 def anomaly_reply(anomaly_id: int, a: Anomaly) -> Reply:
