@@ -234,3 +234,18 @@ async def test_a_stored_ballot_cannot_be_recomputed_from_the_survey_and_the_pers
                                                                            for p in PEOPLE}
     assert not stored & everything_in_the_database  # the salt is stored, the key is not
     assert stored == {voter_hash(voter_key("s3cret-of-the-replicas"), salt, p) for p in PEOPLE}
+
+
+async def test_a_ballot_stored_before_refs_named_the_workspace_still_refuses_a_second_answer(sqlite_url: str) -> None:
+    """A survey open across the upgrade to ``platform:user@tenant`` refs (migration 0007): its ballots were hashed
+    from ``slack:U…``; the same person, now ``slack:U…@T0001``, is still refused a second answer."""
+    bot = _bot(sqlite_url)
+    s = bot.services
+    sid = await _survey(bot)
+    with s.db.session() as db:
+        salt = db.exec(select(Survey.salt).where(Survey.id == sid)).one()
+        old = PEOPLE[0].rpartition("@")[0]  # slack:UANON0, as stored before
+        db.add(SurveyBallot(survey_id=sid, question=0, voter=voter_hash(s.surveys.key, salt, old)))
+    assert s.surveys.answered(sid, PEOPLE[0]) == {0}
+    assert s.surveys.answered(sid, PEOPLE[1]) == set()
+    assert "already recorded" in text_of(await press(bot, PEOPLE[0], f"survey:{sid}:0:1"))

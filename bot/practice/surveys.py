@@ -165,8 +165,12 @@ class SurveyStore:
         except IntegrityError:
             pass
 
-    def _voters(self, salt: str, user_ref: str) -> tuple[str, str]:
-        return voter_hash(self.key, salt, user_ref), legacy_hash(salt, user_ref)
+    def _voters(self, salt: str, user_ref: str) -> tuple[str, ...]:
+        """The ballot hashes this person may have: keyed and unkeyed, of their ref and of its form before refs
+        named the workspace (``slack:U1``, migration 0007), so a survey open across the upgrade still refuses a
+        second answer."""
+        refs = dict.fromkeys((user_ref, user_ref.rpartition("@")[0] if "@" in user_ref.partition(":")[2] else user_ref))
+        return tuple(h for ref in refs for h in (voter_hash(self.key, salt, ref), legacy_hash(salt, ref)))
 
     def answered(self, sid: int, user_ref: str) -> set[int]:
         """The questions this person already answered (found through their salted hash)."""
