@@ -63,7 +63,7 @@ def load(url: str, teams: int) -> Any:
     """A migrated database holding the generated aggregates, secondary indexes dropped; the BudgetService."""
     from bot.costs.service import BudgetService
     from bot.db import Database
-    from bot.teams import TeamStore
+    from bot.directory import TeamStore
     from tests.conftest import make_settings
 
     db = Database(url)

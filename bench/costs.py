@@ -110,7 +110,7 @@ def _measure(kind: str, path: Path, db: Path) -> dict[str, Any]:
 
 def _prepare_db(db: Path) -> None:
     from bot.db import Database
-    from bot.teams import TeamStore
+    from bot.directory import TeamStore
 
     database = Database(f"sqlite:///{db}")
     database.upgrade()

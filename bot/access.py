@@ -9,8 +9,8 @@ from __future__ import annotations
 import time
 
 from bot.config import Settings
+from bot.directory import TeamInfo, TeamStore
 from bot.practice.roles import RoleStore
-from bot.teams import TeamInfo, TeamStore
 
 ROLE_CACHE_SECONDS = 5.0  # a grant or revoke on another replica is seen within this
 

@@ -16,6 +16,7 @@ from bot.config import Settings
 from bot.db import Database, utcnow
 from bot.delivery import Delivery
 from bot.demo import load_demo
+from bot.directory import TeamStore
 from bot.metrics import CONTENT_TYPE, Metrics
 from bot.practice.audit import AuditLog
 from bot.practice.roles import RoleStore
@@ -25,7 +26,6 @@ from bot.router import Router
 from bot.runtime import BOT_KEY, Bot, Hook
 from bot.services import Services
 from bot.state import ConversationStore
-from bot.teams import TeamStore
 from intents import FALLBACK, build_intents
 
 if TYPE_CHECKING:

@@ -9,13 +9,13 @@ from bot.access import Access
 from bot.config import Settings
 from bot.db import Database
 from bot.delivery import Delivery
+from bot.directory import TeamStore
 from bot.metrics import Metrics
 from bot.practice.audit import AuditLog
 from bot.practice.roles import RoleStore
 from bot.practice.scheduler import Scheduler
 from bot.refs import ConversationRefStore
 from bot.state import ConversationStore
-from bot.teams import TeamStore
 
 if TYPE_CHECKING:
     from bot.assessment.store import AssessmentStore

@@ -13,8 +13,8 @@ from bot.text import normalize
 from bot.understanding.types import Parse
 
 if TYPE_CHECKING:
+    from bot.directory import TeamInfo
     from bot.services import Services
-    from bot.teams import TeamInfo
 
 _NAMED = re.compile(r"\b(?:for|of|on) (?:team |the )?(?P<team>[a-z0-9][\w-]{1,40})(?: team)?\b")
 _NOT_TEAMS = frozenset({"budget", "budgets", "spend", "spending", "cloud", "month", "quarter", "us", "me", "my", "our",

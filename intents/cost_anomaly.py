@@ -13,8 +13,8 @@ from bot.models import Choice, IncomingMessage, Reply
 
 if TYPE_CHECKING:
     from bot.costs.tables import CostAnomaly
+    from bot.directory import TeamInfo
     from bot.services import Services
-    from bot.teams import TeamInfo
 
 _BUTTON = re.compile(r"^anomaly (ack|expected) (\d{1,12})$")
 _NUMBER = re.compile(r"(?:#\s*|\bno\.?\s*|\bnumber\s+|\banomal\w*\s+(?:no\.?\s*|number\s+|#\s*)?|\balert\s+#?"

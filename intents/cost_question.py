@@ -18,8 +18,8 @@ from bot.models import Choice, IncomingMessage, Reply
 from bot.understanding.types import Entities
 
 if TYPE_CHECKING:
+    from bot.directory import TeamInfo
     from bot.services import Services
-    from bot.teams import TeamInfo
 
 _KINDS = (
     ("unallocated", re.compile(r"\b(?:untagged|unallocated|unassigned|no team|not tagged|without (?:a )?tags?|"

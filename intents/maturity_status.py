@@ -9,9 +9,9 @@ from rapidfuzz import fuzz
 from bot.assessment.model import Capability, find_capability
 from bot.assessment.rollup import team_status
 from bot.assessment.summary import overview_reply, status_reply
+from bot.directory import TeamInfo
 from bot.intent import TurnContext
 from bot.models import Choice, IncomingMessage, Reply
-from bot.teams import TeamInfo
 from bot.text import normalize
 from bot.understanding.types import Parse
 
@@ -110,9 +110,9 @@ class MaturityStatusIntent:
                                              choices=tuple(Choice(t.name, f"maturity status for {t.name}")
                                                            for t in suggestions))
         if cap_text:
-            cap, suggestions = find_capability(cap_text)
+            cap, close = find_capability(cap_text)
             if cap is None:
-                hint = f" Did you mean {', '.join(c.name for c in suggestions)}?" if suggestions else ""
+                hint = f" Did you mean {', '.join(c.name for c in close)}?" if close else ""
                 return None, None, Reply(f"I don't know a capability called “{cap_text[:60]}”.{hint}")
         return team, cap, None
 

@@ -26,9 +26,9 @@ from bot.assessment.kb import snippet
 from bot.assessment.model import question_at
 from bot.assessment.store import UNFINISHED, AssessmentStore
 from bot.assessment.summary import finish_replies
+from bot.directory import TeamInfo
 from bot.intent import TurnContext
 from bot.models import Choice, IncomingMessage, Reply
-from bot.teams import TeamInfo
 from bot.text import normalize
 from bot.understanding.types import Parse
 

@@ -13,7 +13,7 @@ from pathlib import Path
 from bot.config import Settings
 from bot.costs.service import BudgetService
 from bot.db import Database
-from bot.teams import TeamStore
+from bot.directory import TeamStore
 
 V10 = ["BilledCost", "EffectiveCost", "ListCost", "BillingCurrency", "BillingAccountId", "BillingPeriodStart",
        "ChargePeriodStart", "ChargePeriodEnd", "ChargeCategory", "ChargeClass", "ProviderName", "ServiceName",

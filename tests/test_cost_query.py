@@ -15,7 +15,7 @@ from bot.costs.answer import answer_reply
 from bot.costs.engine import CostEngine
 from bot.costs.query import CostQuery, Filters
 from bot.costs.service import BudgetService
-from bot.teams import TeamStore
+from bot.directory import TeamStore
 from bot.understanding.types import Period
 from tests.costs_helpers import row, service_for, write
 

@@ -7,8 +7,8 @@ from datetime import timedelta
 import pytest
 
 from bot.db import Database, utcnow
+from bot.directory import TeamStore
 from bot.state import ConversationStore, FlowState, StaleStateError
-from bot.teams import TeamStore
 
 
 @pytest.fixture

@@ -9,7 +9,7 @@ from bot.db import utcnow
 
 if TYPE_CHECKING:
     from bot.assessment.store import AssessmentStore
-    from bot.teams import TeamStore
+    from bot.directory import TeamStore
 
 CAPS = ("allocation", "anomaly-management", "budgeting", "usage-optimization")
 # (team, respondent, days ago, levels per capability in lens order K, P, M, A, Au)

@@ -22,10 +22,10 @@ from bot.assessment.model import LENSES, question_at
 from bot.assessment.rollup import team_status
 from bot.assessment.tables import Assessment, AssessmentAnswer
 from bot.db import Database, as_utc
+from bot.directory import TeamInfo
 from bot.models import ConversationKey
 from bot.practice.scheduler import Scheduler
 from bot.tables import Team
-from bot.teams import TeamInfo
 
 log = logging.getLogger(__name__)
 UNFINISHED = ("open", "paused")

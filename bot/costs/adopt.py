@@ -16,7 +16,7 @@ from bot.costs.allocation import UNALLOCATED, norm_value
 from bot.costs.rollup import reallocate
 from bot.costs.tables import CostDaily
 from bot.db import Database
-from bot.teams import TeamStore
+from bot.directory import TeamStore
 
 log = logging.getLogger(__name__)
 MAX_NAME = 120

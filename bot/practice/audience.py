@@ -11,9 +11,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from bot.delivery import Target
+from bot.directory import TeamStore
 from bot.identity import CONSOLE_TENANT, IdentityError, make_ref, parse, qualify
 from bot.people import mentioned_id, plain_mentions
-from bot.teams import TeamStore
 
 _SLACK_CHANNEL_LINK = re.compile(r"^<#([CG][A-Z0-9]+)(?:\|[^>]*)?>$")
 _SLACK_CHANNEL_ID = re.compile(r"^(?:slack:)?([CG][A-Z0-9]{6,})$")

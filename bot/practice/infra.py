@@ -15,9 +15,9 @@ if TYPE_CHECKING:
     from bot.config import Settings
     from bot.db import Database
     from bot.delivery import Delivery
+    from bot.directory import TeamStore
     from bot.practice.audit import AuditLog
     from bot.practice.scheduler import Scheduler
-    from bot.teams import TeamStore
 
 
 class Infra(Protocol):

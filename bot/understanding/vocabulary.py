@@ -12,7 +12,7 @@ TTL_SECONDS = 60.0
 
 
 class NamedTeam(Protocol):
-    """A team as the directory lists it (``bot.teams.TeamInfo``)."""
+    """A team as the directory lists it (``bot.directory.TeamInfo``)."""
 
     @property
     def name(self) -> str: ...

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import builtins
 from dataclasses import dataclass
 
 from rapidfuzz import fuzz, process
 from sqlmodel import select
 
 from bot.db import Database, utcnow
+from bot.identity import IdentityError, parse
 from bot.tables import Team, TeamMember
 
 
@@ -63,12 +65,14 @@ class TeamStore:
         return info
 
     def add_member(self, team_name: str, user_ref: str, role: str = "member") -> None:
-        """Add or re-role a person (``user_ref`` like ``slack:U123``) in a team."""
+        """Add or re-role a person (``user_ref`` like ``slack:U123@T456``: with the workspace) in a team."""
         if role not in ("owner", "member"):
             raise ValueError("role must be owner or member")
+        if not parse(user_ref).tenant:  # raises IdentityError for a malformed ref
+            raise IdentityError(f"{user_ref} names no workspace/tenant; write it like slack:U0123@T0456")
         with self.db.session() as s:
             team = s.exec(select(Team).where(Team.name == team_name)).first()
-            if team is None:
+            if team is None or team.id is None:
                 raise LookupError(f"no team named {team_name!r}")
             row = s.exec(
                 select(TeamMember).where(TeamMember.team_id == team.id, TeamMember.user_ref == user_ref)
@@ -89,7 +93,7 @@ class TeamStore:
             s.delete(row)
             return True
 
-    def list(self) -> list[TeamInfo]:
+    def list(self) -> builtins.list[TeamInfo]:
         """All teams, by name."""
         with self.db.session() as s:
             teams = s.exec(select(Team).order_by(Team.name)).all()
@@ -104,7 +108,7 @@ class TeamStore:
                 return team
         return None
 
-    def find(self, text: str, cutoff: float = 80) -> tuple[TeamInfo | None, list[TeamInfo]]:
+    def find(self, text: str, cutoff: float = 80) -> tuple[TeamInfo | None, builtins.list[TeamInfo]]:
         """Resolve a possibly misspelt team name: (the team, or None plus close suggestions)."""
         teams = self.list()
         exact = self.get(text)
@@ -112,7 +116,7 @@ class TeamStore:
             return exact, []
         names = {(_normal(n)): t for t in teams for n in (t.name, *t.aliases)}
         hits = process.extract(_normal(text), list(names), scorer=fuzz.WRatio, limit=5)
-        ranked: list[TeamInfo] = []
+        ranked: builtins.list[TeamInfo] = []
         for hit, _score, _ in hits:
             if names[hit] not in ranked:
                 ranked.append(names[hit])
@@ -121,7 +125,7 @@ class TeamStore:
             return names[hits[0][0]], []
         return None, ranked[:3]
 
-    def teams_for_user(self, user_ref: str) -> list[TeamInfo]:
+    def teams_for_user(self, user_ref: str) -> builtins.list[TeamInfo]:
         """The teams a person belongs to (owners first)."""
         mine = [t for t in self.list() if user_ref in t.owners or user_ref in t.members]
         return sorted(mine, key=lambda t: (user_ref not in t.owners, t.name))
@@ -132,7 +136,7 @@ class TeamStore:
             return s.exec(select(Team.id).limit(1)).first() is None
 
     @staticmethod
-    def _info(team: Team, people: list[TeamMember]) -> TeamInfo:
+    def _info(team: Team, people: builtins.list[TeamMember]) -> TeamInfo:
         assert team.id is not None
         return TeamInfo(
             id=team.id,
