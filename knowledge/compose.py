@@ -20,6 +20,10 @@ LEADS = {"who": "Who", "how": "How to start", "act": "How to start", "example": 
 INTROS = {"Who": "Who is involved in {t}:", "How to start": "How to start with {t}:", "Examples": "An example of {t}:",
           "KPIs": "How to measure {t}:", "Pitfalls": "Pitfalls with {t}:"}
 ACT_INTRO = "What to do about it ({t}):"
+# a title that is itself a question or an instruction ("How to run a FinOps assessment") goes in brackets
+TITLED_INTROS = {"Who": "Who is involved ({t}):", "How to start": "How to start ({t}):",
+                 "Examples": "An example ({t}):", "KPIs": "How to measure it ({t}):", "Pitfalls": "Pitfalls ({t}):"}
+_PHRASE_TITLE = ("how ", "what ", "why ", "when ", "who ", "which ", "getting ", "choosing ", "running ")
 # when an article has no such section, a point whose label says it stands in ("Sample KPIs", "What happens"),
 # tried word by word in this order
 STAND_INS = {"Who": ("who", "persona", "stakeholder", "members", "division of labour", "owns", "owner", "role"),
@@ -96,7 +100,7 @@ def _lead(article: Article, name: str, related: Sequence[Article],
     """The opening for a shape: (lines, the own section used, the own points used)."""
     if block := _section_block(article, name, lead_sentence=True, intro=intro):
         return block, name, set()
-    title = (intro or INTROS[name]).format(t=article.title)
+    title = intro_line(name, article.title, intro)
     if point := _stand_in(article, name):
         return [f"{title} {point.text}"], None, {point.text}
     # who runs a neighbour does not say who runs this one; a neighbour's numbered steps beat its one-line advice
@@ -152,13 +156,21 @@ def _article_blocks(article: Article, skip: str | None, used: Collection[str] = 
     return blocks
 
 
+def intro_line(name: str, title: str, intro: str | None = None) -> str:
+    """The opening words of a section answer: "How to start with Allocation:", or for a title that is a phrase
+    of its own, "How to start (How to run a FinOps assessment):" rather than "How to start with How to run …"."""
+    if intro is None and title.lower().startswith(_PHRASE_TITLE):
+        return TITLED_INTROS[name].format(t=title)
+    return (intro or INTROS[name]).format(t=title)
+
+
 def _section_block(article: Article, name: str, lead_sentence: bool = False, intro: str | None = None) -> list[str]:
     """A section as lines: for a lead, its first point becomes the opening sentence."""
     section = article.section(name)
     if section is None:
         return []
     points = list(section.points)
-    title = (intro or INTROS[name]).format(t=article.title)
+    title = intro_line(name, article.title, intro)
     if len(points) == 1 and (note := _repeats(name, points[0].label)) is not None:
         return [f"{title[:-1]}{note}: {points[0].text}"] if lead_sentence else [title, f"• {points[0].text}"]
     if lead_sentence and len(points) == 1:

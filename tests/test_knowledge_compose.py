@@ -71,3 +71,18 @@ def test_every_first_answer_is_short_and_more_loses_nothing(kb: KnowledgeBase) -
             done = nxt
         for point in article.points:
             assert point.text[:30] in shown, (article.id, point.text[:30])
+
+
+def test_section_openings_read_as_english_for_every_title(kb: KnowledgeBase) -> None:
+    """A title that is a phrase of its own ("How to run a FinOps assessment") is not glued into the opening
+    ("How to start with How to run …"): every article and every shape gives one readable opening."""
+    import re
+
+    from knowledge.compose import INTROS, intro_line
+
+    glued = re.compile(r"\b(with|of|in) (How|What|Why|When|Who|Which|Getting|Choosing|Running)\b")
+    assert len(kb.articles) > 100
+    for article in kb.articles.values():
+        for name in INTROS:
+            line = intro_line(name, article.title)
+            assert line.endswith(":") and not glued.search(line), line
