@@ -13,7 +13,8 @@ from knowledge.article import LICENCE_URLS, SECTIONS, Article, Credit, Section, 
 
 ROOT = Path(__file__).resolve().parent
 CONTENT = ROOT / "content"
-CATALOG = ROOT / "topics.yaml"
+CATALOG = ROOT / "topics.yaml"  # the shared topic catalog, kept byte for byte (its ids are a contract)
+LOCAL_CATALOG = ROOT / "topics-local.yaml"  # topics this project adds beyond it (new ids only)
 _Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 # works published under CC BY 4.0: a source on these sites must say its licence (and whether it is adapted)
 LICENSED_HOSTS = ("https://www.finops.org/", "https://focus.finops.org/",
@@ -39,12 +40,19 @@ class Topic:
 
 
 def load_catalog(path: Path = CATALOG) -> dict[str, Topic]:
-    """The topic catalog by id; duplicate or malformed entries raise KnowledgeError."""
+    """The topic catalog by id (the shipped one: the shared catalog plus ``topics-local.yaml``); duplicate or
+    malformed entries raise KnowledgeError."""
+    topics: dict[str, Topic] = {}
+    for source in (path, LOCAL_CATALOG) if path == CATALOG and LOCAL_CATALOG.exists() else (path,):
+        _read_catalog(source, topics)
+    return topics
+
+
+def _read_catalog(path: Path, topics: dict[str, Topic]) -> None:
     try:
         entries = yaml.load(path.read_text(encoding="utf-8"), Loader=_Loader) or []
     except (OSError, yaml.YAMLError) as exc:
         raise KnowledgeError(f"cannot read the topic catalog ({exc})", path) from exc
-    topics: dict[str, Topic] = {}
     for entry in entries:
         if not isinstance(entry, dict) or not entry.get("id") or not entry.get("title"):
             raise KnowledgeError(f"catalog entry without id or title: {entry!r}", path)
@@ -52,7 +60,6 @@ def load_catalog(path: Path = CATALOG) -> dict[str, Topic]:
             raise KnowledgeError(f"duplicate catalog id {entry['id']!r}", path)
         aliases = tuple(str(a) for a in entry.get("aliases") or ())
         topics[entry["id"]] = Topic(entry["id"], str(entry.get("kind", "")), str(entry["title"]), aliases)
-    return topics
 
 
 def parse_article(path: Path, root: Path = CONTENT) -> Article:
