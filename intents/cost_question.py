@@ -108,9 +108,9 @@ class CostQuestionIntent:
         from bot.costs.answer_chart import render
 
         png = await asyncio.to_thread(_safe_render, render, answer) if msg.images else None
-        warn = [] if e.service_category is None else [
-            f"Note: costs are stored by service, not by category, so “{e.service_category}” is not applied; "
-            f"ask for a service (e.g. “EC2”) instead."]
+        warn = [] if e.service_category is None or not answer.empty else [
+            f"Note: no stored cost has the service category “{e.service_category}” then (FOCUS ServiceCategory; "
+            f"exports imported before categories were stored have none: import them again)."]
         reply = answer_reply(answer, png, ephemeral=private)
         if warn:
             reply = replace(reply, text=reply.text + "\n" + warn[0])

@@ -17,7 +17,7 @@ if TYPE_CHECKING:
 
 HEADER = ("BilledCost", "EffectiveCost", "ListCost", "BillingCurrency", "BillingAccountId", "BillingPeriodStart",
           "BillingPeriodEnd", "ChargePeriodStart", "ChargePeriodEnd", "ChargeCategory", "ChargeClass", "ProviderName",
-          "ServiceName", "SubAccountId", "SubAccountName", "RegionId", "Tags")
+          "ServiceName", "SubAccountId", "SubAccountName", "RegionId", "Tags", "ServiceCategory")
 # team -> (provider, account, [(service, region, daily cost)]); tag key spelt like real exports do
 SPEND = {
     "payments": ("AWS", "111122223333", [("Amazon EC2", "us-east-1", 260), ("Amazon RDS", "us-east-1", 140),
@@ -29,6 +29,10 @@ SPEND = {
                                                                                        "eastus", 90)]),
 }
 TAG_SPELLINGS = ("team", "Team", " team ", "TEAM")
+CATEGORY = {"Amazon EC2": "Compute", "Amazon RDS": "Databases", "Amazon S3": "Storage",
+            "Amazon CloudFront": "Networking", "Amazon DynamoDB": "Databases", "BigQuery": "Analytics",
+            "Cloud Storage": "Storage", "Virtual Machines": "Compute",
+            "Azure Machine Learning": "AI and Machine Learning", "AWS Support": "Other"}  # FOCUS ServiceCategory values
 # team -> forecast / budget the demo aims at: payments on track, checkout over, data-platform well under
 BUDGET_USE = {"payments": Decimal("0.85"), "checkout": Decimal("1.15"), "data-platform": Decimal("0.70")}
 
@@ -61,14 +65,15 @@ def write_demo_csv(path: Path, today: date, seed: int = 7) -> None:
                     tags = json.dumps({TAG_SPELLINGS[(n + d.day) % 4]: team, "env": "prod"})
                     out.writerow((cost, cost, cost, "USD", account, _ts(bp), _ts(bp_end), _ts(d),
                                   _ts(d + timedelta(days=1)), "Usage", "", provider, service,
-                                  f"{account}-{team}", f"{team} ({provider})", region, tags))
+                                  f"{account}-{team}", f"{team} ({provider})", region, tags, CATEGORY[service]))
             out.writerow((Decimal("12.500000"), Decimal("12.500000"), Decimal("12.500000"), "USD", "111122223333",
                           _ts(bp), _ts(bp_end), _ts(d), _ts(d + timedelta(days=1)), "Usage", "", "AWS",
-                          "AWS Support", "111122223333-shared", "shared", "global", "NULL"))
+                          "AWS Support", "111122223333-shared", "shared", "global", "NULL", "Other"))
             if d.day == 15:
                 out.writerow((Decimal("-40"), Decimal("-40"), "0", "USD", "111122223333", _ts(bp), _ts(bp_end),
                               _ts(d), _ts(d + timedelta(days=1)), "Credit", "", "AWS", "Amazon EC2",
-                              "111122223333-payments", "payments (AWS)", "us-east-1", '{"team": "payments"}'))
+                              "111122223333-payments", "payments (AWS)", "us-east-1", '{"team": "payments"}',
+                              "Compute"))
             d += timedelta(days=1)
 
 

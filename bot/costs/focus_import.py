@@ -47,6 +47,7 @@ class Group:
     billed: int
     effective: int
     rows: int
+    service_category: str = ""  # FOCUS ServiceCategory ("Compute", "Storage", …); "" when the export has none
 
 
 @dataclass(frozen=True)
@@ -189,9 +190,9 @@ def _collect(con: Any, path: Path, cols: Mapping[str, Any], kind: str, tag_keys:
     rows = con.execute(f"""
         WITH x AS (
             SELECT source, bp, day, m.team AS team, lower(trim(g.k0)) AS tag, prov, g.sub_id, g.sub_name, svc,
-                   region, cat, cur, sum(sb) AS b, sum(se) AS e, CAST(sum(n) AS BIGINT) AS n
+                   region, cat, cur, scat, sum(sb) AS b, sum(se) AS e, CAST(sum(n) AS BIGINT) AS n
             FROM g JOIN m ON {on} WHERE g.err IS NULL GROUP BY ALL)
-        SELECT * EXCLUDE (b, e, n), {_split("b")}, {_split("e")}, n FROM x""").fetchall()
+        SELECT * EXCLUDE (b, e, n, scat), {_split("b")}, {_split("e")}, n, scat FROM x""").fetchall()
     exact = con.execute("SELECT cur, sum(sb), sum(se) FROM g WHERE err IS NULL GROUP BY cur ORDER BY cur").fetchall()
     totals = {cur: {"BilledCost": _plain(b), "EffectiveCost": _plain(e)} for cur, b, e in exact}
     billed = _largest_remainder(rows, 12, {cur: b for cur, b, _e in exact})
@@ -199,8 +200,8 @@ def _collect(con: Any, path: Path, cols: Mapping[str, Any], kind: str, tag_keys:
     return ParsedFile(
         file_name=path.name, checksum="", focus_version=version_of(cols), rows_total=int(total),
         rows_rejected=sum(int(n) for _e, n in bad), rejected=tuple(rejected),
-        groups=tuple(Group(*(r[:3]), r[3], r[4], *(x or "" for x in r[5:12]), billed[i], effective[i], r[16])
-                     for i, r in enumerate(rows)),
+        groups=tuple(Group(*(r[:3]), r[3], r[4], *(x or "" for x in r[5:12]), billed[i], effective[i], r[16],
+                           r[17] or "") for i, r in enumerate(rows)),
         totals=totals, data_as_of=as_of.replace(tzinfo=UTC) if as_of else None, line_kind=kind)
 
 
@@ -220,7 +221,8 @@ def _split(col: str) -> str:
 
 
 def _largest_remainder(rows: list[tuple[Any, ...]], at: int, exact: Mapping[str, Decimal | None]) -> list[int]:
-    """Nano-units per group (floor at ``at``, remainder at ``at + 1``, currency at 11), rounded so each currency's
+    """Nano-units per group (floor at ``at``, remainder at ``at + 1``, currency at 11, service category at 17),
+    rounded so each currency's
     total equals its exact total rounded half away from zero to 1e-9: the groups with the largest remainders
     (ties: in dimension order) get one more nano-unit, so each group moves by less than one, the total by none."""
     out = [int(r[at]) for r in rows]
@@ -230,7 +232,7 @@ def _largest_remainder(rows: list[tuple[Any, ...]], at: int, exact: Mapping[str,
     for cur, idx in by_cur.items():
         need = int((Decimal(exact.get(cur) or 0) * NANO).to_integral_value(ROUND_HALF_UP)) - sum(out[i] for i in idx)
         if need > 0:
-            idx.sort(key=lambda i: (-rows[i][at + 1], tuple((x is None, x) for x in rows[i][:11])))
+            idx.sort(key=lambda i: (-rows[i][at + 1], tuple((x is None, x) for x in (*rows[i][:11], rows[i][17]))))
             for i in idx[:need]:
                 out[i] += 1
     return out

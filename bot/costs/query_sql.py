@@ -27,7 +27,8 @@ def dim(t: Any, name: str) -> Any:
 
 AMOUNT = {"billed": C.billed, "effective": C.effective}
 DIMENSION_COLUMNS: dict[str, Any] = {d: dim(C, d) for d in
-                                     ("service", "provider", "region", "account", "charge_category", "team", "day")}
+                                     ("service", "service_category", "provider", "region", "account",
+                                      "charge_category", "team", "day")}
 IMPORTS = CostImport.__table__.c  # type: ignore[attr-defined]
 UNALLOCATED_TEAM = "\x00unallocated"  # a scope entry meaning "cost that matches no team"
 
@@ -59,6 +60,8 @@ def where(q: CostQuery, start: date, end: date, filters: Filters | None = None,
         out.append(_ieq(C.region, f.region))
     if f.charge_category:
         out.append(_ieq(C.category, f.charge_category))
+    if f.service_category:
+        out.append(_ieq(C.service_category, f.service_category))
     if f.account:
         out.append(or_(_ieq(C.sub_account_id, f.account), _ieq(C.sub_account_name, f.account)))
     return out

@@ -20,7 +20,7 @@ from bot.db import Database, utcnow
 
 log = logging.getLogger(__name__)
 GROUPED = ("import_id", "team", "alloc_tag", "provider", "sub_account_id", "sub_account_name", "service", "region",
-           "category", "currency")
+           "category", "currency", "service_category")
 
 
 def _month_expr(dialect: str):  # type: ignore[no-untyped-def]

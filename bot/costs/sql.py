@@ -30,6 +30,7 @@ FOCUS_COLUMNS: dict[str, tuple[str, ...]] = {
     "sub_id": ("SubAccountId",),
     "sub_name": ("SubAccountName",),
     "svc": ("ServiceName",),
+    "scat": ("ServiceCategory",),
     "region": ("RegionId", "RegionName"),
     "cat": ("ChargeCategory",),
     "tags_s": ("Tags",),
@@ -62,7 +63,8 @@ def _quote(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
-TEXT_FIELDS = ("cps_s", "cpe_s", "bps_s", "prov", "acct", "sub_id", "sub_name", "svc", "region", "cat", "cur")
+TEXT_FIELDS = ("cps_s", "cpe_s", "bps_s", "prov", "acct", "sub_id", "sub_name", "svc", "scat", "region", "cat",
+               "cur")
 
 
 def _column(name: str, typ: str, csv: bool, trim: bool = True) -> str:
@@ -125,7 +127,7 @@ def stage_sql(select: str, tag_keys: tuple[str, ...]) -> str:
         ("coalesce(prov, '') || '|' || coalesce(acct, '')", "source"),
         ("CAST(coalesce(bps, date_trunc('month', cps)) AS DATE)", "bp"), ("CAST(cps AS DATE)", "day"),
         ("prov", "prov"), ("sub_id", "sub_id"), ("sub_name", "sub_name"), ("svc", "svc"), ("region", "region"),
-        ("cat", "cat"), ("upper(cur)", "cur")))
+        ("cat", "cat"), ("upper(cur)", "cur"), ("scat", "scat")))
     return MACROS + f"""
 CREATE TEMP TABLE g AS
 WITH r0 AS ({select}),

@@ -60,6 +60,7 @@ class CostDaily(SQLModel, table=True):
     billed: int = Field(sa_column=Column(BigInteger, nullable=False))
     effective: int = Field(sa_column=Column(BigInteger, nullable=False))
     rows: int = 0
+    service_category: str = Field(default="", max_length=100)  # FOCUS ServiceCategory (migration costq_0002)
 
 
 class CostBudget(SQLModel, table=True):
@@ -146,6 +147,7 @@ class CostMonthly(SQLModel, table=True):
     currency: str = Field(max_length=12)
     billed: int = Field(sa_column=Column(BigInteger, nullable=False))
     effective: int = Field(sa_column=Column(BigInteger, nullable=False))
+    service_category: str = Field(default="", max_length=100)
 
 
 class CostRollup(SQLModel, table=True):
