@@ -119,3 +119,30 @@ def test_eval_mode_scores_a_held_out_file(tmp_path: Path, capsys) -> None:
     assert bench.main(["--eval", str(path)]) == 0
     out = capsys.readouterr().out
     assert "| all | 3 |" in out and "| style plain | 3 |" in out
+
+
+def test_a_cached_model_answers_without_importing_scikit_learn(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """scikit-learn trains the model; serving reads the fitted weights only (0.7 s and 70 MB less at start-up)."""
+    import subprocess
+    import sys
+
+    code = ("import sys; from bot.app import build_bot; from bot.config import Settings; "
+            f"b = build_bot(Settings.from_env({{'DATABASE_URL': 'sqlite:///{tmp_path}/u.db'}}), demo=False); "
+            "from bot.understanding.context import ParseContext; "
+            "p = b.router.understanding.parse('what did payments spend last month?', ParseContext()); "
+            "print(p.intent, any(m.split('.')[0] in ('sklearn', 'pandas') for m in sys.modules))")
+    warm = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300)  # trains
+    assert warm.returncode == 0, warm.stderr
+    cold = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300)
+    assert cold.returncode == 0, cold.stderr
+    assert cold.stdout.split() == ["cost_question", "False"], cold.stdout
+
+
+def test_our_char_ngrams_are_scikit_learns() -> None:
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+    from bot.understanding.features import char_wb_ngrams
+
+    theirs = TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 5)).build_analyzer()
+    for text in ("what did we spend on ec2", "  Héllo\tWORLD  a  bb ", "", "x", "k8s vs serverless?", "a\n\n b"):
+        assert char_wb_ngrams(text) == theirs(text), text

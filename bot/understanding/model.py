@@ -8,11 +8,17 @@ from dataclasses import dataclass
 
 import numpy as np
 from scipy import sparse
-from sklearn.linear_model import LogisticRegression
-from sklearn.preprocessing import normalize as l2
 
 from bot.understanding.features import EmbeddingEncoder, Encoder, StackEncoder, TfidfEncoder, normal
 from bot.understanding.training import FQ, Example
+
+
+def l2(x: sparse.spmatrix) -> sparse.csr_matrix:
+    """Rows scaled to unit length (zero rows stay zero), as scikit-learn's ``normalize`` does."""
+    x = sparse.csr_matrix(x)
+    norms = np.sqrt(np.asarray(x.multiply(x).sum(axis=1)).ravel())
+    norms[norms == 0] = 1.0
+    return sparse.csr_matrix(sparse.diags(1.0 / norms) @ x)
 
 
 @dataclass(frozen=True)
@@ -64,6 +70,8 @@ class LinearClassifier(Classifier):
         self.c = c
 
     def _fit(self, x: sparse.csr_matrix, y: np.ndarray) -> None:
+        from sklearn.linear_model import LogisticRegression  # training only
+
         model = LogisticRegression(C=self.c, max_iter=300, tol=1e-3)
         model.fit(x, y)
         self.coef = np.asarray(model.coef_, dtype=np.float32).T.copy()  # features × labels, for one fast product

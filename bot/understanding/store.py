@@ -16,7 +16,7 @@ from bot.understanding.training import Example
 
 log = logging.getLogger(__name__)
 CACHE = Path(__file__).with_name("data") / "cache"
-VERSION = "2"  # bump when features or models change shape, so old cache files are not read
+VERSION = "3"  # bump when features or models change shape, so old cache files are not read
 
 
 def signature(examples: Sequence[Example], model: str) -> str:
