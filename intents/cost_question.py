@@ -39,6 +39,7 @@ _DIMS = (
     ("service", re.compile(r"\bservices?\b")), ("account", re.compile(r"\b(?:accounts?|subscriptions?|projects?)\b")),
     ("region", re.compile(r"\bregions?\b")), ("provider", re.compile(r"\b(?:providers?|clouds?|vendors?)\b")),
     ("charge_category", re.compile(r"\b(?:charge (?:category|categories|type)|charge types?)\b")),
+    ("service_category", re.compile(r"\b(?:service )?categor(?:y|ies)\b")),
     ("team", re.compile(r"\bteams?\b")),
 )
 _QUARTER = re.compile(r"\b(?:quarter|qtr|eoq)\b")

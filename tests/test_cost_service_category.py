@@ -36,5 +36,8 @@ async def test_spend_by_service_category_on_both_tables(settings, tmp_path: Path
         said = await b.router.handle(message("what did payments spend on compute?"))
         assert "service category = Compute" in said.replies[0].text, said.replies[0].text
         assert "no stored cost has the service category" not in said.replies[0].text
+        split = await b.router.handle(message("payments spend by category in october 2024"))
+        text = split.replies[0].text
+        assert "by service category" in text and "Compute: 140.00 USD" in text and "Storage: 25.50 USD" in text, text
     finally:
         s.db.dispose()

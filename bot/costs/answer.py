@@ -10,7 +10,8 @@ from bot.costs.report import money
 from bot.models import Field, Image, Reply
 
 DIM_WORDS = {"service": "service", "provider": "provider", "region": "region", "account": "account",
-             "charge_category": "charge category", "team": "team", "month": "month", "day": "day"}
+             "charge_category": "charge category", "service_category": "service category", "team": "team",
+             "month": "month", "day": "day"}
 
 
 def _span(a: CostAnswer) -> str:

@@ -14,7 +14,8 @@ from bot.costs.forecast import Forecast
 from bot.understanding.types import Period
 
 KINDS = ("total", "breakdown", "top", "trend", "change", "forecast", "unallocated")
-DIMENSIONS = ("service", "provider", "region", "account", "charge_category", "team", "month", "day")
+DIMENSIONS = ("service", "service_category", "provider", "region", "account", "charge_category", "team", "month",
+              "day")
 COLUMN_LABELS = {"billed": "BilledCost", "effective": "EffectiveCost (amortized)"}
 
 

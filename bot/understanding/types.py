@@ -46,7 +46,7 @@ class Entities:
     account: str | None = None  # FOCUS SubAccountId / SubAccountName
     column: str | None = None  # "billed" | "effective" (amortized)
     dimension: str | None = None  # a breakdown asked for: "service" | "provider" | "region" | "account" |
-    #                               "charge_category" | "team" | "month" | "day"
+    #                               "charge_category" | "service_category" | "team" | "month" | "day"
     top_n: int | None = None  # "top 5 services"
     people: tuple[str, ...] = ()  # mentioned people as platform user refs: "slack:U0ALICE", "teams:29:1abc"
     amounts: tuple[Amount, ...] = ()
