@@ -18,7 +18,7 @@ from botbuilder.integration.aiohttp import CloudAdapter, ConfigurationBotFramewo
 from botbuilder.schema import Activity, ChannelAccount, ConversationParameters, ConversationReference
 from msrest.exceptions import ClientRequestError, HttpOperationError
 
-from adapters import press_ids, teams_keys
+from adapters import press_ids, teams_keys, teams_refs
 from adapters.names import TEAMS_PERSON, named, people_in, remember
 from adapters.replies import IMAGE_ONLY
 from adapters.teams_cards import chosen_card, render_activities
@@ -37,7 +37,6 @@ from adapters.threads import TeamsThreadStore
 from bot.config import ConfigError
 from bot.db import UNAVAILABLE_ERRORS
 from bot.delivery import DeliveryResult
-from bot.identity import make_ref
 from bot.models import ConversationKey, Reply
 
 if TYPE_CHECKING:
@@ -47,7 +46,6 @@ log = logging.getLogger(__name__)
 ROUTE = "/api/messages"
 MAX_BODY = 256 * 1024  # an activity (a card submission included) is a few KB: bigger bodies are refused unread
 REPLY_ERRORS = (HttpOperationError, ClientRequestError, ClientError, OSError, ValueError)
-_KINDS = {"personal": "dm", "groupChat": "group", "channel": "channel"}
 
 
 @dataclass(frozen=True)
@@ -74,18 +72,7 @@ class _StrictAuthentication(ConfigurationBotFrameworkAuthentication):
             raise PermissionError("invalid Bot Framework token") from exc
 
 
-# --- references, connector errors, activities ---------------------------------------------------------
-def reference_of(activity: Activity) -> dict[str, Any]:
-    """A JSON conversation reference for proactive posts (to the channel itself, not to one thread)."""
-    ref = TurnContext.get_conversation_reference(activity)
-    ref.activity_id = None
-    if ref.conversation is not None and ref.conversation.id:
-        ref.conversation.id = split_conversation_id(ref.conversation.id)[0]
-    if ref.conversation is None or ref.conversation.conversation_type != "personal":
-        ref.user, ref.locale = None, None  # a shared conversation's reference must not depend on who spoke last
-    return ref.serialize()
-
-
+# --- connector errors, activities ---------------------------------------------------------------------------
 def _refusal(exc: HttpOperationError) -> str:
     """A readable reason for a connector error (403/404 mean the bot or the conversation is gone)."""
     status = getattr(exc.response, "status_code", None)
@@ -156,19 +143,8 @@ class TeamsAdapter:
                   getattr(context.activity.conversation, "id", "?"), exc_info=error)
 
     async def remember(self, activity: Activity) -> None:
-        """Store where this conversation is, for proactive posts (cached: repeated calls skip the database)."""
-        refs, conv = self.services.refs, activity.conversation
-        if refs is None or conv is None or not conv.id or not activity.service_url:
-            return
-        kind = _KINDS.get(conv.conversation_type or "", "channel")
-        user = activity.from_property.id if kind == "dm" and activity.from_property else ""
-        channel = split_conversation_id(conv.id)[0]
-        tenant = tenant_of(activity)
-        try:
-            await self.services.db.run_short(refs.remember, PLATFORM, tenant, channel,
-                                       make_ref(PLATFORM, tenant, user) if user else "", kind, reference_of(activity))
-        except UNAVAILABLE_ERRORS:
-            log.warning("could not store the Teams conversation reference (database unavailable)")
+        """Store where this conversation is, for proactive posts (``adapters/teams_refs.py``)."""
+        await teams_refs.remember(self.services, activity)
 
     async def forget(self, activity: Activity) -> None:
         """Drop the stored reference of a conversation the app was removed from."""
