@@ -9,7 +9,7 @@ from rapidfuzz import fuzz, process
 from sqlmodel import select
 
 from bot.db import Database, utcnow
-from bot.identity import IdentityError, parse
+from bot.identity import full
 from bot.tables import Team, TeamMember
 
 
@@ -68,8 +68,7 @@ class TeamStore:
         """Add or re-role a person (``user_ref`` like ``slack:U123@T456``: with the workspace) in a team."""
         if role not in ("owner", "member"):
             raise ValueError("role must be owner or member")
-        if not parse(user_ref).tenant:  # raises IdentityError for a malformed ref
-            raise IdentityError(f"{user_ref} names no workspace/tenant; write it like slack:U0123@T0456")
+        full(user_ref)  # IdentityError for a malformed ref or one without its workspace
         with self.db.session() as s:
             team = s.exec(select(Team).where(Team.name == team_name)).first()
             if team is None or team.id is None:

@@ -74,15 +74,19 @@ def qualify(ref: str, home: Mapping[str, str]) -> str:
         return who.ref
     tenant = CONSOLE_TENANT if who.platform == "console" else home.get(who.platform, "")
     if not tenant:
-        where = _WHERE[who.platform]
-        raise IdentityError(f"{ref} names no {where}; write {ref}@<{where}>{_HINT[who.platform]}")
+        raise IdentityError(no_tenant(ref))
     return Identity(who.platform, who.user, tenant).ref
 
 
-def same_tenant(ref: str, platform: str, tenant: str) -> bool:
-    """Whether the person ``ref`` belongs to ``tenant`` on ``platform``."""
-    try:
-        who = parse(ref)
-    except IdentityError:
-        return False
-    return who.platform == platform and who.tenant == tenant
+def full(ref: str) -> str:
+    """``ref`` when it names its workspace/tenant (what is stored); else IdentityError saying how to write it."""
+    if not parse(ref).tenant:
+        raise IdentityError(no_tenant(ref))
+    return ref
+
+
+def no_tenant(ref: str) -> str:
+    """Why a ref without ``@tenant`` is refused, and how to write it."""
+    platform = ref.strip().partition(":")[0]
+    where = _WHERE.get(platform, "tenant")
+    return f"{ref.strip()} names no {where}; write {ref.strip()}@<{where}>{_HINT.get(platform, '')}"

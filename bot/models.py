@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from bot.identity import make_ref
 from knowledge.source import Source
 
 
@@ -30,8 +31,6 @@ class ConversationKey:
     @property
     def user_ref(self) -> str:
         """The person's user ref, ``platform:user@tenant`` (how roles, owners and audit name people)."""
-        from bot.identity import make_ref
-
         return make_ref(self.platform, self.tenant, self.user)
 
 

@@ -13,7 +13,6 @@ from bot.models import Choice, IncomingMessage, Reply
 
 if TYPE_CHECKING:
     from bot.costs.tables import CostAnomaly
-    from bot.directory import TeamInfo
     from bot.services import Services
 
 _BUTTON = re.compile(r"^anomaly (ack|expected) (\d{1,12})$")
@@ -48,7 +47,8 @@ class CostAnomalyIntent:
             return await (self._act(msg, action, anomaly_id) if action else self._show(msg, anomaly_id))
         return await self._list(msg, getattr(parse, "entities", None), ctx)
 
-    async def _visible(self, msg: IncomingMessage, row: CostAnomaly | None) -> TeamInfo | Reply:
+    async def _refusal(self, msg: IncomingMessage, row: CostAnomaly | None) -> Reply | None:
+        """Why this person may not see this anomaly (unknown, or another team's), else None."""
         svc = self.services
         if row is None:
             return Reply("I can't find that anomaly alert. Say “anomalies” for the recent ones.", ephemeral=True)
@@ -56,7 +56,7 @@ class CostAnomalyIntent:
         if team is None or not svc.access.can_view_team(msg.key.user_ref, team):
             return Reply(f"Only {row.team}'s people and FinOps practitioners can see or act on its alerts.",
                          ephemeral=True)
-        return team
+        return None
 
     async def _act(self, msg: IncomingMessage, action: str, anomaly_id: int) -> list[Reply]:
         """Check the person may see the team, then record the action once."""
@@ -64,9 +64,8 @@ class CostAnomalyIntent:
 
         svc, user = self.services, msg.key.user_ref
         row = await svc.db.run(get, svc.db, anomaly_id)
-        seen = await self._visible(msg, row)
-        if isinstance(seen, Reply) or row is None:
-            return [seen] if isinstance(seen, Reply) else []
+        if (refused := await self._refusal(msg, row)) is not None or row is None:
+            return [refused] if refused else []
         if row.status in ACTIONS.values():
             return [Reply(f"This anomaly was already {row.status} by {row.acted_by or 'someone'}.", ephemeral=True)]
         await svc.db.run(set_status, svc.db, anomaly_id, ACTIONS[action], user)
@@ -77,9 +76,8 @@ class CostAnomalyIntent:
         from bot.costs.anomaly_alerts import get
 
         row = await self.services.db.run(get, self.services.db, anomaly_id)
-        seen = await self._visible(msg, row)
-        if isinstance(seen, Reply) or row is None:
-            return [seen] if isinstance(seen, Reply) else []
+        if (refused := await self._refusal(msg, row)) is not None or row is None:
+            return [refused] if refused else []
         return [Reply(f"{_line(row)}\n{row.detail}".strip(), title=f"Spend anomaly #{row.id}: {row.team}",
                       choices=_buttons(row))]
 

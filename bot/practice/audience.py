@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from bot.delivery import Target
 from bot.directory import TeamStore
-from bot.identity import CONSOLE_TENANT, IdentityError, make_ref, parse, qualify
+from bot.identity import CONSOLE_TENANT, make_ref, no_tenant, parse
 from bot.people import mentioned_id, plain_mentions
 
 _SLACK_CHANNEL_LINK = re.compile(r"^<#([CG][A-Z0-9]+)(?:\|[^>]*)?>$")
@@ -60,13 +60,13 @@ def parse_specs(text: str, platform: str, tenant: str = "", home: Mapping[str, s
 
 
 def _person(platform: str, user: str, where: tuple[str, str, Mapping[str, str]]) -> str:
-    """The dm spec of ``user`` on ``platform``: in the sender's tenant when on the sender's platform."""
+    """The dm spec of ``user`` on ``platform``: its own tenant, else the sender's (same platform), else the home one;
+    without any, a spec with no ``@`` that ``resolve`` refuses."""
     sender, tenant, home = where
     who = parse(f"{platform}:{user}")
-    tenant = who.tenant or (tenant if platform == sender else "") or home.get(platform, "")
-    if platform == "console":
-        tenant = who.tenant or CONSOLE_TENANT
-    return f"{platform}:dm:{make_ref(platform, tenant, who.user).partition(':')[2]}"
+    fallback = CONSOLE_TENANT if platform == "console" else tenant if platform == sender and tenant else \
+        home.get(platform, "")
+    return f"{platform}:dm:{make_ref(platform, who.tenant or fallback, who.user).partition(':')[2]}"
 
 
 def _spec(token: str, where: tuple[str, str, Mapping[str, str]], strict: bool = False) -> str | None:
@@ -148,19 +148,10 @@ def _resolve_one(spec: str, teams: TeamStore) -> tuple[list[Recipient], str | No
     user_ref = f"{kind}:{ident}"
     tenant = parse(user_ref).tenant
     if not tenant:
-        return [], qualify_problem(user_ref)
+        return [], no_tenant(user_ref)
     return [Recipient(f"{kind}:dm:{ident}", Target(kind, tenant, user_ref=user_ref), f"{kind} DM {user_ref}")], None
 
 
 def _channel(platform: str, channel: str, note: str = "") -> Recipient:
     return Recipient(f"{platform}:channel:{channel}", Target(platform, "", channel=channel),
                      f"{platform} channel {channel}{note}", channel)
-
-
-def qualify_problem(user_ref: str) -> str:
-    """Why a person without a workspace/tenant is not sent to."""
-    try:
-        qualify(user_ref, {})
-    except IdentityError as exc:
-        return str(exc)
-    return f"{user_ref}: unknown workspace"

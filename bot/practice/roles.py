@@ -6,7 +6,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import select
 
 from bot.db import Database, utcnow
-from bot.identity import IdentityError, parse
+from bot.identity import full
 from bot.practice.tables import RoleGrant
 
 ROLES = ("admin", "practitioner")
@@ -51,5 +51,4 @@ class RoleStore:
 def _check(user_ref: str, role: str) -> None:
     if role not in ROLES:
         raise ValueError(f"unknown role {role!r}: choose one of {', '.join(ROLES)}")
-    if not parse(user_ref).tenant:
-        raise IdentityError(f"{user_ref} names no workspace/tenant; write it like slack:U0123@T0456")
+    full(user_ref)  # a grant names the person's workspace/tenant

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +16,7 @@ from bot.commands import builders
 from bot.config import Settings
 from bot.errors import UserError
 from bot.export import write_csv
+from bot.identity import IdentityError, is_ref, qualify
 
 CLI_ACTOR = "cli"
 
@@ -51,10 +53,6 @@ def _create(args: argparse.Namespace, settings: Settings) -> int:
                           (settings.survey_reminder_hours, settings.survey_max_reminders))
     except (SurveyError, UnicodeDecodeError) as exc:
         raise UserError(f"{path.name}: {exc}") from None
-    from dataclasses import replace
-
-    from bot.identity import IdentityError, is_ref, qualify
-
     try:  # people written without their workspace get the home one (resolve reports those it cannot place)
         args.author = qualify(args.author, settings.home_tenants) if is_ref(args.author) else args.author
         draft = replace(draft, audience=tuple(_placed(a, settings.home_tenants) for a in draft.audience))
@@ -185,8 +183,6 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
 def _placed(token: str, home: dict[str, str]) -> str:
     """A person in a YAML audience with their home workspace when it has none; anything else as written."""
-    from bot.identity import IdentityError, is_ref, qualify
-
     try:
         return qualify(token, home) if is_ref(token) else token
     except IdentityError:

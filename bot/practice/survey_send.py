@@ -19,10 +19,10 @@ from typing import TYPE_CHECKING, Protocol
 
 from bot.db import as_utc
 from bot.delivery import Target
-from bot.identity import parse
+from bot.identity import no_tenant, parse
 from bot.models import Reply
 from bot.practice import survey_render as render
-from bot.practice.audience import Recipient, qualify_problem
+from bot.practice.audience import Recipient
 from bot.practice.deliveries import UNKNOWN, DeliveryLog
 from bot.practice.infra import Infra
 from bot.practice.scheduler import MAX_ATTEMPTS
@@ -90,7 +90,7 @@ def resolve(services: Infra, info: SurveyInfo | SurveyDraft) -> Audience:
             if parse(spec).tenant:
                 people.append(spec)
             else:
-                problems.append(qualify_problem(spec))
+                problems.append(no_tenant(spec))
             continue
         team, close = services.teams.find(spec)
         if team is None:
