@@ -21,6 +21,20 @@ from bot.models import Reply
 log = logging.getLogger(__name__)
 NOT_IN_CHANNEL_NOTE = ("_(The chart is not attached: I'm not a member of this channel. Invite me with "
                        "`/invite @finops-bot`, or ask me in a direct message to see it.)_")
+def retry_after_of(exc: Exception) -> float | None:
+    """The seconds a 429 asked us to wait (its ``Retry-After``), else None."""
+    response = getattr(exc, "response", None) if isinstance(exc, SlackApiError) else None
+    if response is None or getattr(response, "status_code", None) != 429:
+        return None
+    headers = {str(k).lower(): v for k, v in (response.headers or {}).items()}
+    after = headers.get("retry-after", "1")
+    after = after[0] if isinstance(after, list) and after else after
+    try:
+        return max(0.0, float(str(after)))
+    except ValueError:
+        return 1.0
+
+
 SEND_ERRORS = (SlackClientError, aiohttp.ClientError, OSError, TimeoutError)  # a post that did not go out
 
 
@@ -160,7 +174,7 @@ class SlackPoster:
         except (SlackClientError, ValueError, OSError, aiohttp.ClientError, TimeoutError) as exc:
             error = slack_error(exc) if not isinstance(exc, ValueError) else str(exc)
             log.warning("slack delivery to %s failed: %s", target.describe(), error)
-            return DeliveryResult(ok=False, error=error)
+            return DeliveryResult(ok=False, error=error, retry_after=retry_after_of(exc))
         return DeliveryResult(ok=True, message_id=posted[0] if posted else None)
 
     @staticmethod

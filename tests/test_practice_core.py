@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from adapters.threads import SlackThread, SlackThreadStore, TeamsThreadStore
 from bot.app import build_bot
 from bot.practice.recurrence import next_occurrence
-from bot.practice.scheduler import Job
+from bot.practice.scheduler import Job, RetryLater
 
 
 async def test_roles_grant_revoke_and_access(bot) -> None:
@@ -57,6 +57,25 @@ async def test_due_jobs_run_once_and_recur(bot) -> None:
     assert sorted(ran) == [1, 3]
     job = sched.get(daily)
     assert job.status == "pending" and job.due_at.replace(tzinfo=UTC) > now
+
+
+async def test_a_throttled_job_is_retried_after_the_platforms_wait_and_logged_without_a_traceback(bot, caplog) -> None:
+    sched, calls = bot.services.scheduler, []
+
+    async def throttled(job: Job) -> None:
+        calls.append(job.attempts)
+        raise RetryLater("ratelimited", after=30)
+
+    sched.register("throttled", throttled)
+    now = datetime.now(UTC)
+    jid = sched.schedule("throttled", {}, now)
+    await sched.run_due(now)
+    job = sched.get(jid)
+    assert calls == [1] and job.status == "pending" and job.last_error == "throttled: ratelimited"
+    wait = job.due_at.replace(tzinfo=UTC) - now
+    assert timedelta(seconds=30) <= wait < timedelta(seconds=40)  # the Retry-After, not the minute's back-off
+    record = next(r for r in caplog.records if r.name == "bot.practice.scheduler" and "throttled" in r.message)
+    assert record.levelname == "WARNING" and record.exc_info is None and "retried in 30 s" in record.message
 
 
 async def test_missed_after_grace_and_failures_retry(bot) -> None:

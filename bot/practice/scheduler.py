@@ -31,6 +31,16 @@ from bot.practice.tables import ScheduledJob
 log = logging.getLogger(__name__)
 LEASE = timedelta(seconds=60)  # default; renewed every third of it while the job runs (Settings: lease seconds)
 MAX_ATTEMPTS = 3
+RETRY_FLOOR = 1.0  # seconds: the soonest a throttled job is tried again
+
+
+class RetryLater(Exception):
+    """Raised by a job handler when the platform asked to wait (a 429): retried after ``after`` seconds (the
+    platform's Retry-After) or the usual back-off, logged as a warning, not as a crash."""
+
+    def __init__(self, reason: str, after: float | None = None) -> None:
+        super().__init__(reason)
+        self.after = after
 MAX_PER_PASS = 1000
 OCCURRENCE = "_occurrence"  # payload key: the scheduled time of the occurrence a retried job belongs to
 
@@ -189,13 +199,16 @@ class Scheduler:
                 ScheduledJob.id == job_id, ScheduledJob.claimed_by == self.worker, ScheduledJob.status == "running",
             ).values(claimed_at=self.clock())).rowcount == 1
 
-    def finish(self, job: Job, error: str | None, now: datetime) -> None:
-        """Record the outcome; a recurring job gets its next occurrence, a failing one is retried or failed."""
+    def finish(self, job: Job, error: str | None, now: datetime, retry_after: float | None = None) -> None:
+        """Record the outcome; a recurring job gets its next occurrence, a failing one is retried (after
+        ``retry_after`` seconds when the platform said so, else ``attempts`` minutes) or failed."""
         values: dict[str, Any] = {"last_error": error[:500] if error else None, "claimed_by": None}
         # A retry moves due_at; the occurrence it belongs to is kept so a recurring job stays on its schedule.
         occurrence = job.payload.get(OCCURRENCE) or job.due_at.isoformat()
         if error and job.attempts < MAX_ATTEMPTS:
-            values.update(status="pending", due_at=now + timedelta(minutes=job.attempts),
+            wait = (timedelta(seconds=max(RETRY_FLOOR, retry_after)) if retry_after is not None
+                    else timedelta(minutes=job.attempts))
+            values.update(status="pending", due_at=now + wait,
                           payload={**job.payload, OCCURRENCE: occurrence})
         elif job.recurrence:
             payload = {k: v for k, v in job.payload.items() if k != OCCURRENCE}
@@ -223,17 +236,23 @@ class Scheduler:
     async def _run(self, job: Job) -> None:
         handler = self.handlers.get(job.kind)
         error = None if handler else f"no handler for job kind {job.kind!r}"
+        retry_after = None
         heartbeat = asyncio.create_task(self._heartbeat(job.id), name=f"finops-lease-{job.id}")
         try:
             if handler:
                 try:
                     await handler(job)
+                except RetryLater as exc:
+                    retry_after, error = exc.after, f"throttled: {exc}"
+                    log.warning("scheduled job %s (%s) throttled (%s); retried in %s", job.id, job.kind, exc,
+                                f"{max(RETRY_FLOOR, exc.after):.0f} s" if exc.after is not None
+                                else f"{job.attempts} min")
                 except Exception as exc:
                     log.exception("scheduled job %s (%s) failed", job.id, job.kind)
                     error = f"{type(exc).__name__}: {exc}"
         finally:
             heartbeat.cancel()  # also when this task is cancelled: a dead replica stops renewing
-        await self.db.run(self.finish, job, error, self.clock())
+        await self.db.run(self.finish, job, error, self.clock(), retry_after)
 
     async def _heartbeat(self, job_id: int) -> None:
         while True:

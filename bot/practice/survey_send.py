@@ -25,7 +25,7 @@ from bot.practice import survey_render as render
 from bot.practice.audience import Recipient
 from bot.practice.deliveries import UNKNOWN, DeliveryLog
 from bot.practice.infra import Infra
-from bot.practice.scheduler import MAX_ATTEMPTS
+from bot.practice.scheduler import MAX_ATTEMPTS, RetryLater
 from bot.practice.survey_spec import SurveyDraft, SurveyInfo
 from bot.practice.surveys import Invite, SurveyStore
 
@@ -163,8 +163,8 @@ def _enqueue(services: SurveyHost, info: SurveyInfo, audience: Audience, actor: 
     sched.schedule(SUMMARY, {"survey": info.id}, now, created_by=actor)  # runs after the invitations queued now
 
 
-class Throttled(Exception):
-    """A post the platform refused for now: the scheduler retries the job later."""
+class Throttled(RetryLater):
+    """A post the platform refused for now: the scheduler retries the job later (after its Retry-After)."""
 
 
 def _recipient(ref: str, target: Target) -> Recipient:
@@ -191,7 +191,7 @@ async def invite(services: SurveyHost, store: SurveyStore, job: Job) -> None:
     if not retry:
         await db.run(store.delivered, sid, ref, None if result.ok else (result.error or "failed"))
     elif not result.ok:
-        raise Throttled(result.error or "throttled")
+        raise Throttled(result.error or "throttled", result.retry_after)
 
 
 async def announce(services: SurveyHost, store: SurveyStore, job: Job) -> None:
@@ -209,7 +209,7 @@ async def announce(services: SurveyHost, store: SurveyStore, job: Job) -> None:
     await db.run(log_.finish, f"survey:{sid}", "announce", where.key, "sent" if result.ok else "failed",
                  result.error, result.message_id)
     if result.retryable and job.attempts < MAX_ATTEMPTS:
-        raise Throttled(result.error or "throttled")
+        raise Throttled(result.error or "throttled", result.retry_after)
 
 
 def progress(store: SurveyStore, sid: int) -> str:
