@@ -139,6 +139,68 @@ def db_url(request: pytest.FixtureRequest) -> str:
     return request.getfixturevalue(name)
 
 
+def _load_demo(url: str) -> None:
+    build_bot(make_settings(url), demo=True).services.db.dispose()
+
+
+@pytest.fixture(scope="session")
+def _sqlite_demo_template(_sqlite_template: Path) -> Path:
+    """The migrated SQLite template with the demo loaded, once per run (the demo load is ~0.3 s a bot)."""
+    path = _sqlite_template.with_name("demo.db")
+    shutil.copyfile(_sqlite_template, path)
+    _load_demo(f"sqlite:///{path}")
+    return path
+
+
+@pytest.fixture
+def sqlite_demo_url(tmp_path: Path, _sqlite_demo_template: Path) -> str:
+    """A fresh SQLite copy holding the demo data."""
+    path = tmp_path / "demo.db"
+    shutil.copyfile(_sqlite_demo_template, path)
+    return f"sqlite:///{path}"
+
+
+@pytest.fixture(scope="session")
+def _pg_demo_template(_pg_template: str | None) -> Iterator[str | None]:
+    """The PostgreSQL template with the demo loaded, once per run."""
+    if _pg_template is None:
+        yield None
+        return
+    name = f"{_pg_template}_demo"
+    admin = sa.create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(sa.text(f'CREATE DATABASE "{name}" TEMPLATE "{_pg_template}"'))
+    try:
+        _load_demo(_pg_database_url(name))
+        yield name
+    finally:
+        with admin.connect() as conn:
+            conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def demo_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """Both databases, each a fresh copy holding the demo data (what ``build_bot(…, demo=True)`` loads into an
+    empty database, loaded once per run): for tests whose bots start from the demo."""
+    if request.param == "sqlite":
+        path = tmp_path / "demo.db"
+        shutil.copyfile(request.getfixturevalue("_sqlite_demo_template"), path)
+        yield f"sqlite:///{path}"
+        return
+    template = request.getfixturevalue("_pg_demo_template")
+    if template is None:
+        pytest.skip(reason="PostgreSQL is not reachable (set CI=true to make this a failure)")
+    name = f"finops_t_{uuid.uuid4().hex[:12]}"
+    admin = sa.create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(sa.text(f'CREATE DATABASE "{name}" TEMPLATE "{template}"'))
+    yield _pg_database_url(name)
+    with admin.connect() as conn:
+        conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
 TEST_TENANTS = {"slack": "T0001", "teams": "72f988bf-tenant"}  # the workspace/tenant of the Slack and Teams fakes
 
 
@@ -156,9 +218,15 @@ def settings(db_url: str) -> Settings:
 
 
 @pytest.fixture
-def bot(settings: Settings) -> Iterator[Bot]:
+def demo_settings(demo_url: str) -> Settings:
+    """Test settings on a fresh copy of the demo database (both databases)."""
+    return make_settings(demo_url)
+
+
+@pytest.fixture
+def bot(demo_url: str) -> Iterator[Bot]:
     """A migrated bot with demo data on the parametrized database."""
-    b = build_bot(settings, demo=True)
+    b = build_bot(make_settings(demo_url), demo=True)
     yield b
     b.services.db.dispose()
 
@@ -184,11 +252,11 @@ async def fake() -> AsyncIterator[Any]:
 
 
 @pytest.fixture
-async def slack(db_url: str, aiohttp_client: Any) -> AsyncIterator[Any]:
+async def slack(demo_url: str, aiohttp_client: Any) -> AsyncIterator[Any]:
     """The bot (demo data) served with Slack on, on both databases; ``slack:U1`` is a FinOps practitioner."""
     from tests.fakes.slack_harness import start_harness  # it imports this module's make_settings
 
-    h = await start_harness(db_url, aiohttp_client)
+    h = await start_harness(demo_url, aiohttp_client)
     h.bot.services.roles.grant("slack:U1@T0001", "practitioner", "test")
     yield h
     await h.fake.stop()

@@ -108,15 +108,15 @@ async def test_paused_answers_survive_cancel_and_resume_continues(bot: Bot) -> N
     assert bot.services.maturity.get(aid).answers == {0: 2}  # type: ignore[union-attr]
 
 
-async def test_restart_in_the_middle_continues_on_a_new_bot(settings) -> None:
-    first = build_bot(settings, demo=True)
+async def test_restart_in_the_middle_continues_on_a_new_bot(demo_settings) -> None:
+    first = build_bot(demo_settings, demo=True)
     try:
         aid, _ = await _start_quick(first)
         await say(first, "1")
         await say(first, "2")
     finally:
         first.services.db.dispose()
-    second = build_bot(settings, demo=True)  # a redeploy: same database, fresh process state
+    second = build_bot(demo_settings, demo=True)  # a redeploy: same database, fresh process state
     try:
         result = await say(second, "3")
         assert result.intent == "start_assessment" and progress(result) == "4 / 15"
@@ -144,8 +144,8 @@ async def test_two_quick_answers_in_a_row_are_recorded_in_order(bot: Bot) -> Non
     assert bot.services.maturity.get(aid).answers == {0: 1, 1: 4}  # type: ignore[union-attr]
 
 
-async def test_same_button_on_two_replicas_records_once(settings) -> None:
-    a, b = build_bot(settings, demo=True), build_bot(settings, migrate=False, demo=False)
+async def test_same_button_on_two_replicas_records_once(demo_settings) -> None:
+    a, b = build_bot(demo_settings, demo=True), build_bot(demo_settings, migrate=False, demo=False)
     try:
         aid, result = await _start_quick(a)
         value = button(result, "2")

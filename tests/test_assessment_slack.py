@@ -17,8 +17,8 @@ _ts = itertools.count(1)
 
 
 @pytest.fixture
-async def slack(sqlite_url: str, aiohttp_client: Any):
-    h = await start_harness(sqlite_url, aiohttp_client, rate_limit_per_minute=0)  # a test clicks faster than people
+async def slack(sqlite_demo_url: str, aiohttp_client: Any):
+    h = await start_harness(sqlite_demo_url, aiohttp_client, rate_limit_per_minute=0)  # tests click faster than people
     h.bot.services.teams.add_member("payments", "slack:U1@T0001", "member")
     yield h
     await h.fake.stop()

@@ -11,8 +11,8 @@ from bot.app import build_bot
 from tests.conftest import make_settings
 
 
-async def test_typed_number_answers_a_survey_invitation(db_url: str) -> None:
-    bot = build_bot(make_settings(db_url), demo=True)
+async def test_typed_number_answers_a_survey_invitation(demo_url: str) -> None:
+    bot = build_bot(make_settings(demo_url), demo=True)
     chat, out = ConsoleSession(bot.router), io.StringIO()
     bot.services.delivery.register(ConsolePoster(out, "console", chat))
     await chat.send("survey console:you@local: How useful is the weekly cost report? scale")
@@ -29,8 +29,8 @@ async def test_typed_number_answers_a_survey_invitation(db_url: str) -> None:
     bot.services.db.dispose()
 
 
-async def test_a_number_after_a_side_question_answers_the_assessment(db_url: str) -> None:
-    bot = build_bot(make_settings(db_url), demo=True)
+async def test_a_number_after_a_side_question_answers_the_assessment(demo_url: str) -> None:
+    bot = build_bot(make_settings(demo_url), demo=True)
     chat = ConsoleSession(bot.router)
     asked = await chat.send("start assessment")
     assert "[2] checkout" in asked[0]
@@ -41,8 +41,8 @@ async def test_a_number_after_a_side_question_answers_the_assessment(db_url: str
     bot.services.db.dispose()
 
 
-async def test_an_empty_line_is_a_one_line_hint(db_url: str) -> None:
-    bot = build_bot(make_settings(db_url), demo=True)
+async def test_an_empty_line_is_a_one_line_hint(demo_url: str) -> None:
+    bot = build_bot(make_settings(demo_url), demo=True)
     chat = ConsoleSession(bot.router)
     assert await chat.send("") == [EMPTY_LINE] and await chat.send("   ") == [EMPTY_LINE]
     bot.services.db.dispose()

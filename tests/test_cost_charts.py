@@ -12,8 +12,8 @@ from bot.ask import answer_lines
 from bot.config import Settings
 
 
-async def test_ask_writes_the_chart_and_prints_its_path(settings: Settings, tmp_path: Path) -> None:
-    b = build_bot(settings, demo=True)
+async def test_ask_writes_the_chart_and_prints_its_path(demo_settings: Settings, tmp_path: Path) -> None:
+    b = build_bot(demo_settings, demo=True)
     out = io.StringIO()
     target = tmp_path / "c" / "budget.png"
     await answer_lines(b.router, ["budget status for payments", "budget status for checkout"], out, False, target)
@@ -31,8 +31,8 @@ async def test_ask_writes_the_chart_and_prints_its_path(settings: Settings, tmp_
     b.services.db.dispose()
 
 
-async def test_console_render_saves_the_png(settings: Settings) -> None:
-    b = build_bot(settings, demo=True)
+async def test_console_render_saves_the_png(demo_settings: Settings) -> None:
+    b = build_bot(demo_settings, demo=True)
     reply = b.services.budgets.status_reply("payments")  # type: ignore[union-attr]
     assert reply is not None and reply.image is not None
     shown = render(reply, charts=True)

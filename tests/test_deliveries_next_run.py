@@ -14,8 +14,8 @@ from tests.nudge_helpers import freeze, use_slack
 MONDAY_0900 = datetime(2030, 6, 3, 7, 0, tzinfo=UTC)  # Monday 09:00 in Berlin
 
 
-async def test_list_and_status_show_the_next_occurrence_after_a_send(db_url: str, fake: FakeSlackAPI) -> None:
-    bot = build_bot(make_settings(db_url, timezone="Europe/Berlin", nudge_max_per_day=0), demo=True)
+async def test_list_and_status_show_the_next_occurrence_after_a_send(demo_url: str, fake: FakeSlackAPI) -> None:
+    bot = build_bot(make_settings(demo_url, timezone="Europe/Berlin", nudge_max_per_day=0), demo=True)
     use_slack(bot, fake)
     freeze(bot, MONDAY_0900 + timedelta(seconds=5))
     svc = bot.services.nudges

@@ -54,8 +54,8 @@ def test_rrule_recurrences_step_and_describe_themselves() -> None:
         parse_deadline("every friday", NOW, BERLIN)
 
 
-async def test_chat_schedules_in_one_hour_keeps_recurrence_and_runs_monthly(db_url: str, fake: FakeSlackAPI) -> None:
-    bot = build_bot(make_settings(db_url, timezone="Europe/Berlin", nudge_max_per_day=0), demo=True)
+async def test_chat_schedules_in_one_hour_keeps_recurrence_and_runs_monthly(demo_url: str, fake: FakeSlackAPI) -> None:
+    bot = build_bot(make_settings(demo_url, timezone="Europe/Berlin", nudge_max_per_day=0), demo=True)
     use_slack(bot, fake)
     freeze(bot, NOW)
     svc = bot.services.nudges
@@ -86,8 +86,8 @@ async def test_chat_schedules_in_one_hour_keeps_recurrence_and_runs_monthly(db_u
         bot.services.db.dispose()
 
 
-async def test_the_compose_forms_time_error_is_said_once(db_url: str) -> None:
-    bot = build_bot(make_settings(db_url), demo=True)
+async def test_the_compose_forms_time_error_is_said_once(demo_url: str) -> None:
+    bot = build_bot(make_settings(demo_url), demo=True)
     try:
         values = {"audience": "payments", "message": "Review idle VMs", "when": "someday soon"}
         msg = message("", action=Action("compose nudge", "", form=values))
@@ -97,19 +97,19 @@ async def test_the_compose_forms_time_error_is_said_once(db_url: str) -> None:
         bot.services.db.dispose()
 
 
-def test_a_survey_can_be_scheduled_from_the_cli(sqlite_url, monkeypatch, tmp_path, capsys) -> None:
+def test_a_survey_can_be_scheduled_from_the_cli(sqlite_demo_url, monkeypatch, tmp_path, capsys) -> None:
     from bot.cli import main
     from bot.db import as_utc, utcnow
 
-    monkeypatch.setenv("DATABASE_URL", sqlite_url)
-    build_bot(make_settings(sqlite_url), demo=True).services.db.dispose()  # teams for the audience
+    monkeypatch.setenv("DATABASE_URL", sqlite_demo_url)
+    build_bot(make_settings(sqlite_demo_url), demo=True).services.db.dispose()  # teams for the audience
     doc = tmp_path / "s.yaml"
     doc.write_text("title: Pulse\naudience: [payments]\nquestions:\n  - text: Useful?\n    type: scale\n")
     assert main(["survey", "create", str(doc), "--at", "every monday 9:00"]) == 1
     assert "sent once" in capsys.readouterr().err
     assert main(["survey", "create", str(doc), "--at", "tomorrow 9:00"]) == 0
     assert "sends it at " in capsys.readouterr().out
-    bot = build_bot(make_settings(sqlite_url), demo=False)
+    bot = build_bot(make_settings(sqlite_demo_url), demo=False)
     try:
         [job] = bot.services.scheduler.pending("survey.send")
         due = as_utc(job.due_at)
@@ -118,11 +118,11 @@ def test_a_survey_can_be_scheduled_from_the_cli(sqlite_url, monkeypatch, tmp_pat
         bot.services.db.dispose()
 
 
-async def test_a_survey_composed_with_a_time_is_sent_then(db_url: str) -> None:
+async def test_a_survey_composed_with_a_time_is_sent_then(demo_url: str) -> None:
     from tests.survey_helpers import press, record_posts
     from tests.survey_helpers import say as say_as
 
-    bot = build_bot(make_settings(db_url, timezone="Europe/Berlin"), demo=True)
+    bot = build_bot(make_settings(demo_url, timezone="Europe/Berlin"), demo=True)
     freeze(bot, NOW)
     posters = record_posts(bot)
     try:

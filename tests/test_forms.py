@@ -145,8 +145,8 @@ def test_modal_view_respects_slacks_limits() -> None:
 
 
 # --- Teams -----------------------------------------------------------------------------------------------------
-async def test_teams_budget_card_with_inputs(db_url: str, connector: FakeConnector, aiohttp_client: Any) -> None:
-    bot = build_bot(make_settings(db_url, teams_enabled=True), demo=True)
+async def test_teams_budget_card_with_inputs(demo_url: str, connector: FakeConnector, aiohttp_client: Any) -> None:
+    bot = build_bot(make_settings(demo_url, teams_enabled=True), demo=True)
     alex = TeamsClient(connector.url)
     bot.services.roles.grant(f"teams:{alex.user_id}@{alex.tenant}", "practitioner", "test")
     client = await aiohttp_client(build_web_app(bot))
@@ -170,8 +170,8 @@ async def test_teams_budget_card_with_inputs(db_url: str, connector: FakeConnect
 
 
 # --- terminal ----------------------------------------------------------------------------------------------------
-async def test_console_fills_a_form_field_by_field(db_url: str) -> None:
-    bot = build_bot(make_settings(db_url), demo=True)
+async def test_console_fills_a_form_field_by_field(demo_url: str) -> None:
+    bot = build_bot(make_settings(demo_url), demo=True)
     chat = ConsoleSession(bot.router)  # console:you@local, the local operator
     out = await chat.send("compose nudge")
     assert "Compose a nudge" in out[0] and out[1].startswith("[1/3] To")
@@ -189,8 +189,8 @@ async def test_console_fills_a_form_field_by_field(db_url: str) -> None:
     bot.services.db.dispose()
 
 
-async def test_console_problem_brings_the_form_back(db_url: str) -> None:
-    bot = build_bot(make_settings(db_url), demo=True)
+async def test_console_problem_brings_the_form_back(demo_url: str) -> None:
+    bot = build_bot(make_settings(demo_url), demo=True)
     chat = ConsoleSession(bot.router)
     await chat.send("set budget")
     await chat.send("payments")

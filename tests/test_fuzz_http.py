@@ -248,8 +248,8 @@ def _report(crashes: _Errors) -> list[str]:
             for r in crashes.records]
 
 
-async def test_slack_events_survive_signed_garbage(db_url: str, aiohttp_client: Any, crashes: _Errors) -> None:
-    h = await start_harness(db_url, aiohttp_client)
+async def test_slack_events_survive_signed_garbage(demo_url: str, aiohttp_client: Any, crashes: _Errors) -> None:
+    h = await start_harness(demo_url, aiohttp_client)
     try:
         cases = slack_cases(random.Random(SEED))
         assert len(cases) >= 200
@@ -283,8 +283,8 @@ def _utf8(body: bytes) -> bool:
         return False
 
 
-async def test_unsigned_forged_and_stale_slack_requests_are_401(sqlite_url: str, aiohttp_client: Any) -> None:
-    h = await start_harness(sqlite_url, aiohttp_client)
+async def test_unsigned_forged_and_stale_slack_requests_are_401(sqlite_demo_url: str, aiohttp_client: Any) -> None:
+    h = await start_harness(sqlite_demo_url, aiohttp_client)
     try:
         body = p.event_callback(p.message("help"))
         other = p.event_callback(p.message("budget status"))
@@ -310,10 +310,10 @@ async def test_unsigned_forged_and_stale_slack_requests_are_401(sqlite_url: str,
         await h.fake.stop()
 
 
-async def test_teams_without_auth_survives_garbage(db_url: str, aiohttp_client: Any, crashes: _Errors) -> None:
+async def test_teams_without_auth_survives_garbage(demo_url: str, aiohttp_client: Any, crashes: _Errors) -> None:
     connector = FakeConnector()
     url = await connector.start()
-    bot = build_bot(make_settings(db_url, teams_enabled=True), demo=True)
+    bot = build_bot(make_settings(demo_url, teams_enabled=True), demo=True)
     try:
         client = await aiohttp_client(build_web_app(bot))
         cases = teams_cases(random.Random(SEED + 1), url)

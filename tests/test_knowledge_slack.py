@@ -13,8 +13,8 @@ from tests.fakes.slack_harness import Harness, start_harness
 
 
 @pytest.fixture
-async def slack(sqlite_url: str, aiohttp_client: Any):
-    h = await start_harness(sqlite_url, aiohttp_client)
+async def slack(sqlite_demo_url: str, aiohttp_client: Any):
+    h = await start_harness(sqlite_demo_url, aiohttp_client)
     yield h
     await h.fake.stop()
 

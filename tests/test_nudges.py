@@ -20,13 +20,13 @@ BERLIN = ZoneInfo("Europe/Berlin")
 MONDAY_NOON = datetime(2030, 6, 3, 10, 0, tzinfo=UTC)  # Monday 12:00 in Berlin (CEST, UTC+2)
 
 
-def _bot(db_url: str, **overrides: object) -> Bot:
-    return build_bot(make_settings(db_url, timezone="Europe/Berlin", **overrides), demo=True)
+def _bot(demo_url: str, **overrides: object) -> Bot:
+    return build_bot(make_settings(demo_url, timezone="Europe/Berlin", **overrides), demo=True)
 
 
 @pytest.fixture
-def nbot(db_url: str, fake: FakeSlackAPI) -> Iterator[Bot]:
-    bot = _bot(db_url)
+def nbot(demo_url: str, fake: FakeSlackAPI) -> Iterator[Bot]:
+    bot = _bot(demo_url)
     use_slack(bot, fake)
     freeze(bot, MONDAY_NOON)
     yield bot
@@ -104,8 +104,8 @@ async def test_schedules_are_read_in_the_tenant_time_zone(nbot: Bot) -> None:
     assert "every weekday, next Tue 04 Jun 2030 09:00 Europe/Berlin" in listing and listing.count("#") == 3
 
 
-async def test_quiet_hours_defer_at_compose_and_at_send(db_url: str, fake: FakeSlackAPI) -> None:
-    bot = _bot(db_url, quiet_hours="20:00-08:00")
+async def test_quiet_hours_defer_at_compose_and_at_send(demo_url: str, fake: FakeSlackAPI) -> None:
+    bot = _bot(demo_url, quiet_hours="20:00-08:00")
     use_slack(bot, fake)
     freeze(bot, MONDAY_NOON)
     try:
@@ -134,8 +134,8 @@ async def test_quiet_hours_defer_at_compose_and_at_send(db_url: str, fake: FakeS
         bot.services.db.dispose()
 
 
-async def test_daily_limit_per_recipient_records_the_excess_as_skipped(db_url: str, fake: FakeSlackAPI) -> None:
-    bot = _bot(db_url, nudge_max_per_day=2)
+async def test_daily_limit_per_recipient_records_the_excess_as_skipped(demo_url: str, fake: FakeSlackAPI) -> None:
+    bot = _bot(demo_url, nudge_max_per_day=2)
     use_slack(bot, fake)
     freeze(bot, MONDAY_NOON)
     try:

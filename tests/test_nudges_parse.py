@@ -86,8 +86,8 @@ def test_quiet_hours_wrap_midnight() -> None:
     assert lunch is not None and lunch.defer(day, BERLIN) == datetime(2030, 6, 3, 13, 0, tzinfo=BERLIN)
 
 
-async def test_channel_guardrail_leaves_other_channels_out(db_url: str) -> None:
-    bot = build_bot(make_settings(db_url, nudge_channels=("C0PAYMENTS", "#finops")), demo=True)
+async def test_channel_guardrail_leaves_other_channels_out(demo_url: str) -> None:
+    bot = build_bot(make_settings(demo_url, nudge_channels=("C0PAYMENTS", "#finops")), demo=True)
     try:
         preview = first(await say(bot, "nudge payments, checkout, #random, slack:U7@T0001: Budget review"))
         assert "C0PAYMENTS (team payments)" in preview and "slack DM slack:U7@T0001" in preview

@@ -16,8 +16,8 @@ ADMIN = "teams:29:1alex-aad-user@72f988bf-tenant"
 
 
 @pytest.fixture
-def teams_bot(db_url: str) -> Bot:
-    return build_bot(make_settings(db_url, teams_enabled=True, admins=(ADMIN,)), demo=True)
+def teams_bot(demo_url: str) -> Bot:
+    return build_bot(make_settings(demo_url, teams_enabled=True, admins=(ADMIN,)), demo=True)
 
 
 async def test_welcome_and_help_buttons_change_nothing_even_for_an_admin(

@@ -17,8 +17,8 @@ from tests.fakes.teams_activities import TeamsClient
 
 
 @pytest.fixture
-async def admin_slack(db_url: str, aiohttp_client: Any) -> Any:
-    h = await start_harness(db_url, aiohttp_client, admins=("slack:U1@T0001",))
+async def admin_slack(demo_url: str, aiohttp_client: Any) -> Any:
+    h = await start_harness(demo_url, aiohttp_client, admins=("slack:U1@T0001",))
     h.bot.services.roles.grant("slack:U1@T0001", "practitioner", "test")
     h.fake.users.update({"U0ALICE": "Alice Smith", "U0BOB": "Bob Jones"})
     yield h
@@ -70,8 +70,8 @@ async def test_slack_unknown_person_is_shown_without_the_platform_prefix(admin_s
 
 # --- Teams ------------------------------------------------------------------------------------------------------
 @pytest.fixture
-def teams_bot(db_url: str) -> Bot:
-    return build_bot(make_settings(db_url, teams_enabled=True, admins=("teams:29:1alex-aad-user@72f988bf-tenant",)),
+def teams_bot(demo_url: str) -> Bot:
+    return build_bot(make_settings(demo_url, teams_enabled=True, admins=("teams:29:1alex-aad-user@72f988bf-tenant",)),
                      demo=True)
 
 

@@ -88,8 +88,8 @@ async def test_multiple_choice_ticks_update_the_dm_message_in_place(slack: Harne
 
 # --- Teams ------------------------------------------------------------------------------------------------------
 @pytest.fixture
-def teams_bot(db_url: str) -> Bot:
-    return build_bot(make_settings(db_url, teams_enabled=True), demo=True)
+def teams_bot(demo_url: str) -> Bot:
+    return build_bot(make_settings(demo_url, teams_enabled=True), demo=True)
 
 
 async def test_teams_personal_card_is_replaced_after_a_press(client: TestClient, connector: FakeConnector,

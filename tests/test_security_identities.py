@@ -19,8 +19,8 @@ def _as(text: str, user: str, tenant: str, platform: str = "slack"):  # type: ig
 
 
 @pytest.fixture
-def two_workspaces(db_url: str) -> Bot:
-    bot = build_bot(make_settings(db_url, admins=("slack:UADMIN@T0HOME", "teams:29:boss@tenant-home")), demo=True)
+def two_workspaces(demo_url: str) -> Bot:
+    bot = build_bot(make_settings(demo_url, admins=("slack:UADMIN@T0HOME", "teams:29:boss@tenant-home")), demo=True)
     s = bot.services
     s.teams.add_member("checkout", "slack:UOWNER@T0HOME", "owner")
     s.roles.grant("slack:UPRAC@T0HOME", "practitioner", "console:you@local")

@@ -29,8 +29,8 @@ def logged() -> Iterator[io.StringIO]:
 
 
 @pytest.fixture
-async def h(sqlite_url: str, aiohttp_client: Any, logged: io.StringIO) -> Harness:
-    harness = await start_harness(sqlite_url, aiohttp_client)
+async def h(sqlite_demo_url: str, aiohttp_client: Any, logged: io.StringIO) -> Harness:
+    harness = await start_harness(sqlite_demo_url, aiohttp_client)
     yield harness
     await harness.fake.stop()
 

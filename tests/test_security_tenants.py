@@ -16,9 +16,9 @@ from tests.fakes.teams_activities import TeamsClient
 from tests.test_slack_oauth import mention
 
 
-async def test_events_from_a_workspace_outside_the_allow_list_are_refused(sqlite_url: str,
+async def test_events_from_a_workspace_outside_the_allow_list_are_refused(sqlite_demo_url: str,
                                                                           aiohttp_client: Any) -> None:
-    h = await start_harness(sqlite_url, aiohttp_client, slack_allowed_teams=(TEAM,))
+    h = await start_harness(sqlite_demo_url, aiohttp_client, slack_allowed_teams=(TEAM,))
     seen: list[Any] = []
     real = h.bot.router.handle
     h.bot.router.handle = lambda msg: seen.append(msg) or real(msg)  # type: ignore[method-assign]

@@ -15,15 +15,15 @@ from tests.fakes.slack_harness import Harness, eventually, start_harness
 
 
 @pytest.fixture
-async def slack(sqlite_url: str, aiohttp_client: Any):
-    h = await start_harness(sqlite_url, aiohttp_client)
+async def slack(sqlite_demo_url: str, aiohttp_client: Any):
+    h = await start_harness(sqlite_demo_url, aiohttp_client)
     yield h
     await h.fake.stop()
 
 
 @pytest.fixture
-async def slack_any_db(db_url: str, aiohttp_client: Any):
-    h = await start_harness(db_url, aiohttp_client)
+async def slack_any_db(demo_url: str, aiohttp_client: Any):
+    h = await start_harness(demo_url, aiohttp_client)
     yield h
     await h.fake.stop()
 

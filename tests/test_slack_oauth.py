@@ -23,8 +23,8 @@ from tests.fakes.slack_harness import eventually
 
 
 @pytest.fixture
-def oauth_bot(db_url: str, fake: FakeSlackAPI) -> Bot:
-    return build_bot(make_settings(db_url, slack_client_id="1111.2222", slack_client_secret="csecret",
+def oauth_bot(demo_url: str, fake: FakeSlackAPI) -> Bot:
+    return build_bot(make_settings(demo_url, slack_client_id="1111.2222", slack_client_secret="csecret",
                                    slack_signing_secret=p.SECRET, slack_api_url=fake.api_url), demo=True)
 
 
@@ -133,13 +133,13 @@ def test_async_urls_for_the_stores() -> None:
     assert async_url("postgresql+psycopg://u@h/d") == "postgresql+psycopg://u@h/d"
 
 
-def test_the_migrated_tables_are_slack_sdks_layout(db_url: str) -> None:
+def test_the_migrated_tables_are_slack_sdks_layout(demo_url: str) -> None:
     from slack_sdk.oauth.installation_store.sqlalchemy import SQLAlchemyInstallationStore
     from slack_sdk.oauth.state_store.sqlalchemy import SQLAlchemyOAuthStateStore
 
     from bot.db import Database
 
-    db = Database(db_url)
+    db = Database(demo_url)
     db.upgrade()
     expected = sa.MetaData()
     SQLAlchemyInstallationStore.build_installations_table(expected, "slack_installations")

@@ -83,8 +83,8 @@ def test_wrong_types_are_refused(payload: dict[str, Any], path: tuple[Any, ...],
     assert not well_formed(doc)
 
 
-async def test_real_shapes_are_answered_end_to_end(sqlite_url: str, aiohttp_client: Any) -> None:
-    h = await start_harness(sqlite_url, aiohttp_client)
+async def test_real_shapes_are_answered_end_to_end(sqlite_demo_url: str, aiohttp_client: Any) -> None:
+    h = await start_harness(sqlite_demo_url, aiohttp_client)
     try:
         resp = await h.post(json.dumps(DM_EVENT))
         assert resp.status == 200

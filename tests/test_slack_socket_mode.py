@@ -14,8 +14,8 @@ from tests.fakes import slack_payloads as p
 from tests.fakes.slack_harness import eventually, start_harness
 
 
-async def test_event_over_socket_mode_is_acked_and_answered(sqlite_url: str, aiohttp_client: Any) -> None:
-    h = await start_harness(sqlite_url, aiohttp_client, slack_app_token="xapp-1-test", slack_socket_mode=True)
+async def test_event_over_socket_mode_is_acked_and_answered(sqlite_demo_url: str, aiohttp_client: Any) -> None:
+    h = await start_harness(sqlite_demo_url, aiohttp_client, slack_app_token="xapp-1-test", slack_socket_mode=True)
     try:
         body = json.loads(p.event_callback(p.message("help", channel="D8"), event_id="EvSOCKET1"))
         envelope = {"envelope_id": "env-1", "type": "events_api", "accepts_response_payload": False,

@@ -223,9 +223,9 @@ async def test_reminders_reach_only_non_responders_and_stop_at_the_maximum(bot) 
     assert not [j for j in s.scheduler.pending(REMIND) if j.payload.get("survey") == sid]
 
 
-async def test_reminders_are_sent_once_by_two_replicas(settings) -> None:
-    a = build_bot(settings, demo=True)
-    b = build_bot(settings, migrate=False, demo=False)
+async def test_reminders_are_sent_once_by_two_replicas(demo_settings) -> None:
+    a = build_bot(demo_settings, demo=True)
+    b = build_bot(demo_settings, migrate=False, demo=False)
     try:
         posters_a, posters_b = record_posts(a), record_posts(b)
         people = [f"slack:UX{n}@T0001" for n in range(6)]
@@ -270,7 +270,7 @@ async def test_typed_answer_after_the_deadline_is_refused(bot) -> None:
     assert "no longer accepts answers" in text_of(late) and bot.services.surveys.answers(sid) == []
 
 
-async def test_csv_export_in_chat_and_cli(bot, db_url, monkeypatch, tmp_path, capsys) -> None:
+async def test_csv_export_in_chat_and_cli(bot, demo_url, monkeypatch, tmp_path, capsys) -> None:
     from bot.cli import main
 
     record_posts(bot)
@@ -279,7 +279,7 @@ async def test_csv_export_in_chat_and_cli(bot, db_url, monkeypatch, tmp_path, ca
     await press(bot, ME, f"survey:{sid}:0:0")
     chat = text_of(await say(bot, ME, f"survey export {sid}"))
     assert "survey_id,survey,question_no,question,type,answer,respondent" in chat
-    monkeypatch.setenv("DATABASE_URL", db_url)
+    monkeypatch.setenv("DATABASE_URL", demo_url)
     out = tmp_path / "s.csv"
     assert main(["survey", "export", str(sid), "--out", str(out)]) == 0
     rows = list(csv.DictReader(io.StringIO(out.read_text())))
@@ -333,11 +333,11 @@ def test_yaml_validation_names_the_problem(doc: str, problem: str) -> None:
     assert problem in str(err.value)
 
 
-def test_cli_create_validates_and_schedules_the_send(sqlite_url, monkeypatch, tmp_path, capsys) -> None:
+def test_cli_create_validates_and_schedules_the_send(sqlite_demo_url, monkeypatch, tmp_path, capsys) -> None:
     from bot.cli import main
 
-    monkeypatch.setenv("DATABASE_URL", sqlite_url)
-    bot = build_bot(make_settings(sqlite_url), demo=True)  # teams for the audience
+    monkeypatch.setenv("DATABASE_URL", sqlite_demo_url)
+    bot = build_bot(make_settings(sqlite_demo_url), demo=True)  # teams for the audience
     bot.services.db.dispose()
     good, bad = tmp_path / "s.yaml", tmp_path / "bad.yaml"
     good.write_text("title: Pulse\naudience: [payments]\nanonymous: true\n"
@@ -347,7 +347,7 @@ def test_cli_create_validates_and_schedules_the_send(sqlite_url, monkeypatch, tm
     assert "bad.yaml: questions[1].options: need 2 to 10 options, got 1" in capsys.readouterr().err
     assert main(["survey", "create", str(good), "--author", "slack:U0DEMO1@T0001"]) == 0
     assert "survey #1 “Pulse” stored: 1 question(s), 2 people" in capsys.readouterr().out
-    again = build_bot(make_settings(sqlite_url), demo=False)
+    again = build_bot(make_settings(sqlite_demo_url), demo=False)
     try:
         [job] = again.services.scheduler.pending("survey.send")
         assert job.payload == {"survey": 1, "actor": "slack:U0DEMO1@T0001"}

@@ -17,8 +17,8 @@ from tests.fakes.teams_activities import TeamsClient
 
 
 @pytest.fixture
-def teams_bot(db_url: str) -> Bot:
-    return build_bot(make_settings(db_url, teams_enabled=True), demo=True)
+def teams_bot(demo_url: str) -> Bot:
+    return build_bot(make_settings(demo_url, teams_enabled=True), demo=True)
 
 
 async def post(client: TestClient, activity: dict[str, Any]) -> int:
@@ -165,9 +165,9 @@ async def test_wrong_content_type_is_refused(client) -> None:
     assert resp.status == 415
 
 
-async def test_budget_status_comes_with_a_card_and_an_inline_chart(sqlite_url: str, aiohttp_client: Any,
+async def test_budget_status_comes_with_a_card_and_an_inline_chart(sqlite_demo_url: str, aiohttp_client: Any,
                                                                    connector: FakeConnector, user: TeamsClient) -> None:
-    settings = make_settings(sqlite_url, teams_enabled=True, admins=(f"teams:{user.user_id}@{user.tenant}",))
+    settings = make_settings(sqlite_demo_url, teams_enabled=True, admins=(f"teams:{user.user_id}@{user.tenant}",))
     client = await aiohttp_client(build_web_app(build_bot(settings, demo=True)))
     assert await post(client, user.channel("budget status for payments")) == 201
     first, *rest = connector.posted
@@ -181,9 +181,9 @@ async def test_budget_status_comes_with_a_card_and_an_inline_chart(sqlite_url: s
     assert all(p.conversation_id == first.conversation_id for p in rest)
 
 
-async def test_assessment_in_a_channel_thread_with_card_answers(db_url: str, aiohttp_client: Any,
+async def test_assessment_in_a_channel_thread_with_card_answers(demo_url: str, aiohttp_client: Any,
                                                                 connector: FakeConnector, user: TeamsClient) -> None:
-    settings = make_settings(db_url, teams_enabled=True, admins=(f"teams:{user.user_id}@{user.tenant}",))
+    settings = make_settings(demo_url, teams_enabled=True, admins=(f"teams:{user.user_id}@{user.tenant}",))
     client = await aiohttp_client(build_web_app(build_bot(settings, demo=True)))
     start = user.channel("start assessment for payments")
     assert await post(client, start) == 201

@@ -32,6 +32,7 @@ class Call:
     args: dict[str, Any]
     at: float = field(default_factory=time.perf_counter)
     token: str = ""  # the bearer token the call was made with (each workspace has its own with OAuth)
+    failed: str = ""  # the scripted error it was answered with (``fail``), if any
 
 
 @dataclass
@@ -146,7 +147,7 @@ class FakeSlackAPI:
                 args[name] = json.loads(args[name])
         return args
 
-    def _scripted(self, method: str) -> web.Response | None:
+    def _scripted(self, method: str) -> tuple[web.Response, str] | None:
         queue = self.failures.get(method)
         if not queue:
             return None
@@ -155,7 +156,7 @@ class FakeSlackAPI:
         if failure.times <= 0:
             queue.pop(0)
         return web.json_response({"ok": False, "error": failure.error}, status=failure.status,
-                                 headers=failure.headers)
+                                 headers=failure.headers), failure.error
 
     async def _api(self, request: web.Request) -> web.Response:
         method = request.match_info["method"]
@@ -172,7 +173,8 @@ class FakeSlackAPI:
             self.on_post(call)
         scripted = self._scripted(method)
         if scripted is not None:
-            return scripted
+            call.failed = str(scripted[1])
+            return scripted[0]
         ruled = self._platform_rule(method, call.args)
         if ruled is not None:
             return web.json_response(ruled)
