@@ -55,6 +55,9 @@ def test_one_liners() -> None:
     assert multi.channels and multi.max_reminders == 0
     text = parse_command("survey data: What should we change by next quarter? text due tomorrow", NOW, BERLIN)
     assert text.questions[0].text == "What should we change by next quarter?" and text.questions[0].kind == "text"
+    for written in ("1-5", "1–5", "(1-5)", "1 to 5"):  # a rating written as its range is a scale
+        rated = parse_command(f"survey payments: How useful is the cost report? {written}", NOW, BERLIN)
+        assert rated.questions[0].kind == "scale" and rated.questions[0].text == "How useful is the cost report?"
     yes_no = parse_command("survey ml: Ready? yes/no", NOW, BERLIN)
     assert yes_no.questions[0].options == ("Yes", "No")
     invite = parse_command("invite checkout to the maturity assessment by friday", NOW, BERLIN)

@@ -24,8 +24,9 @@ _FLAGS = (
 )
 _CHOICES = re.compile(r"^(?P<q>.+?)\s+(?P<k>options|choices|choice|single|multi|multiple)\s*:\s*(?P<opts>.+)$",
                       re.IGNORECASE | re.DOTALL)
-_PLAIN = re.compile(r"^(?P<q>.+?)\s+(?P<k>scale|rating|text|free text|yes/no|yes or no)$", re.IGNORECASE)
-HOW = ("say what kind of answer you want after the question: “scale” (1–5), “text”, “yes/no”, "
+_PLAIN = re.compile(r"^(?P<q>.+?)\s+(?P<k>scale|rating|\(?1\s*(?:-|–|to)\s*5\)?|text|free text|yes/no|yes or no)$",
+                    re.IGNORECASE)
+HOW = ("say what kind of answer you want after the question: “scale” (or 1-5), “text”, “yes/no”, "
        "“options: A | B | C” or “multi: A | B | C”")
 
 
