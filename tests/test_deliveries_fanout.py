@@ -1,4 +1,4 @@
-"""A 200-person survey: Send is acknowledged at once (the invitations are queued jobs), and two replicas deliver
+"""A 300-person survey: Send is acknowledged at once (the invitations are queued jobs), and two replicas deliver
 every invitation exactly once while the fake Slack Web API enforces its rate limits (429 with Retry-After).
 Besides the limits (which a loaded machine may not reach), a few 429s are scripted so the retry path always runs."""
 
@@ -14,7 +14,7 @@ from tests.fakes.slack_api import FakeSlackAPI
 from tests.nudge_helpers import use_slack
 from tests.survey_helpers import press, say, text_of
 
-PEOPLE = [f"slack:U{n:04d}@T0001" for n in range(1, 201)]
+PEOPLE = [f"slack:U{n:04d}@T0001" for n in range(1, 301)]
 AUTHOR = "slack:UPRAC@T0001"
 PER_SECOND = 60  # the fake's chat.postMessage limit for the workspace, tuned down so the test runs in seconds
 
@@ -32,7 +32,7 @@ def _replicas(url: str, fake: FakeSlackAPI) -> list[Bot]:
     return bots
 
 
-async def test_a_200_person_survey_is_acknowledged_at_once_and_delivered_at_the_limit(db_url: str,
+async def test_a_300_person_survey_is_acknowledged_at_once_and_delivered_at_the_limit(db_url: str,
                                                                                      fake: FakeSlackAPI) -> None:
     posts = fake.limit("chat.postMessage", per_channel=1, per_method=PER_SECOND, window=1.0, retry_after=1)
     opens = fake.limit("conversations.open", per_method=2 * PER_SECOND, window=1.0, retry_after=1)
@@ -44,11 +44,11 @@ async def test_a_200_person_survey_is_acknowledged_at_once_and_delivered_at_the_
         started = time.perf_counter()
         ack = await press(bots[0], AUTHOR, send)
         ack_seconds = time.perf_counter() - started
-        assert "Sending survey" in text_of(ack) and "200 people" in text_of(ack), text_of(ack)
+        assert "Sending survey" in text_of(ack) and "300 people" in text_of(ack), text_of(ack)
         assert ack_seconds < 2.0, f"acknowledged in {ack_seconds:.2f} s"
         sid = int(send.split()[-1])
         status = text_of(await say(bots[1], AUTHOR, f"survey status {sid}"))
-        assert "of 200 sent" in status
+        assert "of 300 sent" in status
         fake.fail("chat.postMessage", "ratelimited", times=scripted, status=429, **{"Retry-After": "1"})
         for bot in bots:
             await bot.services.scheduler.start()
@@ -60,15 +60,15 @@ async def test_a_200_person_survey_is_acknowledged_at_once_and_delivered_at_the_
         await asyncio.sleep(0.5)  # a duplicate, if there were one, would arrive now
         dms = [c for c in fake.of("chat.postMessage") if c.args["channel"] != "DPRAC" and not c.failed]
         per_person = Counter(c.args["channel"] for c in dms)
-        assert len(per_person) == 200 and set(per_person.values()) == {1}  # everyone once, nobody twice
+        assert len(per_person) == 300 and set(per_person.values()) == {1}  # everyone once, nobody twice
         assert all(i.status == "sent" for i in store.invites(sid))
-        assert "200 of 200 sent" in summary
+        assert "300 of 300 sent" in summary
         times = sorted(c.at for c in fake.of("chat.postMessage"))
         busiest = max(sum(1 for t in times if s <= t < s + 1.0) for s in times)
         assert busiest <= PER_SECOND  # the limit was honoured (reached too when posts.refused or opens.refused > 0)
         assert not fake.failures.get("chat.postMessage")  # the scripted 429s were met, and retried: all got one
         span = times[-1] - times[0]
-        print(f"ack {ack_seconds * 1000:.0f} ms; 200 invitations in {span:.1f} s = {len(times) / span:.0f}/s "
+        print(f"ack {ack_seconds * 1000:.0f} ms; 300 invitations in {span:.1f} s = {len(times) / span:.0f}/s "
               f"(limit {PER_SECOND}/s, busiest second {busiest}); 429s: {posts.refused} posts, {opens.refused} opens")
     finally:
         for bot in bots:
