@@ -11,16 +11,16 @@ from typing import TYPE_CHECKING
 
 from aiohttp import web
 
-from bot.access import Access
+from bot.access.audit import AuditLog
+from bot.access.policy import Access
+from bot.access.roles import RoleStore
 from bot.config import Settings
 from bot.db import Database, utcnow
 from bot.delivery import Delivery
 from bot.demo import load_demo
 from bot.directory import TeamStore
+from bot.jobs.scheduler import Scheduler
 from bot.metrics import CONTENT_TYPE, Metrics
-from bot.practice.audit import AuditLog
-from bot.practice.roles import RoleStore
-from bot.practice.scheduler import Scheduler
 from bot.refs import ConversationRefStore
 from bot.router import Router
 from bot.runtime import BOT_KEY, Bot, Hook
@@ -69,7 +69,7 @@ def _attach_features(services: Services) -> None:
     from bot.costs.anomaly_alerts import register_anomalies
     from bot.costs.pull import register_pulls
     from bot.costs.service import BudgetService
-    from bot.practice.nudges import register_nudges
+    from bot.nudges.service import register_nudges
     from knowledge.base import KnowledgeBase
 
     services.budgets = BudgetService(services.db, services.settings, services.metrics)
@@ -101,8 +101,8 @@ def _attach_maintenance(services: Services) -> None:
 
 def _attach_surveys(services: Services) -> None:
     """Surveys: the store and the scheduler jobs survey.send, survey.reminder and survey.close."""
-    from bot.practice.survey_send import register_survey_jobs
-    from bot.practice.surveys import SurveyStore
+    from bot.surveys.send import register_survey_jobs
+    from bot.surveys.store import SurveyStore
 
     ballot_secret = services.settings.slack_signing_secret or services.settings.teams_app_password  # keys ballots
     services.surveys = SurveyStore(services.db, batch=services.settings.survey_min_responses, secret=ballot_secret)

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from bot import teams_package
+from bot.access import cli as access_cli
 from bot.assessment import cli as assessment_cli
 from bot.commands import Builders
 from bot.config import ConfigError, Settings, is_loopback
@@ -18,9 +19,8 @@ from bot.costs import cli as costs_cli
 from bot.costs import team_cli
 from bot.errors import UserError
 from bot.logs import configure
-from bot.practice import cli as practice_cli
-from bot.practice import nudge_cli
-from bot.practice.survey_cli import register as register_surveys
+from bot.nudges import cli as nudge_cli
+from bot.surveys.cli import register as register_surveys
 
 Registrar = Callable[["argparse._SubParsersAction[argparse.ArgumentParser]"], None]
 
@@ -118,7 +118,7 @@ def _core_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> 
 
 
 # Feature commands (costs, budget, team, survey, nudge, roles …) register themselves here, in order.
-FEATURE_COMMANDS: tuple[Registrar, ...] = (practice_cli.register, teams_package.register, costs_cli.register,
+FEATURE_COMMANDS: tuple[Registrar, ...] = (access_cli.register, teams_package.register, costs_cli.register,
                                            team_cli.register, assessment_cli.register, nudge_cli.register,
                                            register_surveys)
 

@@ -5,23 +5,23 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from bot.access import Access
+from bot.access.audit import AuditLog
+from bot.access.policy import Access
+from bot.access.roles import RoleStore
 from bot.config import Settings
 from bot.db import Database
 from bot.delivery import Delivery
 from bot.directory import TeamStore
+from bot.jobs.scheduler import Scheduler
 from bot.metrics import Metrics
-from bot.practice.audit import AuditLog
-from bot.practice.roles import RoleStore
-from bot.practice.scheduler import Scheduler
 from bot.refs import ConversationRefStore
 from bot.state import ConversationStore
 
 if TYPE_CHECKING:
     from bot.assessment.store import AssessmentStore
     from bot.costs.service import BudgetService
-    from bot.practice.nudges import NudgeService
-    from bot.practice.surveys import SurveyStore
+    from bot.nudges.service import NudgeService
+    from bot.surveys.store import SurveyStore
     from knowledge.base import KnowledgeBase
 
 
@@ -43,5 +43,5 @@ class Services:
     refs: ConversationRefStore | None = None  # where proactive posts can go (bot/refs.py)
     budgets: BudgetService | None = None  # cost data, budgets, budget status (bot/costs/)
     maturity: AssessmentStore | None = None  # maturity assessments; summary_line(team) (bot/assessment/)
-    nudges: NudgeService | None = None  # nudges and per-recipient delivery records (bot/practice/nudges.py)
-    surveys: SurveyStore | None = None  # pulse and assessment surveys (bot/practice/surveys.py)
+    nudges: NudgeService | None = None  # nudges and per-recipient delivery records (bot/nudges/service.py)
+    surveys: SurveyStore | None = None  # pulse and assessment surveys (bot/surveys/store.py)

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import re
 
-from bot.access import NEED_ADMIN
+from bot.access.policy import NEED_ADMIN
+from bot.access.roles import ROLES
 from bot.identity import IdentityError
 from bot.intent import TurnContext
 from bot.models import IncomingMessage, Reply
 from bot.people import MENTION_PATTERN, person_ref
-from bot.practice.roles import ROLES
 from bot.text import normalize
 from bot.understanding.types import Parse
 

@@ -7,19 +7,19 @@ import re
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from bot.access import NEED_PRACTITIONER
+from bot.access.policy import NEED_PRACTITIONER
+from bot.delivery.audience import canonical, parse_specs, resolve
 from bot.intent import TurnContext
+from bot.jobs.when import When, parse_when, split_schedule
 from bot.markup import user_text
 from bot.models import Choice, Field, Form, IncomingMessage, Input, Reply
-from bot.practice.audience import canonical, parse_specs, resolve
-from bot.practice.nudge_text import audience_label, list_line, status_text, when_label
-from bot.practice.nudges import Plan
-from bot.practice.when import When, parse_when, split_schedule
+from bot.nudges.service import Plan
+from bot.nudges.text import audience_label, list_line, status_text, when_label
 from bot.text import form_text, normalize
 from bot.understanding.types import Parse
 
 if TYPE_CHECKING:
-    from bot.practice.nudges import NudgeService
+    from bot.nudges.service import NudgeService
     from bot.services import Services
 
 _COMPOSE = re.compile(r"^(?:send\s+(?:a\s+)?)?nudge\s+(?:to\s+)?(?!#?\d+\s*:)(?P<rest>\S.*)$",

@@ -12,16 +12,16 @@ from collections.abc import Mapping
 from dataclasses import replace
 from typing import Any
 
-from bot.access import NEED_PRACTITIONER
+from bot.access.policy import NEED_PRACTITIONER
 from bot.identity import IdentityError
 from bot.intent import TurnContext
 from bot.models import Choice, ConversationKey, Form, IncomingMessage, Input, Reply
 from bot.people import is_person, person_ref
-from bot.practice import survey_render as render
-from bot.practice.survey_compose import is_command, parse_command
-from bot.practice.survey_results import compute, results_replies, to_csv
-from bot.practice.survey_send import close, plan_send, progress, refresh_assessment, resolve, send_survey
-from bot.practice.survey_spec import SurveyDraft, SurveyError, SurveyInfo
+from bot.surveys import render as render
+from bot.surveys.compose import is_command, parse_command
+from bot.surveys.results import compute, results_replies, to_csv
+from bot.surveys.send import close, plan_send, progress, refresh_assessment, resolve, send_survey
+from bot.surveys.spec import SurveyDraft, SurveyError, SurveyInfo
 from bot.text import form_text, normalize
 from bot.understanding.types import Parse
 

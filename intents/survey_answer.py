@@ -13,10 +13,10 @@ from typing import Any
 
 from bot.intent import TurnContext
 from bot.models import IncomingMessage, Reply
-from bot.practice import survey_render as render
-from bot.practice.survey_access import from_announced_channel
-from bot.practice.survey_send import dm, next_question
-from bot.practice.survey_spec import SurveyInfo
+from bot.surveys import render as render
+from bot.surveys.access import from_announced_channel
+from bot.surveys.send import dm, next_question
+from bot.surveys.spec import SurveyInfo
 from bot.text import normalize
 from bot.understanding.types import Parse
 

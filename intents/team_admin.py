@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING
 
-from bot.access import NEED_OWNER, NEED_PRACTITIONER
+from bot.access.policy import NEED_OWNER, NEED_PRACTITIONER
 from bot.identity import IdentityError
 from bot.intent import TurnContext
 from bot.models import IncomingMessage, Reply

@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from bot.app import build_bot
-from bot.practice.nudge_text import list_line, status_text
-from bot.practice.when import When
+from bot.jobs.when import When
+from bot.nudges.text import list_line, status_text
 from tests.conftest import make_settings
 from tests.fakes.slack_api import FakeSlackAPI
 from tests.nudge_helpers import freeze, use_slack

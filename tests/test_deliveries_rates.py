@@ -10,7 +10,7 @@ import pytest
 from bot.app import Bot, build_bot
 from bot.db import utcnow
 from bot.delivery import Pacing
-from bot.practice.when import When
+from bot.jobs.when import When
 from tests.conftest import make_settings
 from tests.fakes.bf_connector import FakeConnector
 from tests.fakes.slack_api import FakeSlackAPI

@@ -9,9 +9,9 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from bot.app import build_bot
+from bot.jobs.recurrence import describe, next_occurrence
+from bot.jobs.when import parse_deadline, parse_when
 from bot.models import Action
-from bot.practice.recurrence import describe, next_occurrence
-from bot.practice.when import parse_deadline, parse_when
 from tests.conftest import make_settings, message
 from tests.fakes.slack_api import FakeSlackAPI
 from tests.nudge_helpers import first, freeze, say, use_slack

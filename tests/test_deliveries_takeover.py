@@ -11,8 +11,8 @@ from datetime import timedelta
 from bot.app import Bot, build_bot
 from bot.db import utcnow
 from bot.delivery import DeliveryResult, Target
+from bot.jobs.when import When
 from bot.models import Reply
-from bot.practice.when import When
 from tests.conftest import make_settings
 from tests.fakes.slack_api import FakeSlackAPI
 from tests.nudge_helpers import use_slack

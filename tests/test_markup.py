@@ -14,8 +14,8 @@ from adapters.teams_cards import render_activities
 from bot.app import build_bot, build_web_app
 from bot.markup import user_text
 from bot.models import Reply
-from bot.practice.survey_render import announcement, preview, question_reply
-from bot.practice.survey_spec import Question, SurveyInfo
+from bot.surveys.render import announcement, preview, question_reply
+from bot.surveys.spec import Question, SurveyInfo
 from tests.conftest import make_settings
 from tests.fakes import slack_payloads as p
 from tests.fakes.bf_connector import FakeConnector

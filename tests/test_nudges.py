@@ -9,9 +9,9 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.access import NEED_PRACTITIONER
+from bot.access.policy import NEED_PRACTITIONER
 from bot.app import Bot, build_bot
-from bot.practice.scheduler import Job
+from bot.jobs.scheduler import Job
 from tests.conftest import make_settings
 from tests.fakes.slack_api import FakeSlackAPI
 from tests.nudge_helpers import first, freeze, say, use_slack

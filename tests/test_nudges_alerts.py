@@ -9,7 +9,7 @@ from pathlib import Path
 from bot.app import Bot, build_bot
 from bot.costs.alerts import check_alerts
 from bot.costs.budgets import Budget
-from bot.practice.deliveries import DeliveryLog
+from bot.delivery.records import DeliveryLog
 from tests.conftest import make_settings
 from tests.costs_helpers import row, write
 from tests.fakes.bf_connector import FakeConnector

@@ -8,8 +8,8 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from bot.app import build_bot
-from bot.practice.audience import parse_specs, resolve
-from bot.practice.when import QuietHours, parse_when, split_schedule
+from bot.delivery.audience import parse_specs, resolve
+from bot.jobs.when import QuietHours, parse_when, split_schedule
 from intents.nudge import split_compose
 from tests.conftest import make_settings
 from tests.nudge_helpers import first, say

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from bot.access import NEED_PRACTITIONER
+from bot.access.policy import NEED_PRACTITIONER
 from bot.app import build_bot, build_web_app
 from tests.conftest import make_settings
 from tests.fakes import slack_payloads as p

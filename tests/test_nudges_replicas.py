@@ -11,8 +11,8 @@ from datetime import timedelta
 from bot.app import Bot, build_bot
 from bot.config import Settings
 from bot.db import as_utc, utcnow
-from bot.practice.nudges import JOB_KIND
-from bot.practice.when import When
+from bot.jobs.when import When
+from bot.nudges.service import JOB_KIND
 from tests.conftest import make_settings
 from tests.fakes.bf_connector import FakeConnector
 from tests.fakes.slack_api import FakeSlackAPI

@@ -11,8 +11,8 @@ import sqlalchemy as sa
 
 from adapters.threads import SlackThread, SlackThreadStore, TeamsThreadStore
 from bot.app import build_bot
-from bot.practice.recurrence import next_occurrence
-from bot.practice.scheduler import Job, RetryLater
+from bot.jobs.recurrence import next_occurrence
+from bot.jobs.scheduler import Job, RetryLater
 
 
 async def test_roles_grant_revoke_and_access(bot) -> None:
@@ -74,7 +74,7 @@ async def test_a_throttled_job_is_retried_after_the_platforms_wait_and_logged_wi
     assert calls == [1] and job.status == "pending" and job.last_error == "throttled: ratelimited"
     wait = job.due_at.replace(tzinfo=UTC) - now
     assert timedelta(seconds=30) <= wait < timedelta(seconds=40)  # the Retry-After, not the minute's back-off
-    record = next(r for r in caplog.records if r.name == "bot.practice.scheduler" and "throttled" in r.message)
+    record = next(r for r in caplog.records if r.name == "bot.jobs.scheduler" and "throttled" in r.message)
     assert record.levelname == "WARNING" and record.exc_info is None and "retried in 30 s" in record.message
 
 

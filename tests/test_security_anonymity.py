@@ -15,10 +15,10 @@ from sqlmodel import select
 
 from bot.app import Bot, build_bot
 from bot.db import utcnow
-from bot.practice.survey_send import send_survey
-from bot.practice.survey_spec import from_yaml
-from bot.practice.survey_tables import Survey, SurveyBallot
-from bot.practice.surveys import legacy_hash, voter_hash, voter_key
+from bot.surveys.send import send_survey
+from bot.surveys.spec import from_yaml
+from bot.surveys.store import legacy_hash, voter_hash, voter_key
+from bot.surveys.tables import Survey, SurveyBallot
 from tests.conftest import make_settings
 from tests.survey_helpers import press, record_posts, say, text_of
 

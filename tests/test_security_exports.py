@@ -10,8 +10,8 @@ import pytest
 
 from bot.assessment import cli as assessment_cli
 from bot.db import utcnow
-from bot.practice.survey_results import to_csv
-from bot.practice.survey_spec import from_yaml
+from bot.surveys.results import to_csv
+from bot.surveys.spec import from_yaml
 
 EVIL = ["=HYPERLINK(\"https://evil.example\",\"click\")", "+cmd|' /C calc'!A0", "@SUM(1+9)*cmd|' /C calc'!A0",
         "-2+3+cmd|' /C calc'!A0", "\t=1+1", "\r=1+1", "x\r=1+1", "＝1+1"]

@@ -35,7 +35,7 @@ async def h(sqlite_demo_url: str, aiohttp_client: Any, logged: io.StringIO) -> H
     await harness.fake.stop()
 
 
-FORGED = "\n2026-12-03 07:00:00,000 INFO bot.practice.audit audit actor=slack:UADMIN@T0001 action=role.grant"
+FORGED = "\n2026-12-03 07:00:00,000 INFO bot.access.audit audit actor=slack:UADMIN@T0001 action=role.grant"
 
 
 async def test_an_unsigned_body_never_reaches_the_log(h: Harness, logged: io.StringIO) -> None:
@@ -63,7 +63,7 @@ async def test_a_flood_of_large_unsigned_bodies_does_not_grow_the_log(h: Harness
 
 
 def test_control_characters_in_any_field_are_escaped(logged: io.StringIO) -> None:
-    log = logging.getLogger("bot.practice.audit")
+    log = logging.getLogger("bot.access.audit")
     log.warning("actor=%s" + FORGED, "slack:U1@T0001\r\nINFO x", extra={"subject": "team\n2026 INFO forged", "n": 3})
     configure("INFO", "json", stream=logged)
     log.warning("json %s", "a\nb\u2028c\x1b[2J", extra={"subject": "x\ny"})

@@ -64,7 +64,7 @@ def test_a_yaml_alias_bomb_is_refused_before_it_expands() -> None:
     import pytest
 
     from bot.db import utcnow
-    from bot.practice.survey_spec import SurveyError, from_yaml
+    from bot.surveys.spec import SurveyError, from_yaml
 
     tracemalloc.start()
     with pytest.raises(SurveyError, match="aliases"):

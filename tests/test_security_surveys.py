@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from bot.db import utcnow
 from bot.models import Action
-from bot.practice.survey_send import send_survey
-from bot.practice.survey_spec import from_yaml
+from bot.surveys.send import send_survey
+from bot.surveys.spec import from_yaml
 from tests.conftest import message
 from tests.survey_helpers import press, record_posts, say, text_of
 

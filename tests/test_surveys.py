@@ -11,10 +11,10 @@ from datetime import timedelta
 import pytest
 import sqlalchemy as sa
 
-from bot.access import NEED_PRACTITIONER
+from bot.access.policy import NEED_PRACTITIONER
 from bot.app import build_bot
 from bot.db import utcnow
-from bot.practice.survey_send import CLOSE, REMIND
+from bot.surveys.send import CLOSE, REMIND
 from tests.conftest import make_settings
 from tests.survey_helpers import press, record_posts, say, text_of
 
@@ -157,7 +157,7 @@ async def test_double_answers_are_refused(bot) -> None:
 
 
 async def test_three_question_survey_with_typed_answers(bot, tmp_path) -> None:
-    from bot.practice.survey_spec import from_yaml
+    from bot.surveys.spec import from_yaml
 
     posters = record_posts(bot)
     doc = """
@@ -174,7 +174,7 @@ questions:
 """
     s = bot.services
     info = s.surveys.create(from_yaml(doc, utcnow(), s.settings.tz), ME)
-    from bot.practice.survey_send import send_survey
+    from bot.surveys.send import send_survey
 
     assert (await send_survey(s, s.surveys, info.id, ME)).sent
     await s.scheduler.run_due()
@@ -326,7 +326,7 @@ async def test_assessment_survey_tracks_who_finished(bot) -> None:
 def test_yaml_validation_names_the_problem(doc: str, problem: str) -> None:
     from zoneinfo import ZoneInfo
 
-    from bot.practice.survey_spec import SurveyError, from_yaml
+    from bot.surveys.spec import SurveyError, from_yaml
 
     with pytest.raises(SurveyError) as err:
         from_yaml(doc, utcnow(), ZoneInfo("UTC"))

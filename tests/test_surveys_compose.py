@@ -7,10 +7,10 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from bot.jobs.when import parse_deadline
 from bot.models import IncomingMessage
-from bot.practice.survey_compose import is_command, parse_command
-from bot.practice.survey_spec import SurveyError
-from bot.practice.when import parse_deadline
+from bot.surveys.compose import is_command, parse_command
+from bot.surveys.spec import SurveyError
 from intents.survey import SurveyIntent
 from intents.survey_answer import SurveyAnswerIntent
 from tests.conftest import message

@@ -11,8 +11,8 @@ from bot.delivery import DeliveryResult, Target
 from bot.models import Choice, Reply
 
 if TYPE_CHECKING:
-    from bot.practice.infra import Infra
-    from bot.practice.scheduler import Job
+    from bot.infra import Infra
+    from bot.jobs.scheduler import Job
 
 log = logging.getLogger(__name__)
 

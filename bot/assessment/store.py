@@ -23,8 +23,8 @@ from bot.assessment.rollup import team_status
 from bot.assessment.tables import Assessment, AssessmentAnswer
 from bot.db import Database, as_utc
 from bot.directory import TeamInfo
+from bot.jobs.scheduler import Scheduler
 from bot.models import ConversationKey
-from bot.practice.scheduler import Scheduler
 from bot.tables import Team
 
 log = logging.getLogger(__name__)

@@ -22,8 +22,8 @@ from bot.costs.report import money
 from bot.costs.status import BudgetStatus
 from bot.costs.tables import CostAlert
 from bot.db import Database, utcnow
+from bot.infra import Infra
 from bot.models import Choice, Field, Reply
-from bot.practice.infra import Infra
 
 if TYPE_CHECKING:
     from bot.costs.service import BudgetService
@@ -32,7 +32,7 @@ log = logging.getLogger(__name__)
 
 
 class CostHost(Infra, Protocol):
-    """What budget alerts and the cost demo use of the running bot (bot/practice/infra.py): the budgets too."""
+    """What budget alerts and the cost demo use of the running bot (bot/infra.py): the budgets too."""
 
     @property
     def budgets(self) -> BudgetService | None: ...
@@ -152,7 +152,7 @@ def claimable(db: Database, budget_id: int, period_start: date, threshold: str) 
 
 async def _deliverable_here(services: CostHost, team: str) -> bool:
     """Whether this process has a poster for one of the team's channels (a team with none fails anywhere)."""
-    from bot.practice.audience import resolve
+    from bot.delivery.audience import resolve
 
     found = await services.db.run(resolve, [f"team:{team}"], services.teams)
     return not found.recipients or any(r.target.platform in services.delivery.platforms for r in found.recipients)
@@ -170,8 +170,8 @@ async def _deliver(services: CostHost, status: BudgetStatus, budget: Budget,
                    thresholds: tuple[str, ...]) -> AlertOutcome:
     """Post through the nudge delivery records (one row per channel, failures kept; a retry re-posts only
     where it failed); the team's channels are resolved like a nudge's ``team:<name>`` audience."""
-    from bot.practice.audience import resolve
-    from bot.practice.deliveries import DeliveryLog, deliver
+    from bot.delivery.audience import resolve
+    from bot.delivery.records import DeliveryLog, deliver
 
     found = await services.db.run(resolve, [f"team:{budget.team}"], services.teams)
     reply = alert_reply(status, budget, thresholds)

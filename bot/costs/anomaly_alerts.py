@@ -19,7 +19,7 @@ from bot.db import Database, utcnow
 from bot.models import Choice, Field, Reply
 
 if TYPE_CHECKING:
-    from bot.practice.infra import Infra
+    from bot.infra import Infra
 
 log = logging.getLogger(__name__)
 ANOMALY_JOB = "cost_anomalies"  # daily scheduler job
@@ -115,8 +115,8 @@ def latest_days(db: Database, n: int = LOOKBACK_DAYS) -> list:  # type: ignore[t
 
 async def check_anomalies(services: Infra) -> list[AnomalyOutcome]:
     """Detect spikes on the latest days, claim the new ones and post each once. Never raises for delivery."""
-    from bot.practice.audience import resolve
-    from bot.practice.deliveries import DeliveryLog, deliver
+    from bot.delivery.audience import resolve
+    from bot.delivery.records import DeliveryLog, deliver
 
     db, st = services.db, services.settings
     rules = Rules(threshold_pct=getattr(st, "anomaly_threshold_pct", 50),

@@ -119,9 +119,9 @@ async def pull_all(services: Any) -> list[PullResult]:
 
 async def report_failure(services: Any, r: PullResult) -> None:
     """Post the problems to every practitioner and admin by DM, through the delivery records (once per run)."""
+    from bot.delivery.audience import resolve
+    from bot.delivery.records import DeliveryLog, deliver
     from bot.models import Reply
-    from bot.practice.audience import resolve
-    from bot.practice.deliveries import DeliveryLog, deliver
 
     people = set(services.settings.admin_refs) | {u for u, roles in (await services.db.run(services.roles.all)).items()
                                               if "practitioner" in roles or "admin" in roles}

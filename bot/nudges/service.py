@@ -10,16 +10,16 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 from bot.db import as_utc
+from bot.delivery.audience import resolve
+from bot.delivery.records import Delivered, DeliveryLog, deliver
+from bot.jobs.recurrence import first_occurrence
+from bot.jobs.when import QuietHours, When
 from bot.models import Reply
-from bot.practice.audience import resolve
-from bot.practice.deliveries import Delivered, DeliveryLog, deliver
-from bot.practice.nudge_store import NudgeStore, NudgeView
-from bot.practice.recurrence import first_occurrence
-from bot.practice.when import QuietHours, When
+from bot.nudges.store import NudgeStore, NudgeView
 
 if TYPE_CHECKING:
-    from bot.practice.infra import Infra
-    from bot.practice.scheduler import Job
+    from bot.infra import Infra
+    from bot.jobs.scheduler import Job
 
 log = logging.getLogger(__name__)
 JOB_KIND = "nudge.send"

@@ -7,19 +7,19 @@ import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 from sqlalchemy import insert, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
 
 from bot.db import Database, as_utc, utcnow
+from bot.delivery.audience import Recipient
+from bot.delivery.tables import DeliveryRecord, NudgeQuota
 from bot.models import Reply
-from bot.practice.audience import Recipient
-from bot.practice.nudge_tables import DeliveryRecord, NudgeQuota
 
 if TYPE_CHECKING:
-    from bot.practice.infra import Infra
+    from bot.delivery import Delivery
 
 log = logging.getLogger(__name__)
 STALE_SENDING = timedelta(minutes=1)  # a "sending" row older than a job lease belongs to a replica that died
@@ -132,7 +132,17 @@ class DeliveryLog:
                 DeliveryRecord.recipient == key)
 
 
-async def deliver(services: Infra, log_: DeliveryLog, source: str, occurrence: str,
+class Host(Protocol):
+    """What posting needs of the running bot (``bot.infra.Infra`` has it)."""
+
+    @property
+    def db(self) -> Database: ...
+
+    @property
+    def delivery(self) -> Delivery: ...
+
+
+async def deliver(services: Host, log_: DeliveryLog, source: str, occurrence: str,
                   recipients: Sequence[Recipient], replies: Sequence[Reply], *, nudge_id: int | None = None,
                   per_day: int = 0, day: date | None = None, retry_failed: bool = False,
                   taken_over: bool = False) -> list[Delivered]:

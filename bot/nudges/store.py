@@ -9,7 +9,7 @@ from typing import Any
 from sqlmodel import col, select
 
 from bot.db import Database, as_utc, utcnow
-from bot.practice.nudge_tables import Nudge
+from bot.nudges.tables import Nudge
 
 MAX_TEXT = 3000
 STATUSES = ("draft", "scheduled", "sent", "cancelled")

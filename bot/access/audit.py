@@ -8,8 +8,8 @@ from typing import Any
 
 from sqlmodel import select
 
+from bot.access.tables import AuditEntry
 from bot.db import Database, as_utc, utcnow
-from bot.practice.tables import AuditEntry
 
 
 @dataclass(frozen=True)

@@ -34,9 +34,9 @@ def _survey(bot, sid: int):  # type: ignore[no-untyped-def]
 
 def _create(args: argparse.Namespace, settings: Settings) -> int:
     from bot.db import utcnow
-    from bot.practice.survey_send import SEND, resolve
-    from bot.practice.survey_spec import SurveyError, from_yaml
-    from bot.practice.when import parse_when
+    from bot.jobs.when import parse_when
+    from bot.surveys.send import SEND, resolve
+    from bot.surveys.spec import SurveyError, from_yaml
 
     path = Path(args.file)
     if not path.is_file():
@@ -89,7 +89,7 @@ def _create(args: argparse.Namespace, settings: Settings) -> int:
 
 def _list(args: argparse.Namespace, settings: Settings) -> int:
     from bot.db import utcnow
-    from bot.practice.survey_render import summary_line
+    from bot.surveys.render import summary_line
 
     bot = _bot(args, settings)
     try:
@@ -105,7 +105,7 @@ def _list(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _close(args: argparse.Namespace, settings: Settings) -> int:
-    from bot.practice.survey_send import close
+    from bot.surveys.send import close
 
     bot = _bot(args, settings)
     try:
@@ -120,8 +120,8 @@ def _close(args: argparse.Namespace, settings: Settings) -> int:
 
 def _results(args: argparse.Namespace, settings: Settings) -> int:
     from bot.db import utcnow
-    from bot.practice.survey_results import compute, results_replies
-    from bot.practice.survey_send import refresh_assessment
+    from bot.surveys.results import compute, results_replies
+    from bot.surveys.send import refresh_assessment
 
     bot = _bot(args, settings)
     s = bot.services
@@ -145,7 +145,7 @@ def _results(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _export(args: argparse.Namespace, settings: Settings) -> int:
-    from bot.practice.survey_results import to_csv
+    from bot.surveys.results import to_csv
 
     bot = _bot(args, settings)
     try:

@@ -5,9 +5,9 @@ from __future__ import annotations
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import select
 
+from bot.access.tables import RoleGrant
 from bot.db import Database, utcnow
 from bot.identity import full
-from bot.practice.tables import RoleGrant
 
 ROLES = ("admin", "practitioner")
 

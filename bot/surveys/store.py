@@ -19,9 +19,9 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from bot.db import Database, as_utc, utcnow
-from bot.practice.survey_mix import Answer, MixPool
-from bot.practice.survey_spec import Question, SurveyDraft, SurveyInfo
-from bot.practice.survey_tables import Survey, SurveyAnswer, SurveyBallot, SurveyInvite
+from bot.surveys.mix import Answer, MixPool
+from bot.surveys.spec import Question, SurveyDraft, SurveyInfo
+from bot.surveys.tables import Survey, SurveyAnswer, SurveyBallot, SurveyInvite
 
 
 @dataclass(frozen=True)

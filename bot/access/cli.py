@@ -12,9 +12,9 @@ CLI_ACTOR = "cli"
 
 
 def _stores(settings: Settings):  # type: ignore[no-untyped-def]
+    from bot.access.audit import AuditLog
+    from bot.access.roles import RoleStore
     from bot.db import Database
-    from bot.practice.audit import AuditLog
-    from bot.practice.roles import RoleStore
 
     db = Database(settings.database_url)
     db.upgrade()

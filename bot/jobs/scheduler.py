@@ -25,8 +25,8 @@ from sqlalchemy import insert, or_, update
 from sqlmodel import select
 
 from bot.db import UNAVAILABLE_ERRORS, Database, as_utc, utcnow
-from bot.practice.recurrence import check, next_occurrence
-from bot.practice.tables import ScheduledJob
+from bot.jobs.recurrence import check, next_occurrence
+from bot.jobs.tables import ScheduledJob
 
 log = logging.getLogger(__name__)
 LEASE = timedelta(seconds=60)  # default; renewed every third of it while the job runs (Settings: lease seconds)

@@ -5,12 +5,12 @@ from __future__ import annotations
 from collections import Counter
 from datetime import datetime
 
+from bot.delivery.audience import describe_spec
+from bot.delivery.records import Delivered
+from bot.jobs.recurrence import describe
 from bot.markup import user_text
-from bot.practice.audience import describe_spec
-from bot.practice.deliveries import Delivered
-from bot.practice.nudge_store import NudgeView
-from bot.practice.nudges import NudgeService, Plan
-from bot.practice.recurrence import describe
+from bot.nudges.service import NudgeService, Plan
+from bot.nudges.store import NudgeView
 
 
 def clock(local: datetime) -> str:

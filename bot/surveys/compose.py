@@ -10,8 +10,8 @@ import re
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from bot.practice.survey_spec import DEFAULT_DAYS, MAX_TITLE, SurveyDraft, SurveyError, make_question
-from bot.practice.when import parse_deadline, parse_when
+from bot.jobs.when import parse_deadline, parse_when
+from bot.surveys.spec import DEFAULT_DAYS, MAX_TITLE, SurveyDraft, SurveyError, make_question
 
 PULSE = re.compile(r"^/?survey\s+(?P<aud>.+?):\s+(?P<rest>.+)$", re.IGNORECASE | re.DOTALL)
 ASSESSMENT = re.compile(r"^/?survey\s+assessment\s+(?:for\s+)?(?:team\s+)?(?P<team>.+)$", re.IGNORECASE)

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from bot.practice.recurrence import DAYS, first_occurrence, next_occurrence
+from bot.jobs.recurrence import DAYS, first_occurrence, next_occurrence
 
 _DAY = r"(?:mon|tue|tues|wed|thu|thur|thurs|fri|sat|sun)(?:day|nesday|sday|rsday|urday)?"
 _TIME = r"(?:noon|midnight|\d{1,2}(?::\d{2}(?::\d{2})?)?\s*(?:am|pm)?)"

@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from bot.practice.when import parse_deadline
+from bot.jobs.when import parse_deadline
 
 KINDS = ("single", "multi", "scale", "text")
 KIND_ALIASES = {"choice": "single", "single": "single", "options": "single", "multi": "multi", "multiple": "multi",

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import time
 
+from bot.access.roles import RoleStore
 from bot.config import Settings
 from bot.directory import TeamInfo, TeamStore
-from bot.practice.roles import RoleStore
 
 ROLE_CACHE_SECONDS = 5.0  # a grant or revoke on another replica is seen within this
 

@@ -5,11 +5,11 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from bot.models import ConversationKey
-from bot.practice.survey_send import resolve
-from bot.practice.survey_spec import SurveyInfo
+from bot.surveys.send import resolve
+from bot.surveys.spec import SurveyInfo
 
 if TYPE_CHECKING:
-    from bot.practice.infra import Infra
+    from bot.infra import Infra
 
 
 def from_announced_channel(services: Infra, info: SurveyInfo, key: ConversationKey) -> bool:

@@ -10,10 +10,10 @@ from bot.db import utcnow
 from bot.export import SafeWriter
 from bot.markup import user_text
 from bot.models import Field, Image, Reply
-from bot.practice.survey_render import describe
-from bot.practice.survey_spec import Question, SurveyInfo
-from bot.practice.survey_tally import Results, Tally
-from bot.practice.surveys import AnswerRow, Invite
+from bot.surveys.render import describe
+from bot.surveys.spec import Question, SurveyInfo
+from bot.surveys.store import AnswerRow, Invite
+from bot.surveys.tally import Results, Tally
 
 MAX_TEXTS = 30  # free-text answers listed in chat (the CSV has all)
 CSV_HEADER = ("survey_id", "survey", "question_no", "question", "type", "answer", "respondent")
@@ -88,7 +88,7 @@ def results_replies(results: Results, with_chart: bool = True) -> list[Reply]:
         lines.append("Finished: " + ", ".join(results.finished_people))
     image = None
     if with_chart and any(not t.hidden and t.question.kind != "text" and t.answered for t in results.tallies):
-        from bot.practice.survey_chart import render
+        from bot.surveys.chart import render
 
         image = Image(render(results), alt=f"Bar chart of the answers to survey {info.id}",
                       filename=f"survey-{info.id}.png")

@@ -1,10 +1,10 @@
-"""A survey's tallied results as values: computed by bot/practice/survey_results.py, drawn by survey_chart.py."""
+"""A survey's tallied results as values: computed by bot/surveys/results.py, drawn by survey_chart.py."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from bot.practice.survey_spec import Question, SurveyInfo
+from bot.surveys.spec import Question, SurveyInfo
 
 
 @dataclass(frozen=True)

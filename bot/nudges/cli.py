@@ -18,9 +18,9 @@ def _services(args: argparse.Namespace, settings: Settings) -> Any:
 
 def _create(args: argparse.Namespace, settings: Settings) -> int:
     from bot.db import utcnow
-    from bot.practice.audience import canonical, parse_specs, resolve
-    from bot.practice.nudge_text import when_label
-    from bot.practice.when import When, parse_when
+    from bot.delivery.audience import canonical, parse_specs, resolve
+    from bot.jobs.when import When, parse_when
+    from bot.nudges.text import when_label
 
     services = _services(args, settings)
     svc = services.nudges
@@ -45,7 +45,7 @@ def _create(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _read(args: argparse.Namespace, settings: Settings) -> int:
-    from bot.practice.nudge_text import list_line, status_text
+    from bot.nudges.text import list_line, status_text
 
     services = _services(args, settings)
     svc = services.nudges

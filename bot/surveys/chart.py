@@ -7,7 +7,7 @@ import textwrap
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from bot.practice.survey_tally import Results
+    from bot.surveys.tally import Results
 
 
 def render(results: Results) -> bytes:

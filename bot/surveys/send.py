@@ -19,18 +19,18 @@ from typing import TYPE_CHECKING, Protocol
 
 from bot.db import as_utc
 from bot.delivery import Target
+from bot.delivery.audience import Recipient
+from bot.delivery.records import UNKNOWN, DeliveryLog
 from bot.identity import no_tenant, parse
+from bot.infra import Infra
+from bot.jobs.scheduler import MAX_ATTEMPTS, RetryLater
 from bot.models import Reply
-from bot.practice import survey_render as render
-from bot.practice.audience import Recipient
-from bot.practice.deliveries import UNKNOWN, DeliveryLog
-from bot.practice.infra import Infra
-from bot.practice.scheduler import MAX_ATTEMPTS, RetryLater
-from bot.practice.survey_spec import SurveyDraft, SurveyInfo
-from bot.practice.surveys import Invite, SurveyStore
+from bot.surveys import render as render
+from bot.surveys.spec import SurveyDraft, SurveyInfo
+from bot.surveys.store import Invite, SurveyStore
 
 if TYPE_CHECKING:
-    from bot.practice.scheduler import Job
+    from bot.jobs.scheduler import Job
 
 log = logging.getLogger(__name__)
 SEND, REMIND, CLOSE = "survey.send", "survey.reminder", "survey.close"
@@ -52,7 +52,7 @@ class FinishedAssessments(Protocol):
 
 
 class SurveyHost(Infra, Protocol):
-    """What sending surveys uses of the running bot (bot/practice/infra.py): the infrastructure and assessments."""
+    """What sending surveys uses of the running bot (bot/infra.py): the infrastructure and assessments."""
 
     @property
     def maturity(self) -> FinishedAssessments | None: ...

@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 
 from bot.markup import user_text
 from bot.models import Choice, Field, Form, Input, Reply
-from bot.practice.survey_spec import Question, SurveyInfo
+from bot.surveys.spec import Question, SurveyInfo
 
 VALUE = re.compile(r"^survey:(?P<sid>\d{1,9}):(?P<q>\d{1,2}):(?P<opt>\d{1,2}|done|start|text)$")
 KIND_LABEL = {"single": "one choice", "multi": "several choices", "scale": "scale 1–5", "text": "free text"}

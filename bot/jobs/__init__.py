@@ -1,0 +1,1 @@
+"""Scheduled work: the job queue claimed once across replicas, recurrences and time phrases."""

@@ -1,0 +1,1 @@
+"""Nudges: messages practitioners send now, later or on a schedule."""

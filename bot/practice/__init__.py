@@ -1,1 +1,0 @@
-"""Practitioner tools: roles, audit log, the scheduler, nudges and surveys."""
