@@ -10,7 +10,7 @@ from bot.intent import TurnContext
 from bot.models import Action, Reply
 from bot.router import Router
 from bot.understanding.context import ParseContext
-from bot.understanding.training import load_intent_examples, load_topic_examples
+from bot.understanding.training import SYNTHETIC, load_intent_examples, load_topic_examples, template_examples
 from bot.understanding.types import Parse
 from tests.conftest import message
 from tests.understanding_helpers import understanding
@@ -36,6 +36,34 @@ def test_topics_without_an_article_are_skipped(tmp_path: Path) -> None:
     found = load_topic_examples({"capability/anomaly-management"}, tmp_path)
     assert [(e.intent, e.topic, e.style) for e in found] == [
         ("framework_question", "capability/anomaly-management", "situation")]
+
+
+def test_command_frames_are_filled_with_article_phrases_deterministically(tmp_path: Path) -> None:
+    from types import SimpleNamespace
+
+    from knowledge.article import Point
+
+    article = SimpleNamespace(id="term/rightsizing", title="Rightsizing", aliases=(
+        "right-sizing", "what is rightsizing"), points=(
+        Point("", "1. Rightsize over-provisioned resources, starting with the largest."),
+        Point("", "Rightsize idle dev clusters first; then buy commitments.")))
+    path = tmp_path / "templates.yaml"
+    path.write_text('seed: 1\nper_frame: 5\naudiences: [search]\nframes:\n'
+                    '  nudge: ["remind {audience} to {action}{when}", "nudge {audience} about {topic}"]\n'
+                    '  not_registered: ["ping {audience}: {topic}"]\n'
+                    '  framework_question: ["remind me what {topic} is"]\n')
+    (tmp_path / "nudge.yaml").write_text('intent: nudge\nexamples:\n  - {text: "list my nudges"}\n')
+    found = template_examples({"nudge"}, [article], path)
+    assert {(e.text, e.label) for e in found} == {
+        ("remind search to rightsize over-provisioned resources", "nudge"),
+        ("remind search to rightsize idle dev clusters first", "nudge"),
+        ("nudge search about rightsizing", "nudge"), ("nudge search about right-sizing", "nudge"),
+        ("remind me what rightsizing is", "framework_question/term/rightsizing"),  # the phrase's own article
+        ("remind me what right-sizing is", "framework_question/term/rightsizing")}
+    assert {e.style for e in found} == {SYNTHETIC}
+    assert template_examples({"nudge"}, [article], path) == found  # seeded
+    assert [e.text for e in load_intent_examples({"nudge"}, tmp_path)] == ["list my nudges"]  # frames are no intent
+    assert SYNTHETIC in bench.ALWAYS_TRAINED  # trained in every fold, never a test case
 
 
 def test_parse_reads_intent_topic_entities_and_alternatives() -> None:

@@ -18,12 +18,14 @@ from bot.understanding.model import MODELS, Calibration, Classifier
 from bot.understanding.training import (
     FQ,
     INTENT_DIR,
+    TEMPLATES,
     TOPIC_DIR,
     UNKNOWN,
     Example,
     article_examples,
     load_intent_examples,
     load_topic_examples,
+    template_examples,
 )
 from bot.understanding.types import Alternative, Parse
 
@@ -59,11 +61,13 @@ def load_calibration(model: str, path: Path = CALIBRATION) -> Calibration:
 
 def training_examples(intents: Collection[str], articles: Iterable[object], intent_dir: Path = INTENT_DIR,
                       topic_dir: Path = TOPIC_DIR) -> list[Example]:
-    """All examples for the intents this bot runs and the articles it has (titles and aliases included)."""
+    """All examples for the intents this bot runs and the articles it has (titles and aliases included), plus the
+    command frames of ``intent_dir/templates.yaml`` filled with the articles' phrases (style ``synthetic``)."""
     articles = list(articles)
     topics = {a.id for a in articles}  # type: ignore[attr-defined]
     return [*load_intent_examples(intents, intent_dir), *article_examples(articles),
-            *load_topic_examples(topics, topic_dir)]
+            *load_topic_examples(topics, topic_dir),
+            *template_examples(intents, articles, intent_dir / TEMPLATES.name)]
 
 
 class Understanding:
