@@ -15,7 +15,7 @@ from bot.markup import user_text
 from bot.models import Choice, Field, Form, IncomingMessage, Input, Reply
 from bot.nudges.service import Plan
 from bot.nudges.text import audience_label, list_line, status_text, when_label
-from bot.text import form_text, normalize
+from bot.text import form_text, is_question, normalize
 from bot.understanding.types import Parse
 
 if TYPE_CHECKING:
@@ -34,6 +34,9 @@ _FORM = re.compile(r"^(?:(?:compose|new|create|write|draft)\s+(?:a\s+|new\s+)*|s
 FORM_ID = "compose nudge"
 _CONFIRM = ("send", "send nudge", "send it", "yes", "confirm", "schedule", "schedule it", "schedule nudge")
 STEP = "preview"
+ABOUT = ("Nudges: a FinOps practitioner sends a short message to teams, channels or people, now, later or on a "
+         "schedule (“every weekday at 9:00”), and sees who got it. Try “nudge payments, checkout: Tag your resources "
+         "by Friday”, “nudges” or “compose nudge”.")
 USAGE = ("I couldn't read that nudge command. Try “nudge payments, checkout: Tag your resources by Friday”, "
          "“nudges”, “nudge 3 status”, “edit nudge 3: new text”, “reschedule nudge 3 to friday 10:00” or "
          "“cancel nudge 3”; “compose nudge” opens a form.")
@@ -92,8 +95,8 @@ class NudgeIntent:
     async def handle(self, msg: IncomingMessage, parse: Parse, ctx: TurnContext) -> list[Reply]:
         """Check the role, then run the command; a usage line when it cannot be read."""
         s, me, slots = self.services, msg.key.user_ref, self.read(msg)
-        if slots is None:
-            return [Reply(USAGE)]
+        if slots is None:  # a question about the feature ("what is a survey?") is explained, not read as a command
+            return [Reply(ABOUT if is_question(msg.text) else USAGE)]
         op = slots["op"]
         if not await s.db.run(s.access.is_practitioner, me):
             return [Reply(NEED_PRACTITIONER)]

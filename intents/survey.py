@@ -22,7 +22,7 @@ from bot.surveys.compose import is_command, parse_command
 from bot.surveys.results import compute, results_replies, to_csv
 from bot.surveys.send import close, plan_send, progress, refresh_assessment, resolve, send_survey
 from bot.surveys.spec import SurveyDraft, SurveyError, SurveyInfo
-from bot.text import form_text, normalize
+from bot.text import form_text, is_question, normalize
 from bot.understanding.types import Parse
 
 _OP = re.compile(r"^/?(?:survey\s+(?P<op>send|discard|close|results|result|export|cancel|status)\s+#?(?P<id>\d{1,9})"
@@ -32,6 +32,9 @@ _OP = re.compile(r"^/?(?:survey\s+(?P<op>send|discard|close|results|result|expor
 _LIST = re.compile(r"^/?(?:(?:list|show)\s+(?:all\s+|my\s+|the\s+)?surveys|surveys|survey\s+list|my\s+surveys)[.!?]*$")
 MAX_CSV_IN_CHAT = 3500
 FORM_ID = "compose survey"
+ABOUT = ("Surveys: a FinOps practitioner asks people or teams one question (yes/no, a 1–5 scale, options or free "
+         "text), named or anonymous, by a deadline; answers come back here and the results are shown once enough "
+         "people answered. Try “survey payments: Do you tag resources? yes/no by friday”, “surveys” or “new survey”.")
 USAGE = ("I couldn't read that survey command. Try “survey payments: Do you tag resources? yes/no by friday”, "
          "“surveys”, “survey results 3”, “survey export 3” or “survey close 3”; “new survey” opens a form.")
 _FORM = re.compile(r"^(?:(?:compose|new|create|write|draft|start)\s+(?:a\s+|new\s+)*|send\s+a\s+(?:new\s+)?)"
@@ -82,8 +85,8 @@ class SurveyIntent:
     async def handle(self, msg: IncomingMessage, parse: Parse, ctx: TurnContext) -> list[Reply]:
         """Run the command when the asker may; a usage line when it cannot be read."""
         s, me, slots = ctx.services, msg.key.user_ref, self.read(msg)
-        if slots is None:
-            return [Reply(USAGE)]
+        if slots is None:  # a question about the feature ("what is a survey?") is explained, not read as a command
+            return [Reply(ABOUT if is_question(msg.text) else USAGE)]
         op = slots["op"]
         if s.surveys is None:
             return [Reply("Surveys are not enabled on this server.")]

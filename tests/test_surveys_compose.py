@@ -7,6 +7,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from bot.app import Bot
 from bot.jobs.when import parse_deadline
 from bot.models import IncomingMessage
 from bot.surveys.compose import is_command, parse_command
@@ -14,6 +15,7 @@ from bot.surveys.spec import SurveyError
 from intents.survey import SurveyIntent
 from intents.survey_answer import SurveyAnswerIntent
 from tests.conftest import message
+from tests.survey_helpers import say, text_of
 from tests.understanding_helpers import intent_of
 
 NOW = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)  # a Monday
@@ -94,10 +96,19 @@ def test_commands_are_read_and_their_arguments_parsed(text: str, intent: str, op
         assert SurveyAnswerIntent().read(msg) is not None
 
 
-@pytest.mark.parametrize("text", ["what is a survey?", "how do surveys work in finops", "take the assessment"])
+@pytest.mark.parametrize("text", ["how do surveys work in finops", "take the assessment"])
 def test_questions_about_surveys_are_not_commands(text: str) -> None:
     assert intent_of(text) not in ("survey", "survey_answer")
     assert not is_command(text)
+
+
+@pytest.mark.parametrize("text,feature", [("what is a survey?", "Surveys:"), ("what is a nudge", "Nudges:"),
+                                          ("how do nudges work?", "Nudges:")])
+async def test_a_question_about_surveys_or_nudges_is_answered_not_read_as_a_command(bot: Bot, text: str,
+                                                                                    feature: str) -> None:
+    said = text_of(await say(bot, "slack:UPRAC@T0001", text))
+    assert "couldn't read" not in said and "No nudges" not in said, said
+    assert feature in said or "FinOps" in said, said  # the feature explained, or a knowledge/help answer
 
 
 @pytest.mark.parametrize("text", ["survey", "survey:x:0:1", "invite payments"])
