@@ -12,7 +12,6 @@ import dataclasses
 import gc
 import gzip
 import hashlib
-import heapq
 from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -195,21 +194,21 @@ def _collect(con: Any, path: Path, cols: Mapping[str, Any], kind: str, tag_keys:
     lists = ", ".join(f"unnest(${i + 1}::VARCHAR[]) AS {k}" for i, k in enumerate(mapping))
     con.execute(f"CREATE OR REPLACE TEMP TABLE m AS SELECT {lists}", list(mapping.values()))
     on = " AND ".join(f"g.{k} IS NOT DISTINCT FROM m.{k}" for k in [*keys, "sub_id", "sub_name"])
-    rows = con.execute(f"""
-        WITH x AS (
+    con.execute(f"""
+        CREATE OR REPLACE TEMP TABLE x AS
+        WITH x0 AS (
             SELECT source, bp, day, m.team AS team, lower(trim(g.k0)) AS tag, prov, g.sub_id, g.sub_name, svc,
                    region, cat, cur, scat, sum(sb) AS b, sum(se) AS e, CAST(sum(n) AS BIGINT) AS n
             FROM g JOIN m ON {on} WHERE g.err IS NULL GROUP BY ALL)
-        SELECT * EXCLUDE (b, e, n, scat), {_split("b")}, {_split("e")}, n, scat FROM x""").fetchall()
+        SELECT * EXCLUDE (b, e), {_split("b")}, {_split("e")} FROM x0""")
     exact = con.execute("SELECT cur, sum(sb), sum(se) FROM g WHERE err IS NULL GROUP BY cur ORDER BY cur").fetchall()
     totals = {cur: {"BilledCost": _plain(b), "EffectiveCost": _plain(e)} for cur, b, e in exact}
-    billed = _largest_remainder(rows, 12, {cur: b for cur, b, _e in exact})
-    effective = _largest_remainder(rows, 14, {cur: e for cur, _b, e in exact})
+    rows = con.execute(_rounded_sql(_needs(con, exact))).fetchall()
     return ParsedFile(
         file_name=path.name, checksum="", focus_version=version_of(cols), rows_total=int(total),
         rows_rejected=sum(int(n) for _e, n in bad), rejected=tuple(rejected),
-        groups=tuple(Group(*(r[:3]), r[3], r[4], *(x or "" for x in r[5:12]), billed[i], effective[i], r[16],
-                           r[17] or "") for i, r in enumerate(rows)),
+        groups=tuple(Group(*(r[:3]), r[3], r[4], *(x or "" for x in r[5:12]), r[12], r[13], r[14], r[15] or "")
+                     for r in rows),
         totals=totals, data_as_of=as_of.replace(tzinfo=UTC) if as_of else None, line_kind=kind)
 
 
@@ -228,31 +227,35 @@ def _split(col: str) -> str:
            f"AS {col}_r"
 
 
-def _largest_remainder(rows: list[tuple[Any, ...]], at: int, exact: Mapping[str, Decimal | None]) -> list[int]:
-    """Nano-units per group (floor at ``at``, remainder at ``at + 1``, currency at 11, service category at 17),
-    rounded so each currency's total equals its exact total rounded half away from zero to 1e-9: the groups with the
-    largest remainders (ties: in dimension order) get one more nano-unit, so each group moves by less than one, the
-    total by none. Only the groups tied at the cut are ordered by their dimensions (a full sort by remainder and
-    dimensions cost more than the rest of the collection on a 1M-row export)."""
-    out = [int(r[at]) for r in rows]
-    by_cur: dict[str, list[int]] = {}
-    for i, r in enumerate(rows):
-        by_cur.setdefault(r[11], []).append(i)
-    for cur, idx in by_cur.items():
-        need = int((Decimal(exact.get(cur) or 0) * NANO).to_integral_value(ROUND_HALF_UP)) - sum(out[i] for i in idx)
-        if need <= 0:
-            continue
-        chosen = idx
-        if need < len(idx):
-            rem = [rows[i][at + 1] for i in idx]
-            cut = heapq.nlargest(need, rem)[-1]
-            above = [i for i, x in zip(idx, rem, strict=True) if x > cut]
-            tied = sorted((i for i, x in zip(idx, rem, strict=True) if x == cut),
-                          key=lambda i: tuple((x is None, x) for x in (*rows[i][:11], rows[i][17])))
-            chosen = above + tied[:need - len(above)]
-        for i in chosen:
-            out[i] += 1
-    return out
+DIMENSIONS = ("source", "bp", "day", "team", "tag", "prov", "sub_id", "sub_name", "svc", "region", "cat", "scat")
+
+
+def _needs(con: Any, exact: list[tuple[str, Decimal | None, Decimal | None]]) -> list[tuple[str, int, int]]:
+    """Per currency, how many nano-units the floored groups of table ``x`` lack against the exact totals rounded
+    half away from zero to 1e-9 (billed, effective)."""
+    floors = {cur: (int(b or 0), int(e or 0))
+              for cur, b, e in con.execute("SELECT cur, sum(b_f), sum(e_f) FROM x GROUP BY cur").fetchall()}
+
+    def nano(v: Decimal | None) -> int:
+        return int((Decimal(v or 0) * NANO).to_integral_value(ROUND_HALF_UP))
+    return [(cur, nano(b) - floors.get(cur, (0, 0))[0], nano(e) - floors.get(cur, (0, 0))[1]) for cur, b, e in exact]
+
+
+def _rounded_sql(needs: list[tuple[str, int, int]]) -> str:
+    """Largest-remainder rounding of table ``x``: each currency's groups with the largest remainders (ties: in
+    dimension order, empty last) get one more nano-unit, so each group moves by less than one and each total equals
+    its exact total rounded to 1e-9. Ranked by DuckDB's window functions (a Python sort of tens of thousands of
+    keyed tuples cost more than the rest of the collection)."""
+    order = ", ".join(f"{d} ASC NULLS LAST" for d in DIMENSIONS)
+    need = " UNION ALL ".join(f"SELECT '{cur.replace(chr(39), chr(39) * 2)}' AS cur, {b}::HUGEINT AS nb, "
+                              f"{e}::HUGEINT AS ne" for cur, b, e in needs) or \
+        "SELECT NULL::VARCHAR AS cur, 0::HUGEINT AS nb, 0::HUGEINT AS ne"
+    return f"""
+        SELECT source, bp, day, team, tag, prov, sub_id, sub_name, svc, region, cat, x.cur,
+               b_f + CAST(row_number() OVER (PARTITION BY x.cur ORDER BY b_r DESC, {order}) <= nd.nb AS BIGINT),
+               e_f + CAST(row_number() OVER (PARTITION BY x.cur ORDER BY e_r DESC, {order}) <= nd.ne AS BIGINT),
+               n, scat
+        FROM x JOIN ({need}) nd ON x.cur = nd.cur"""
 
 
 def _plain(value: Decimal | None) -> str:
