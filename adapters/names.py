@@ -16,6 +16,7 @@ from bot.models import Field, Reply
 SLACK_PERSON = re.compile(r"\bslack:(?:[TE][A-Z0-9]+:)?([UW][A-Z0-9]{2,})(?:@[TE][A-Z0-9]+)?\b"
                           r"|<@([UW][A-Z0-9]{2,})(?:\|[^<>]*)?>")
 TEAMS_PERSON = re.compile(r"\bteams:(?:[^\s:<>]+:)?(29:[\w-]+)(?:@[\w-]+)?|<@(29:[\w-]+)(?:\|[^<>]*)?>")
+_MARKERS = {SLACK_PERSON.pattern: ("slack:", "<@"), TEAMS_PERSON.pattern: ("teams:", "<@")}  # in every match
 MAX_CACHED = 10_000  # names kept per workspace (people's names rarely change; a restart refreshes them)
 
 
@@ -23,9 +24,16 @@ def _shown(reply: Reply) -> list[str]:
     return [reply.text, reply.title or "", reply.footer or "", *(f"{f.label} {f.value}" for f in reply.fields)]
 
 
+def _may_name(text: str, pattern: re.Pattern[str]) -> bool:
+    """Whether ``text`` can hold a match at all (a substring test: most answers name nobody, and the pattern's
+    word-boundary alternation is tried at every position of a long answer)."""
+    return any(marker in text for marker in _MARKERS.get(pattern.pattern, ("",)))
+
+
 def people_in(replies: list[Reply] | tuple[Reply, ...], pattern: re.Pattern[str]) -> set[str]:
     """The user ids named anywhere people can read in these replies."""
-    return {m[1] or m[2] for r in replies for text in _shown(r) for m in pattern.finditer(text)}
+    return {m[1] or m[2] for r in replies for text in _shown(r) if _may_name(text, pattern)
+            for m in pattern.finditer(text)}
 
 
 def named(reply: Reply, pattern: re.Pattern[str], names: Mapping[str, str]) -> Reply:
@@ -34,7 +42,7 @@ def named(reply: Reply, pattern: re.Pattern[str], names: Mapping[str, str]) -> R
     def sub(text: str) -> str:
         return pattern.sub(lambda m: names.get(m[1] or m[2]) or f"@{m[1] or m[2]}", text)
 
-    if not any(pattern.search(text) for text in _shown(reply)):
+    if not any(_may_name(text, pattern) and pattern.search(text) for text in _shown(reply)):
         return reply
     fields = tuple(Field(sub(f.label), sub(f.value)) for f in reply.fields)
     return replace(reply, text=sub(reply.text), title=sub(reply.title) if reply.title else reply.title,
