@@ -19,6 +19,7 @@ if TYPE_CHECKING:
 
 LAST, SHOWN, SHAPE, OTHER = "kb_last_topic", "kb_shown", "kb_shape", "kb_other"
 SIDES, CHOICE = "kb_sides", "kb_choice"
+ALSO = "And your other question, {t}:"
 UNSURE = 0.6  # below this confidence (and without the knowledge search agreeing) the topic is said to be a guess
 MEANT = 3  # other topics offered then
 STARTERS = ("framework/what-is-finops", "phase/overview", "maturity/overview")
@@ -61,7 +62,10 @@ class FrameworkQuestionIntent:
         if article is None:
             ctx.outcome = Outcome("unknown", None, parse.confidence)
             return [self._refuse(kb, "unsure", tuple(a.topic for a in parse.alternatives if a.topic))]
-        ask = ask_of(msg.text)
+        asked = msg.text
+        for _topic, question in parse.also:  # the shape of the main question, not of the further ones
+            asked = asked.replace(question, " ")
+        ask = ask_of(asked)
         other = None
         if ask.shape == "compare":
             article, other = other_side(kb, article, ask.left, ask.right, ask.choice)
@@ -70,9 +74,25 @@ class FrameworkQuestionIntent:
         ctx.outcome = Outcome(self.name, article.id, parse.confidence)
         shape = ask.shape if ask.shape != "compare" or other is not None or article.choose else DEFINE
         meant = () if other is not None else self._meant(kb, article.id, parse, msg.text)
-        return [self._answer(kb, article.id, ctx, shape, other.id if other else None,
-                             ASSUMED.format(t=article.title) if meant else None, meant=meant,
-                             sides=(ask.left, ask.right), choice=ask.choice)]
+        main = self._answer(kb, article.id, ctx, shape, other.id if other else None,
+                            ASSUMED.format(t=article.title) if meant else None, meant=meant,
+                            sides=(ask.left, ask.right), choice=ask.choice)
+        return [main, *self._also(kb, parse, {article.id, other.id if other else ""})]
+
+    def _also(self, kb: KnowledgeBase, parse: Parse, answered: set[str]) -> list[Reply]:
+        """A short answer to each further question of the message about another topic ("what is showback? and who
+        owns it?"): its first part only ("tell me about …" gives the rest; "more" stays with the first answer)."""
+        out = []
+        for topic, question in parse.also:
+            article = kb.get(topic)
+            if article is None or topic in answered:
+                continue
+            ask = ask_of(question)
+            shape = ask.shape if ask.shape not in ("compare", "list") else DEFINE
+            done = _composed(kb, article, shape, None, ("", ""), False)
+            out.append(answer_reply(kb, article, Composed(done.blocks[:done.shown], done.shown), None,
+                                    ALSO.format(t=article.title)))
+        return out
 
     def _meant(self, kb: KnowledgeBase, topic: str, parse: Parse, text: str) -> tuple[Article, ...]:
         """When the topic is a guess (low confidence, and the knowledge search does not agree), the other likely

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 import time
 from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
@@ -28,6 +29,9 @@ from bot.understanding.training import (
     template_examples,
 )
 from bot.understanding.types import Alternative, Parse
+
+_QUESTION_END = re.compile(r"[^?.!\n]*\?")  # each sentence that ends in a question mark
+ALSO_SURE, MAX_ALSO = 0.6, 1  # a further question is answered too when read at least this surely; at most one
 
 log = logging.getLogger(__name__)
 CALIBRATION = Path(__file__).with_name("data") / "calibration.yaml"
@@ -116,4 +120,19 @@ class Understanding:
         ranked = self.rank(text)
         best = ranked[0]
         alternatives = tuple(Alternative(s.intent, round(s.score, 4), s.topic) for s in ranked[1:])
-        return Parse(best.intent, round(self.confidence(ranked), 4), best.topic, entities, alternatives)
+        also = self._further_questions(text, best.topic) if best.intent == FQ else ()
+        return Parse(best.intent, round(self.confidence(ranked), 4), best.topic, entities, alternatives, also=also)
+
+    def _further_questions(self, text: str, topic: str | None) -> tuple[tuple[str, str], ...]:
+        """Other knowledge topics asked about in the message's further question sentences (each read on its own;
+        kept when it is confidently a framework question about another topic): at most ``MAX_ALSO``."""
+        questions = [q.strip() for q in _QUESTION_END.findall(text) if len(q.split()) >= 2]
+        if len(questions) < 2:
+            return ()
+        seen, out = {topic}, []
+        for q in questions:
+            ranked = self.rank(q)
+            if ranked[0].intent == FQ and ranked[0].topic not in seen and self.confidence(ranked) >= ALSO_SURE:
+                seen.add(ranked[0].topic)
+                out.append((str(ranked[0].topic), q))
+        return tuple(out[:MAX_ALSO])

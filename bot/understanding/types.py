@@ -72,6 +72,9 @@ class Parse:
     entities: Entities = field(default_factory=Entities)
     alternatives: tuple[Alternative, ...] = ()  # best first, up to 5, this parse excluded
     slots: Mapping[str, Any] = field(default_factory=dict)  # intent-specific leftovers (a nudge's text …)
+    # further questions of the same message about other knowledge topics, as (topic, that question's sentence):
+    # "what is showback? and who owns the budget?" reads as showback, plus ("persona/…", "and who owns …?")
+    also: tuple[tuple[str, str], ...] = ()
 
     @property
     def score(self) -> float:
