@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import gzip
+import hashlib
 import shutil
 from decimal import Decimal
 from pathlib import Path
@@ -12,7 +13,6 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from bot.costs.focus_import import Group
 from bot.costs.tables import NANO
 from bot.errors import UserError
 from tests.costs_helpers import V10, V12_EXTRA, decimal_sums, random_rows, row, service_for, write
@@ -98,6 +98,21 @@ def test_bad_rows_are_counted_with_line_numbers_and_the_rest_imports(db_url: str
     assert svc.costs.imports()[0].rows_rejected == 5
 
 
+def test_tags_are_validated_by_the_same_parse_that_finds_the_team(db_url: str, tmp_path: Path) -> None:
+    svc = service_for(db_url)
+    rows = [row("1", tags='{"team": "payments"} trailing'), row("2", tags='  {"team": "payments"}  '),
+            row("4", tags='{"team": "payments", "env": }'), row("8", tags='{"env": "prod"}'),
+            row("16", tags='{"Team": "Payments"}')]
+    path = write(tmp_path / "tags.csv", rows)
+    result = svc.import_file(path)
+    p = result.parsed
+    assert p.rejected == ((2, "Tags is not a JSON object"), (4, "Tags is not a JSON object"))
+    assert p.rows_imported == 3
+    by_team = {team: v for (team, _cur), v in svc.costs.totals().items()}
+    assert by_team == {"payments": 18 * NANO, None: 8 * NANO}
+    assert svc.costs.imports()[0].checksum == hashlib.sha256(path.read_bytes()).hexdigest()  # hashed meanwhile
+
+
 def test_real_export_variations(db_url: str, tmp_path: Path) -> None:
     svc = service_for(db_url)
     path = tmp_path / "variants.csv"
@@ -151,8 +166,8 @@ def test_a_failing_import_leaves_previous_data_intact(db_url: str, tmp_path: Pat
     from bot.costs.focus_import import read_focus
 
     good = read_focus(path, Allocator.build("team", []).tag_keys, lambda *_: None)
-    broken = dataclasses.replace(good.groups[0], currency=None)  # NOT NULL violation after the delete ran
-    bad = dataclasses.replace(good, groups=(*good.groups, Group(**{**broken.__dict__})))
+    broken = good.groups[0]._replace(currency=None)  # NOT NULL violation after the delete ran
+    bad = dataclasses.replace(good, groups=(*good.groups, broken))
     with pytest.raises(Exception):  # noqa: B017  (the database's own integrity error)
         svc.costs.store(bad)
     assert svc.costs.totals() == before

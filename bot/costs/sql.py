@@ -85,6 +85,9 @@ def select_sql(src: str, cols: Mapping[str, tuple[str, str]], numbered: bool = F
     csv = src.startswith("read_csv")
     for field, options in FOCUS_COLUMNS.items():
         present = [_column(*cols[o.lower()], csv, trim or field == "tags_s") for o in options if o.lower() in cols]
+        if field == "tags_s" and csv and not trim and len(present) == 1:
+            raw = _quote(cols["tags"][0])  # an object's text needs no trim (JSON allows blanks after it): no copy
+            present = [f"CASE WHEN starts_with({raw}, '{{') THEN {raw} ELSE {present[0]} END"]
         expr = "NULL" if not present else present[0] if len(present) == 1 else f"coalesce({', '.join(present)})"
         parts.append(f"{expr} AS {field}")
     return f"SELECT {', '.join(parts)} FROM {src}"
@@ -114,14 +117,16 @@ def rejected_sql(numbered_select: str, limit: int) -> str:
 def stage_sql(select: str, tag_keys: tuple[str, ...]) -> str:
     """Create temp table ``g``: groups of good rows by day and dimensions, and rejected rows by reason.
 
-    Two levels, so per-row work is only the CSV scan, two decimal casts and the tag lookup: rows are first grouped
+    Two levels, so per-row work is only the CSV scan, two decimal casts and the tag lookup (whose JSON parse also
+    proves Tags an object: only a row without the tag parses it a second time, to validate): rows are first grouped
     by their *raw* text (an export repeats a few thousand distinct dimension values a million times), then the
     groups are trimmed, timestamps parsed, validated and regrouped. ``select`` is ``select_sql(..., trim=False)``.
     The result equals the row-by-row rules of ``rejected_sql`` (DuckDB's decimal cast ignores surrounding blanks,
     so casting the raw cell equals casting the trimmed one; a cell that is not a number is kept as a group key)."""
-    keys = ", ".join(f"if(tags_ok AND tags_s IS NOT NULL, {_tag_value(k)}, NULL) AS k{i}"
-                     for i, k in enumerate(tag_keys))
+    keys = "".join(f", CASE WHEN starts_with(tags_s, '{{') THEN try({_tag_value(k)}) END AS k{i}"
+                   for i, k in enumerate(tag_keys))
     k_cols = "".join(f", k{i}" for i in range(len(tag_keys)))
+    found = "".join(f"k{i} IS NOT NULL OR " for i in range(len(tag_keys)))
     trimmed = ", ".join(f"nullif(trim({f}), '') AS {f}" for f in TEXT_FIELDS)
     dims = ", ".join(f"{x} AS {a}" for x, a in (
         ("coalesce(prov, '') || '|' || coalesce(acct, '')", "source"),
@@ -133,10 +138,11 @@ CREATE TEMP TABLE g AS
 WITH r0 AS ({select}),
 r AS (SELECT * REPLACE (CASE WHEN starts_with(tags_s, '[') THEN coalesce(kvtags(tags_s), tags_s)
     WHEN starts_with(tags_s, '"') THEN '{{' || tags_s || '}}' ELSE tags_s END AS tags_s) FROM r0),
-c AS (SELECT *, TRY_CAST(b_s AS DECIMAL(38,18)) AS billed, TRY_CAST(e_s AS DECIMAL(38,18)) AS eff,
-        tags_s IS NULL OR coalesce(try(json_type(tags_s)) = 'OBJECT', false) AS tags_ok FROM r),
+c0 AS (SELECT *, TRY_CAST(b_s AS DECIMAL(38,18)) AS billed, TRY_CAST(e_s AS DECIMAL(38,18)) AS eff{keys} FROM r),
+c AS (SELECT *, tags_s IS NULL OR (starts_with(tags_s, '{{') AND ({found}coalesce(json_valid(tags_s), false)))
+        AS tags_ok FROM c0),
 raw AS (SELECT {', '.join(TEXT_FIELDS)}, CASE WHEN billed IS NULL THEN b_s END AS b_s,
-        CASE WHEN eff IS NULL THEN e_s END AS e_s, tags_ok{', ' + keys if keys else ''},
+        CASE WHEN eff IS NULL THEN e_s END AS e_s, tags_ok{k_cols},
         count(*) AS n, sum(coalesce(billed, 0)) AS sb, sum(coalesce(eff, 0)) AS se
     FROM c GROUP BY ALL),
 t0 AS (SELECT * REPLACE ({trimmed}, nullif(trim(b_s), '') AS b_s, nullif(trim(e_s), '') AS e_s) FROM raw),

@@ -10,9 +10,8 @@ from __future__ import annotations
 import dataclasses
 import logging
 from collections.abc import Sequence
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 from datetime import date, datetime
-from operator import attrgetter
 from pathlib import Path
 
 from sqlalchemy import Connection, and_, delete, func, or_, select, text
@@ -28,7 +27,7 @@ log = logging.getLogger(__name__)
 IMPORT_LOCK = 7_000_002  # PostgreSQL advisory lock id serialising imports across replicas
 COLUMNS = {"billed": CostDaily.billed, "effective": CostDaily.effective}  # type: ignore[dict-item]
 COLUMN_NAMES = {"billed": "BilledCost", "effective": "EffectiveCost"}
-GROUP_FIELDS = [f.name for f in fields(Group)]  # same order as the cost_daily columns they fill
+GROUP_FIELDS = list(Group._fields)  # same order as the cost_daily columns they fill
 
 
 @dataclass(frozen=True)
@@ -89,6 +88,8 @@ class CostStore:
         ``batch`` lists the (import id, checksum) of files stored earlier in the same command: parts of one export
         (AWS and Azure split a month into several files) add up instead of replacing each other; the same content
         twice still replaces."""
+        if batch:
+            parsed = parsed.settled()  # the same content twice replaces: compare checksums first
         keep = [i for i, digest in batch if digest != parsed.checksum]
         return self._store_all([parsed], keep)[0]
 
@@ -126,6 +127,8 @@ class CostStore:
                 s.flush()
                 assert record.id is not None
                 rows = self._insert_groups(s.connection(), record.id, parsed)
+                parsed = parsed.settled()  # hashed on another thread meanwhile
+                record.checksum = parsed.checksum
                 out.append((record.id, parsed, len(rows), replaced if n == 0 else 0))
         results = []
         for import_id, parsed, stored_rows, rep in out:
@@ -149,9 +152,11 @@ class CostStore:
         sqlite = self.db.dialect == "sqlite"
         mark = "?" if sqlite else "%s"
         sql = f"INSERT INTO cost_daily ({', '.join(names)}) VALUES ({', '.join([mark] * len(names))})"
-        day = date.isoformat if sqlite else (lambda d: d)  # SQLAlchemy's SQLite Date storage format
-        rest = attrgetter(*GROUP_FIELDS[3:])
-        rows = [(import_id, g.source, day(g.billing_period), day(g.day), *rest(g)) for g in parsed.groups]
+        if sqlite:  # SQLAlchemy's SQLite Date storage format
+            iso = date.isoformat
+            rows = [(import_id, g[0], iso(g[1]), iso(g[2]), *g[3:]) for g in parsed.groups]
+        else:
+            rows = [(import_id, *g) for g in parsed.groups]
         for i in range(0, len(rows), 10_000):
             conn.exec_driver_sql(sql, rows[i:i + 10_000])
         return rows
