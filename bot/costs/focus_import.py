@@ -7,6 +7,7 @@ DECIMAL(38,18) and rounded once per stored group to nano-units.
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import dataclasses
 import gc
@@ -202,10 +203,8 @@ def _hash_later(path: Path) -> Future[str]:
 
 
 def _low_priority_checksum(path: Path) -> str:
-    try:  # Linux: a thread is a task with a nice value of its own; elsewhere the thread keeps the normal priority
-        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), 19)
-    except (AttributeError, OSError):
-        pass
+    with contextlib.suppress(AttributeError, OSError):  # Linux: a thread is a task with a nice value of its own;
+        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), 19)  # elsewhere it keeps the normal priority
     return checksum(path)
 
 
