@@ -20,6 +20,7 @@ from bot.config import Settings
 from bot.models import ConversationKey, IncomingMessage
 from tests.fakes.bf_connector import FakeConnector
 from tests.fakes.teams_activities import TeamsClient
+from tests.pg_databases import PgDatabases
 
 PG_ADMIN_URL = os.environ.get("FINOPS_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
@@ -78,9 +79,20 @@ def _migrate(url: str) -> None:
 
 
 @pytest.fixture(scope="session")
-def _pg_template(pg_available: bool) -> Iterator[str | None]:
-    """A PostgreSQL database migrated once per test run; each test gets a copy (``CREATE DATABASE … TEMPLATE``)."""
+def _pg_databases(pg_available: bool) -> Iterator[PgDatabases | None]:
+    """This worker's maker of test databases (copies made ahead, dropped behind, on a thread)."""
     if not pg_available:
+        yield None
+        return
+    made = PgDatabases(PG_ADMIN_URL)
+    yield made
+    made.close()
+
+
+@pytest.fixture(scope="session")
+def _pg_template(pg_available: bool, _pg_databases: PgDatabases | None) -> Iterator[str | None]:
+    """A PostgreSQL database migrated once per test run; each test gets a copy (``CREATE DATABASE … TEMPLATE``)."""
+    if not pg_available or _pg_databases is None:
         yield None
         return
     name = f"finops_tmpl_{uuid.uuid4().hex[:10]}"
@@ -91,6 +103,7 @@ def _pg_template(pg_available: bool) -> Iterator[str | None]:
         _migrate(_pg_database_url(name))
         yield name
     finally:
+        _pg_databases.forget(name)
         with admin.connect() as conn:
             conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         admin.dispose()
@@ -102,18 +115,13 @@ def _pg_database_url(name: str) -> str:
 
 
 @pytest.fixture
-def pg_url(pg_available: bool, _pg_template: str | None) -> Iterator[str]:
+def pg_url(_pg_template: str | None, _pg_databases: PgDatabases | None) -> Iterator[str]:
     """A fresh, migrated PostgreSQL database of its own (a copy of the run's template), dropped afterwards."""
-    if not pg_available or _pg_template is None:
+    if _pg_template is None or _pg_databases is None:
         pytest.skip(reason="PostgreSQL is not reachable (set CI=true to make this a failure)")
-    name = f"finops_t_{uuid.uuid4().hex[:12]}"
-    admin = sa.create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(sa.text(f'CREATE DATABASE "{name}" TEMPLATE "{_pg_template}"'))
+    name = _pg_databases.take(_pg_template)
     yield _pg_database_url(name)
-    with admin.connect() as conn:
-        conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
+    _pg_databases.give_back(name)
 
 
 @pytest.fixture(scope="session")
@@ -161,9 +169,9 @@ def sqlite_demo_url(tmp_path: Path, _sqlite_demo_template: Path) -> str:
 
 
 @pytest.fixture(scope="session")
-def _pg_demo_template(_pg_template: str | None) -> Iterator[str | None]:
+def _pg_demo_template(_pg_template: str | None, _pg_databases: PgDatabases | None) -> Iterator[str | None]:
     """The PostgreSQL template with the demo loaded, once per run."""
-    if _pg_template is None:
+    if _pg_template is None or _pg_databases is None:
         yield None
         return
     name = f"{_pg_template}_demo"
@@ -174,6 +182,7 @@ def _pg_demo_template(_pg_template: str | None) -> Iterator[str | None]:
         _load_demo(_pg_database_url(name))
         yield name
     finally:
+        _pg_databases.forget(name)
         with admin.connect() as conn:
             conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         admin.dispose()
@@ -189,16 +198,12 @@ def demo_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
         yield f"sqlite:///{path}"
         return
     template = request.getfixturevalue("_pg_demo_template")
-    if template is None:
+    made: PgDatabases | None = request.getfixturevalue("_pg_databases")
+    if template is None or made is None:
         pytest.skip(reason="PostgreSQL is not reachable (set CI=true to make this a failure)")
-    name = f"finops_t_{uuid.uuid4().hex[:12]}"
-    admin = sa.create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(sa.text(f'CREATE DATABASE "{name}" TEMPLATE "{template}"'))
+    name = made.take(template)
     yield _pg_database_url(name)
-    with admin.connect() as conn:
-        conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
+    made.give_back(name)
 
 
 TEST_TENANTS = {"slack": "T0001", "teams": "72f988bf-tenant"}  # the workspace/tenant of the Slack and Teams fakes

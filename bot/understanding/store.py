@@ -7,12 +7,12 @@ import logging
 import os
 import pickle
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from functools import lru_cache
 from pathlib import Path
 
-from bot.understanding.parse import DEFAULT_MODEL, Understanding, load_calibration
-from bot.understanding.training import Example
+from bot.understanding.parse import DEFAULT_MODEL, Understanding, load_calibration, training_examples
+from bot.understanding.training import INTENT_DIR, TOPIC_DIR, Example
 
 log = logging.getLogger(__name__)
 CACHE = Path(__file__).with_name("data") / "cache"
@@ -25,6 +25,21 @@ def signature(examples: Sequence[Example], model: str) -> str:
     for e in examples:
         h.update(f"\n{e.label}\t{e.text}".encode())
     return h.hexdigest()[:20]
+
+
+def examples_for(intents: Collection[str], knowledge: object | None) -> tuple[Example, ...]:
+    """``training_examples`` for these intents and this knowledge base's articles, built once per process: every
+    bot a process builds (the tests build hundreds) would otherwise fill the command frames again (0.1 s each).
+    A knowledge base is immutable and is a new object when its files change, and the key includes every training
+    file's modification time, so a kept list is never stale."""
+    files = tuple((str(p), p.stat().st_mtime_ns) for d in (INTENT_DIR, TOPIC_DIR) for p in sorted(d.rglob("*.yaml")))
+    return _examples(frozenset(intents), knowledge, files)
+
+
+@lru_cache(maxsize=8)
+def _examples(intents: frozenset[str], knowledge: object | None, _files: object) -> tuple[Example, ...]:
+    articles = knowledge.articles.values() if knowledge is not None else ()  # type: ignore[attr-defined]
+    return tuple(training_examples(intents, articles))
 
 
 def load_or_train(examples: Sequence[Example], model: str = DEFAULT_MODEL, cache: Path = CACHE) -> Understanding:
