@@ -230,9 +230,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     kb = KnowledgeBase.load()
     examples = training_examples(intent_names(), kb.articles.values())
     if args.eval:
-        from bot.understanding.store import load_or_train
+        from bot.understanding.store import load_or_train_for
 
-        u = load_or_train(examples, DEFAULT_MODEL)  # exactly the shipped model and calibration
+        u = load_or_train_for(intent_names(), kb)  # exactly the shipped model and calibration
         report(f"{DEFAULT_MODEL} on {args.eval.name}", eval_file(args.eval, u))
         return 0
     if args.latency:
@@ -275,7 +275,7 @@ def latency_report(kb: KnowledgeBase, examples: Sequence[Example]) -> None:
     that scales: its topic head is a centroid model) at the real size and at 10,000 topics; the old ranker
     (``kb.search``, and its 10,000-article synthetic index) is the baseline, timed in the same run."""
     from bench.knowledge import synthetic_index
-    from bot.understanding.store import load_or_train
+    from bot.understanding.store import load_or_train_for
 
     texts = [c.text for c in old_eval_cases()]
 
@@ -291,7 +291,7 @@ def latency_report(kb: KnowledgeBase, examples: Sequence[Example]) -> None:
     rows = [("ranker kb.search", len(kb), *timed(kb.search))]
     big_index = synthetic_index(kb, 10_000)
     rows.append(("ranker kb.search", 10_000, *timed(big_index.search, 1)))
-    rows.append((f"{DEFAULT_MODEL} parse", len(kb), *timed(load_or_train(examples, DEFAULT_MODEL).parse)))
+    rows.append((f"{DEFAULT_MODEL} parse", len(kb), *timed(load_or_train_for(intent_names(), kb).parse)))
     two = "twohead-svm+centroid"
     rows.append((f"{two} parse", len(kb), *timed(Understanding.train(examples, two).parse)))
     rows.append((f"{two} parse", 10_000, *timed(Understanding.train(synthetic(examples, 10_000), two).parse, 1)))

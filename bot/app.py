@@ -120,9 +120,9 @@ def _attach_assessments(services: Services) -> None:
 
 def build_understanding(services: Services, intents: Sequence[object]) -> Understanding:
     """The understanding model for these intents and articles: trained once (cached per data, see store.py)."""
-    from bot.understanding.store import examples_for, load_or_train
+    from bot.understanding.store import load_or_train_for
 
-    return load_or_train(examples_for({i.name for i in intents}, services.knowledge))  # type: ignore[attr-defined]
+    return load_or_train_for({i.name for i in intents}, services.knowledge)  # type: ignore[attr-defined]
 
 
 def build_bot(settings: Settings, *, migrate: bool = True, demo: bool | None = None, inline_db: bool = False) -> Bot:

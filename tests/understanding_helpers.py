@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from bot.understanding.parse import Understanding, training_examples
-from bot.understanding.store import load_or_train
+from bot.understanding.parse import Understanding
+from bot.understanding.store import load_or_train_for
 from intents import INTENTS
 from knowledge.base import KnowledgeBase
 
@@ -11,7 +11,7 @@ from knowledge.base import KnowledgeBase
 def understanding() -> Understanding:
     """The same model ``build_bot`` uses (cached per training data)."""
     kb = KnowledgeBase.load()
-    return load_or_train(training_examples({cls.name for cls in INTENTS}, kb.articles.values()))
+    return load_or_train_for({cls.name for cls in INTENTS}, kb)
 
 
 def intent_of(text: str) -> str:
