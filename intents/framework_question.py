@@ -9,6 +9,7 @@ from bot.models import Choice, IncomingMessage, Reply
 from bot.understanding.types import Parse
 from intents.kb_answer import ASSUMED, answer_reply, list_home, other_side, points_reply, related_only
 from intents.kb_followup import FOLLOWUP_SHAPES, followup_kind, neighbour, sequence_overview
+from intents.kb_stage import stage_answer
 from knowledge.article import Article, Point
 from knowledge.asks import DEFINE, ask_of
 from knowledge.compose import Composed, compose, continued
@@ -62,6 +63,11 @@ class FrameworkQuestionIntent:
         if article is None:
             ctx.outcome = Outcome("unknown", None, parse.confidence)
             return [self._refuse(kb, "unsure", tuple(a.topic for a in parse.alternatives if a.topic))]
+        if (stage := stage_answer(kb, article, parse, msg.text)) is not None:
+            ctx.outcome = Outcome(self.name, article.id, parse.confidence)
+            ctx.state.data.update({LAST: article.id, SHAPE: DEFINE, OTHER: None, SHOWN: 1, SIDES: ["", ""],
+                                   CHOICE: False})
+            return [stage]
         asked = msg.text
         for _topic, question in parse.also:  # the shape of the main question, not of the further ones
             asked = asked.replace(question, " ")
