@@ -22,6 +22,7 @@ if TYPE_CHECKING:
 
 STAGES = {"maturity/crawl": "Crawl", "maturity/walk": "Walk", "maturity/run": "Run"}
 _LABEL = re.compile(r"^[-*]\s+\*\*([^*]+?):?\*\*:?\s*")
+LEAD_WORDS = 16  # a bullet's first sentence this short names what its later sentences measure ("percentage of …")
 _SENTENCES = re.compile(r"(?<=\.)\s+(?=[A-Z])")
 _MENTION = re.compile(r"\bat (Crawl|Walk|Run)\b")
 INTRO = "{stage} for {capability} (the capability's own {stage} description, then the stage in general):"
@@ -45,18 +46,23 @@ def stage_answer(kb: KnowledgeBase, stage: Article, parse: Parse, text: str) -> 
 
 
 def stage_points(article: Article, stage: str) -> list[str]:
-    """The article's words about ``stage``, each with its bullet's label ("Maturity: …"): in a line that walks
-    through the stages ("… at Crawl; … at Walk; … at Run") the part that ends at this stage; a part too short to
-    stand alone ("15% at Walk") is given as its whole sentence, the stage in bold."""
+    """The article's words about ``stage``, each with its bullet's label ("Maturity: …") and, when they are in a
+    later sentence of the bullet, its first sentence too ("Key KPI (percentage of spend allocated): …"): in a line
+    that walks through the stages ("… at Crawl; … at Walk; … at Run") the part that ends at this stage; a part too
+    short to stand alone ("15% at Walk") is given as its whole sentence, the stage in bold."""
     found: list[str] = []
     for section in article.sections:
         for line in section.text.splitlines():
             label = _LABEL.match(line.strip())
             body = line.strip()[label.end():] if label else line.strip().lstrip("-* ")
-            for sentence in _SENTENCES.split(body):
+            sentences = _SENTENCES.split(body)
+            for n, sentence in enumerate(sentences):
                 part = _part(sentence, stage)
-                if part:
-                    found.append(f"{label.group(1)}: {part}" if label else part[:1].upper() + part[1:])
+                if not part:
+                    continue
+                lead = sentences[0].rstrip(" .") if n and len(sentences[0].split()) <= LEAD_WORDS else ""
+                name = f"{label.group(1)} ({lead})" if label and lead else label.group(1) if label else ""
+                found.append(f"{name}: {part}" if name else part[:1].upper() + part[1:])
     return list(dict.fromkeys(found))
 
 

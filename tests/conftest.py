@@ -26,6 +26,17 @@ PG_ADMIN_URL = os.environ.get("FINOPS_TEST_PG_URL", "postgresql+psycopg://postgr
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 
 
+# --- workers: one per CPU plus one --------------------------------------------------------------------
+@pytest.hookimpl(tryfirst=True)
+def pytest_xdist_auto_num_workers(config: pytest.Config) -> int | None:
+    """``-n logical`` (pyproject.toml): one worker per CPU plus one. About a third of the suite's worker time is
+    waiting (processes starting, rate-limit windows, retry-after), which the extra worker fills: on 2 cores,
+    3 workers took 117-124 s against 138-154 s for 2 and 127 s for 4. ``PYTEST_XDIST_AUTO_NUM_WORKERS`` overrides."""
+    if os.environ.get("PYTEST_XDIST_AUTO_NUM_WORKERS"):
+        return None  # xdist's own hook reads it
+    return (len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1) + 1
+
+
 # --- network guard: tests may only talk to loopback (and unix sockets) -----------------------------
 _real_connect = socket.socket.connect
 

@@ -38,3 +38,4 @@ def test_stage_points_take_the_part_about_that_stage_only() -> None:
     assert allocation is not None
     kpi = [p for p in stage_points(allocation, "Run") if "90%" in p]
     assert kpi and "**Run**" in kpi[0], kpi  # a part too short alone ("over 90% at Run") keeps its sentence
+    assert kpi[0].startswith("Key KPI (percentage of spend allocated):"), kpi  # and says what is measured

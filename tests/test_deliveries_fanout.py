@@ -16,7 +16,7 @@ from tests.survey_helpers import press, say, text_of
 
 PEOPLE = [f"slack:U{n:04d}@T0001" for n in range(1, 301)]
 AUTHOR = "slack:UPRAC@T0001"
-PER_SECOND = 60  # the fake's chat.postMessage limit for the workspace, tuned down so the test runs in seconds
+PER_SECOND = 120  # the fake's chat.postMessage limit for the workspace, tuned down so the test runs in seconds
 
 
 def _replicas(url: str, fake: FakeSlackAPI) -> list[Bot]:
