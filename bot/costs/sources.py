@@ -111,20 +111,19 @@ def list_objects(url: str) -> list[StoredObject]:
 def read_text(url: str, limit: int = 16 << 20) -> str:
     """A small object's text (manifests)."""
     fs, path, _prefix = filesystem(url)
-    with fs.open(path, "rb") as fh:
-        return fh.read(limit).decode("utf-8-sig")
+    return bytes(fs.cat_file(path, start=0, end=limit)).decode("utf-8-sig")  # one ranged GET
 
 
 @contextmanager
 def local_copy(obj: StoredObject) -> Iterator[Path]:
-    """The object streamed to a temporary file (named like the object, so its suffix tells the format)."""
+    """The object downloaded to a temporary file (named like the object, so its suffix tells the format); large
+    objects in parallel ranged parts where the filesystem does that (s3fs)."""
     fs, path, _prefix = filesystem(obj.url)
     folder = Path(tempfile.mkdtemp(prefix="finops-costs-"))
     try:
         target = folder / obj.name
         try:
-            with fs.open(path, "rb", block_size=8 << 20) as src, target.open("wb") as dst:
-                shutil.copyfileobj(src, dst, 8 << 20)
+            fs.get_file(path, str(target))  # GETs only (a file object would HEAD the object first, more than once)
         except OSError as exc:
             raise UserError(f"{obj.url}: download failed: {' '.join(str(exc).split())[:200]}") from None
         yield target
