@@ -144,22 +144,26 @@ async def test_admin_commands_in_chat(bot) -> None:
     assert "no longer practitioner" in revoke.replies[0].text
 
 
-def test_roles_cli(tmp_path) -> None:
-    import os
-    import subprocess
-    import sys
+def test_roles_cli(tmp_path, monkeypatch, capsys) -> None:  # in-process: tests/test_cli.py runs the real process
+    from bot.cli import main
 
-    env = {**os.environ, "DATABASE_URL": f"sqlite:///{tmp_path / 'r.db'}"}
-    run = lambda *a: subprocess.run([sys.executable, "-m", "bot", *a], env=env, capture_output=True, text=True)  # noqa: E731
-    assert "done" in run("roles", "grant", "slack:U1@T0001", "practitioner").stdout
-    assert "slack:U1@T0001\tpractitioner" in run("roles", "list").stdout
-    bad = run("roles", "grant", "U1", "admin")
-    assert bad.returncode == 1 and "not a user id" in bad.stderr and "Traceback" not in bad.stderr
-    nowhere = run("roles", "grant", "slack:U1", "admin")  # which workspace's U1? this deployment serves any
-    assert nowhere.returncode == 1 and "names no workspace id" in nowhere.stderr and "Traceback" not in nowhere.stderr
-    env["SLACK_ALLOWED_TEAMS"] = "T0001"  # limited to one workspace: that is where U1 is
-    assert "to slack:U1@T0001: done" in run("roles", "grant", "slack:U1", "admin").stdout
-    assert "role.grant slack:U1@T0001" in run("audit", "--last", "5").stdout
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'r.db'}")
+    monkeypatch.delenv("SLACK_ALLOWED_TEAMS", raising=False)
+
+    def run(*argv: str) -> tuple[int, str, str]:
+        code = main(list(argv))
+        out = capsys.readouterr()
+        return code, out.out, out.err
+
+    assert "done" in run("roles", "grant", "slack:U1@T0001", "practitioner")[1]
+    assert "slack:U1@T0001\tpractitioner" in run("roles", "list")[1]
+    code, _, err = run("roles", "grant", "U1", "admin")
+    assert code == 1 and "not a user id" in err and "Traceback" not in err
+    code, _, err = run("roles", "grant", "slack:U1", "admin")  # which workspace's U1? this deployment serves any
+    assert code == 1 and "names no workspace id" in err and "Traceback" not in err
+    monkeypatch.setenv("SLACK_ALLOWED_TEAMS", "T0001")  # limited to one workspace: that is where U1 is
+    assert "to slack:U1@T0001: done" in run("roles", "grant", "slack:U1", "admin")[1]
+    assert "role.grant slack:U1@T0001" in run("audit", "--last", "5")[1]
 
 
 async def test_retried_recurring_job_keeps_its_schedule(bot) -> None:
