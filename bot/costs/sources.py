@@ -9,10 +9,13 @@ parallel local reader (faster than ranged reads through Python), identified by t
 
 from __future__ import annotations
 
+import functools
 import hashlib
+import os
 import re
 import shutil
 import tempfile
+import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -51,18 +54,17 @@ def is_remote(url: str) -> bool:
     return url.split("://", 1)[0].lower() in SCHEMES and "://" in url
 
 
+ENV_PREFIXES = ("AWS_", "AZURE_", "GOOGLE_", "GCE_", "CLOUDSDK_")  # what the providers' credential chains read
+
+
 def filesystem(url: str) -> tuple[Any, str, Callable[[str], str]]:
     """(fsspec filesystem, the path it understands, how a path it lists is named as a URL)."""
     scheme, _, rest = url.partition("://")
     scheme = scheme.lower()
     try:
         if scheme == "s3":
-            import s3fs
-
-            return s3fs.S3FileSystem(**FRESH), rest, lambda key: "s3://" + key
+            return _client("s3", ""), rest, lambda key: "s3://" + key
         if scheme in ("az", "abfs", "abfss"):
-            import adlfs
-
             m = _AZ_ACCOUNT.match(rest)
             if m:  # abfs://container@account.dfs.core.windows.net/path: keep the account in every object's URL
                 host = rest.split("/", 1)[0].split("@", 1)[1]
@@ -71,17 +73,38 @@ def filesystem(url: str) -> tuple[Any, str, Callable[[str], str]]:
                     container, _, tail = key.partition("/")
                     return f"{scheme}://{container}@{host}/{tail}"
 
-                return adlfs.AzureBlobFileSystem(account_name=m[2], **FRESH), m[1] + (m[3] or ""), name
-            return adlfs.AzureBlobFileSystem(**FRESH), rest, lambda key: f"{scheme}://{key}"
+                return _client("az", m[2]), m[1] + (m[3] or ""), name
+            return _client("az", ""), rest, lambda key: f"{scheme}://{key}"
         if scheme in ("gs", "gcs"):
-            import gcsfs
-
-            return gcsfs.GCSFileSystem(**FRESH), rest, lambda key: "gs://" + key
+            return _client("gs", ""), rest, lambda key: "gs://" + key
     except ImportError as exc:
         raise UserError(f"{scheme}:// sources need the {exc.name} package: pip install {exc.name}") from None
     except ValueError as exc:  # adlfs: no account configured
         raise UserError(f"{url}: {exc} (set AZURE_STORAGE_ACCOUNT_NAME or AZURE_STORAGE_CONNECTION_STRING)") from None
     raise UserError(f"{url}: unsupported source; use a local path or s3://, az://, abfs:// or gs:// URLs")
+
+
+def _client(kind: str, account: str) -> Any:
+    """The filesystem for a provider, kept per thread and per provider environment: making one builds an SDK
+    client (botocore parses its service models each time: about 0.5 s of CPU), and listings are never cached
+    (``FRESH``), so a kept one still sees new objects."""
+    env = tuple(sorted((k, v) for k, v in os.environ.items() if k.startswith(ENV_PREFIXES)))
+    return _made(kind, account, env, threading.get_ident())
+
+
+@functools.lru_cache(maxsize=32)
+def _made(kind: str, account: str, _env: tuple[tuple[str, str], ...], _thread: int) -> Any:
+    if kind == "s3":
+        import s3fs
+
+        return s3fs.S3FileSystem(**FRESH)
+    if kind == "az":
+        import adlfs
+
+        return adlfs.AzureBlobFileSystem(**({"account_name": account} if account else {}), **FRESH)
+    import gcsfs
+
+    return gcsfs.GCSFileSystem(**FRESH)
 
 
 def _etag(info: dict[str, Any]) -> str:
