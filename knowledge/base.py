@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 import time
 from collections.abc import Mapping, Sequence
 from functools import lru_cache
@@ -37,8 +38,7 @@ class KnowledgeBase:
         The result is immutable, so it is reused while no file under ``root`` (or the catalog) changed.
         """
         catalog = catalog_path or CATALOG
-        files = [*sorted(root.rglob("*.md")), catalog]
-        signature = tuple((str(p), p.stat().st_mtime_ns) for p in files if p.exists())
+        signature = (*_tree(str(root), ".md"), *_tree(str(catalog), ""))
         return _load(cls, root, strict, catalog, signature)
 
     def get(self, topic_id: str) -> Article | None:
@@ -89,6 +89,24 @@ class KnowledgeBase:
 
     def __len__(self) -> int:
         return len(self._articles)
+
+
+def _tree(path: str, suffix: str) -> list[tuple[str, int]]:
+    """(path, mtime) of every file ending in ``suffix`` under ``path`` (or of ``path`` itself when it is a file),
+    sorted; ``os.scandir`` reads each directory once (``Path.rglob`` and ``stat`` took ~3 ms for 130 articles)."""
+    try:
+        entries = list(os.scandir(path))
+    except NotADirectoryError:
+        return [(path, os.stat(path).st_mtime_ns)]
+    except FileNotFoundError:
+        return []
+    out: list[tuple[str, int]] = []
+    for entry in sorted(entries, key=lambda e: e.name):
+        if entry.is_dir():
+            out += _tree(entry.path, suffix)
+        elif entry.name.endswith(suffix):
+            out.append((entry.path, entry.stat().st_mtime_ns))
+    return out
 
 
 @lru_cache(maxsize=8)

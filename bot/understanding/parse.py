@@ -7,6 +7,7 @@ import re
 import time
 from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
@@ -56,9 +57,15 @@ class Scored:
 
 
 def load_calibration(model: str, path: Path = CALIBRATION) -> Calibration:
-    """The fitted calibration of ``model`` (written by ``python -m bench.understanding --calibrate``)."""
+    """The fitted calibration of ``model`` (written by ``python -m bench.understanding --calibrate``), read again
+    only when the file changed."""
     if not path.exists():
         return Calibration()
+    return _calibration(model, path, path.stat().st_mtime_ns)
+
+
+@lru_cache(maxsize=8)
+def _calibration(model: str, path: Path, _mtime: int) -> Calibration:
     data = (yaml.safe_load(path.read_text(encoding="utf-8")) or {}).get(model)
     return Calibration(**data) if data else Calibration()
 
