@@ -44,6 +44,18 @@ def pytest_xdist_auto_num_workers(config: pytest.Config) -> int | None:
     return (len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1) + 1
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    """The controller trains (or loads) the understanding model once before the workers start: on a fresh checkout
+    each worker would otherwise train it at its first bot (~10 s of CPU each) and race to write the cache file."""
+    if hasattr(config, "workerinput") or config.getoption("collectonly", False):
+        return
+    from bot.understanding.store import load_or_train_for
+    from intents import INTENTS
+    from knowledge.base import KnowledgeBase
+
+    load_or_train_for({cls.name for cls in INTENTS}, KnowledgeBase.load())
+
+
 # --- network guard: tests may only talk to loopback (and unix sockets) -----------------------------
 _real_connect = socket.socket.connect
 
