@@ -69,8 +69,8 @@ def ask_of(question: str, path: Path = CUES) -> Ask:
     said, table = words(question), cues(path)
     for name in table.order:
         if name == "compare":
-            if pair := _sides(said, table):
-                return Ask("compare", *pair)
+            if pair := _sides(said, table):  # "X vs Y, which should we use?" asks to choose too
+                return Ask("compare", *pair, choice=any(f" {c} " in said for c in table.choosing))
             if pair := _choice(said, table):
                 return Ask("compare", *pair, choice=True)
             continue
