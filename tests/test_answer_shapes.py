@@ -71,6 +71,8 @@ def test_a_stand_in_lead_is_the_articles_own_words(kb: KnowledgeBase) -> None:
     ("where should we start with cost allocation", "how", False),
     ("which persona signs off commitment purchases", "who", False),
     ("what does tagging or labelling mean", "compare", True),
+    ("commitment discounts vs spot: which would you go with for a nightly batch?", "compare", True),
+    ("amortized cost versus billed cost", "compare", False),
 ])
 def test_question_shapes(question: str, shape: str, choice: bool) -> None:
     ask_ = ask_of(question)
