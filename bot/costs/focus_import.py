@@ -30,6 +30,9 @@ from bot.errors import UserError
 NANO = 1_000_000_000
 Allocate = Callable[[Mapping[str, str | None], str, str], "str | None"]
 MAX_REPORTED = 20  # rejected rows listed by line number (all are counted)
+# the hash thread's nice value: well below the scan (DuckDB's threads get ~90 % of a shared core), yet it still
+# gets ~10 % of a core on a fully busy machine (nice 19 would get ~1.5 %: minutes for a large file)
+HASH_NICE = 10
 
 
 class Group(NamedTuple):
@@ -192,7 +195,7 @@ def read_focus(path: Path, tag_keys: tuple[str, ...], allocate: Allocate, known_
 
 
 def _hash_later(path: Path) -> Future[str]:
-    """The file's SHA-256, computed on a thread of its own at the lowest CPU priority (hashlib releases the GIL):
+    """The file's SHA-256, computed on a thread of its own at a low CPU priority (hashlib releases the GIL):
     it takes the cores DuckDB's scan leaves idle and the ones the collection and storing leave, instead of slowing
     the scan down (on a 2-core machine hashing 1 GB beside the scan made the import 0.35 s slower)."""
     pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="import-hash")
@@ -204,7 +207,7 @@ def _hash_later(path: Path) -> Future[str]:
 
 def _low_priority_checksum(path: Path) -> str:
     with contextlib.suppress(AttributeError, OSError):  # Linux: a thread is a task with a nice value of its own;
-        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), 19)  # elsewhere it keeps the normal priority
+        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), HASH_NICE)  # elsewhere it keeps the normal priority
     return checksum(path)
 
 
