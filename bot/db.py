@@ -211,14 +211,16 @@ def _applied(conn: Any) -> frozenset[str]:
     """The revisions recorded in ``alembic_version`` (empty before the first migration). The table is looked up
     in the catalog (an Inspector costs more than the query, and a failed query would abort a PostgreSQL
     transaction)."""
-    exists = ("SELECT to_regclass('alembic_version') IS NOT NULL" if conn.dialect.name == "postgresql" else
-              "SELECT count(*) > 0 FROM sqlite_master WHERE type = 'table' AND name = 'alembic_version'")
-    if conn.dialect.name not in ("postgresql", "sqlite"):
+    if conn.dialect.name == "postgresql":
+        exists = conn.execute(text("SELECT to_regclass('alembic_version') IS NOT NULL")).scalar()
+    elif conn.dialect.name == "sqlite":
+        exists = conn.execute(text("SELECT count(*) > 0 FROM sqlite_master "
+                                   "WHERE type = 'table' AND name = 'alembic_version'")).scalar()
+    else:
         from sqlalchemy import inspect
 
-        if not inspect(conn).has_table("alembic_version"):
-            return frozenset()
-    elif not conn.execute(text(exists)).scalar():
+        exists = inspect(conn).has_table("alembic_version")
+    if not exists:
         return frozenset()
     return frozenset(r for (r,) in conn.execute(text("SELECT version_num FROM alembic_version")))
 

@@ -70,7 +70,7 @@ def ask_of(question: str, path: Path = CUES) -> Ask:
     for name in table.order:
         if name == "compare":
             if pair := _sides(said, table):  # "X vs Y, which should we use?" asks to choose too
-                return Ask("compare", *pair, choice=any(f" {c} " in said for c in table.choosing))
+                return Ask("compare", *pair, choice=_choosing(said, table))
             if pair := _choice(said, table):
                 return Ask("compare", *pair, choice=True)
             continue
@@ -108,6 +108,11 @@ def _sides(said: str, table: Cues) -> tuple[str, str] | None:
     return None
 
 
+def _choosing(said: str, table: Cues) -> bool:
+    """Whether the question asks to choose ("should", "which", "recommend" …)."""
+    return any(f" {c} " in said for c in table.choosing)
+
+
 def _choice(said: str, table: Cues) -> tuple[str, str] | None:
     """The two options of "should we buy RIs or savings plans?" or a short "spot or on-demand?"."""
     for sep in table.either:
@@ -117,7 +122,7 @@ def _choice(said: str, table: Cues) -> tuple[str, str] | None:
         left, right = left.strip(), right.strip()
         if not left or not right:
             continue
-        choosing = any(f" {c} " in said for c in table.choosing)
-        if choosing or len(left.split()) <= table.short:  # the right side may carry context ("… for batch jobs")
+        # the right side may carry context ("… for batch jobs")
+        if _choosing(said, table) or len(left.split()) <= table.short:
             return left, right
     return None

@@ -24,9 +24,8 @@ def examples_for(intents: Collection[str], knowledge: object | None) -> tuple[Ex
     """``training_examples`` for these intents and this knowledge base's articles, built once per process: every
     bot a process builds (the tests build hundreds) would otherwise fill the command frames again (0.1 s each).
     A knowledge base is immutable and is a new object when its files change, and the key includes every training
-    file's modification time, so a kept list is never stale."""
-    files = tuple((str(p), p.stat().st_mtime_ns) for d in (INTENT_DIR, TOPIC_DIR) for p in sorted(d.rglob("*.yaml")))
-    return _examples(frozenset(intents), knowledge, files)
+    and example-making file's modification time, so a kept list is never stale."""
+    return _examples(frozenset(intents), knowledge, _files())
 
 
 @lru_cache(maxsize=8)
